@@ -1,0 +1,29 @@
+"""The `lineage` command line: one Typer app, one module per command group.
+
+Each group lives in its own module (`merkle.py`, `period.py`, ...) and is registered below,
+so adding a group never touches another group's code.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="lineage",
+    help="Lineage back office: genealogy and payouts on chain, commissions off chain.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    # Imported here so that `lineage --help` stays fast and one broken group names itself.
+    from backend.cli import merkle
+
+    app.add_typer(merkle.app, name="merkle")
+
+
+def main() -> None:
+    _register()
+    app()
