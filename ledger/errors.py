@@ -14,6 +14,12 @@ LedgerError
     ├── OutsideSubtreeError         a manual parent outside the enroller's subtree
     ├── MatrixFullError             breadth-first with a depth limit and no free position
     └── HoldExpiredError            a manual choice after the holding tank's hold ended
+├── PlanError                       a plan file that does not validate (names file, field, reason)
+├── InputError                      period inputs the engine refuses (names file, record, reason)
+│   ├── UnknownReferenceError       an order, state row or genealogy row naming an unknown id
+│   ├── CycleError                  a genealogy in which someone is their own ancestor
+│   └── NegativeVolumeError         a negative volume, price or amount
+└── PackageError                    a period package that is malformed or incomplete
 ```
 """
 
@@ -21,15 +27,21 @@ from __future__ import annotations
 
 __all__ = [
     "AlreadyPlacedError",
+    "CycleError",
     "GenealogyError",
     "HoldExpiredError",
+    "InputError",
     "LedgerError",
     "MatrixFullError",
+    "NegativeVolumeError",
     "OutsideSubtreeError",
+    "PackageError",
     "PlacementError",
+    "PlanError",
     "PositionError",
     "PositionOccupiedError",
     "UnknownDistributorError",
+    "UnknownReferenceError",
 ]
 
 
@@ -74,3 +86,42 @@ class MatrixFullError(PlacementError):
 
 class HoldExpiredError(PlacementError):
     """A manual placement chosen after the holding tank's hold ended."""
+
+
+# --- plans, period runs and packages (ledger/plan, ledger/engine, ledger/package) -------------
+
+
+class PlanError(LedgerError):
+    """A plan that does not validate. ``str()`` reads ``file: field: reason``."""
+
+    def __init__(self, *, file: str, field: str, reason: str) -> None:
+        self.file = file
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{file}: {field}: {reason}")
+
+
+class InputError(LedgerError):
+    """Period inputs the engine refuses. ``str()`` reads ``file: record: reason``."""
+
+    def __init__(self, *, file: str, record: str, reason: str) -> None:
+        self.file = file
+        self.record = record
+        self.reason = reason
+        super().__init__(f"{file}: {record}: {reason}")
+
+
+class UnknownReferenceError(InputError):
+    """An order, return, state row or genealogy row that names a distributor not in the input."""
+
+
+class CycleError(InputError):
+    """A genealogy (enroller or placement) in which a distributor is their own ancestor."""
+
+
+class NegativeVolumeError(InputError):
+    """A negative volume, price or amount where only non-negative ones make sense."""
+
+
+class PackageError(LedgerError):
+    """A period package that is malformed, incomplete or of an unknown format version."""
