@@ -19,7 +19,8 @@ LedgerError
 │   ├── UnknownReferenceError       an order, state row or genealogy row naming an unknown id
 │   ├── CycleError                  a genealogy in which someone is their own ancestor
 │   └── NegativeVolumeError         a negative volume, price or amount
-└── PackageError                    a period package that is malformed or incomplete
+├── PackageError                    a period package that is malformed or incomplete
+└── MerkleError                     payout leaves or proofs that are malformed (ledger/merkle.py)
 ```
 """
 
@@ -32,6 +33,7 @@ __all__ = [
     "HoldExpiredError",
     "InputError",
     "LedgerError",
+    "MerkleError",
     "MatrixFullError",
     "NegativeVolumeError",
     "OutsideSubtreeError",
@@ -125,3 +127,10 @@ class NegativeVolumeError(InputError):
 
 class PackageError(LedgerError):
     """A period package that is malformed, incomplete or of an unknown format version."""
+
+
+# --- payout Merkle trees (ledger/merkle.py) ---------------------------------------------------
+
+
+class MerkleError(LedgerError):
+    """Payout leaves that cannot form a tree (bad field, duplicate index), or an unknown line."""
