@@ -1,0 +1,192 @@
+"""One period run: plan + inputs -> results (COMPENSATION.md "Run order").
+
+``run_period(plan=..., inputs=...)`` is pure and deterministic: the same inputs in any row order
+give the same :class:`PeriodResult`. ``on_stage`` (optional) is called with each stage's name
+when the stage ends, so a caller may time stages; the engine itself never reads a clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ledger.bonuses import binary as binary_bonus
+from ledger.bonuses import stairstep as stairstep_bonus
+from ledger.bonuses import upline
+from ledger.engine._context import Context, build_context
+from ledger.engine._lines import PPM, LineBlock, apply_global_cap, apply_payee_cap
+from ledger.engine._report import compliance, threshold_flags, totals
+from ledger.inputs import PeriodInputs, densify
+from ledger.merkle import PayoutTree
+from ledger.plan import BONUS_TYPES, Plan, pct_to_ppm
+
+__all__ = ["PeriodResult", "run_period"]
+
+I64 = NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class PeriodResult:
+    """Everything a period run produces. Arrays are per distributor in id order."""
+
+    period_id: int
+    ids: I64
+    pv: I64
+    cv: I64
+    retail_pv: I64
+    gv: I64
+    left_volume: I64
+    right_volume: I64
+    active: NDArray[np.bool_]
+    paid_rank: I64
+    achieved_rank: I64
+    threshold: NDArray[np.bool_]
+    lines: tuple[LineBlock, ...]  # one block per bonus type run, by bonus code
+    earned: I64
+    clawback: I64
+    balance_in: I64
+    payout: I64
+    balance_out: I64
+    carry_left: I64
+    carry_right: I64
+    matrix_done: I64
+    payees: I64  # dense indices of the payout leaves; leaf index = position in this array
+    payout_root: str
+    totals: dict[str, Any]
+    compliance: dict[str, Any]
+
+
+def _noop(stage: str) -> None:
+    del stage
+
+
+def run_period(
+    *, plan: Plan, inputs: PeriodInputs, on_stage: Callable[[str], None] = _noop
+) -> PeriodResult:
+    d = densify(inputs, width=plan.placement.width)
+    ctx = build_context(plan, d)
+    on_stage("volumes and ranks")
+    blocks, outcome, matrix_done = _volume_bonuses(ctx)
+    on_stage("volume bonuses")
+    if plan.matching is not None:
+        matched = [b for b in blocks if BONUS_TYPES[b.bonus - 1] in plan.matching.matches]
+        blocks.append(upline.matching(ctx, matched))
+    on_stage("matching")
+    cap_factor, cap_allowed = _caps(ctx, blocks)
+    on_stage("caps")
+
+    n = ctx.n
+    earned = np.zeros(n, dtype=np.int64)
+    for b in blocks:
+        paid = b.payee >= 0
+        np.add.at(earned, b.payee[paid], b.amount[paid])
+    clawback = np.zeros(n, dtype=np.int64)
+    np.add.at(clawback, d.return_owner, d.returns.amount)
+    net = earned - clawback + d.balance
+    payable = (net > 0) & (net >= plan.payout.minimum) & d.has_wallet
+    payout = np.where(payable, net, 0)
+    balance_out = net - payout
+    payees = np.flatnonzero(payout > 0)
+    on_stage("payouts")
+    root = _payout_root(inputs.period_id, d.wallet[payees], payout[payees])
+    on_stage("merkle root")
+
+    flagged = threshold_flags(ctx)
+    report = compliance(ctx, blocks, earned=earned, flagged=flagged)
+    total = totals(
+        ctx,
+        blocks,
+        payout=payout,
+        cap_factor=cap_factor,
+        cap_allowed=cap_allowed,
+        leaf_count=int(payees.shape[0]),
+        root=root,
+    )
+    total["clawback"] = int(clawback.sum())
+    total["balance_in"] = int(d.balance.sum())
+    total["balance_out"] = int(balance_out.sum())
+    on_stage("reports")
+    zeros = np.zeros(n, dtype=np.int64)
+    return PeriodResult(
+        period_id=inputs.period_id,
+        ids=d.ids,
+        pv=ctx.pv,
+        cv=ctx.cv,
+        retail_pv=ctx.retail_pv,
+        gv=ctx.gv,
+        left_volume=zeros if outcome is None else outcome.left,
+        right_volume=zeros if outcome is None else outcome.right,
+        active=ctx.active,
+        paid_rank=ctx.paid_rank,
+        achieved_rank=ctx.achieved_rank,
+        threshold=flagged,
+        lines=tuple(sorted(blocks, key=lambda b: b.bonus)),
+        earned=earned,
+        clawback=clawback,
+        balance_in=d.balance,
+        payout=payout,
+        balance_out=balance_out,
+        carry_left=zeros if outcome is None else outcome.carry_left,
+        carry_right=zeros if outcome is None else outcome.carry_right,
+        matrix_done=matrix_done,
+        payees=payees,
+        payout_root=root,
+        totals=total,
+        compliance=report,
+    )
+
+
+def _payout_root(period_id: int, accounts: NDArray[np.uint8], amounts: I64) -> str:
+    """Merkle root of the payout leaves; ``0x00..00`` for a period that pays nobody."""
+    if amounts.shape[0] == 0:
+        return "0x" + "00" * 32
+    tree = PayoutTree.from_columns(
+        period_id=period_id,
+        indices=np.arange(amounts.shape[0], dtype=np.uint32),
+        accounts=accounts,
+        amounts=amounts.astype(np.uint64),
+    )
+    return tree.root_hex
+
+
+def _volume_bonuses(
+    ctx: Context,
+) -> tuple[list[LineBlock], binary_bonus.BinaryOutcome | None, I64]:
+    plan = ctx.plan
+    blocks: list[LineBlock] = []
+    outcome = None
+    matrix_done = ctx.d.matrix_done.copy()
+    if plan.retail is not None and plan.retail.enabled:
+        blocks.append(upline.retail(ctx))
+    early_cv = upline.fast_start_cv(ctx)
+    if plan.fast_start is not None:
+        blocks.append(upline.fast_start(ctx, early_cv))
+    if plan.unilevel is not None:
+        blocks.append(upline.unilevel(ctx, early_cv))
+    if plan.binary is not None:
+        outcome = binary_bonus.binary(ctx)
+        blocks.append(outcome.lines)
+    if plan.matrix is not None:
+        levels, completion, matrix_done = upline.matrix(ctx)
+        blocks += [levels, completion]
+    if plan.stairstep is not None:
+        blocks += list(stairstep_bonus.stairstep(ctx))
+    return blocks, outcome, matrix_done
+
+
+def _caps(ctx: Context, blocks: list[LineBlock]) -> tuple[tuple[int, int], int | None]:
+    caps = ctx.plan.caps
+    for b in blocks:
+        name = BONUS_TYPES[b.bonus - 1]
+        if name in caps.per_payee:
+            cap = np.full(ctx.n, caps.per_payee[name], dtype=np.int64)
+            apply_payee_cap(b, cap, ctx.n)
+    if caps.global_pct is None or not caps.global_bonuses:
+        return (1, 1), None
+    allowed = int(ctx.cv.sum()) * pct_to_ppm(caps.global_pct) * ctx.unit // PPM
+    capped = [b for b in blocks if BONUS_TYPES[b.bonus - 1] in caps.global_bonuses]
+    return apply_global_cap(capped, allowed), allowed

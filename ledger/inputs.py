@@ -1,0 +1,335 @@
+"""Period inputs: plain frozen columns (numpy), and their validation into dense indices.
+
+Distributors are numeric ids >= 1; ``0`` in an enroller or parent column means "none" (a root).
+Days are integer days since 1970-01-01. Volumes are integer points, prices and amounts integer
+minor units of the payout currency. Wallets are 20 raw bytes per row (``has_wallet`` False when
+the distributor has not registered one). The row order of any input never matters: the engine
+sorts by id (and orders by order id) before doing anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ledger.errors import InputError, NegativeVolumeError, UnknownReferenceError
+
+__all__ = [
+    "KIND_FEE",
+    "KIND_OWN",
+    "KIND_RETAIL",
+    "Genealogy",
+    "Orders",
+    "PeriodInputs",
+    "Returns",
+    "State",
+    "empty_returns",
+    "empty_state",
+]
+
+I64 = NDArray[np.int64]
+
+#: Order line kinds: the distributor's own purchase, a sale to a retail customer, a fee
+#: (enrollment, activation, membership), which by the hard compliance rule carries no volume.
+KIND_OWN, KIND_RETAIL, KIND_FEE = 0, 1, 2
+
+
+def _i64(values: object) -> I64:
+    return np.ascontiguousarray(np.asarray(values, dtype=np.int64).reshape(-1))
+
+
+@dataclass(frozen=True, eq=False)
+class Genealogy:
+    """The genealogy as of period end: one row per distributor."""
+
+    id: I64
+    enroller: I64
+    parent: I64
+    position: I64
+    joined_day: I64
+    wallet: NDArray[np.uint8]  # shape (n, 20)
+    has_wallet: NDArray[np.bool_]
+
+    @classmethod
+    def from_columns(
+        cls,
+        *,
+        id: object,  # noqa: A002 - the column's name in the input format
+        enroller: object,
+        parent: object,
+        position: object,
+        joined_day: object,
+        wallet: NDArray[np.uint8] | None = None,
+        has_wallet: object | None = None,
+    ) -> Genealogy:
+        ids = _i64(id)
+        n = ids.shape[0]
+        w = np.zeros((n, 20), dtype=np.uint8) if wallet is None else np.asarray(wallet, np.uint8)
+        hw = (
+            np.zeros(n, dtype=np.bool_)
+            if has_wallet is None
+            else np.asarray(has_wallet, dtype=np.bool_).reshape(-1)
+        )
+        return cls(ids, _i64(enroller), _i64(parent), _i64(position), _i64(joined_day), w, hw)
+
+
+@dataclass(frozen=True, eq=False)
+class Orders:
+    """Order lines counted in the period."""
+
+    order_id: I64
+    distributor: I64
+    kind: I64
+    day: I64
+    pv: I64
+    cv: I64
+    retail_price: I64
+    wholesale_price: I64
+
+    @classmethod
+    def from_columns(cls, **columns: object) -> Orders:
+        return cls(**{name: _i64(columns[name]) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True, eq=False)
+class Returns:
+    """Clawbacks: money to take back from a payee for returned orders of earlier periods."""
+
+    return_id: I64
+    distributor: I64
+    amount: I64
+
+    @classmethod
+    def from_columns(cls, **columns: object) -> Returns:
+        return cls(**{name: _i64(columns[name]) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True, eq=False)
+class State:
+    """Carry-in state per distributor (rows only for those with something to carry).
+
+    ``balance`` may be negative (a clawback larger than a period's earnings).
+    """
+
+    id: I64
+    carry_left: I64
+    carry_right: I64
+    balance: I64
+    achieved_rank: I64
+    matrix_done: I64
+
+    @classmethod
+    def from_columns(cls, **columns: object) -> State:
+        return cls(**{name: _i64(columns[name]) for name in cls.__dataclass_fields__})
+
+
+def empty_returns() -> Returns:
+    z = np.zeros(0, dtype=np.int64)
+    return Returns(z, z, z)
+
+
+def empty_state() -> State:
+    z = np.zeros(0, dtype=np.int64)
+    return State(z, z, z, z, z, z)
+
+
+@dataclass(frozen=True, eq=False)
+class PeriodInputs:
+    """Everything a period run reads besides the plan."""
+
+    period_id: int
+    start_day: int
+    end_day: int
+    genealogy: Genealogy
+    orders: Orders
+    returns: Returns = field(default_factory=empty_returns)
+    state: State = field(default_factory=empty_state)
+
+
+@dataclass(frozen=True, eq=False)
+class Dense:
+    """Validated inputs re-indexed: distributor i is the i-th smallest id."""
+
+    ids: I64
+    enroller: I64  # dense index or -1
+    parent: I64
+    position: I64
+    joined_day: I64
+    wallet: NDArray[np.uint8]
+    has_wallet: NDArray[np.bool_]
+    order_owner: I64  # dense index per order line (orders sorted by order id)
+    orders: Orders  # sorted by order id
+    return_owner: I64
+    returns: Returns
+    carry_left: I64
+    carry_right: I64
+    balance: I64
+    achieved_rank: I64
+    matrix_done: I64
+
+
+def _lookup(ids: I64, wanted: I64, *, file: str, column: str, allow_zero: bool) -> I64:
+    """Dense index of each wanted id (ids sorted, unique), -1 for 0 when ``allow_zero``."""
+    n = ids.shape[0]
+    if n and int(ids[-1]) <= 4 * n + 1024:
+        # Ids are compact (the usual case): a direct map beats a binary search per row.
+        table = np.full(int(ids[-1]) + 1, -1, dtype=np.int64)
+        table[ids] = np.arange(n, dtype=np.int64)
+        in_range = (wanted >= 0) & (wanted <= int(ids[-1]))
+        pos_c = np.where(in_range, table[np.where(in_range, wanted, 0)], -1)
+        found = pos_c >= 0
+    else:
+        pos = np.searchsorted(ids, wanted)
+        pos_c = np.minimum(pos, max(n - 1, 0))
+        found = ids[pos_c] == wanted if n else np.zeros(wanted.shape, dtype=np.bool_)
+    ok = found | (wanted == 0) if allow_zero else found
+    if not np.all(ok):
+        bad = int(wanted[np.flatnonzero(~ok)[0]])
+        raise UnknownReferenceError(
+            file=file, record=f"{column} {bad}", reason="is not a distributor in distributors.csv"
+        )
+    return np.where(found, pos_c, -1).astype(np.int64)
+
+
+def _non_negative(file: str, key: I64, **columns: I64) -> None:
+    for name, values in columns.items():
+        if values.shape[0] and int(values.min()) < 0:
+            row = int(np.flatnonzero(values < 0)[0])
+            raise NegativeVolumeError(
+                file=file, record=f"row with key {int(key[row])}", reason=f"negative {name}"
+            )
+
+
+def _take(values: NDArray[Any], order: I64 | None) -> NDArray[Any]:
+    return values if order is None else values[order]
+
+
+def _unique_sorted(values: I64, *, file: str, column: str) -> I64 | None:
+    """The permutation sorting ``values`` (None when already strictly increasing)."""
+    if values.shape[0] < 2 or bool(np.all(values[1:] > values[:-1])):
+        return None
+    order = np.argsort(values, kind="stable")
+    s = _take(values, order)
+    dup = np.flatnonzero(s[1:] == s[:-1])
+    if dup.shape[0]:
+        raise InputError(file=file, record=f"{column} {int(s[dup[0]])}", reason="appears twice")
+    return order
+
+
+def densify(inputs: PeriodInputs, *, width: int) -> Dense:
+    """Validate the inputs and map every id to a dense index (sorted by id)."""
+    g = inputs.genealogy
+    n = g.id.shape[0]
+    for name in ("enroller", "parent", "position", "joined_day", "has_wallet"):
+        if getattr(g, name).shape[0] != n:
+            raise InputError(file="distributors.csv", record=name, reason="column length differs")
+    order = _unique_sorted(g.id, file="distributors.csv", column="id")
+    ids = _take(g.id, order)
+    if n and int(ids[0]) < 1:
+        raise InputError(file="distributors.csv", record=f"id {int(ids[0])}", reason="ids are >= 1")
+    enroller = _lookup(
+        ids, _take(g.enroller, order), file="distributors.csv", column="enroller", allow_zero=True
+    )
+    parent = _lookup(
+        ids, _take(g.parent, order), file="distributors.csv", column="parent", allow_zero=True
+    )
+    position = _take(g.position, order)
+    _non_negative("distributors.csv", ids, position=position)
+    if width > 0 and n and int(position.max()) >= width:
+        row = int(np.flatnonzero(position >= width)[0])
+        raise InputError(
+            file="distributors.csv",
+            record=f"id {int(ids[row])}",
+            reason=f"position {int(position[row])} is beyond the tree's width {width}",
+        )
+    slot = parent * max(width, 1) + position
+    placed = parent >= 0
+    if width > 0:
+        taken = np.sort(slot[placed])
+        clash = np.flatnonzero(taken[1:] == taken[:-1])
+        if clash.shape[0]:
+            v = int(taken[clash[0]])
+            raise InputError(
+                file="distributors.csv",
+                record=f"parent {int(ids[v // width])} position {v % width}",
+                reason="is held by two distributors",
+            )
+
+    o = inputs.orders
+    o_order = _unique_sorted(o.order_id, file="orders.csv", column="order_id")
+    orders = Orders(*(_take(getattr(o, f), o_order) for f in Orders.__dataclass_fields__))
+    _non_negative(
+        "orders.csv",
+        orders.order_id,
+        pv=orders.pv,
+        cv=orders.cv,
+        retail_price=orders.retail_price,
+        wholesale_price=orders.wholesale_price,
+    )
+    bad_kind = (orders.kind < KIND_OWN) | (orders.kind > KIND_FEE)
+    if np.any(bad_kind):
+        row = int(np.flatnonzero(bad_kind)[0])
+        raise InputError(
+            file="orders.csv",
+            record=f"order_id {int(orders.order_id[row])}",
+            reason="kind must be 0 (own), 1 (retail) or 2 (fee)",
+        )
+    fee_volume = (orders.kind == KIND_FEE) & ((orders.pv != 0) | (orders.cv != 0))
+    if np.any(fee_volume):
+        row = int(np.flatnonzero(fee_volume)[0])
+        raise InputError(
+            file="orders.csv",
+            record=f"order_id {int(orders.order_id[row])}",
+            reason="a fee line must carry zero PV and CV (compliance hard rule)",
+        )
+    order_owner = _lookup(
+        ids, orders.distributor, file="orders.csv", column="distributor", allow_zero=False
+    )
+
+    r = inputs.returns
+    r_order = _unique_sorted(r.return_id, file="returns.csv", column="return_id")
+    returns = Returns(*(_take(getattr(r, f), r_order) for f in Returns.__dataclass_fields__))
+    _non_negative("returns.csv", returns.return_id, amount=returns.amount)
+    return_owner = _lookup(
+        ids, returns.distributor, file="returns.csv", column="distributor", allow_zero=False
+    )
+
+    s = inputs.state
+    s_order = _unique_sorted(s.id, file="state.csv", column="id")
+    state = State(*(_take(getattr(s, f), s_order) for f in State.__dataclass_fields__))
+    _non_negative(
+        "state.csv",
+        state.id,
+        carry_left=state.carry_left,
+        carry_right=state.carry_right,
+        achieved_rank=state.achieved_rank,
+        matrix_done=state.matrix_done,
+    )
+    s_idx = _lookup(ids, state.id, file="state.csv", column="id", allow_zero=False)
+
+    def spread(col: I64) -> I64:
+        out = np.zeros(n, dtype=np.int64)
+        out[s_idx] = col
+        return out
+
+    return Dense(
+        ids=ids,
+        enroller=enroller,
+        parent=parent,
+        position=position,
+        joined_day=_take(g.joined_day, order),
+        wallet=_take(g.wallet, order),
+        has_wallet=_take(g.has_wallet, order),
+        order_owner=order_owner,
+        orders=orders,
+        return_owner=return_owner,
+        returns=returns,
+        carry_left=spread(state.carry_left),
+        carry_right=spread(state.carry_right),
+        balance=spread(state.balance),
+        achieved_rank=spread(state.achieved_rank),
+        matrix_done=spread(state.matrix_done),
+    )
