@@ -1,0 +1,1 @@
+"""HTTP layer: dependencies, the role policy and one router per resource."""

@@ -1,0 +1,96 @@
+"""Request dependencies: settings, clock, current user, role check, shared app services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from backend.api.policy import POLICY, allowed
+from backend.core.config import Settings
+from backend.core.db import SessionDep
+from backend.core.errors import Forbidden, Unauthorized
+from backend.core.security import decode_access_token
+from backend.models import User
+from backend.services.chain_info import ChainStatusProvider
+from backend.services.placement import PlacementTreeCache
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_now(request: Request) -> datetime:
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+def get_trees(request: Request) -> PlacementTreeCache:
+    trees: PlacementTreeCache = request.app.state.placement_trees
+    return trees
+
+
+def get_chain_status(request: Request) -> ChainStatusProvider:
+    provider: ChainStatusProvider = request.app.state.chain_status
+    return provider
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+NowDep = Annotated[datetime, Depends(get_now)]
+TreesDep = Annotated[PlacementTreeCache, Depends(get_trees)]
+ChainStatusDep = Annotated[ChainStatusProvider, Depends(get_chain_status)]
+TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
+
+
+def get_current_user(request: Request, session: SessionDep, token: TokenDep) -> User:
+    if not token:
+        raise Unauthorized("not logged in")
+    user_id = decode_access_token(token, request.app.state.jwt_secret)
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None:
+        raise Unauthorized("invalid or expired token")
+    if not user.is_active:
+        raise Unauthorized("this account is disabled")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def authorize(request: Request, user: CurrentUser) -> User:
+    """Router-level guard: the caller's role against `POLICY` for the matched route."""
+    route = request.scope.get("route")
+    key = (request.method, getattr(route, "path", ""))
+    rule = POLICY.get(key)
+    if rule is None:
+        raise Forbidden("no policy covers this endpoint", code="role_forbidden")
+    if not allowed(rule, user.role):
+        raise Forbidden(
+            f"the {user.role} role may not call {key[0]} {key[1]}", code="role_forbidden"
+        )
+    return user
+
+
+Authorized = Depends(authorize)
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Retrying with the same key returns the first result instead of a duplicate.",
+    ),
+]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]
+Limit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
+
+MAX_ID = 2_147_483_647
+IdPath = Annotated[int, Path(gt=0, le=MAX_ID, description="Numeric id.")]
+OptionalId = Annotated[int | None, Query(gt=0, le=MAX_ID, description="Filter by id.")]

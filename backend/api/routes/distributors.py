@@ -1,0 +1,193 @@
+"""Distributors, their downline and the holding tank."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from sqlmodel import Session
+
+from backend.api.deps import (
+    Authorized,
+    CurrentUser,
+    IdPath,
+    Limit,
+    NowDep,
+    Offset,
+    SettingsDep,
+    TreesDep,
+)
+from backend.core.db import SessionDep
+from backend.core.errors import ERROR_RESPONSES
+from backend.models import Distributor, DistributorStatus, Placement
+from backend.models.distributor import (
+    DistributorCreate,
+    DistributorPublic,
+    DistributorsPublic,
+    DistributorUpdate,
+    DownlinePage,
+    HoldingTankPublic,
+    ManualPlacement,
+    PlacementPublic,
+    StatusChange,
+)
+from backend.services import access, downline, genealogy
+
+router = APIRouter(tags=["distributors"], dependencies=[Authorized], responses=ERROR_RESPONSES)
+
+
+def to_public(session: Session, distributor: Distributor) -> DistributorPublic:
+    placement = session.get(Placement, distributor.id)
+    return DistributorPublic.model_validate(
+        distributor,
+        update={
+            "depth": distributor.tree_depth,
+            "placement": PlacementPublic.model_validate(placement) if placement else None,
+        },
+    )
+
+
+@router.get("/api/distributors", response_model=DistributorsPublic, summary="List distributors")
+def list_distributors(
+    session: SessionDep,
+    user: CurrentUser,
+    offset: Offset = 0,
+    limit: Limit = 50,
+    q: Annotated[str | None, Query(max_length=100, description="Name or e-mail contains")] = None,
+    status: DistributorStatus | None = None,
+) -> DistributorsPublic:
+    items, count = genealogy.list_distributors(
+        session, actor=user, q=q, status=status, offset=offset, limit=limit
+    )
+    return DistributorsPublic(items=[to_public(session, d) for d in items], count=count)
+
+
+@router.post(
+    "/api/distributors",
+    response_model=DistributorPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Enroll a distributor (placed automatically, or into the enroller's holding tank)",
+)
+def enroll(
+    session: SessionDep,
+    user: CurrentUser,
+    data: DistributorCreate,
+    settings: SettingsDep,
+    trees: TreesDep,
+    now: NowDep,
+) -> DistributorPublic:
+    distributor = genealogy.enroll(
+        session, data, actor=user, settings=settings, trees=trees, now=now
+    )
+    return to_public(session, distributor)
+
+
+@router.get(
+    "/api/distributors/{distributor_id}",
+    response_model=DistributorPublic,
+    summary="One distributor, with their placement and its chain status",
+)
+def read_distributor(
+    session: SessionDep, user: CurrentUser, distributor_id: IdPath
+) -> DistributorPublic:
+    return to_public(session, access.ensure_visible(session, user, distributor_id))
+
+
+@router.patch(
+    "/api/distributors/{distributor_id}",
+    response_model=DistributorPublic,
+    summary="Change contact data or wallet (a distributor: only their own)",
+)
+def update_distributor(
+    session: SessionDep, user: CurrentUser, distributor_id: IdPath, data: DistributorUpdate
+) -> DistributorPublic:
+    return to_public(
+        session, genealogy.update_distributor(session, distributor_id, data, actor=user)
+    )
+
+
+@router.post(
+    "/api/distributors/{distributor_id}/status",
+    response_model=DistributorPublic,
+    summary="Set active / inactive / terminated (nobody is ever deleted)",
+)
+def change_status(
+    session: SessionDep, distributor_id: IdPath, data: StatusChange, now: NowDep
+) -> DistributorPublic:
+    return to_public(session, genealogy.change_status(session, distributor_id, data, now=now))
+
+
+@router.get(
+    "/api/distributors/{distributor_id}/downline",
+    response_model=DownlinePage,
+    summary="Placement downline, pre-order, keyset-paged",
+)
+def read_downline(
+    session: SessionDep,
+    user: CurrentUser,
+    distributor_id: IdPath,
+    limit: Limit = 50,
+    cursor: Annotated[str | None, Query(max_length=2000, description="From `next_cursor`.")] = None,
+    max_depth: Annotated[int | None, Query(ge=1, le=10_000, description="Levels below.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="Name/e-mail contains, id, referral code")
+    ] = None,
+    status: DistributorStatus | None = None,
+) -> DownlinePage:
+    root = access.ensure_visible(session, user, distributor_id)
+    return downline.downline_page(
+        session, root, max_depth=max_depth, q=q, status=status, limit=limit, cursor=cursor
+    )
+
+
+@router.get(
+    "/api/holding-tank",
+    response_model=list[HoldingTankPublic],
+    summary="Enrolled, not yet placed (a distributor: their own tank)",
+)
+def read_holding_tank(session: SessionDep, user: CurrentUser) -> list[HoldingTankPublic]:
+    return [
+        HoldingTankPublic(
+            distributor_id=entry.distributor_id,
+            enroller_id=entry.enroller_id,
+            first_name=d.first_name,
+            last_name=d.last_name,
+            entered_at=entry.entered_at,
+            expires_at=entry.expires_at,
+        )
+        for entry, d in genealogy.holding_tank(session, actor=user)
+    ]
+
+
+@router.post(
+    "/api/holding-tank/{distributor_id}/placement",
+    response_model=DistributorPublic,
+    summary="The enroller places someone from their tank by hand",
+)
+def place_from_tank(
+    session: SessionDep,
+    user: CurrentUser,
+    distributor_id: IdPath,
+    data: ManualPlacement,
+    trees: TreesDep,
+    now: NowDep,
+) -> DistributorPublic:
+    distributor = genealogy.place_from_tank(
+        session,
+        distributor_id,
+        parent_id=data.parent_id,
+        position=data.position,
+        actor=user,
+        trees=trees,
+        now=now,
+    )
+    return to_public(session, distributor)
+
+
+@router.post(
+    "/api/holding-tank/expired-placements",
+    response_model=list[int],
+    summary="Place everyone whose hold has ended with the default strategy",
+)
+def place_expired(
+    session: SessionDep, settings: SettingsDep, trees: TreesDep, now: NowDep
+) -> list[int]:
+    return genealogy.place_expired(session, settings=settings, trees=trees, now=now)

@@ -1,0 +1,48 @@
+"""Accounts and roles."""
+
+from fastapi import APIRouter, status
+
+from backend.api.deps import Authorized, CurrentUser, IdPath, Limit, Offset
+from backend.core.db import SessionDep
+from backend.core.errors import ERROR_RESPONSES
+from backend.models.user import PasswordChange, UserCreate, UserPublic, UsersPublic, UserUpdate
+from backend.services import users
+
+router = APIRouter(
+    prefix="/api/users", tags=["users"], dependencies=[Authorized], responses=ERROR_RESPONSES
+)
+
+
+@router.get("/me", response_model=UserPublic, summary="The logged-in account")
+def read_me(user: CurrentUser) -> UserPublic:
+    return UserPublic.model_validate(user)
+
+
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, summary="Change my password")
+def change_my_password(session: SessionDep, user: CurrentUser, data: PasswordChange) -> None:
+    users.change_password(session, user, data)
+
+
+@router.get("", response_model=UsersPublic, summary="List accounts")
+def list_users(session: SessionDep, offset: Offset = 0, limit: Limit = 50) -> UsersPublic:
+    items, count = users.list_users(session, offset=offset, limit=limit)
+    return UsersPublic(items=[UserPublic.model_validate(u) for u in items], count=count)
+
+
+@router.post(
+    "", response_model=UserPublic, status_code=status.HTTP_201_CREATED, summary="Create an account"
+)
+def create_user(session: SessionDep, data: UserCreate) -> UserPublic:
+    return UserPublic.model_validate(users.create_user(session, data))
+
+
+@router.get("/{user_id}", response_model=UserPublic, summary="One account")
+def read_user(session: SessionDep, user_id: IdPath) -> UserPublic:
+    return UserPublic.model_validate(users.get_user(session, user_id))
+
+
+@router.patch("/{user_id}", response_model=UserPublic, summary="Change role, name, activity")
+def update_user(
+    session: SessionDep, user_id: IdPath, data: UserUpdate, actor: CurrentUser
+) -> UserPublic:
+    return UserPublic.model_validate(users.update_user(session, user_id, data, actor=actor))

@@ -1,0 +1,70 @@
+"""Service settings: one pydantic-settings class behind a cached `get_settings()`.
+
+Every variable is read with the `LINEAGE_` prefix; the database URL is also accepted as the
+conventional `DATABASE_URL`. Tests build `Settings(...)` directly and pass it to `create_app`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PlacementStrategyName = Literal["outer-left", "outer-right", "weaker-leg", "breadth-first"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LINEAGE_", extra="ignore", populate_by_name=True, frozen=True
+    )
+
+    data_dir: Path = Field(default=Path("var"), description="Where the embedded defaults live.")
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("LINEAGE_DATABASE_URL", "DATABASE_URL", "database_url"),
+        description="SQLAlchemy URL; default is a SQLite file `<data_dir>/lineage.db`.",
+    )
+    deployment_file: Path | None = Field(
+        default=None, description="Deployment record; default `<data_dir>/deployment.json`."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="JWT signing key; default generated into `<data_dir>/secret.key`."
+    )
+    access_token_minutes: int = Field(default=8 * 60, gt=0)
+    admin_email: str | None = None
+    admin_password: SecretStr | None = None
+
+    login_max_failures: int = Field(default=5, gt=0)
+    login_window_seconds: int = Field(default=300, gt=0)
+
+    default_enroller_id: int = Field(default=1, gt=0, description="Enroller when none is given.")
+    placement_strategy: PlacementStrategyName = "breadth-first"
+    tree_width: int = Field(default=2, ge=0, description="2 = binary, w = matrix, 0 = unlimited.")
+    holding_tank_days: int = Field(
+        default=0, ge=0, description="Days an enroller may place manually; 0 = place at once."
+    )
+    low_stock_default: int = Field(default=10, ge=0)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # Heroku-style URLs name the driver-less scheme; we ship psycopg 3.
+            if url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url[len("postgres://") :]
+            elif url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://") :]
+            return url
+        return f"sqlite:///{(self.data_dir / 'lineage.db').as_posix()}"
+
+    @property
+    def resolved_deployment_file(self) -> Path:
+        return self.deployment_file or self.data_dir / "deployment.json"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,65 @@
+"""The FastAPI application: `create_app(settings)` builds it; nothing here is a global.
+
+The lifespan opens the database engine (unless one is handed in), loads or creates the JWT
+secret and the placement-tree cache, and disposes of the engine on shutdown. Schema and seeds
+are `backend.bootstrap`'s job, which `lineage run` calls before serving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from backend.api.routes import api_router
+from backend.core.config import Settings, get_settings
+from backend.core.db import make_engine
+from backend.core.errors import install_error_handlers
+from backend.core.security import load_or_create_secret, utcnow
+from backend.services.chain_info import ChainStatusProvider, not_configured
+from backend.services.placement import PlacementTreeCache
+
+DESCRIPTION = """Back office for network-marketing companies: accounts and roles, distributors
+and their placement genealogy (mirrored on chain through an outbox), catalog, warehouse stock
+and orders. Log in at `/api/auth/token` (OAuth2 password flow) and send the bearer token.
+Every error has the shape `{"error": {"code", "message", "details"}}`."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    chain_status: ChainStatusProvider | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_engine = engine is None
+        app.state.engine = engine or make_engine(settings.resolved_database_url)
+        app.state.jwt_secret = load_or_create_secret(settings)
+        try:
+            yield
+        finally:
+            if own_engine:
+                app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Lineage back office",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.chain_status = chain_status or not_configured
+    app.state.placement_trees = PlacementTreeCache(
+        width=settings.tree_width, root_id=settings.default_enroller_id
+    )
+    install_error_handlers(app)
+    app.include_router(api_router)
+    return app

@@ -1,0 +1,43 @@
+"""Table and API models. Importing this package registers every table on `SQLModel.metadata`."""
+
+from backend.models.base import (
+    ChainStatus,
+    DistributorStatus,
+    IntentStatus,
+    MovementKind,
+    OrderStatus,
+    ProductCategory,
+    Role,
+)
+from backend.models.catalog import PriceList, PriceListItem, Product
+from backend.models.distributor import Distributor, HoldingTankEntry, Placement
+from backend.models.order import Order, OrderLine, Payment, RetailCustomer
+from backend.models.outbox import ChainIntent
+from backend.models.stock import StockItem, StockMovement, Warehouse
+from backend.models.user import LoginFailure, User
+
+__all__ = [
+    "ChainIntent",
+    "ChainStatus",
+    "Distributor",
+    "DistributorStatus",
+    "HoldingTankEntry",
+    "IntentStatus",
+    "LoginFailure",
+    "MovementKind",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "Payment",
+    "Placement",
+    "PriceList",
+    "PriceListItem",
+    "Product",
+    "ProductCategory",
+    "RetailCustomer",
+    "Role",
+    "StockItem",
+    "StockMovement",
+    "User",
+    "Warehouse",
+]

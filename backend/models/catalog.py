@@ -1,0 +1,140 @@
+"""Catalog: products with prices in integer minor units, volumes in points; price lists."""
+
+from datetime import datetime
+from typing import Self
+
+import sqlalchemy as sa
+from pydantic import model_validator
+from sqlmodel import Field, SQLModel
+
+from backend.models.base import ProductCategory, UTCDateTime, check_in, now_utc
+from backend.models.types import Currency, ShortText, Sku
+
+MAX_MONEY = 10**12  # minor units; far above any single price, far below int64
+MAX_POINTS = 10**9
+
+
+class ProductBase(SQLModel):
+    sku: Sku = Field(max_length=64)
+    name_ru: ShortText = Field(max_length=200)
+    name_en: ShortText = Field(max_length=200)
+    description_ru: str = Field(default="", max_length=4000)
+    description_en: str = Field(default="", max_length=4000)
+    category: ProductCategory = Field(default=ProductCategory.product, sa_type=sa.String(16))
+    retail_price: int = Field(ge=0, le=MAX_MONEY, sa_type=sa.BigInteger())
+    wholesale_price: int = Field(ge=0, le=MAX_MONEY, sa_type=sa.BigInteger())
+    currency: Currency = Field(max_length=3)
+    pv: int = Field(default=0, ge=0, le=MAX_POINTS, description="Personal volume points.")
+    cv: int = Field(default=0, ge=0, le=MAX_POINTS, description="Commissionable volume points.")
+    active: bool = True
+
+
+def _check_volumes(category: ProductCategory | None, cv: int | None) -> None:
+    # Compensation rule: enrollment kits and fees never carry commissionable volume.
+    if category in (ProductCategory.kit, ProductCategory.fee) and cv:
+        raise ValueError(f"a {category.value} must carry CV 0")
+
+
+class ProductCreate(ProductBase):
+    @model_validator(mode="after")
+    def _kits_and_fees_carry_no_cv(self) -> Self:
+        _check_volumes(self.category, self.cv)
+        if self.wholesale_price > self.retail_price:
+            raise ValueError("wholesale_price must not exceed retail_price")
+        return self
+
+
+class ProductUpdate(SQLModel):
+    name_ru: ShortText | None = Field(default=None, max_length=200)
+    name_en: ShortText | None = Field(default=None, max_length=200)
+    description_ru: str | None = Field(default=None, max_length=4000)
+    description_en: str | None = Field(default=None, max_length=4000)
+    category: ProductCategory | None = None
+    retail_price: int | None = Field(default=None, ge=0, le=MAX_MONEY)
+    wholesale_price: int | None = Field(default=None, ge=0, le=MAX_MONEY)
+    pv: int | None = Field(default=None, ge=0, le=MAX_POINTS)
+    cv: int | None = Field(default=None, ge=0, le=MAX_POINTS)
+    active: bool | None = None
+
+
+class Product(ProductBase, table=True):
+    __table_args__ = (
+        sa.CheckConstraint(check_in("category", ProductCategory), name="category"),
+        sa.CheckConstraint("category = 'product' OR cv = 0", name="kits_and_fees_no_cv"),
+        sa.CheckConstraint(
+            "retail_price >= 0 AND wholesale_price >= 0 AND pv >= 0 AND cv >= 0",
+            name="nonnegative",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    sku: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
+    updated_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
+
+
+class ProductPublic(ProductBase):
+    id: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProductsPublic(SQLModel):
+    items: list[ProductPublic]
+    count: int
+
+
+class PriceListBase(SQLModel):
+    name: ShortText = Field(max_length=200)
+    currency: Currency = Field(max_length=3)
+    active: bool = True
+
+
+class PriceListCreate(PriceListBase):
+    pass
+
+
+class PriceListUpdate(SQLModel):
+    name: ShortText | None = Field(default=None, max_length=200)
+    active: bool | None = None
+
+
+class PriceList(PriceListBase, table=True):
+    __tablename__ = "price_list"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
+
+
+class PriceListItemIn(SQLModel):
+    product_id: int = Field(gt=0)
+    price: int = Field(ge=0, le=MAX_MONEY, description="Minor units of the list's currency.")
+
+
+class PriceListItem(SQLModel, table=True):
+    __tablename__ = "price_list_item"
+    __table_args__ = (
+        sa.UniqueConstraint("price_list_id", "product_id"),
+        sa.CheckConstraint("price >= 0", name="price_nonnegative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    price_list_id: int = Field(foreign_key="price_list.id", index=True)
+    product_id: int = Field(foreign_key="product.id")
+    price: int = Field(sa_type=sa.BigInteger())
+
+
+class PriceListItemPublic(PriceListItemIn):
+    id: int
+
+
+class PriceListPublic(PriceListBase):
+    id: int
+    created_at: datetime
+    items: list[PriceListItemPublic]
+
+
+class PriceListsPublic(SQLModel):
+    items: list[PriceListPublic]
+    count: int

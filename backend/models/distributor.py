@@ -1,0 +1,188 @@
+"""Distributors (people, off chain), their placements (the on-chain record) and the tank."""
+
+from datetime import datetime
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from backend.models.base import ChainStatus, DistributorStatus, UTCDateTime, check_in, now_utc
+from backend.models.types import CountryCode, Email, Phone, ShortText, WalletAddress
+
+
+class DistributorBase(SQLModel):
+    first_name: ShortText = Field(max_length=200)
+    last_name: ShortText = Field(max_length=200)
+    email: Email | None = Field(default=None, max_length=254)
+    phone: Phone | None = Field(default=None, max_length=40)
+    country: CountryCode | None = Field(default=None, max_length=2)
+    wallet: WalletAddress | None = Field(
+        default=None, max_length=42, description="Payout address, EIP-55 checksummed."
+    )
+
+
+class DistributorCreate(DistributorBase):
+    enroller_id: int | None = Field(default=None, gt=0, description="Sponsor's distributor id.")
+    referral_code: str | None = Field(
+        default=None, max_length=16, description="Sponsor's referral code (instead of the id)."
+    )
+    leg: int | None = Field(
+        default=None, ge=0, le=255, description="Leg the enroller chooses (outer-left/right)."
+    )
+    holding_tank: bool | None = Field(
+        default=None, description="Put into the enroller's holding tank instead of auto-placing."
+    )
+    password: str | None = Field(
+        default=None, min_length=8, max_length=128, description="Creates a login (needs email)."
+    )
+
+
+class DistributorUpdate(SQLModel):
+    first_name: ShortText | None = Field(default=None, max_length=200)
+    last_name: ShortText | None = Field(default=None, max_length=200)
+    email: Email | None = Field(default=None, max_length=254)
+    phone: Phone | None = Field(default=None, max_length=40)
+    country: CountryCode | None = Field(default=None, max_length=2)
+    wallet: WalletAddress | None = Field(default=None, max_length=42)
+
+
+class StatusChange(SQLModel):
+    status: DistributorStatus
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class Distributor(DistributorBase, table=True):
+    __table_args__ = (
+        sa.CheckConstraint(check_in("status", DistributorStatus), name="status"),
+        # Downline reads are index-only scans of one path range: the index carries what the
+        # filters need (PostgreSQL INCLUDE; SQLite ignores it and reads the rows).
+        sa.Index(
+            "ix_distributor_tree_path",
+            "tree_path",
+            postgresql_include=["id", "tree_depth", "status", "search_name"],
+        ),
+        # Depth-limited reads: one range per level, merged in path order.
+        sa.Index(
+            "ix_distributor_tree_depth_tree_path",
+            "tree_depth",
+            "tree_path",
+            postgresql_include=["id", "status", "search_name"],
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    first_name: str = Field(max_length=200)
+    last_name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=254, index=True)
+    wallet: str | None = Field(default=None, max_length=42, unique=True)
+    enroller_id: int | None = Field(default=None, foreign_key="distributor.id", index=True)
+    referral_code: str = Field(max_length=16, unique=True)
+    status: DistributorStatus = Field(default=DistributorStatus.active, sa_type=sa.String(16))
+    # Lower-case "first last email": what the downline search matches against.
+    search_name: str = Field(max_length=700)
+    # Materialised placement path: 4 big-endian bytes per ancestor id, root first, self last.
+    # Byte order is tree pre-order, so a downline is one index range. Null while in the tank.
+    tree_path: bytes | None = Field(default=None, sa_type=sa.LargeBinary())
+    tree_depth: int | None = Field(default=None)
+    enrolled_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
+    status_changed_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
+
+
+class PlacementBase(SQLModel):
+    parent_id: int | None
+    position: int
+    strategy: str
+    chain_status: ChainStatus
+    block_number: int | None
+    tx_hash: str | None
+
+
+class Placement(PlacementBase, table=True):
+    """Where a distributor sits, written once; the chain copy is tracked by `chain_status`."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("parent_id", "position"),
+        sa.CheckConstraint(check_in("chain_status", ChainStatus), name="chain_status"),
+        sa.CheckConstraint("position >= 0", name="position_nonnegative"),
+    )
+
+    distributor_id: int = Field(primary_key=True, foreign_key="distributor.id")
+    sponsor_id: int | None = Field(default=None, foreign_key="distributor.id")
+    parent_id: int | None = Field(default=None, foreign_key="distributor.id", index=True)
+    position: int
+    strategy: str = Field(max_length=20)
+    chain_status: ChainStatus = Field(default=ChainStatus.pending, sa_type=sa.String(16))
+    block_number: int | None = Field(default=None, sa_type=sa.BigInteger())
+    tx_hash: str | None = Field(default=None, max_length=66)
+    placed_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+
+
+class PlacementPublic(PlacementBase):
+    distributor_id: int
+    sponsor_id: int | None
+    placed_at: datetime
+    confirmed_at: datetime | None
+
+
+class HoldingTankEntry(SQLModel, table=True):
+    """An enrolled but not yet placed distributor, waiting for the enroller's manual choice."""
+
+    __tablename__ = "holding_tank_entry"
+
+    distributor_id: int = Field(primary_key=True, foreign_key="distributor.id")
+    enroller_id: int = Field(foreign_key="distributor.id", index=True)
+    entered_at: datetime = Field(sa_type=UTCDateTime())
+    expires_at: datetime = Field(sa_type=UTCDateTime(), index=True)
+    placed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+
+
+class DistributorPublic(DistributorBase):
+    id: int
+    enroller_id: int | None
+    referral_code: str
+    status: DistributorStatus
+    enrolled_at: datetime
+    status_changed_at: datetime
+    depth: int | None = Field(description="Levels below the root; null while in the tank.")
+    placement: PlacementPublic | None
+
+
+class DistributorsPublic(SQLModel):
+    items: list[DistributorPublic]
+    count: int
+
+
+class HoldingTankPublic(SQLModel):
+    distributor_id: int
+    enroller_id: int
+    first_name: str
+    last_name: str
+    entered_at: datetime
+    expires_at: datetime
+
+
+class ManualPlacement(SQLModel):
+    parent_id: int = Field(gt=0)
+    position: int = Field(ge=0, le=1_000_000)
+
+
+class DownlineMember(SQLModel):
+    id: int
+    first_name: str
+    last_name: str
+    status: DistributorStatus
+    enroller_id: int | None
+    parent_id: int | None
+    position: int
+    level: int = Field(description="Levels below the distributor whose downline this is.")
+    chain_status: ChainStatus
+
+
+class DownlinePage(SQLModel):
+    root_id: int
+    items: list[DownlineMember]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
+
+
+DownlineOrder = Literal["tree", "level"]

@@ -1,0 +1,82 @@
+"""Accounts: who may log in, with which role, and (for distributors) as whom."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from pydantic import field_validator
+from sqlmodel import Field, SQLModel
+
+from backend.models.base import Role, UTCDateTime, check_in, now_utc
+from backend.models.types import Email
+
+
+class UserBase(SQLModel):
+    email: Email = Field(max_length=254, description="Login name, stored lower-case.")
+    full_name: str | None = Field(default=None, max_length=200)
+    role: Role = Field(sa_type=sa.String(20))
+    is_active: bool = True
+
+
+class UserCreate(UserBase):
+    password: str = Field(min_length=8, max_length=128)
+    distributor_id: int | None = Field(
+        default=None, gt=0, description="Required for (and only for) the distributor role."
+    )
+
+
+class UserUpdate(SQLModel):
+    full_name: str | None = Field(default=None, max_length=200)
+    role: Role | None = None
+    is_active: bool | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=128)
+
+
+class User(UserBase, table=True):
+    __tablename__ = "app_user"
+    __table_args__ = (sa.CheckConstraint(check_in("role", Role), name="role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    hashed_password: str = Field(max_length=200)
+    distributor_id: int | None = Field(default=None, foreign_key="distributor.id", unique=True)
+    created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
+
+
+class UserPublic(UserBase):
+    id: int
+    distributor_id: int | None
+    created_at: datetime
+
+
+class UsersPublic(SQLModel):
+    items: list[UserPublic]
+    count: int
+
+
+class Token(SQLModel):
+    access_token: str
+    token_type: str = "bearer"
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed login; the throttle counts these per (e-mail, client address) in a window."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (sa.Index("ix_login_failure_email_ip_at", "email", "client_ip", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    client_ip: str = Field(max_length=64)
+    at: datetime = Field(sa_type=UTCDateTime())
+
+
+class PasswordChange(SQLModel):
+    current_password: str = Field(max_length=128)
+    new_password: str = Field(min_length=8, max_length=128)
+
+    @field_validator("new_password")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("password must not be blank")
+        return value

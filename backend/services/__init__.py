@@ -1,0 +1,1 @@
+"""Business logic. Route handlers call these; these never see HTTP."""

@@ -1,0 +1,159 @@
+"""Products and price lists."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from backend.core.errors import Conflict, Invalid, NotFound
+from backend.models import PriceList, PriceListItem, Product, ProductCategory
+from backend.models.base import now_utc
+from backend.models.catalog import (
+    PriceListCreate,
+    PriceListItemIn,
+    PriceListUpdate,
+    ProductCreate,
+    ProductUpdate,
+)
+
+
+def create_product(session: Session, data: ProductCreate) -> Product:
+    if session.exec(select(Product.id).where(Product.sku == data.sku)).first() is not None:
+        raise Conflict(f"SKU {data.sku} exists")
+    product = Product.model_validate(data)
+    session.add(product)
+    session.commit()
+    return product
+
+
+def update_product(session: Session, product_id: int, data: ProductUpdate) -> Product:
+    product = get_product(session, product_id)
+    changes = data.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        if value is None:
+            raise Invalid(f"{field} cannot be null")
+    merged = product.model_dump() | changes
+    if merged["category"] != ProductCategory.product and merged["cv"]:
+        raise Invalid(f"a {merged['category']} must carry CV 0")
+    if merged["wholesale_price"] > merged["retail_price"]:
+        raise Invalid("wholesale_price must not exceed retail_price")
+    product.sqlmodel_update(changes)
+    product.updated_at = now_utc()
+    session.add(product)
+    session.commit()
+    return product
+
+
+def get_product(session: Session, product_id: int) -> Product:
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound(f"product {product_id} not found")
+    return product
+
+
+def list_products(
+    session: Session,
+    *,
+    active: bool | None,
+    category: ProductCategory | None,
+    q: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[Product], int]:
+    query = select(Product)
+    if active is not None:
+        query = query.where(Product.active == active)
+    if category is not None:
+        query = query.where(Product.category == category)
+    if q:
+        needle = q.lower()
+        query = query.where(
+            func.lower(Product.sku).contains(needle, autoescape=True)
+            | func.lower(Product.name_en).contains(needle, autoescape=True)
+            | func.lower(Product.name_ru).contains(needle, autoescape=True)
+        )
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    items = session.exec(query.order_by(col(Product.id)).offset(offset).limit(limit)).all()
+    return list(items), total
+
+
+def create_price_list(session: Session, data: PriceListCreate) -> PriceList:
+    if session.exec(select(PriceList.id).where(PriceList.name == data.name)).first() is not None:
+        raise Conflict(f"a price list named {data.name!r} exists")
+    price_list = PriceList.model_validate(data)
+    session.add(price_list)
+    session.commit()
+    return price_list
+
+
+def update_price_list(session: Session, price_list_id: int, data: PriceListUpdate) -> PriceList:
+    price_list = get_price_list(session, price_list_id)
+    changes = data.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        if value is None:
+            raise Invalid(f"{field} cannot be null")
+    price_list.sqlmodel_update(changes)
+    session.add(price_list)
+    session.commit()
+    return price_list
+
+
+def set_price(session: Session, price_list_id: int, data: PriceListItemIn) -> PriceListItem:
+    price_list = get_price_list(session, price_list_id)
+    product = get_product(session, data.product_id)
+    if product.currency != price_list.currency:
+        raise Invalid(
+            f"product {product.id} is priced in {product.currency}, "
+            f"the list in {price_list.currency}"
+        )
+    item = session.exec(
+        select(PriceListItem).where(
+            PriceListItem.price_list_id == price_list_id,
+            PriceListItem.product_id == data.product_id,
+        )
+    ).first()
+    if item is None:
+        item = PriceListItem(
+            price_list_id=price_list_id, product_id=data.product_id, price=data.price
+        )
+    else:
+        item.price = data.price
+    session.add(item)
+    session.commit()
+    return item
+
+
+def remove_price(session: Session, price_list_id: int, product_id: int) -> None:
+    item = session.exec(
+        select(PriceListItem).where(
+            PriceListItem.price_list_id == price_list_id,
+            PriceListItem.product_id == product_id,
+        )
+    ).first()
+    if item is None:
+        raise NotFound(f"product {product_id} is not on price list {price_list_id}")
+    session.delete(item)
+    session.commit()
+
+
+def get_price_list(session: Session, price_list_id: int) -> PriceList:
+    price_list = session.get(PriceList, price_list_id)
+    if price_list is None:
+        raise NotFound(f"price list {price_list_id} not found")
+    return price_list
+
+
+def price_list_items(session: Session, price_list_id: int) -> list[PriceListItem]:
+    return list(
+        session.exec(
+            select(PriceListItem)
+            .where(PriceListItem.price_list_id == price_list_id)
+            .order_by(col(PriceListItem.product_id))
+        )
+    )
+
+
+def list_price_lists(session: Session, *, offset: int, limit: int) -> tuple[list[PriceList], int]:
+    total = session.exec(select(func.count()).select_from(PriceList)).one()
+    items = session.exec(select(PriceList).order_by(col(PriceList.id)).offset(offset).limit(limit))
+    return list(items), total

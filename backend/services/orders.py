@@ -1,0 +1,491 @@
+"""Orders: placement (stock reserved), payment (finance), shipment, cancellation, return.
+
+State: placed -> paid -> shipped -> returned, and placed|paid -> cancelled. An order's volume
+counts in the period containing its `paid_at`; cancelling a paid order or returning goods marks
+the lines `clawback`, so the period engine takes that volume back. Every money figure is an
+integer in minor units and every volume integer points; all the arithmetic is here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
+from backend.models import (
+    Distributor,
+    DistributorStatus,
+    MovementKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    PriceListItem,
+    Product,
+    RetailCustomer,
+    User,
+)
+from backend.models.order import CancelIn, OrderCreate, PaymentIn, RetailCustomerCreate, ReturnIn
+from backend.services import catalog, stock
+from backend.services.access import is_distributor, own_distributor
+
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def request_hash(data: OrderCreate) -> str:
+    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def place_order(
+    session: Session,
+    data: OrderCreate,
+    *,
+    actor: User,
+    idempotency_key: str | None,
+    default_threshold: int,
+) -> tuple[Order, bool]:
+    """The order and whether it was created now (False: a retry of the same request)."""
+    digest = request_hash(data)
+    if idempotency_key is not None:
+        earlier = _by_key(session, actor, idempotency_key)
+        if earlier is not None:
+            if earlier.request_hash != digest:
+                raise Conflict(
+                    "this Idempotency-Key was used for a different order",
+                    code="idempotency_key_reused",
+                )
+            return earlier, False
+    distributor = _ordering_distributor(session, data, actor)
+    customer = _customer(session, data.customer_id, distributor)
+    warehouse = stock.get_warehouse(session, data.warehouse_id)
+    if not warehouse.active:
+        raise Conflict(f"warehouse {warehouse.id} is inactive")
+    priced = _price_lines(session, data, retail=customer is not None)
+    currencies = {product.currency for product, _, _ in priced}
+    if data.price_list_id is not None:
+        currencies = {catalog.get_price_list(session, data.price_list_id).currency}
+    if len(currencies) != 1:
+        raise Invalid("an order's products must share one currency")
+    assert actor.id is not None and distributor.id is not None
+    order = Order(
+        distributor_id=distributor.id,
+        customer_id=customer.id if customer else None,
+        warehouse_id=data.warehouse_id,
+        price_list_id=data.price_list_id,
+        currency=currencies.pop(),
+        total_amount=sum(unit * quantity for _, unit, quantity in priced),
+        total_pv=sum(product.pv * quantity for product, _, quantity in priced),
+        total_cv=sum(product.cv * quantity for product, _, quantity in priced),
+        note=data.note,
+        idempotency_key=idempotency_key,
+        request_hash=digest,
+        created_by=actor.id,
+    )
+    session.add(order)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another request with the same key won the race: answer with its order.
+        session.rollback()
+        if idempotency_key is not None:
+            earlier = _by_key(session, actor, idempotency_key)
+            if earlier is not None and earlier.request_hash == digest:
+                return earlier, False
+        raise
+    assert order.id is not None
+    for line_no, (product, unit, quantity) in enumerate(priced, start=1):
+        assert product.id is not None
+        session.add(
+            OrderLine(
+                order_id=order.id,
+                line_no=line_no,
+                product_id=product.id,
+                sku=product.sku,
+                quantity=quantity,
+                unit_price=unit,
+                amount=unit * quantity,
+                pv=product.pv * quantity,
+                cv=product.cv * quantity,
+            )
+        )
+        stock.move(
+            session,
+            warehouse_id=order.warehouse_id,
+            product_id=product.id,
+            kind=MovementKind.reservation,
+            quantity=quantity,
+            actor_id=actor.id,
+            order_id=order.id,
+            default_threshold=default_threshold,
+        )
+    session.commit()
+    return order, True
+
+
+def pay_order(
+    session: Session,
+    order_id: int,
+    data: PaymentIn,
+    *,
+    actor: User,
+    idempotency_key: str | None,
+    now: datetime,
+) -> tuple[Payment, bool]:
+    if idempotency_key is not None:
+        earlier = session.exec(
+            select(Payment).where(
+                Payment.recorded_by == actor.id, Payment.idempotency_key == idempotency_key
+            )
+        ).first()
+        if earlier is not None:
+            if earlier.order_id != order_id:
+                raise Conflict(
+                    "this Idempotency-Key was used for another order's payment",
+                    code="idempotency_key_reused",
+                )
+            return earlier, False
+    order = _locked_order(session, order_id)
+    if order.status != OrderStatus.placed:
+        raise Conflict(f"order {order_id} is {order.status}, not awaiting payment")
+    if data.currency != order.currency or data.amount != order.total_amount:
+        raise Invalid(
+            f"payment must be {order.total_amount} {order.currency}",
+            details={"expected_amount": order.total_amount, "expected_currency": order.currency},
+        )
+    paid_at = data.paid_at or now
+    if paid_at.tzinfo is None:
+        raise Invalid("paid_at needs a timezone (e.g. 2026-01-31T12:00:00Z)")
+    if paid_at > now + CLOCK_SKEW:
+        raise Invalid("paid_at is in the future")
+    if paid_at < order.created_at - CLOCK_SKEW:
+        raise Invalid("paid_at is before the order was placed")
+    assert actor.id is not None
+    payment = Payment(
+        order_id=order_id,
+        amount=data.amount,
+        currency=data.currency,
+        reference=data.reference,
+        paid_at=paid_at,
+        idempotency_key=idempotency_key,
+        recorded_by=actor.id,
+        recorded_at=now,
+    )
+    order.status = OrderStatus.paid
+    order.paid_at = paid_at
+    session.add(payment)
+    session.add(order)
+    session.commit()
+    return payment, True
+
+
+def ship_order(
+    session: Session, order_id: int, *, actor: User, now: datetime, default_threshold: int
+) -> Order:
+    order = _locked_order(session, order_id)
+    if order.status != OrderStatus.paid:
+        raise Conflict(f"order {order_id} is {order.status}; only paid orders ship")
+    for line in lines_of(session, order_id):
+        stock.move(
+            session,
+            warehouse_id=order.warehouse_id,
+            product_id=line.product_id,
+            kind=MovementKind.shipment,
+            quantity=line.quantity,
+            actor_id=actor.id,
+            order_id=order_id,
+            default_threshold=default_threshold,
+        )
+    order.status = OrderStatus.shipped
+    order.shipped_at = now
+    session.add(order)
+    session.commit()
+    return order
+
+
+def cancel_order(
+    session: Session,
+    order_id: int,
+    data: CancelIn,
+    *,
+    actor: User,
+    now: datetime,
+    default_threshold: int,
+) -> Order:
+    order = _locked_order(session, order_id)
+    if is_distributor(actor):
+        if order.distributor_id != own_distributor(session, actor).id:
+            raise Forbidden("not your order", code="out_of_scope")
+        if order.status != OrderStatus.placed:
+            raise Conflict("a paid order is cancelled by the company, not the distributor")
+    if order.status not in (OrderStatus.placed, OrderStatus.paid):
+        raise Conflict(f"order {order_id} is {order.status}; it can no longer be cancelled")
+    was_paid = order.status == OrderStatus.paid
+    for line in lines_of(session, order_id):
+        stock.move(
+            session,
+            warehouse_id=order.warehouse_id,
+            product_id=line.product_id,
+            kind=MovementKind.release,
+            quantity=line.quantity,
+            actor_id=actor.id,
+            order_id=order_id,
+            reason=data.reason,
+            default_threshold=default_threshold,
+        )
+        if was_paid:
+            line.clawback = True
+            session.add(line)
+    order.status = OrderStatus.cancelled
+    order.cancelled_at = now
+    order.note = _append_note(order.note, f"cancelled: {data.reason}")
+    session.add(order)
+    session.commit()
+    return order
+
+
+def return_order(
+    session: Session,
+    order_id: int,
+    data: ReturnIn,
+    *,
+    actor: User,
+    now: datetime,
+    default_threshold: int,
+) -> Order:
+    order = _locked_order(session, order_id)
+    if order.status != OrderStatus.shipped:
+        raise Conflict(f"order {order_id} is {order.status}; only shipped goods come back")
+    lines = {line.id: line for line in lines_of(session, order_id)}
+    wanted = (
+        {line_id: line.quantity - line.returned_quantity for line_id, line in lines.items()}
+        if data.lines is None
+        else {}
+    )
+    for item in data.lines or []:
+        if item.line_id not in lines:
+            raise NotFound(f"order {order_id} has no line {item.line_id}")
+        wanted[item.line_id] = wanted.get(item.line_id, 0) + item.quantity
+    for line_id, quantity in wanted.items():
+        line = lines[line_id]
+        if quantity <= 0:
+            continue
+        if line.returned_quantity + quantity > line.quantity:
+            raise Conflict(
+                f"line {line_id}: {quantity} returned exceeds the "
+                f"{line.quantity - line.returned_quantity} still out"
+            )
+        stock.move(
+            session,
+            warehouse_id=order.warehouse_id,
+            product_id=line.product_id,
+            kind=MovementKind.return_,
+            quantity=quantity,
+            actor_id=actor.id,
+            order_id=order_id,
+            reason=data.reason,
+            default_threshold=default_threshold,
+        )
+        line.returned_quantity += quantity
+        line.clawback = True
+        session.add(line)
+    if not any(quantity > 0 for quantity in wanted.values()):
+        raise Conflict(f"order {order_id} has nothing left to return")
+    if all(line.returned_quantity == line.quantity for line in lines.values()):
+        order.status = OrderStatus.returned
+    order.returned_at = now
+    order.note = _append_note(order.note, f"returned: {data.reason}")
+    session.add(order)
+    session.commit()
+    return order
+
+
+def get_order(session: Session, order_id: int, *, actor: User) -> Order:
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound(f"order {order_id} not found")
+    if is_distributor(actor) and order.distributor_id != own_distributor(session, actor).id:
+        raise Forbidden("not your order", code="out_of_scope")
+    return order
+
+
+def list_orders(
+    session: Session,
+    *,
+    actor: User,
+    distributor_id: int | None,
+    status: OrderStatus | None,
+    paid_from: datetime | None,
+    paid_to: datetime | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[Order], int]:
+    query = select(Order)
+    if is_distributor(actor):
+        query = query.where(Order.distributor_id == own_distributor(session, actor).id)
+    if distributor_id is not None:
+        query = query.where(Order.distributor_id == distributor_id)
+    if status is not None:
+        query = query.where(Order.status == status)
+    if paid_from is not None:
+        query = query.where(col(Order.paid_at) >= paid_from)
+    if paid_to is not None:
+        query = query.where(col(Order.paid_at) < paid_to)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    items = session.exec(query.order_by(col(Order.id)).offset(offset).limit(limit)).all()
+    return list(items), total
+
+
+def lines_of(session: Session, order_id: int) -> list[OrderLine]:
+    return list(
+        session.exec(
+            select(OrderLine).where(OrderLine.order_id == order_id).order_by(col(OrderLine.line_no))
+        )
+    )
+
+
+def lines_for(session: Session, order_ids: list[int]) -> dict[int, list[OrderLine]]:
+    grouped: dict[int, list[OrderLine]] = {order_id: [] for order_id in order_ids}
+    if order_ids:
+        query = (
+            select(OrderLine)
+            .where(col(OrderLine.order_id).in_(order_ids))
+            .order_by(col(OrderLine.order_id), col(OrderLine.line_no))
+        )
+        for line in session.exec(query):
+            grouped[line.order_id].append(line)
+    return grouped
+
+
+def create_customer(session: Session, data: RetailCustomerCreate, *, actor: User) -> RetailCustomer:
+    if is_distributor(actor):
+        own_id = own_distributor(session, actor).id
+        if data.distributor_id not in (None, own_id):
+            raise Forbidden(
+                "retail customers are added by their own distributor", code="out_of_scope"
+            )
+        owner_id = own_id
+    else:
+        if data.distributor_id is None:
+            raise Invalid("distributor_id is required")
+        owner_id = data.distributor_id
+    if session.get(Distributor, owner_id) is None:
+        raise NotFound(f"distributor {owner_id} not found")
+    customer = RetailCustomer.model_validate(data, update={"distributor_id": owner_id})
+    session.add(customer)
+    session.commit()
+    return customer
+
+
+def get_customer(session: Session, customer_id: int, *, actor: User) -> RetailCustomer:
+    customer = session.get(RetailCustomer, customer_id)
+    if customer is None:
+        raise NotFound(f"retail customer {customer_id} not found")
+    if is_distributor(actor) and customer.distributor_id != own_distributor(session, actor).id:
+        raise Forbidden("not your customer", code="out_of_scope")
+    return customer
+
+
+def list_customers(
+    session: Session, *, actor: User, offset: int, limit: int
+) -> tuple[list[RetailCustomer], int]:
+    query = select(RetailCustomer)
+    if is_distributor(actor):
+        query = query.where(RetailCustomer.distributor_id == own_distributor(session, actor).id)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    items = session.exec(query.order_by(col(RetailCustomer.id)).offset(offset).limit(limit))
+    return list(items), total
+
+
+def _ordering_distributor(session: Session, data: OrderCreate, actor: User) -> Distributor:
+    if is_distributor(actor):
+        me = own_distributor(session, actor)
+        if data.distributor_id not in (None, me.id):
+            raise Forbidden("distributors order for themselves", code="out_of_scope")
+        distributor = me
+    else:
+        if data.distributor_id is None:
+            raise Invalid("distributor_id is required")
+        found = session.get(Distributor, data.distributor_id)
+        if found is None:
+            raise NotFound(f"distributor {data.distributor_id} not found")
+        distributor = found
+    if distributor.status == DistributorStatus.terminated:
+        raise Conflict(f"distributor {distributor.id} is terminated")
+    return distributor
+
+
+def _customer(
+    session: Session, customer_id: int | None, distributor: Distributor
+) -> RetailCustomer | None:
+    if customer_id is None:
+        return None
+    customer = session.get(RetailCustomer, customer_id)
+    if customer is None:
+        raise NotFound(f"retail customer {customer_id} not found")
+    if customer.distributor_id != distributor.id:
+        raise Invalid(f"retail customer {customer_id} belongs to another distributor")
+    return customer
+
+
+def _price_lines(
+    session: Session, data: OrderCreate, *, retail: bool
+) -> list[tuple[Product, int, int]]:
+    """(product, unit price, quantity) per line: the price list's price when one is given,
+    else retail for a retail customer and wholesale for the distributor's own order."""
+    product_ids = [line.product_id for line in data.lines]
+    if len(set(product_ids)) != len(product_ids):
+        raise Invalid("each product appears on one line")
+    products = {
+        product.id: product
+        for product in session.exec(select(Product).where(col(Product.id).in_(product_ids)))
+    }
+    listed: dict[int, int] = {}
+    if data.price_list_id is not None:
+        price_list = catalog.get_price_list(session, data.price_list_id)
+        if not price_list.active:
+            raise Conflict(f"price list {price_list.id} is inactive")
+        listed = {
+            item.product_id: item.price
+            for item in session.exec(
+                select(PriceListItem).where(PriceListItem.price_list_id == data.price_list_id)
+            )
+        }
+    priced = []
+    for line in data.lines:
+        product = products.get(line.product_id)
+        if product is None:
+            raise NotFound(f"product {line.product_id} not found")
+        if not product.active:
+            raise Conflict(f"product {product.sku} is not for sale")
+        if data.price_list_id is not None:
+            if line.product_id not in listed:
+                raise Invalid(f"product {product.sku} is not on price list {data.price_list_id}")
+            unit = listed[line.product_id]
+        else:
+            unit = product.retail_price if retail else product.wholesale_price
+        priced.append((product, unit, line.quantity))
+    return priced
+
+
+def _by_key(session: Session, actor: User, key: str) -> Order | None:
+    return session.exec(
+        select(Order).where(Order.created_by == actor.id, Order.idempotency_key == key)
+    ).first()
+
+
+def _locked_order(session: Session, order_id: int) -> Order:
+    order = session.exec(select(Order).where(Order.id == order_id).with_for_update()).first()
+    if order is None:
+        raise NotFound(f"order {order_id} not found")
+    return order
+
+
+def _append_note(note: str | None, text: str) -> str:
+    combined = f"{note}\n{text}" if note else text
+    return combined[-1000:]

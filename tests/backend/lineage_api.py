@@ -1,0 +1,71 @@
+"""Test helpers shared by the backend tests (imported by name: tests/backend is on sys.path)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from backend.core import security
+from backend.core.config import Settings
+from backend.models import Role, User
+
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_PASSWORD = "admin-password-1"
+SECRET = "test-secret-key-that-is-long-enough-for-hs256"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class Api:
+    """The test client plus a bearer token per role (and the distributor's id)."""
+
+    client: TestClient
+    engine: Engine
+    clock: Clock
+    settings: Settings
+    headers: dict[str, dict[str, str]]
+    distributor_id: int
+
+    def as_(self, role: str) -> dict[str, str]:
+        return self.headers[role]
+
+    def session(self) -> Session:
+        return Session(self.engine)
+
+
+def token_for(user_id: int, clock: Clock) -> dict[str, str]:
+    token = security.create_access_token(subject=user_id, secret=SECRET, minutes=60, now=clock())
+    return {"Authorization": f"Bearer {token}"}
+
+
+def add_user(engine: Engine, email: str, role: Role, distributor_id: int | None = None) -> int:
+    with Session(engine) as session:
+        user = User(
+            email=email,
+            role=role,
+            hashed_password=security.hash_password("password-123"),
+            distributor_id=distributor_id,
+        )
+        session.add(user)
+        session.commit()
+        assert user.id is not None
+        return user.id
+
+
+def error_code(response: object) -> str:
+    body = response.json()  # type: ignore[attr-defined]
+    return str(body["error"]["code"])

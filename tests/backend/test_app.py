@@ -1,0 +1,117 @@
+"""Skeleton: health, chain info, the error shape, OpenAPI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from lineage_api import Api
+
+from backend.main import create_app
+from backend.services.chain_info import ChainStatus
+
+
+def test_health_reports_database_and_unconfigured_chain(api: Api) -> None:
+    response = api.client.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"]["status"] == "ok"
+    assert body["chain"]["status"] == "not configured"
+
+
+def test_health_uses_the_injected_chain_status_provider(api: Api) -> None:
+    app = create_app(
+        api.settings,
+        engine=api.engine,
+        chain_status=lambda: ChainStatus(status="ok", chain_id=1337, latest_block=9),
+    )
+    with TestClient(app) as client:
+        chain = client.get("/health").json()["chain"]
+    assert chain == {
+        "status": "ok",
+        "detail": None,
+        "chain_id": 1337,
+        "latest_block": 9,
+        "queued_intents": None,
+    }
+
+
+def test_chain_info_is_503_until_deployed(api: Api) -> None:
+    response = api.client.get("/api/chain")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "chain_not_deployed"
+
+
+def test_chain_info_reads_the_deployment_record(api: Api) -> None:
+    record = {
+        "chainId": 1337,
+        "rpcUrl": "http://127.0.0.1:8545",
+        "deploymentBlock": 3,
+        "contracts": {
+            "GenealogyRegistry": "0x" + "1" * 40,
+            "PeriodAnchor": "0x" + "2" * 40,
+            "PayoutVault": "0x" + "3" * 40,
+            "PayoutToken": "0x" + "4" * 40,
+        },
+        "compiler": {"version": "0.8.28"},
+    }
+    path: Path = api.settings.resolved_deployment_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record))
+    body = api.client.get("/api/chain").json()
+    assert body["chain_id"] == 1337
+    assert body["rpc_url"] == "http://127.0.0.1:8545"
+    assert body["deployment_block"] == 3
+    assert body["contracts"]["PayoutVault"] == "0x" + "3" * 40
+
+
+def test_malformed_deployment_record_is_503_with_a_message(api: Api) -> None:
+    path = api.settings.resolved_deployment_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{not json")
+    response = api.client.get("/api/chain")
+    assert response.status_code == 503
+    assert "malformed" in response.json()["error"]["message"]
+
+
+def test_unknown_path_and_wrong_method_use_the_error_shape(api: Api) -> None:
+    missing = api.client.get("/api/nothing-here")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
+    wrong = api.client.delete("/health")
+    assert wrong.status_code == 405
+    assert wrong.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_validation_errors_use_the_error_shape(api: Api) -> None:
+    response = api.client.post("/api/products", json={"sku": 5}, headers=api.as_("admin"))
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert error["message"]
+    assert isinstance(error["details"], list) and error["details"]
+
+
+def test_openapi_documents_every_operation(api: Api) -> None:
+    spec = api.client.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            assert operation.get("summary"), where
+            assert (
+                "200" in operation["responses"]
+                or "201" in operation["responses"]
+                or "204" in operation["responses"]
+            ), where
+            assert (
+                "Roles:" in operation.get("description", "")
+                or "Public" in operation.get("description", "")
+                or "logged-in" in operation.get("description", "")
+            ), where
+            for code in operation["responses"]:
+                if code.startswith(("4", "5")) and code != "422":
+                    content = operation["responses"][code].get("content", {})
+                    schema = content.get("application/json", {}).get("schema", {})
+                    assert schema.get("$ref", "").endswith("ErrorResponse"), (where, code)
