@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Reference oracle: the payout tree as @openzeppelin/merkle-tree builds it.
-// stdin:  {"leaves": [[periodId, index, "0xaccount", "amount"], ...], "proofs": [i, ...],
-//          "multiproofs": [[i, j, ...], ...]}   (i: position in `leaves`)
+// stdin:  {"leaves": [["periodId", "index", "0xaccount", "amount"], ...], "proofs": [i, ...],
+//          "multiproofs": [[i, j, ...], ...]}   (i: position in `leaves`; integers as strings:
+//          JavaScript numbers lose precision past 2**53)
 // stdout: {"root": "0x..", "proofs": [[...]], "multiproofs": [{"leaves": [...], "proof": [...],
 //          "proofFlags": [...]}]}
 'use strict';
