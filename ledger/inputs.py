@@ -285,6 +285,15 @@ def densify(inputs: PeriodInputs, *, width: int) -> Dense:
             record=f"order_id {int(orders.order_id[row])}",
             reason="a fee line must carry zero PV and CV (compliance hard rule)",
         )
+    outside = (orders.day < inputs.start_day) | (orders.day > inputs.end_day)
+    if np.any(outside):
+        row = int(np.flatnonzero(outside)[0])
+        raise InputError(
+            file="orders.csv",
+            record=f"order_id {int(orders.order_id[row])}",
+            reason=f"day {int(orders.day[row])} is outside the period "
+            f"{inputs.start_day}..{inputs.end_day}",
+        )
     order_owner = _lookup(
         ids, orders.distributor, file="orders.csv", column="distributor", allow_zero=False
     )

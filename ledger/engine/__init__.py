@@ -54,6 +54,7 @@ class PeriodResult:
     carry_left: I64
     carry_right: I64
     matrix_done: I64
+    wallet: NDArray[np.uint8]  # (n, 20) address bytes
     payees: I64  # dense indices of the payout leaves; leaf index = position in this array
     payout_root: str
     totals: dict[str, Any]
@@ -133,6 +134,7 @@ def run_period(
         carry_left=zeros if outcome is None else outcome.carry_left,
         carry_right=zeros if outcome is None else outcome.carry_right,
         matrix_done=matrix_done,
+        wallet=d.wallet,
         payees=payees,
         payout_root=root,
         totals=total,
