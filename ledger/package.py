@@ -52,6 +52,7 @@ __all__ = [
     "inputs_files",
     "parse_inputs",
     "read_package",
+    "tables_as_csv",
     "verify_package",
 ]
 
@@ -453,3 +454,18 @@ def _manifest_core(data: bytes) -> bytes:
     except (ValueError, AttributeError):
         return data
     return _json(manifest)
+
+
+def tables_as_csv(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Every ``.tbl`` of a package as canonical CSV (same path, ``.csv``); addresses as 0x."""
+    out: dict[str, bytes] = {}
+    for path, columns in _TABLE_COLUMNS.items():
+        if path not in files:
+            continue
+        table = read_table(files[path], file=path, columns=columns)
+        cells: dict[str, Any] = dict(table)
+        if "wallet" in cells:
+            present = cells.pop("has_wallet").astype(np.bool_)
+            cells["wallet"] = Address(cells.pop("wallet"), present)
+        out[path[: -len(".tbl")] + ".csv"] = format_csv(list(cells), list(cells.values()))
+    return out

@@ -22,6 +22,8 @@ def _register() -> None:
     from backend.cli import merkle
 
     app.add_typer(merkle.app, name="merkle")
+    app.add_typer(__import__("backend.cli.period", fromlist=["app"]).app, name="period")
+    app.add_typer(__import__("backend.cli.bench", fromlist=["app"]).app, name="bench")
 
 
 def main() -> None:
