@@ -13,18 +13,9 @@ from sqlmodel import SQLModel
 import backend.models  # noqa: F401  (registers every table)
 from backend.core.config import get_settings
 from backend.core.db import make_engine
+from backend.migrations_support import include_object
 
 target_metadata = SQLModel.metadata
-
-
-# Optional, PostgreSQL-only indexes created by migrations but absent from the models.
-UNMODELLED_INDEXES = {"ix_distributor_search_name_trgm"}
-
-
-def _include_object(
-    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
-) -> bool:
-    return not (type_ == "index" and reflected and name in UNMODELLED_INDEXES)
 
 
 def _run(connection: Connection) -> None:
@@ -32,7 +23,7 @@ def _run(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
-        include_object=_include_object,
+        include_object=include_object,
         # SQLite cannot ALTER constraints in place; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
     )

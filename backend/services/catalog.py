@@ -32,7 +32,10 @@ def update_product(session: Session, product_id: int, data: ProductUpdate) -> Pr
     for field, value in changes.items():
         if value is None:
             raise Invalid(f"{field} cannot be null")
-    merged = product.model_dump() | changes
+    merged = {
+        field: changes.get(field, getattr(product, field))
+        for field in ("category", "cv", "retail_price", "wholesale_price")
+    }
     if merged["category"] != ProductCategory.product and merged["cv"]:
         raise Invalid(f"a {merged['category']} must carry CV 0")
     if merged["wholesale_price"] > merged["retail_price"]:
