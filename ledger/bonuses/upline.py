@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from ledger._tree import volume_by
 from ledger.bonuses._upline import upline_lines
 from ledger.engine._context import Context
 from ledger.engine._lines import PPM, LineBlock, round_amount
@@ -34,7 +35,7 @@ def _code(name: str) -> int:
 
 def _per_owner(owner: I64, values: I64, n: int) -> I64:
     out = np.zeros(n, dtype=np.int64)
-    np.add.at(out, owner, values)
+    np.add.at(out, owner, values)  # money (retail profit): integer adds only
     return out
 
 
@@ -65,7 +66,7 @@ def fast_start_cv(ctx: Context) -> I64:
     o = ctx.d.orders
     joined = ctx.d.joined_day[ctx.d.order_owner]
     early = (o.kind != KIND_FEE) & (o.day >= joined) & (o.day < joined + fs.days)
-    return _per_owner(ctx.d.order_owner[early], o.cv[early], ctx.n)
+    return volume_by(ctx.d.order_owner[early], o.cv[early], ctx.n)
 
 
 def _basic(ctx: Context, payee_active: bool) -> NDArray[np.bool_]:
@@ -146,7 +147,7 @@ def matrix(ctx: Context) -> tuple[LineBlock, LineBlock, I64]:
         below = np.zeros(ctx.n, dtype=np.int64)
         for k in range(1, m.depth + 1):
             up = tree.ancestor(k)
-            np.add.at(below, up[up >= 0], 1)
+            below += volume_by(up[up >= 0], np.ones(int((up >= 0).sum()), np.int64), ctx.n)
         full = sum(m.width**k for k in range(1, m.depth + 1))
         earners = np.flatnonzero((below >= full) & (done == 0) & basic)
         done[earners] = 1

@@ -19,7 +19,7 @@ from ledger.bonuses import stairstep as stairstep_bonus
 from ledger.bonuses import upline
 from ledger.engine._context import Context, build_context
 from ledger.engine._lines import PPM, LineBlock, apply_global_cap, apply_payee_cap
-from ledger.engine._report import compliance, threshold_flags, totals
+from ledger.engine._report import compliance, sales, threshold_flags, totals
 from ledger.inputs import PeriodInputs, densify
 from ledger.merkle import PayoutTree
 from ledger.plan import BONUS_TYPES, Plan, pct_to_ppm
@@ -97,7 +97,8 @@ def run_period(
     on_stage("merkle root")
 
     flagged = threshold_flags(ctx)
-    report = compliance(ctx, blocks, earned=earned, flagged=flagged)
+    total_sales = sales(ctx)
+    report = compliance(ctx, blocks, earned=earned, flagged=flagged, total_sales=total_sales)
     total = totals(
         ctx,
         blocks,
@@ -106,6 +107,7 @@ def run_period(
         cap_allowed=cap_allowed,
         leaf_count=int(payees.shape[0]),
         root=root,
+        total_sales=total_sales,
     )
     total["clawback"] = int(clawback.sum())
     total["balance_in"] = int(d.balance.sum())

@@ -8,7 +8,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ledger._tree import Forest, build_forest
+from ledger._tree import Forest, build_forest, volume_by
 from ledger.inputs import KIND_FEE, KIND_RETAIL, Dense
 from ledger.plan import Plan, pct_to_ppm, rank_index
 
@@ -46,9 +46,7 @@ class Context:
 
 
 def _per_owner(owner: I64, values: I64, n: int) -> I64:
-    out = np.zeros(n, dtype=np.int64)
-    np.add.at(out, owner, values)
-    return out
+    return volume_by(owner, values, n)
 
 
 def _children_sum(tree: Forest, values: I64) -> I64:

@@ -36,6 +36,9 @@ def round_amount(
     # both products stay below 2**62; otherwise Python integers.
     whole, part = np.divmod(rate * unit, PPM)
     top_base = int(np.abs(base).max())
+    if not part.any() and top_base * int(np.abs(whole).max()) < _INT64_SAFE:
+        # Every rate is a whole number of minor units per point: exact, nothing to round.
+        return base * whole, 0
     if top_base * max(int(np.abs(whole).max()), PPM) < _INT64_SAFE:
         q_part, r = np.divmod(base * part, PPM)
         q = base * whole + q_part

@@ -63,6 +63,7 @@ def _stats(values: I64) -> dict[str, int]:
 
 
 def sales(ctx: Context) -> int:
+    """Product sales in minor units: own orders at wholesale, retail orders at retail."""
     o = ctx.d.orders
     own = o.kind == KIND_OWN
     retail = o.kind == KIND_RETAIL
@@ -78,6 +79,7 @@ def totals(
     cap_allowed: int | None,
     leaf_count: int,
     root: str,
+    total_sales: int,
 ) -> dict[str, Any]:
     by_bonus: dict[str, dict[str, int]] = {}
     residual = 0
@@ -107,7 +109,7 @@ def totals(
         "order_lines": int(ctx.d.orders.order_id.shape[0]),
         "total_pv": int(ctx.pv.sum()),
         "total_cv": int(ctx.cv.sum()),
-        "sales": sales(ctx),
+        "sales": total_sales,
         "payout": int(payout.sum()),
         "payees": leaf_count,
         "payout_root": root,
@@ -124,11 +126,15 @@ def threshold_flags(ctx: Context) -> NDArray[np.bool_]:
 
 
 def compliance(
-    ctx: Context, blocks: list[LineBlock], *, earned: I64, flagged: NDArray[np.bool_]
+    ctx: Context,
+    blocks: list[LineBlock],
+    *,
+    earned: I64,
+    flagged: NDArray[np.bool_],
+    total_sales: int,
 ) -> dict[str, Any]:
     o = ctx.d.orders
     fee = o.kind == KIND_FEE
-    total_sales = sales(ctx)
     per_bonus = {
         BONUS_TYPES[b.bonus - 1]: pct_string(int(b.amount.sum()), total_sales) for b in blocks
     }
