@@ -49,6 +49,7 @@ def place_order(
     actor: User,
     idempotency_key: str | None,
     default_threshold: int,
+    now: datetime,
 ) -> tuple[Order, bool]:
     """The order and whether it was created now (False: a retry of the same request)."""
     digest = request_hash(data)
@@ -86,6 +87,7 @@ def place_order(
         idempotency_key=idempotency_key,
         request_hash=digest,
         created_by=actor.id,
+        created_at=now,
     )
     session.add(order)
     try:

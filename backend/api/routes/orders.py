@@ -94,6 +94,7 @@ def place_order(
     settings: SettingsDep,
     data: OrderCreate,
     response: Response,
+    now: NowDep,
     idempotency_key: IdempotencyKey = None,
 ) -> OrderPublic:
     order, created = orders.place_order(
@@ -102,6 +103,7 @@ def place_order(
         actor=user,
         idempotency_key=idempotency_key,
         default_threshold=settings.low_stock_default,
+        now=now,
     )
     if not created:
         response.status_code = status.HTTP_200_OK
