@@ -83,7 +83,7 @@ def volume_by(owner: I64, values: I64, n: int) -> I64:
     below 2**53; the bound is checked first, else the integer ``np.add.at`` does the work.
     Money is never summed here.
     """
-    if values.shape[0] and int(np.abs(values).sum()) < 2**53:
+    if values.shape[0] and max(-int(values.min()), int(values.max())) * values.shape[0] < 2**53:
         sums = np.bincount(owner, weights=values, minlength=n)
         return sums.astype(np.int64)
     out = np.zeros(n, dtype=np.int64)
@@ -106,7 +106,13 @@ def build_forest(parent: I64, sibling_key: I64, *, file: str, ids: I64) -> Fores
     """
     n = int(parent.shape[0])
     # Children grouped by parent, in sibling order; roots are the group of parent -1.
-    by_parent = np.lexsort((sibling_key, parent))
+    # One stable integer sort on a combined key is several times faster than lexsort.
+    span = int(sibling_key.max()) - int(sibling_key.min()) + 1 if n else 1
+    if n and (n + 1) * span < 2**62:
+        key = (parent + 1) * span + (sibling_key - int(sibling_key.min()))
+        by_parent = np.argsort(key, kind="stable")
+    else:
+        by_parent = np.lexsort((sibling_key, parent))
     sorted_parent = parent[by_parent]
     first_child = np.searchsorted(sorted_parent, np.arange(-1, n), side="left")
     child_count = np.diff(np.append(first_child, n))

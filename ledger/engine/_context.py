@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ledger._tree import Forest, build_forest, volume_by
-from ledger.inputs import KIND_FEE, KIND_RETAIL, Dense
+from ledger.inputs import KIND_RETAIL, Dense
 from ledger.plan import Plan, pct_to_ppm, rank_index
 
 __all__ = ["Context", "build_context"]
@@ -84,9 +84,9 @@ def build_context(plan: Plan, d: Dense) -> Context:
     enroller_tree = build_forest(d.enroller, d.ids, file="distributors.csv", ids=d.ids)
     placement_tree = build_forest(d.parent, d.position, file="distributors.csv", ids=d.ids)
     o = d.orders
-    counted = o.kind != KIND_FEE
-    pv = _per_owner(d.order_owner[counted], o.pv[counted], n)
-    cv = _per_owner(d.order_owner[counted], o.cv[counted], n)
+    # Fee lines carry zero PV and CV (densify refuses anything else), so all lines add up.
+    pv = _per_owner(d.order_owner, o.pv, n)
+    cv = _per_owner(d.order_owner, o.cv, n)
     retail = o.kind == KIND_RETAIL
     retail_pv = _per_owner(d.order_owner[retail], o.pv[retail], n)
     rank_tree = enroller_tree if plan.ranks.tree == "enroller" else placement_tree
