@@ -12,7 +12,6 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -30,9 +29,10 @@ from backend.models import (
     RetailCustomer,
     User,
 )
-from backend.models.order import CancelIn, OrderCreate, PaymentIn, RetailCustomerCreate, ReturnIn
+from backend.models.order import CancelIn, OrderCreate, PaymentIn, ReturnIn
 from backend.services import catalog, stock
 from backend.services.access import is_distributor, own_distributor
+from backend.services.order_reads import lines_of
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -125,6 +125,7 @@ def place_order(
             actor_id=actor.id,
             order_id=order.id,
             default_threshold=default_threshold,
+            now=now,
         )
     session.commit()
     return order, True
@@ -202,6 +203,7 @@ def ship_order(
             actor_id=actor.id,
             order_id=order_id,
             default_threshold=default_threshold,
+            now=now,
         )
     order.status = OrderStatus.shipped
     order.shipped_at = now
@@ -239,6 +241,7 @@ def cancel_order(
             order_id=order_id,
             reason=data.reason,
             default_threshold=default_threshold,
+            now=now,
         )
         if was_paid:
             line.clawback = True
@@ -292,6 +295,7 @@ def return_order(
             order_id=order_id,
             reason=data.reason,
             default_threshold=default_threshold,
+            now=now,
         )
         line.returned_quantity += quantity
         line.clawback = True
@@ -305,103 +309,6 @@ def return_order(
     session.add(order)
     session.commit()
     return order
-
-
-def get_order(session: Session, order_id: int, *, actor: User) -> Order:
-    order = session.get(Order, order_id)
-    if order is None:
-        raise NotFound(f"order {order_id} not found")
-    if is_distributor(actor) and order.distributor_id != own_distributor(session, actor).id:
-        raise Forbidden("not your order", code="out_of_scope")
-    return order
-
-
-def list_orders(
-    session: Session,
-    *,
-    actor: User,
-    distributor_id: int | None,
-    status: OrderStatus | None,
-    paid_from: datetime | None,
-    paid_to: datetime | None,
-    offset: int,
-    limit: int,
-) -> tuple[list[Order], int]:
-    query = select(Order)
-    if is_distributor(actor):
-        query = query.where(Order.distributor_id == own_distributor(session, actor).id)
-    if distributor_id is not None:
-        query = query.where(Order.distributor_id == distributor_id)
-    if status is not None:
-        query = query.where(Order.status == status)
-    if paid_from is not None:
-        query = query.where(col(Order.paid_at) >= paid_from)
-    if paid_to is not None:
-        query = query.where(col(Order.paid_at) < paid_to)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    items = session.exec(query.order_by(col(Order.id)).offset(offset).limit(limit)).all()
-    return list(items), total
-
-
-def lines_of(session: Session, order_id: int) -> list[OrderLine]:
-    return list(
-        session.exec(
-            select(OrderLine).where(OrderLine.order_id == order_id).order_by(col(OrderLine.line_no))
-        )
-    )
-
-
-def lines_for(session: Session, order_ids: list[int]) -> dict[int, list[OrderLine]]:
-    grouped: dict[int, list[OrderLine]] = {order_id: [] for order_id in order_ids}
-    if order_ids:
-        query = (
-            select(OrderLine)
-            .where(col(OrderLine.order_id).in_(order_ids))
-            .order_by(col(OrderLine.order_id), col(OrderLine.line_no))
-        )
-        for line in session.exec(query):
-            grouped[line.order_id].append(line)
-    return grouped
-
-
-def create_customer(session: Session, data: RetailCustomerCreate, *, actor: User) -> RetailCustomer:
-    if is_distributor(actor):
-        own_id = own_distributor(session, actor).id
-        if data.distributor_id not in (None, own_id):
-            raise Forbidden(
-                "retail customers are added by their own distributor", code="out_of_scope"
-            )
-        owner_id = own_id
-    else:
-        if data.distributor_id is None:
-            raise Invalid("distributor_id is required")
-        owner_id = data.distributor_id
-    if session.get(Distributor, owner_id) is None:
-        raise NotFound(f"distributor {owner_id} not found")
-    customer = RetailCustomer.model_validate(data, update={"distributor_id": owner_id})
-    session.add(customer)
-    session.commit()
-    return customer
-
-
-def get_customer(session: Session, customer_id: int, *, actor: User) -> RetailCustomer:
-    customer = session.get(RetailCustomer, customer_id)
-    if customer is None:
-        raise NotFound(f"retail customer {customer_id} not found")
-    if is_distributor(actor) and customer.distributor_id != own_distributor(session, actor).id:
-        raise Forbidden("not your customer", code="out_of_scope")
-    return customer
-
-
-def list_customers(
-    session: Session, *, actor: User, offset: int, limit: int
-) -> tuple[list[RetailCustomer], int]:
-    query = select(RetailCustomer)
-    if is_distributor(actor):
-        query = query.where(RetailCustomer.distributor_id == own_distributor(session, actor).id)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    items = session.exec(query.order_by(col(RetailCustomer.id)).offset(offset).limit(limit))
-    return list(items), total
 
 
 def _ordering_distributor(session: Session, data: OrderCreate, actor: User) -> Distributor:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from backend.core.errors import Conflict, Invalid, NotFound
 from backend.models import MovementKind, Product, StockItem, StockMovement, Warehouse
+from backend.models.base import now_utc
 from backend.models.stock import StockLevel, WarehouseCreate, WarehouseUpdate
 
 
@@ -89,6 +91,7 @@ def move(
     order_id: int | None = None,
     transfer_ref: str | None = None,
     adjustment: int | None = None,
+    now: datetime | None = None,
 ) -> StockMovement:
     """Append one movement inside the caller's transaction (no commit)."""
     if quantity <= 0:
@@ -117,6 +120,7 @@ def move(
         order_id=order_id,
         transfer_ref=transfer_ref,
         created_by=actor_id,
+        created_at=now or now_utc(),
     )
     session.add(movement)
     session.flush()

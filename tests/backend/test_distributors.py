@@ -301,3 +301,61 @@ def test_second_distributor_account_has_its_own_scope(api: Api) -> None:
     )
     with Session(api.engine) as session:
         assert session.get(Distributor, other) is not None
+
+
+def test_two_workers_on_one_database_never_share_a_position(api: Api) -> None:
+    from fastapi.testclient import TestClient
+
+    from backend.main import create_app
+
+    second = create_app(api.settings, engine=api.engine, clock=api.clock)
+    with TestClient(second) as other:
+        for i in range(6):
+            client = api.client if i % 2 else other
+            response = client.post(
+                "/api/distributors",
+                json={"first_name": "W", "last_name": str(i)},
+                headers=api.as_("admin"),
+            )
+            assert response.status_code == 201, response.text
+    with Session(api.engine) as session:
+        spots = [(p.parent_id, p.position) for p in session.exec(select(Placement))]
+    assert len(spots) == len(set(spots)) == 8
+
+
+def test_concurrent_enrollments_are_serialised(api: Api) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from backend.models import User
+    from backend.models.distributor import DistributorCreate
+    from backend.services import genealogy
+
+    trees = api.client.app.state.placement_trees
+
+    def enroll_one(i: int) -> int:
+        with Session(api.engine, expire_on_commit=False) as session:
+            admin = session.exec(select(User).where(User.role == Role.admin)).one()
+            made = genealogy.enroll(
+                session,
+                DistributorCreate(first_name="T", last_name=str(i)),
+                actor=admin,
+                settings=api.settings,
+                trees=trees,
+                now=api.clock(),
+            )
+            assert made.id is not None
+            return made.id
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        ids = list(pool.map(enroll_one, range(16)))
+    assert len(set(ids)) == 16
+    with Session(api.engine) as session:
+        rows = list(session.exec(select(Placement)))
+        spots = [(p.parent_id, p.position) for p in rows]
+        assert len(spots) == len(set(spots)) == 18
+        paths = {d.id: d.tree_path for d in session.exec(select(Distributor))}
+    for placement in rows:
+        if placement.parent_id is not None:
+            child, parent = paths[placement.distributor_id], paths[placement.parent_id]
+            assert child is not None and parent is not None
+            assert child[:-4] == parent

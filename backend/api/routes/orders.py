@@ -33,7 +33,7 @@ from backend.models.order import (
     RetailCustomersPublic,
     ReturnIn,
 )
-from backend.services import orders
+from backend.services import customers, order_reads, orders
 
 router = APIRouter(tags=["orders"], dependencies=[Authorized], responses=ERROR_RESPONSES)
 REPLAY: dict[int | str, dict[str, Any]] = {
@@ -43,7 +43,9 @@ REPLAY: dict[int | str, dict[str, Any]] = {
 
 def _public(session: Session, order: Order) -> OrderPublic:
     assert order.id is not None
-    lines = [OrderLinePublic.model_validate(line) for line in orders.lines_of(session, order.id)]
+    lines = [
+        OrderLinePublic.model_validate(line) for line in order_reads.lines_of(session, order.id)
+    ]
     return OrderPublic.model_validate(order, update={"lines": lines})
 
 
@@ -58,7 +60,7 @@ def list_orders(
     paid_from: datetime | None = None,
     paid_to: datetime | None = None,
 ) -> OrdersPublic:
-    items, count = orders.list_orders(
+    items, count = order_reads.list_orders(
         session,
         actor=user,
         distributor_id=distributor_id,
@@ -68,7 +70,7 @@ def list_orders(
         offset=offset,
         limit=limit,
     )
-    lines = orders.lines_for(session, [o.id for o in items if o.id is not None])
+    lines = order_reads.lines_for(session, [o.id for o in items if o.id is not None])
     return OrdersPublic(
         items=[
             OrderPublic.model_validate(
@@ -112,7 +114,7 @@ def place_order(
 
 @router.get("/api/orders/{order_id}", response_model=OrderPublic, summary="One order")
 def read_order(session: SessionDep, user: CurrentUser, order_id: IdPath) -> OrderPublic:
-    return _public(session, orders.get_order(session, order_id, actor=user))
+    return _public(session, order_reads.get_order(session, order_id, actor=user))
 
 
 @router.post(
@@ -205,7 +207,7 @@ def return_order(
 def list_customers(
     session: SessionDep, user: CurrentUser, offset: Offset = 0, limit: Limit = 50
 ) -> RetailCustomersPublic:
-    items, count = orders.list_customers(session, actor=user, offset=offset, limit=limit)
+    items, count = customers.list_customers(session, actor=user, offset=offset, limit=limit)
     return RetailCustomersPublic(
         items=[RetailCustomerPublic.model_validate(c) for c in items], count=count
     )
@@ -220,7 +222,7 @@ def list_customers(
 def create_customer(
     session: SessionDep, user: CurrentUser, data: RetailCustomerCreate
 ) -> RetailCustomerPublic:
-    return RetailCustomerPublic.model_validate(orders.create_customer(session, data, actor=user))
+    return RetailCustomerPublic.model_validate(customers.create_customer(session, data, actor=user))
 
 
 @router.get(
@@ -232,5 +234,5 @@ def read_customer(
     session: SessionDep, user: CurrentUser, customer_id: IdPath
 ) -> RetailCustomerPublic:
     return RetailCustomerPublic.model_validate(
-        orders.get_customer(session, customer_id, actor=user)
+        customers.get_customer(session, customer_id, actor=user)
     )
