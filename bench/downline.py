@@ -135,7 +135,10 @@ def load(url: str, n: int, seed: int) -> None:
         count = conn.execute("SELECT count(*) FROM distributor").fetchone()
         if count and count[0] == n:
             return
-        conn.execute("TRUNCATE chain_intent, placement, distributor RESTART IDENTITY CASCADE")
+        conn.execute(
+            "TRUNCATE chain_intent, genealogy_state, placement, distributor"
+            " RESTART IDENTITY CASCADE"
+        )
         started = time.perf_counter()
         parent, position = build_tree(n, seed)
         paths: list[bytes] = [b""] * (n + 1)
@@ -171,7 +174,7 @@ def load(url: str, n: int, seed: int) -> None:
                     )
             with cur.copy(
                 "COPY placement (distributor_id, sponsor_id, parent_id, position, strategy,"
-                " chain_status, placed_at) FROM STDIN"
+                " chain_status, placed_at, seq) FROM STDIN"
             ) as copy:
                 for node in range(1, n + 1):
                     up = parent[node]
@@ -184,9 +187,11 @@ def load(url: str, n: int, seed: int) -> None:
                             "bench",
                             "confirmed",
                             "2026-01-01T00:00:00Z",
+                            node,
                         )
                     )
             cur.execute("SELECT setval('distributor_id_seq', %s)", (n,))
+            cur.execute("INSERT INTO genealogy_state (id, placement_seq) VALUES (1, %s)", (n,))
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE distributor")

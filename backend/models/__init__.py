@@ -10,7 +10,12 @@ from backend.models.base import (
     Role,
 )
 from backend.models.catalog import PriceList, PriceListItem, Product
-from backend.models.distributor import Distributor, HoldingTankEntry, Placement
+from backend.models.distributor import (
+    Distributor,
+    GenealogyState,
+    HoldingTankEntry,
+    Placement,
+)
 from backend.models.order import Order, OrderLine, Payment, RetailCustomer
 from backend.models.outbox import ChainIntent
 from backend.models.stock import StockItem, StockMovement, Warehouse
@@ -21,6 +26,7 @@ __all__ = [
     "ChainStatus",
     "Distributor",
     "DistributorStatus",
+    "GenealogyState",
     "HoldingTankEntry",
     "IntentStatus",
     "LoginFailure",

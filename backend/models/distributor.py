@@ -116,6 +116,20 @@ class Placement(PlacementBase, table=True):
     tx_hash: str | None = Field(default=None, max_length=66)
     placed_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
     confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    # Order in which placements were written (1 = the root): lets a worker's in-memory tree
+    # catch up with exactly the rows other workers added since it last looked.
+    seq: int = Field(unique=True)
+
+
+class GenealogyState(SQLModel, table=True):
+    """One row: how many placements exist. Placing locks it (SELECT ... FOR UPDATE), which
+    serialises placements across workers, and bumps it, which numbers them (`Placement.seq`)."""
+
+    __tablename__ = "genealogy_state"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: int = Field(default=1, primary_key=True)
+    placement_seq: int = 0
 
 
 class PlacementPublic(PlacementBase):

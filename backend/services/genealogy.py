@@ -19,6 +19,7 @@ from backend.models import (
     ChainStatus,
     Distributor,
     DistributorStatus,
+    GenealogyState,
     HoldingTankEntry,
     Placement,
     Role,
@@ -27,7 +28,7 @@ from backend.models import (
 from backend.models.distributor import DistributorCreate, DistributorUpdate, StatusChange
 from backend.services import outbox
 from backend.services.access import can_see, ensure_self, is_distributor, own_distributor
-from backend.services.placement import PlacementTreeCache, Spot
+from backend.services.placement import PlacementSlot, PlacementTreeCache, Spot
 from backend.services.tree_path import child_path, segment
 from ledger.errors import PlacementError
 from ledger.placement import PlacementTree
@@ -58,7 +59,10 @@ def create_root(session: Session, *, now: datetime) -> Distributor:
     assert root.id is not None
     root.tree_path = segment(root.id)
     root.tree_depth = 0
-    session.add(Placement(distributor_id=root.id, position=0, strategy="root", placed_at=now))
+    session.add(
+        Placement(distributor_id=root.id, position=0, strategy="root", placed_at=now, seq=1)
+    )
+    session.add(GenealogyState(id=1, placement_seq=1))
     outbox.enqueue(
         session,
         kind=outbox.PLACE,
@@ -126,13 +130,14 @@ def enroll(
         session.commit()
         return distributor
 
-    with trees.locked(session) as tree:
+    with trees.locked(session) as slot:
         try:
-            spot = _locate(tree, enroller.id, settings, leg=data.leg)
+            spot = _locate(slot.tree, enroller.id, settings, leg=data.leg)
         except PlacementError as exc:
             raise Conflict(str(exc), code="placement_refused") from exc
         _write_placement(
             session,
+            slot,
             distributor,
             enroller.id,
             spot.parent_id,
@@ -141,7 +146,6 @@ def enroll(
             now=now,
         )
         session.commit()
-        tree.add(node_id=distributor.id, parent_id=spot.parent_id, position=spot.position)
     return distributor
 
 
@@ -162,18 +166,26 @@ def place_from_tank(
     if now >= entry.expires_at:
         raise Conflict("the hold has ended; the default strategy places this distributor")
     distributor = _get(session, distributor_id)
-    with trees.locked(session) as tree:
+    with trees.locked(session) as slot:
         try:
-            tree.check_manual(enroller_id=entry.enroller_id, parent_id=parent_id, position=position)
+            slot.tree.check_manual(
+                enroller_id=entry.enroller_id, parent_id=parent_id, position=position
+            )
         except PlacementError as exc:
             raise Conflict(str(exc), code="placement_refused") from exc
         _write_placement(
-            session, distributor, entry.enroller_id, parent_id, position, strategy="manual", now=now
+            session,
+            slot,
+            distributor,
+            entry.enroller_id,
+            parent_id,
+            position,
+            strategy="manual",
+            now=now,
         )
         entry.placed_at = now
         session.add(entry)
         session.commit()
-        tree.add(node_id=distributor_id, parent_id=parent_id, position=position)
     return distributor
 
 
@@ -187,15 +199,16 @@ def place_expired(
         .order_by(col(HoldingTankEntry.distributor_id))
     )
     placed: list[int] = []
-    with trees.locked(session) as tree:
+    with trees.locked(session) as slot:
         for entry in session.exec(query).all():
             distributor = _get(session, entry.distributor_id)
             try:
-                spot = _locate(tree, entry.enroller_id, settings, leg=None)
+                spot = _locate(slot.tree, entry.enroller_id, settings, leg=None)
             except PlacementError as exc:
                 raise Conflict(str(exc), code="placement_refused") from exc
             _write_placement(
                 session,
+                slot,
                 distributor,
                 entry.enroller_id,
                 spot.parent_id,
@@ -205,7 +218,6 @@ def place_expired(
             )
             entry.placed_at = now
             session.add(entry)
-            tree.add(node_id=entry.distributor_id, parent_id=spot.parent_id, position=spot.position)
             placed.append(entry.distributor_id)
         session.commit()
     return placed
@@ -293,6 +305,7 @@ def _locate(tree: PlacementTree, enroller_id: int, settings: Settings, *, leg: i
 
 def _write_placement(
     session: Session,
+    slot: PlacementSlot,
     distributor: Distributor,
     sponsor_id: int,
     parent_id: int,
@@ -315,8 +328,10 @@ def _write_placement(
             strategy=strategy,
             chain_status=ChainStatus.pending,
             placed_at=now,
+            seq=slot.next_seq(),
         )
     )
+    slot.record(node_id=distributor.id, parent_id=parent_id, position=position)
     outbox.enqueue(
         session,
         kind=outbox.PLACE,

@@ -1,10 +1,13 @@
 """The bridge to `ledger.placement`: one in-memory `PlacementTree` per app, kept in step with the
 database, and the lock that serialises placements.
 
-The tree is a cache of the `placement` table. Before every placement it is checked against the
-table's row count (other workers may have placed since) and rebuilt when they differ; after the
-caller's transaction commits, the new row is added. The unique constraint on (parent, position)
-stays the final word between processes; on PostgreSQL an advisory lock also serialises them.
+The tree is a cache of the `placement` table. Every placement transaction first locks the
+single `genealogy_state` row (SELECT ... FOR UPDATE; on SQLite the database's one writer does
+the same job), whose `placement_seq` counts the placements written so far. If other workers
+placed since this one last looked, the tree catches up with exactly those rows (`seq` greater
+than what it has seen); then the caller locates, writes its row numbered with the next `seq`,
+commits, and the tree takes the new node. The unique (parent, position) constraint remains the
+last word.
 """
 
 from __future__ import annotations
@@ -13,17 +16,34 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
-from backend.models import Placement
+from backend.models import GenealogyState, Placement
 from ledger.placement import Placement as Spot
-from ledger.placement import PlacementTree, Strategy
+from ledger.placement import PlacementTree
 
-# Any constant works; it only has to be the same in every worker.
-_ADVISORY_KEY = 0x4C494E45  # "LINE"
+__all__ = ["PlacementSlot", "PlacementTreeCache", "Spot"]
 
-__all__ = ["PlacementTreeCache", "Spot", "Strategy"]
+
+class PlacementSlot:
+    """What a caller holds while placing: the current tree and the sequence numbers to stamp."""
+
+    def __init__(self, tree: PlacementTree, state: GenealogyState, session: Session) -> None:
+        self.tree = tree
+        self._state = state
+        self._session = session
+        self.seq = state.placement_seq
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        self._state.placement_seq = self.seq
+        self._session.add(self._state)
+        return self.seq
+
+    def record(self, *, node_id: int, parent_id: int, position: int) -> None:
+        """Apply a placement written in this transaction to the tree at once (a batch in one
+        transaction sees its own rows); if the transaction fails the tree is rebuilt."""
+        self.tree.add(node_id=node_id, parent_id=parent_id, position=position)
 
 
 class PlacementTreeCache:
@@ -31,38 +51,49 @@ class PlacementTreeCache:
         self.width = width
         self.root_id = root_id
         self._tree: PlacementTree | None = None
+        self._seen_seq = 0
         self._lock = threading.Lock()
 
     @contextmanager
-    def locked(self, session: Session) -> Iterator[PlacementTree]:
-        """Hold the placement lock for the caller's whole transaction (commit included) and
-        give it a tree that matches the database at this moment."""
+    def locked(self, session: Session) -> Iterator[PlacementSlot]:
+        """Hold the placement lock for the caller's whole transaction; the caller commits
+        inside the block. Whatever goes wrong, the tree is rebuilt next time."""
         with self._lock:
-            if session.get_bind().dialect.name == "postgresql":
-                session.exec(
-                    text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_ADVISORY_KEY)
-                )  # type: ignore[call-overload]
+            state = session.exec(
+                select(GenealogyState).where(GenealogyState.id == 1).with_for_update()
+            ).first()
+            if state is None:
+                raise RuntimeError("genealogy_state is missing: run the bootstrap (migrate + seed)")
+            slot = PlacementSlot(self._current(session, state.placement_seq), state, session)
             try:
-                yield self._current(session)
+                yield slot
             except BaseException:
-                # Whatever the caller did to the tree may not have reached the database.
                 self._tree = None
                 raise
+            self._seen_seq = slot.seq
 
     def forget(self) -> None:
         self._tree = None
 
-    def _current(self, session: Session) -> PlacementTree:
-        stored = session.exec(select(func.count()).select_from(Placement)).one()
-        if self._tree is None or len(self._tree) != stored:
+    def _current(self, session: Session, stored_seq: int) -> PlacementTree:
+        if self._tree is None or stored_seq < self._seen_seq:
             self._tree = self._load(session)
+        elif stored_seq > self._seen_seq:
+            newer = session.exec(
+                select(Placement.distributor_id, Placement.parent_id, Placement.position)
+                .where(col(Placement.seq) > self._seen_seq)
+                .order_by(col(Placement.seq))
+            )
+            self._tree.extend(
+                (node, parent, None if parent is None else position)
+                for node, parent, position in newer
+            )
+        self._seen_seq = stored_seq
         return self._tree
 
     def _load(self, session: Session) -> PlacementTree:
         rows = session.exec(
-            select(Placement.distributor_id, Placement.parent_id, Placement.position).order_by(
-                col(Placement.distributor_id)
-            )
+            select(Placement.distributor_id, Placement.parent_id, Placement.position)
         )
         return PlacementTree.from_rows(
             (
