@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
+from backend.cli._memory import keep_freed_memory
 from backend.packages import write_package
 from ledger.package import build_package
 from ledger.plan import load_plan
@@ -101,6 +102,7 @@ def engine(
     seed: int = 0,
 ) -> None:
     """Time a period run of a synthetic company, package and Merkle root included."""
+    keep_freed_memory()
     print_report(
         run_engine_bench(
             distributors=distributors,

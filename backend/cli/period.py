@@ -8,6 +8,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from backend.cli._memory import keep_freed_memory
 from backend.packages import read_dir, read_package, write_package
 from ledger.errors import LedgerError
 from ledger.package import build_package, parse_inputs, tables_as_csv, verify_package
@@ -33,6 +34,7 @@ def compute(
     out: Annotated[Path, typer.Option(help="package folder (or .zip) to write")],
 ) -> None:
     """Run the period and write its package; prints the payout root and the hashes."""
+    keep_freed_memory()
     try:
         plan_obj = load_plan(plan.read_bytes(), source=str(plan))
         files = build_package(plan=plan_obj, inputs=parse_inputs(read_dir(inputs)))
@@ -59,6 +61,7 @@ def verify(
     package: Annotated[Path, typer.Argument(help="package folder or .zip")],
 ) -> None:
     """Recompute a package from its plan and inputs; exit 0 only if every file matches."""
+    keep_freed_memory()
     try:
         problems = verify_package(read_package(package))
     except LedgerError as exc:
