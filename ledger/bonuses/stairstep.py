@@ -49,7 +49,6 @@ def stairstep(ctx: Context) -> tuple[LineBlock, LineBlock]:
     s = ctx.plan.stairstep
     assert s is not None
     tree = ctx.tree(s.tree)
-    n = ctx.n
     breakaway = ctx.paid_rank >= ctx.rank_of(s.breakaway_rank)
     pcts = np.asarray([0] + [pct_to_ppm(step.pct) for step in s.step], dtype=np.int64)
     top = len(s.step)
@@ -149,5 +148,4 @@ def stairstep(ctx: Context) -> tuple[LineBlock, LineBlock]:
         amount=np.where(qualified, ggross, 0),
         residual=gresidual,
     )
-    del n
     return diff, gen

@@ -1,42 +1,17 @@
-"""The period package as canonical bytes: ``dict[relative path, content]``, no file I/O here.
-
-Layout (format ``lineage-period-package/1``; columns in docs/period-inputs.md)::
-
-    manifest.json            versions, period id, per-file SHA-256, inputsHash, planHash,
-                             resultsHash, payout root/total/leaf count, chain fields (null)
-    plan.toml                the plan exactly as run (canonical form)
-    inputs/period.json       period id and days
-    inputs/distributors.tbl  genealogy as of period end, by id
-    inputs/orders.tbl        order lines counted, by order id
-    inputs/returns.tbl       clawbacks, by return id
-    inputs/state.tbl         carry-in state, by id
-    results/distributors.tbl volumes, legs, ranks, earnings per distributor, by id
-    results/lines.tbl        every bonus line, by (bonus, source, level, payee)
-    results/payees.tbl       earned, clawback, balances, payout and leaf index, by id
-    results/state.tbl        carry-out state: the next period's inputs/state.tbl
-    results/leaves.json      payout leaves [periodId, index, "0xaccount", amount]
-    results/totals.json      totals per bonus type, global cap factor, payout root
-    results/compliance.json  the compliance report
-
-Tables (``.tbl``) are canonical binary columns (see ``ledger/_table.py``); the input
-directory given to ``lineage period compute`` uses the same columns as CSV (``.csv``).
-``inputsHash``/``resultsHash`` are SHA-256 over the lines ``<path> <sha256 hex>\\n`` of the
-``inputs/`` (``results/``) files in path order; ``planHash`` is SHA-256 of ``plan.toml``.
-"""
+"""Writing and reading the package files (see ``ledger.package`` for the layout)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ledger._csv import Address, format_csv, parse_csv
-from ledger._table import first_different_row, read_table, write_table
+from ledger._table import read_table, write_table
 from ledger.engine import PeriodResult, run_period
 from ledger.errors import PackageError
 from ledger.inputs import Genealogy, Orders, PeriodInputs, Returns, State
@@ -46,14 +21,13 @@ __all__ = [
     "ENGINE_VERSION",
     "FORMAT_VERSION",
     "INPUT_HEADERS",
-    "Mismatch",
+    "TABLE_COLUMNS",
     "build_package",
     "inputs_csv_files",
     "inputs_files",
+    "json_bytes",
     "parse_inputs",
     "read_package",
-    "tables_as_csv",
-    "verify_package",
 ]
 
 FORMAT_VERSION = "lineage-period-package/1"
@@ -93,7 +67,7 @@ _RESULT_DISTRIBUTORS = (
 )
 _LINES = ("bonus", "source", "level", "payee", "base", "rate", "gross", "amount", "breakage")
 _PAYEES = ("id", "earned", "clawback", "balance_in", "payout", "balance_out", "leaf_index")
-_TABLE_COLUMNS = {
+TABLE_COLUMNS = {
     "inputs/distributors.tbl": _DIST_TABLE,
     "inputs/orders.tbl": INPUT_HEADERS["orders"],
     "inputs/returns.tbl": INPUT_HEADERS["returns"],
@@ -105,7 +79,7 @@ _TABLE_COLUMNS = {
 }
 
 
-def _json(value: Any) -> bytes:
+def json_bytes(value: Any) -> bytes:
     return (json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
 
 
@@ -149,15 +123,15 @@ def _input_columns(inputs: PeriodInputs) -> dict[str, dict[str, Any]]:
     }
 
 
-def _period_json(inputs: PeriodInputs) -> bytes:
-    return _json(
+def _periodjson_bytes(inputs: PeriodInputs) -> bytes:
+    return json_bytes(
         {"period_id": inputs.period_id, "start_day": inputs.start_day, "end_day": inputs.end_day}
     )
 
 
 def inputs_files(inputs: PeriodInputs) -> dict[str, bytes]:
     """The canonical ``inputs/`` files of a package."""
-    files = {"inputs/period.json": _period_json(inputs)}
+    files = {"inputs/period.json": _periodjson_bytes(inputs)}
     for name, cols in _input_columns(inputs).items():
         files[f"inputs/{name}.tbl"] = write_table(cols)
     return files
@@ -165,7 +139,7 @@ def inputs_files(inputs: PeriodInputs) -> dict[str, bytes]:
 
 def inputs_csv_files(inputs: PeriodInputs) -> dict[str, bytes]:
     """The same inputs as an input directory of canonical CSV files (for people and tools)."""
-    files = {"period.json": _period_json(inputs)}
+    files = {"period.json": _periodjson_bytes(inputs)}
     for name, cols in _input_columns(inputs).items():
         if name == "distributors":
             wallet = Address(cols.pop("wallet"), cols.pop("has_wallet").astype(np.bool_))
@@ -333,8 +307,8 @@ def _results_files(result: PeriodResult) -> dict[str, bytes]:
             {"id": ids[carry], **{k: v[carry] for k, v in state_cols.items()}}
         ),
         "results/leaves.json": leaves_json,
-        "results/totals.json": _json(totals),
-        "results/compliance.json": _json(result.compliance),
+        "results/totals.json": json_bytes(totals),
+        "results/compliance.json": json_bytes(result.compliance),
     }
 
 
@@ -367,7 +341,7 @@ def build_package(
         "files": {path: "0x" + digests[path] for path in sorted(files)},
         "chain": {"chainId": None, "contracts": None, "anchorTx": None},
     }
-    files["manifest.json"] = _json(manifest)
+    files["manifest.json"] = json_bytes(manifest)
     if on_stage is not None:
         on_stage("package")
     return files
@@ -378,94 +352,3 @@ def read_package(files: Mapping[str, bytes]) -> tuple[Plan, PeriodInputs]:
     if "plan.toml" not in files:
         raise PackageError("plan.toml: missing")
     return load_plan(files["plan.toml"], source="plan.toml"), parse_inputs(files, prefix="inputs/")
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    """A file whose recomputed bytes differ, with the first differing line or record."""
-
-    file: str
-    where: str  # "line 12" (text files, 1-based) or "record 7" (tables, 1-based)
-    expected: str
-    found: str
-
-    def __str__(self) -> str:
-        return (
-            f"{self.file}: {self.where} differs: expected {self.expected!r}, found {self.found!r}"
-        )
-
-
-def _first_difference(path: str, want: bytes, got: bytes) -> Mismatch:
-    if path in _TABLE_COLUMNS:
-        try:
-            columns = _TABLE_COLUMNS[path]
-            row, want_row, got_row = first_different_row(
-                read_table(want, file=path, columns=columns),
-                read_table(got, file=path, columns=columns),
-            )
-            return Mismatch(path, f"record {row + 1}", want_row, got_row)
-        except PackageError as exc:
-            return Mismatch(path, "header", "<a valid table>", str(exc))
-    size = min(len(want), len(got))
-    a = np.frombuffer(want, dtype=np.uint8, count=size)
-    b = np.frombuffer(got, dtype=np.uint8, count=size)
-    diff = np.flatnonzero(a != b)
-    at = int(diff[0]) if diff.shape[0] else size
-    line = want.count(b"\n", 0, at) + 1
-
-    def line_of(data: bytes) -> str:
-        start = data.rfind(b"\n", 0, at) + 1
-        end = data.find(b"\n", at)
-        return data[start : end if end >= 0 else len(data)].decode("utf-8", "replace")
-
-    return Mismatch(
-        path,
-        f"line {line}",
-        line_of(want) if at < len(want) else "<end of file>",
-        line_of(got) if at < len(got) else "<end of file>",
-    )
-
-
-def verify_package(files: Mapping[str, bytes]) -> list[Mismatch]:
-    """Recompute the package from its plan and inputs; [] when every file and hash matches.
-
-    The manifest's ``chain`` section is filled in after anchoring and is not recomputed.
-    """
-    plan, inputs = read_package(files)
-    expected = build_package(plan=plan, inputs=inputs)
-    problems: list[Mismatch] = []
-    for path in sorted(set(expected) | set(files)):
-        want, got = expected.get(path), files.get(path)
-        if path == "manifest.json" and want is not None and got is not None:
-            want, got = _manifest_core(want), _manifest_core(got)
-        if want is None:
-            problems.append(Mismatch(path, "file", "<no such file>", "<extra file>"))
-        elif got is None:
-            problems.append(Mismatch(path, "file", "<file>", "<missing>"))
-        elif want != got:
-            problems.append(_first_difference(path, want, got))
-    return problems
-
-
-def _manifest_core(data: bytes) -> bytes:
-    try:
-        manifest = json.loads(data)
-        manifest.pop("chain", None)
-    except (ValueError, AttributeError):
-        return data
-    return _json(manifest)
-
-
-def tables_as_csv(files: Mapping[str, bytes]) -> dict[str, bytes]:
-    """Every ``.tbl`` of a package as canonical CSV (same path, ``.csv``); addresses as 0x."""
-    out: dict[str, bytes] = {}
-    for path, columns in _TABLE_COLUMNS.items():
-        if path not in files:
-            continue
-        table = read_table(files[path], file=path, columns=columns)
-        cells: dict[str, Any] = dict(table)
-        if "wallet" in cells:
-            present = cells.pop("has_wallet").astype(np.bool_)
-            cells["wallet"] = Address(cells.pop("wallet"), present)
-        out[path[: -len(".tbl")] + ".csv"] = format_csv(list(cells), list(cells.values()))
-    return out

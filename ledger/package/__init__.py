@@ -1,0 +1,51 @@
+"""The period package as canonical bytes: ``dict[relative path, content]``, no file I/O here.
+
+Layout (format ``lineage-period-package/1``; columns in docs/period-inputs.md)::
+
+    manifest.json            versions, period id, per-file SHA-256, inputsHash, planHash,
+                             resultsHash, payout root/total/leaf count, chain fields (null)
+    plan.toml                the plan exactly as run (canonical form)
+    inputs/period.json       period id and days
+    inputs/distributors.tbl  genealogy as of period end, by id
+    inputs/orders.tbl        order lines counted, by order id
+    inputs/returns.tbl       clawbacks, by return id
+    inputs/state.tbl         carry-in state, by id
+    results/distributors.tbl volumes, legs, ranks, earnings per distributor, by id
+    results/lines.tbl        every bonus line, by (bonus, source, level, payee)
+    results/payees.tbl       earned, clawback, balances, payout and leaf index, by id
+    results/state.tbl        carry-out state: the next period's inputs/state.tbl
+    results/leaves.json      payout leaves [periodId, index, "0xaccount", amount]
+    results/totals.json      totals per bonus type, global cap factor, payout root
+    results/compliance.json  the compliance report
+
+Tables (``.tbl``) are canonical binary columns (see ``ledger/_table.py``); the input
+directory given to ``lineage period compute`` uses the same columns as CSV (``.csv``).
+``inputsHash``/``resultsHash`` are SHA-256 over the lines ``<path> <sha256 hex>\\n`` of the
+``inputs/`` (``results/``) files in path order; ``planHash`` is SHA-256 of ``plan.toml``.
+"""
+
+from ledger.package._files import (
+    ENGINE_VERSION,
+    FORMAT_VERSION,
+    INPUT_HEADERS,
+    build_package,
+    inputs_csv_files,
+    inputs_files,
+    parse_inputs,
+    read_package,
+)
+from ledger.package._verify import Mismatch, tables_as_csv, verify_package
+
+__all__ = [
+    "ENGINE_VERSION",
+    "FORMAT_VERSION",
+    "INPUT_HEADERS",
+    "Mismatch",
+    "build_package",
+    "inputs_csv_files",
+    "inputs_files",
+    "parse_inputs",
+    "read_package",
+    "tables_as_csv",
+    "verify_package",
+]
