@@ -11,9 +11,10 @@ import os
 import shutil
 import zipfile
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-__all__ = ["read_dir", "read_package", "write_package"]
+__all__ = ["PackageWriter", "read_dir", "read_package", "write_package"]
 
 
 def read_dir(path: Path) -> dict[str, bytes]:
@@ -39,6 +40,61 @@ def read_package(path: Path) -> dict[str, bytes]:
     return read_dir(path)
 
 
+class PackageWriter:
+    """Writes package files into a folder in a background thread as they are produced.
+
+    Use as a context manager and pass :meth:`add` as ``build_package(on_file=...)``; on a clean
+    exit the folder replaces ``path`` whole, on an error nothing replaces it.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path.resolve()
+        self._tmp = self._path.with_name(self._path.name + ".tmp")
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="package-writer")
+        self._pending: list[Future[None]] = []
+
+    def __enter__(self) -> PackageWriter:
+        if self._tmp.exists():
+            shutil.rmtree(self._tmp)
+        self._tmp.mkdir(parents=True)
+        return self
+
+    def add(self, name: str, data: bytes) -> None:
+        target = _inside(self._tmp, name)
+        self._pending.append(self._pool.submit(_write_file, target, data))
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self._pool.shutdown(wait=True)
+        failures = [e for f in self._pending if (e := f.exception()) is not None]
+        if kind is not None or failures:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            if kind is None:
+                raise failures[0]
+            return
+        _replace(self._tmp, self._path)
+
+
+def _inside(root: Path, name: str) -> Path:
+    if ".." in Path(name).parts or Path(name).is_absolute():
+        raise ValueError(f"refusing a package path outside the package: {name}")
+    return root / name
+
+
+def _write_file(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+def _replace(tmp: Path, path: Path) -> None:
+    if path.exists():
+        old = path.with_name(path.name + ".old")
+        os.replace(path, old)
+        os.replace(tmp, path)
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
+    else:
+        os.replace(tmp, path)
+
+
 def write_package(path: Path, files: Mapping[str, bytes]) -> None:
     """Write ``files`` as the folder ``path`` (replaced whole) or, for ``*.zip``, an archive."""
     path = path.resolve()
@@ -53,15 +109,5 @@ def write_package(path: Path, files: Mapping[str, bytes]) -> None:
                 archive.writestr(info, files[name])
     else:
         for name in sorted(files):
-            target = tmp / name
-            if ".." in Path(name).parts or Path(name).is_absolute():
-                raise ValueError(f"refusing a package path outside the package: {name}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(files[name])
-    if path.exists():
-        old = path.with_name(path.name + ".old")
-        os.replace(path, old)
-        os.replace(tmp, path)
-        shutil.rmtree(old) if old.is_dir() else old.unlink()
-    else:
-        os.replace(tmp, path)
+            _write_file(_inside(tmp, name), files[name])
+    _replace(tmp, path)

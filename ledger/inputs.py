@@ -178,9 +178,14 @@ def _lookup(ids: I64, wanted: I64, *, file: str, column: str, allow_zero: bool) 
         # Ids are compact (the usual case): a direct map beats a binary search per row.
         table = np.full(int(ids[-1]) + 1, -1, dtype=np.int64)
         table[ids] = np.arange(n, dtype=np.int64)
-        in_range = (wanted >= 0) & (wanted <= int(ids[-1]))
-        pos_c = np.where(in_range, table[np.where(in_range, wanted, 0)], -1)
+        if wanted.shape[0] == 0 or (int(wanted.min()) >= 0 and int(wanted.max()) <= int(ids[-1])):
+            pos_c = table[wanted]
+        else:
+            in_range = (wanted >= 0) & (wanted <= int(ids[-1]))
+            pos_c = np.where(in_range, table[np.where(in_range, wanted, 0)], -1)
         found = pos_c >= 0
+        if bool(found.all()):
+            return pos_c
     else:
         pos = np.searchsorted(ids, wanted)
         pos_c = np.minimum(pos, max(n - 1, 0))

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from backend.cli._memory import keep_freed_memory
-from backend.packages import write_package
+from backend.packages import PackageWriter
 from ledger.package import build_package
 from ledger.plan import load_plan
 from ledger.synthetic import synthetic_company
@@ -53,11 +53,11 @@ def run_engine_bench(
         stages.append((name, now - last))
         last = now
 
-    files = build_package(plan=plan, inputs=inputs, on_stage=on_stage)
     target = out or Path(tempfile.mkdtemp(prefix="lineage-bench-")) / "package"
     try:
-        write_package(target, files)
-        on_stage("write to disk")
+        with PackageWriter(target) as writer:
+            files = build_package(plan=plan, inputs=inputs, on_stage=on_stage, on_file=writer.add)
+        on_stage("rest of disk writes")
     finally:
         if out is None:
             shutil.rmtree(target.parent, ignore_errors=True)

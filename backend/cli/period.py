@@ -9,7 +9,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from backend.cli._memory import keep_freed_memory
-from backend.packages import read_dir, read_package, write_package
+from backend.packages import PackageWriter, read_dir, read_package, write_package
 from ledger.errors import LedgerError
 from ledger.package import build_package, parse_inputs, tables_as_csv, verify_package
 from ledger.plan import load_plan
@@ -37,8 +37,13 @@ def compute(
     keep_freed_memory()
     try:
         plan_obj = load_plan(plan.read_bytes(), source=str(plan))
-        files = build_package(plan=plan_obj, inputs=parse_inputs(read_dir(inputs)))
-        write_package(out, files)
+        given = parse_inputs(read_dir(inputs))
+        if out.suffix == ".zip":
+            files = build_package(plan=plan_obj, inputs=given)
+            write_package(out, files)
+        else:
+            with PackageWriter(out) as writer:
+                files = build_package(plan=plan_obj, inputs=given, on_file=writer.add)
     except LedgerError as exc:
         _fail(str(exc))
     except OSError as exc:

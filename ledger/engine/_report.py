@@ -65,9 +65,8 @@ def _stats(values: I64) -> dict[str, int]:
 def sales(ctx: Context) -> int:
     """Product sales in minor units: own orders at wholesale, retail orders at retail."""
     o = ctx.d.orders
-    own = o.kind == KIND_OWN
-    retail = o.kind == KIND_RETAIL
-    return int(o.wholesale_price[own].sum()) + int(o.retail_price[retail].sum())
+    own = int(np.sum(o.wholesale_price, where=o.kind == KIND_OWN))
+    return own + int(np.sum(o.retail_price, where=o.kind == KIND_RETAIL))
 
 
 def totals(

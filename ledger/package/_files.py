@@ -318,15 +318,27 @@ def build_package(
     inputs: PeriodInputs,
     result: PeriodResult | None = None,
     on_stage: Callable[[str], None] | None = None,
+    on_file: Callable[[str, bytes], None] | None = None,
 ) -> dict[str, bytes]:
-    """Run the period (unless ``result`` is given) and return every package file."""
-    if result is None:
-        result = run_period(
-            plan=plan, inputs=inputs, **({} if on_stage is None else {"on_stage": on_stage})
-        )
+    """Run the period (unless ``result`` is given) and return every package file.
+
+    ``on_file(path, data)`` is called as soon as each file is final (plan and inputs before
+    the run), so a caller can write them to disk while the engine works.
+    """
+    stage = on_stage or (lambda name: None)
+    emit = on_file or (lambda path, data: None)
     files = {"plan.toml": canonical_plan(plan)}
     files.update(inputs_files(inputs))
-    files.update(_results_files(result))
+    for path in sorted(files):
+        emit(path, files[path])
+    stage("input files")
+    if result is None:
+        result = run_period(plan=plan, inputs=inputs, on_stage=stage)
+    results = _results_files(result)
+    for path in sorted(results):
+        emit(path, results[path])
+    files.update(results)
+    stage("result files")
     digests = {path: _sha(data) for path, data in files.items()}
     manifest = {
         "format": FORMAT_VERSION,
@@ -342,8 +354,8 @@ def build_package(
         "chain": {"chainId": None, "contracts": None, "anchorTx": None},
     }
     files["manifest.json"] = json_bytes(manifest)
-    if on_stage is not None:
-        on_stage("package")
+    emit("manifest.json", files["manifest.json"])
+    stage("hashes and manifest")
     return files
 
 
