@@ -1,4 +1,8 @@
-"""Request dependencies: settings, clock, current user, role check, shared app services."""
+"""Request dependencies: settings, clock, current user, role check, shared app services.
+
+Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in the
+thread pool, and a thread hop per trivial dependency is most of a small request's cost.
+"""
 
 from __future__ import annotations
 
@@ -21,22 +25,22 @@ from backend.services.placement import PlacementTreeCache
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     clock: Callable[[], datetime] = request.app.state.clock
     return clock()
 
 
-def get_trees(request: Request) -> PlacementTreeCache:
+async def get_trees(request: Request) -> PlacementTreeCache:
     trees: PlacementTreeCache = request.app.state.placement_trees
     return trees
 
 
-def get_chain_status(request: Request) -> ChainStatusProvider:
+async def get_chain_status(request: Request) -> ChainStatusProvider:
     provider: ChainStatusProvider = request.app.state.chain_status
     return provider
 
@@ -63,7 +67,7 @@ def get_current_user(request: Request, session: SessionDep, token: TokenDep) -> 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def authorize(request: Request, user: CurrentUser) -> User:
+async def authorize(request: Request, user: CurrentUser) -> User:
     """Router-level guard: the caller's role against `POLICY` for the matched route."""
     route = request.scope.get("route")
     key = (request.method, getattr(route, "path", ""))
