@@ -62,6 +62,12 @@ def test_duplicate_id_is_refused() -> None:
         run(UNILEVEL, company([(1, 0, 0, 0), (2, 1, 1, 0), (2, 1, 1, 1)]))
 
 
+@pytest.fixture(autouse=True)
+def _no_allocator_tuning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`period compute/verify` tune the allocator for a whole process; not in a test session."""
+    monkeypatch.setattr("backend.cli.period.keep_freed_memory", lambda: False)
+
+
 @pytest.fixture(scope="module")
 def cli() -> CliRunner:
     _register()

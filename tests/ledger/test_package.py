@@ -20,6 +20,12 @@ EXAMPLE = HERE / "example_company"
 PLAN = HERE.parents[1] / "ledger" / "plans" / "binary_hybrid.toml"
 
 
+@pytest.fixture(autouse=True)
+def _no_allocator_tuning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`period compute/verify` tune the allocator for a whole process; not in a test session."""
+    monkeypatch.setattr("backend.cli.period.keep_freed_memory", lambda: False)
+
+
 @pytest.fixture(scope="module")
 def cli() -> CliRunner:
     _register()
