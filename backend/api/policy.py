@@ -42,6 +42,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/distributors/{distributor_id}"): roles(A, F, U, D),
     ("PATCH", "/api/distributors/{distributor_id}"): roles(A, D),
     ("POST", "/api/distributors/{distributor_id}/status"): roles(A),
+    ("GET", "/api/distributors/{distributor_id}/status-history"): roles(A, F, U, D),
     ("GET", "/api/distributors/{distributor_id}/downline"): roles(A, F, U, D),
     ("GET", "/api/holding-tank"): roles(A, U, D),
     ("POST", "/api/holding-tank/{distributor_id}/placement"): roles(A, D),

@@ -6,9 +6,12 @@ the `alembic` command line falls back to the URL from the service settings.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
 import backend.models  # noqa: F401  (registers every table)
 from backend.core.config import get_settings
@@ -18,12 +21,20 @@ from backend.migrations_support import include_object
 target_metadata = SQLModel.metadata
 
 
+def _render_item(type_: str, obj: object, _context: object) -> str | Literal[False]:
+    # SQLModel's AutoString is a plain VARCHAR; render it so migrations need no sqlmodel import.
+    if type_ == "type" and isinstance(obj, AutoString):
+        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    return False
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
         include_object=include_object,
+        render_item=_render_item,
         # SQLite cannot ALTER constraints in place; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
     )

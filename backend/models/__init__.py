@@ -15,6 +15,7 @@ from backend.models.distributor import (
     GenealogyState,
     HoldingTankEntry,
     Placement,
+    StatusChangeRecord,
 )
 from backend.models.order import Order, OrderLine, Payment, RetailCustomer
 from backend.models.outbox import ChainIntent
@@ -42,6 +43,7 @@ __all__ = [
     "ProductCategory",
     "RetailCustomer",
     "Role",
+    "StatusChangeRecord",
     "StockItem",
     "StockMovement",
     "User",

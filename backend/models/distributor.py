@@ -88,6 +88,33 @@ class Distributor(DistributorBase, table=True):
     status_changed_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
 
 
+class StatusChangeRecord(SQLModel, table=True):
+    """Append-only history of status changes, so a period can be computed "as of" its end."""
+
+    __tablename__ = "distributor_status_change"
+    __table_args__ = (
+        sa.CheckConstraint(check_in("old_status", DistributorStatus), name="old_status"),
+        sa.CheckConstraint(check_in("new_status", DistributorStatus), name="new_status"),
+        sa.Index("ix_distributor_status_change_distributor_id_at", "distributor_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    distributor_id: int = Field(foreign_key="distributor.id")
+    old_status: DistributorStatus = Field(sa_type=sa.String(16))
+    new_status: DistributorStatus = Field(sa_type=sa.String(16))
+    reason: str = Field(max_length=500)
+    changed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    at: datetime = Field(sa_type=UTCDateTime())
+
+
+class StatusChangePublic(SQLModel):
+    old_status: DistributorStatus
+    new_status: DistributorStatus
+    reason: str
+    changed_by: int | None
+    at: datetime
+
+
 class PlacementBase(SQLModel):
     parent_id: int | None
     position: int

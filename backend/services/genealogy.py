@@ -23,6 +23,7 @@ from backend.models import (
     HoldingTankEntry,
     Placement,
     Role,
+    StatusChangeRecord,
     User,
 )
 from backend.models.distributor import DistributorCreate, DistributorUpdate, StatusChange
@@ -257,18 +258,40 @@ def update_distributor(
 
 
 def change_status(
-    session: Session, distributor_id: int, data: StatusChange, *, now: datetime
+    session: Session, distributor_id: int, data: StatusChange, *, actor: User, now: datetime
 ) -> Distributor:
     distributor = _get(session, distributor_id)
     if distributor.status == DistributorStatus.terminated:
         raise Conflict("a terminated distributor stays terminated")
     if distributor.enroller_id is None:
         raise Conflict("the company root's status cannot change")
+    if distributor.status == data.status:
+        raise Conflict(f"distributor {distributor_id} is already {data.status}")
+    assert distributor.id is not None
+    session.add(
+        StatusChangeRecord(
+            distributor_id=distributor.id,
+            old_status=distributor.status,
+            new_status=data.status,
+            reason=data.reason,
+            changed_by=actor.id,
+            at=now,
+        )
+    )
     distributor.status = data.status
     distributor.status_changed_at = now
     session.add(distributor)
     session.commit()
     return distributor
+
+
+def status_history(session: Session, distributor_id: int) -> list[StatusChangeRecord]:
+    query = (
+        select(StatusChangeRecord)
+        .where(StatusChangeRecord.distributor_id == distributor_id)
+        .order_by(col(StatusChangeRecord.id))
+    )
+    return list(session.exec(query))
 
 
 def list_distributors(

@@ -359,3 +359,21 @@ def test_concurrent_enrollments_are_serialised(api: Api) -> None:
             child, parent = paths[placement.distributor_id], paths[placement.parent_id]
             assert child is not None and parent is not None
             assert child[:-4] == parent
+
+
+def test_status_changes_are_kept_as_history(api: Api) -> None:
+    url = f"/api/distributors/{api.distributor_id}"
+    admin = api.as_("admin")
+    api.client.post(
+        f"{url}/status", json={"status": "inactive", "reason": "no orders"}, headers=admin
+    )
+    api.clock.advance(days=30)
+    api.client.post(f"{url}/status", json={"status": "active", "reason": "ordered"}, headers=admin)
+    same = api.client.post(f"{url}/status", json={"status": "active", "reason": "x"}, headers=admin)
+    assert same.status_code == 409
+    history = api.client.get(f"{url}/status-history", headers=api.as_("distributor")).json()
+    assert [(h["old_status"], h["new_status"], h["reason"]) for h in history] == [
+        ("active", "inactive", "no orders"),
+        ("inactive", "active", "ordered"),
+    ]
+    assert history[1]["at"] > history[0]["at"]

@@ -28,6 +28,7 @@ from backend.models.distributor import (
     ManualPlacement,
     PlacementPublic,
     StatusChange,
+    StatusChangePublic,
 )
 from backend.services import access, downline, genealogy
 
@@ -110,9 +111,29 @@ def update_distributor(
     summary="Set active / inactive / terminated (nobody is ever deleted)",
 )
 def change_status(
-    session: SessionDep, distributor_id: IdPath, data: StatusChange, now: NowDep
+    session: SessionDep,
+    user: CurrentUser,
+    distributor_id: IdPath,
+    data: StatusChange,
+    now: NowDep,
 ) -> DistributorPublic:
-    return to_public(session, genealogy.change_status(session, distributor_id, data, now=now))
+    distributor = genealogy.change_status(session, distributor_id, data, actor=user, now=now)
+    return to_public(session, distributor)
+
+
+@router.get(
+    "/api/distributors/{distributor_id}/status-history",
+    response_model=list[StatusChangePublic],
+    summary="Every status change, oldest first (who, when, why)",
+)
+def read_status_history(
+    session: SessionDep, user: CurrentUser, distributor_id: IdPath
+) -> list[StatusChangePublic]:
+    access.ensure_visible(session, user, distributor_id)
+    return [
+        StatusChangePublic.model_validate(record)
+        for record in genealogy.status_history(session, distributor_id)
+    ]
 
 
 @router.get(
