@@ -63,18 +63,17 @@ def upline_lines(
         payees[k] = cur
         paid[k] = alive & entitled[safe]
         cur = np.where(alive, step[safe], -1)
-    rate_grid = np.broadcast_to(np.asarray(rates, dtype=np.int64)[:, None], (levels, s))
-    level_grid = np.broadcast_to(np.arange(1, levels + 1, dtype=np.int64)[:, None], (levels, s))
-    flat_base = np.broadcast_to(base[None, :], (levels, s)).T.reshape(-1)
-    flat_rate = rate_grid.T.reshape(-1)
+    # Lines in canonical order, source-major: (s0, level 1..L), (s1, level 1..L), ...
+    flat_base = np.repeat(base, levels)
+    flat_rate = np.tile(np.asarray(rates, dtype=np.int64), s)
     gross, residual = round_amount(flat_base, flat_rate, unit=unit, mode=mode)
     return LineBlock(
         bonus=bonus,
         source=np.repeat(sources, levels),
-        level=level_grid.T.reshape(-1).copy(),
+        level=np.tile(np.arange(1, levels + 1, dtype=np.int64), s),
         payee=payees.T.reshape(-1),
-        base=flat_base.copy(),
-        rate=flat_rate.copy(),
+        base=flat_base,
+        rate=flat_rate,
         gross=gross,
         amount=np.where(paid.T.reshape(-1), gross, 0),
         residual=residual,

@@ -69,7 +69,7 @@ def run_period(
     *, plan: Plan, inputs: PeriodInputs, on_stage: Callable[[str], None] = _noop
 ) -> PeriodResult:
     d = densify(inputs, width=plan.placement.width)
-    ctx = build_context(plan, d)
+    ctx = build_context(plan, d, start_day=inputs.start_day)
     on_stage("volumes and ranks")
     blocks, outcome, matrix_done = _volume_bonuses(ctx)
     on_stage("volume bonuses")

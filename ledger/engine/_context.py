@@ -32,6 +32,7 @@ class Context:
     paid_rank: I64
     achieved_rank: I64
     unit: int  # minor units per point
+    start_day: int
     mode: Literal["half-even", "floor"]
 
     @property
@@ -79,7 +80,7 @@ def _ranks(plan: Plan, tree: Forest, pv: I64, gv: I64) -> I64:
     return paid
 
 
-def build_context(plan: Plan, d: Dense) -> Context:
+def build_context(plan: Plan, d: Dense, *, start_day: int) -> Context:
     n = int(d.ids.shape[0])
     enroller_tree = build_forest(d.enroller, d.ids, file="distributors.csv", ids=d.ids)
     placement_tree = build_forest(d.parent, d.position, file="distributors.csv", ids=d.ids)
@@ -106,5 +107,6 @@ def build_context(plan: Plan, d: Dense) -> Context:
         paid_rank=paid,
         achieved_rank=np.maximum(paid, d.achieved_rank),
         unit=plan.currency.minor_per_point,
+        start_day=start_day,
         mode=plan.rounding.mode,
     )
