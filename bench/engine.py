@@ -7,7 +7,9 @@ Usage: uv run python bench/engine.py [--distributors N] [--orders M] [--plan P] 
 
 from __future__ import annotations
 
+import sys
+
 from backend.cli.bench import app
 
 if __name__ == "__main__":
-    app(["engine", *__import__("sys").argv[1:]])
+    app(["engine", *sys.argv[1:]], prog_name="bench/engine.py")
