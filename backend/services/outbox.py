@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from backend.models import ChainIntent, ChainStatus, IntentStatus, Placement
@@ -124,8 +125,6 @@ def requeue(session: Session, intent_ids: Sequence[int], *, now: datetime | None
 def list_intents(
     session: Session, *, status: IntentStatus | None, offset: int, limit: int
 ) -> tuple[list[ChainIntent], int]:
-    from sqlalchemy import func
-
     query = select(ChainIntent)
     count_query = select(func.count()).select_from(ChainIntent)
     if status is not None:

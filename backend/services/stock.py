@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -127,9 +128,9 @@ def move(
     return movement
 
 
-def record(session: Session, **kwargs: object) -> StockMovement:
+def record(session: Session, **kwargs: Any) -> StockMovement:
     """`move` as a whole request: commits."""
-    movement = move(session, **kwargs)  # type: ignore[arg-type]
+    movement = move(session, **kwargs)
     session.commit()
     return movement
 
@@ -149,21 +150,28 @@ def transfer(
         raise Invalid("a transfer needs two different warehouses")
     get_warehouse(session, to_id)
     ref = str(uuid.uuid4())
-    common = {
-        "product_id": product_id,
-        "quantity": quantity,
-        "reason": reason,
-        "actor_id": actor_id,
-        "default_threshold": default_threshold,
-        "transfer_ref": ref,
-    }
     # Lock both rows in id order so two opposite transfers cannot deadlock.
     for warehouse_id in sorted((from_id, to_id)):
         _lock_item(session, warehouse_id, product_id, default_threshold)
-    out = move(session, warehouse_id=from_id, kind=MovementKind.transfer_out, **common)  # type: ignore[arg-type]
-    into = move(session, warehouse_id=to_id, kind=MovementKind.transfer_in, **common)  # type: ignore[arg-type]
+    moved = [
+        move(
+            session,
+            warehouse_id=warehouse_id,
+            kind=kind,
+            product_id=product_id,
+            quantity=quantity,
+            reason=reason,
+            actor_id=actor_id,
+            default_threshold=default_threshold,
+            transfer_ref=ref,
+        )
+        for warehouse_id, kind in (
+            (from_id, MovementKind.transfer_out),
+            (to_id, MovementKind.transfer_in),
+        )
+    ]
     session.commit()
-    return [out, into]
+    return moved
 
 
 def set_threshold(

@@ -82,11 +82,29 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         engine = make_engine(f"sqlite:///{path}")
     else:
         engine = make_engine(request.getfixturevalue("postgres_database"))
-        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        # DELETE + sequence resets: on a handful of rows this is ~20x faster than TRUNCATE,
+        # which rewrites every table's files.
         with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            conn.execute(text(_RESET_SQL))
     yield engine
     engine.dispose()
+
+
+def _reset_sql() -> str:
+    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    deletes = [f'DELETE FROM "{t.name}"' for t in tables]
+    resets = [
+        f"SELECT setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), 1, false)"
+        for t in tables
+        if "id" in t.c
+        and t.c["id"].autoincrement is not False
+        and t.c["id"].primary_key
+        and t.name != "genealogy_state"
+    ]
+    return ";\n".join(deletes + resets)
+
+
+_RESET_SQL = _reset_sql()
 
 
 @pytest.fixture
