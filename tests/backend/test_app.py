@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from lineage_api import Api
 
@@ -115,3 +116,20 @@ def test_openapi_documents_every_operation(api: Api) -> None:
                     content = operation["responses"][code].get("content", {})
                     schema = content.get("application/json", {}).get("schema", {})
                     assert schema.get("$ref", "").endswith("ErrorResponse"), (where, code)
+
+
+def test_unexpected_errors_are_500_in_the_error_shape(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backend.services import catalog
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(catalog, "list_products", broken)
+    client = TestClient(api.client.app, raise_server_exceptions=False)
+    response = client.get("/api/products", headers=api.as_("admin"))
+    assert response.status_code == 500
+    assert response.json() == {
+        "error": {"code": "internal_error", "message": "internal server error", "details": None}
+    }
