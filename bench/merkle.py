@@ -34,8 +34,9 @@ def main() -> None:
     hashers.append(("python", False))
     for name, native in hashers:
         started = time.perf_counter()
-        tree = PayoutTree.from_columns(period_id=12, indices=indices, accounts=accounts,
-                                       amounts=amounts, native=native)
+        tree = PayoutTree.from_columns(
+            period_id=12, indices=indices, accounts=accounts, amounts=amounts, native=native
+        )
         rows.append((name, time.perf_counter() - started, tree.root_hex))
     assert len({root for _, _, root in rows}) == 1, "hashers disagree"
 
@@ -49,8 +50,16 @@ def main() -> None:
     for name, seconds, _ in rows:
         print(f"{count:>10,} {name:>8} {seconds:>9.2f}")
     print(f"{proofs_per_second:,.0f} proofs/s")
-    print(json.dumps({"leaves": count, "build_seconds": round(rows[0][1], 3),
-                      "hasher": rows[0][0], "root": rows[0][2]}))
+    print(
+        json.dumps(
+            {
+                "leaves": count,
+                "build_seconds": round(rows[0][1], 3),
+                "hasher": rows[0][0],
+                "root": rows[0][2],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@ import {IPeriodAnchor} from "./interfaces/IPeriodAnchor.sol";
 
 /// @title PayoutVault
 /// @notice Pays anchored payout lines in an ERC-20 token. See {IPayoutVault}.
+/// @dev A period's anchored terms are write-once, so the vault copies them into its own book on
+/// the first payment of the period and never calls the anchor for that period again: later
+/// payments read two warm-able slots instead of making an external call.
 contract PayoutVault is IPayoutVault, AccessControl, Pausable, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -20,14 +23,23 @@ contract PayoutVault is IPayoutVault, AccessControl, Pausable, ReentrancyGuard {
     /// @notice May pause and unpause payments.
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
 
+    /// @dev Per period: the anchored root, and in one slot the anchored total, the amount paid so
+    /// far, the leaf count and when payments open. `opensAt == 0` means "not copied yet".
+    struct Book {
+        bytes32 payoutRoot;
+        uint80 total;
+        uint80 paid;
+        uint32 leafCount;
+        uint64 opensAt;
+    }
+
     IERC20 private immutable _token;
     IPeriodAnchor private immutable _periodAnchor;
     uint64 private immutable _challengeWindow;
 
-    // One bit per line: 256 lines share a word, so a batch of neighbouring lines pays for one
-    // fresh slot and then only warm writes.
+    mapping(uint64 periodId => Book) private _books;
+    // One bit per line: 256 lines share a word.
     mapping(uint64 periodId => mapping(uint256 word => uint256 bits)) private _paidBits;
-    mapping(uint64 periodId => uint256) private _paidTotals;
 
     constructor(
         address admin,
@@ -54,28 +66,48 @@ contract PayoutVault is IPayoutVault, AccessControl, Pausable, ReentrancyGuard {
     {
         uint256 count = lines.length;
         if (count == 0) revert EmptyBatch();
-        IPeriodAnchor.PayoutTerms memory terms = _payableTerms(periodId);
+        Book memory book = _openBook(periodId);
 
         bytes32[] memory leaves = new bytes32[](count);
-        for (uint256 i = 0; i < count; ++i) {
+        for (uint256 i = 0; i < count;) {
             Line calldata line = lines[i];
-            if (line.index >= terms.leafCount) revert IndexOutOfRange(periodId, line.index, terms.leafCount);
+            if (line.index >= book.leafCount) revert IndexOutOfRange(periodId, line.index, book.leafCount);
             leaves[i] = _leaf(periodId, line.index, line.account, line.amount);
+            unchecked {
+                ++i; // bounded by count
+            }
         }
-        if (!MerkleProof.multiProofVerifyCalldata(proof, proofFlags, terms.payoutRoot, leaves)) {
+        if (!MerkleProof.multiProofVerifyCalldata(proof, proofFlags, book.payoutRoot, leaves)) {
             revert InvalidPayoutProof(periodId);
         }
 
         mapping(uint256 => uint256) storage paidBits = _paidBits[periodId];
-        uint256 paidTotal = _paidTotals[periodId];
-        for (uint256 i = 0; i < count; ++i) {
-            paidTotal += _push(periodId, lines[i], paidBits);
+        uint32[] memory paidIndices = new uint32[](count);
+        uint256 paidCount = 0;
+        uint256 batchAmount = 0;
+        for (uint256 i = 0; i < count;) {
+            Line calldata line = lines[i];
+            if (_push(periodId, line, paidBits)) {
+                paidIndices[paidCount] = line.index;
+                batchAmount += line.amount;
+                unchecked {
+                    ++paidCount; // at most count
+                }
+            }
+            unchecked {
+                ++i; // bounded by count
+            }
         }
+        uint256 paidTotal = book.paid + batchAmount;
         // Checked once after the loop: a revert here undoes every transfer of the batch.
-        if (paidTotal > terms.total) revert PeriodTotalExceeded(periodId, paidTotal, terms.total);
-        // Written once after the loop to save a store per line; nonReentrant keeps the token's
-        // callbacks (none for a plain ERC-20) from observing the stale total.
-        _paidTotals[periodId] = paidTotal;
+        if (paidTotal > book.total) revert PeriodTotalExceeded(periodId, paidTotal, book.total);
+        // Written once after the loop; nonReentrant keeps a token callback (none for a plain
+        // ERC-20) from observing or racing the stale total.
+        _books[periodId].paid = uint80(paidTotal);
+        assembly ("memory-safe") {
+            mstore(paidIndices, paidCount) // shrink the array to the lines actually paid
+        }
+        emit BatchPaid(periodId, paidIndices, batchAmount);
     }
 
     /// @inheritdoc IPayoutVault
@@ -84,23 +116,23 @@ contract PayoutVault is IPayoutVault, AccessControl, Pausable, ReentrancyGuard {
         whenNotPaused
         nonReentrant
     {
-        IPeriodAnchor.PayoutTerms memory terms = _payableTerms(periodId);
-        if (index >= terms.leafCount) revert IndexOutOfRange(periodId, index, terms.leafCount);
+        Book memory book = _openBook(periodId);
+        if (index >= book.leafCount) revert IndexOutOfRange(periodId, index, book.leafCount);
         mapping(uint256 => uint256) storage paidBits = _paidBits[periodId];
         uint256 wordIndex = index >> 8;
         uint256 mask = 1 << (index & 0xff);
         uint256 bits = paidBits[wordIndex];
         if (bits & mask != 0) revert PayoutAlreadyPaid(periodId, index);
-        if (!MerkleProof.verifyCalldata(proof, terms.payoutRoot, _leaf(periodId, index, account, amount))) {
+        if (!MerkleProof.verifyCalldata(proof, book.payoutRoot, _leaf(periodId, index, account, amount))) {
             revert InvalidPayoutProof(periodId);
         }
-        uint256 paidTotal = _paidTotals[periodId] + amount;
-        if (paidTotal > terms.total) revert PeriodTotalExceeded(periodId, paidTotal, terms.total);
+        uint256 paidTotal = book.paid + amount;
+        if (paidTotal > book.total) revert PeriodTotalExceeded(periodId, paidTotal, book.total);
 
         paidBits[wordIndex] = bits | mask;
-        _paidTotals[periodId] = paidTotal;
+        _books[periodId].paid = uint80(paidTotal);
         if (!_token.trySafeTransfer(account, amount)) revert TransferFailed(periodId, index, account);
-        emit Paid(periodId, index, account, amount);
+        emit Paid(periodId, account, index, amount);
     }
 
     /// @notice Stops all payments until {unpause}. Requires the pauser role.
@@ -120,7 +152,7 @@ contract PayoutVault is IPayoutVault, AccessControl, Pausable, ReentrancyGuard {
 
     /// @inheritdoc IPayoutVault
     function paidTotalOf(uint64 periodId) external view returns (uint256) {
-        return _paidTotals[periodId];
+        return _books[periodId].paid;
     }
 
     /// @inheritdoc IPayoutVault
@@ -138,38 +170,64 @@ contract PayoutVault is IPayoutVault, AccessControl, Pausable, ReentrancyGuard {
         return _challengeWindow;
     }
 
-    /// @dev Pays one proven line unless it was paid before; returns the amount paid (0 when
-    /// skipped or when the transfer failed).
+    /// @dev The period's book, copied from the anchor on first use; reverts until payments open.
+    function _openBook(uint64 periodId) private returns (Book memory book) {
+        book = _books[periodId];
+        if (book.opensAt == 0) {
+            IPeriodAnchor.PayoutTerms memory terms = _periodAnchor.payoutTermsOf(periodId);
+            if (terms.total > type(uint80).max) revert TotalTooLarge(periodId, terms.total);
+            book = Book({
+                payoutRoot: terms.payoutRoot,
+                total: uint80(terms.total),
+                paid: 0,
+                leafCount: terms.leafCount,
+                opensAt: terms.anchoredAt + _challengeWindow
+            });
+            if (block.timestamp < book.opensAt) revert ChallengeWindowOpen(periodId, book.opensAt);
+            _books[periodId] = book;
+        } else if (block.timestamp < book.opensAt) {
+            revert ChallengeWindowOpen(periodId, book.opensAt);
+        }
+    }
+
+    /// @dev Pays one proven line unless it was paid before; true when it was paid now.
     function _push(uint64 periodId, Line calldata line, mapping(uint256 => uint256) storage paidBits)
         private
-        returns (uint256)
+        returns (bool)
     {
         uint256 wordIndex = line.index >> 8;
         uint256 mask = 1 << (line.index & 0xff);
         uint256 bits = paidBits[wordIndex];
         if (bits & mask != 0) {
             emit PaymentSkipped(periodId, line.index);
-            return 0;
+            return false;
         }
         paidBits[wordIndex] = bits | mask;
+        uint256 gasBefore = gasleft();
         // A failing recipient (e.g. blocked by the token) must not stop the batch: undo its
         // effect, record it, and leave the line claimable.
         if (!_token.trySafeTransfer(line.account, line.amount)) {
+            // Out of gas is not the recipient's failure: the call keeps 1/64 of the gas back.
+            if (gasleft() <= gasBefore / 63) revert InsufficientGasForTransfer(periodId, line.index);
             paidBits[wordIndex] = bits;
             emit PaymentFailed(periodId, line.index, line.account, line.amount);
-            return 0;
+            return false;
         }
-        emit Paid(periodId, line.index, line.account, line.amount);
-        return line.amount;
+        return true;
     }
 
-    function _payableTerms(uint64 periodId) private view returns (IPeriodAnchor.PayoutTerms memory terms) {
-        terms = _periodAnchor.payoutTermsOf(periodId);
-        uint64 opensAt = terms.anchoredAt + _challengeWindow;
-        if (block.timestamp < opensAt) revert ChallengeWindowOpen(periodId, opensAt);
-    }
-
-    function _leaf(uint64 periodId, uint32 index, address account, uint256 amount) private pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(periodId, index, account, amount))));
+    /// @dev `keccak256(bytes.concat(keccak256(abi.encode(periodId, index, account, amount))))`,
+    /// hashed in scratch memory: the high-level form allocates ~200 bytes per line, for good.
+    function _leaf(uint64 periodId, uint32 index, address account, uint256 amount) private pure returns (bytes32 leaf) {
+        assembly ("memory-safe") {
+            let encoded := mload(0x40)
+            // Narrow types may carry dirty high bits in assembly: mask each to its ABI width.
+            mstore(encoded, and(periodId, 0xffffffffffffffff))
+            mstore(add(encoded, 0x20), and(index, 0xffffffff))
+            mstore(add(encoded, 0x40), and(account, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(encoded, 0x60), amount)
+            mstore(0x00, keccak256(encoded, 0x80))
+            leaf := keccak256(0x00, 0x20)
+        }
     }
 }

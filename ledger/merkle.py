@@ -277,6 +277,12 @@ class PayoutTree:
         leaves = tuple(self._leaf_at(position_of_node[node]) for node in tree_nodes)
         return MultiProof(leaves=leaves, proof=tuple(proof), proof_flags=tuple(flags))
 
+    def lines_in_tree_order(self) -> list[int]:
+        """Line indices in the order a multiproof lists them (descending tree node): cutting
+        this list into consecutive chunks gives payout batches with the smallest multiproofs."""
+        order = np.argsort(self._tree_index, kind="stable")[::-1]
+        return [int(line) for line in self._indices[order]]
+
     def _node(self, node: int) -> bytes:
         return self._tree[32 * node: 32 * node + 32]
 

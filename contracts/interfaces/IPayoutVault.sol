@@ -24,13 +24,23 @@ interface IPayoutVault {
     error ChallengeWindowOpen(uint64 periodId, uint64 opensAt);
     /// @notice Paying would take the period past its anchored total.
     error PeriodTotalExceeded(uint64 periodId, uint256 paid, uint256 total);
+    /// @notice The anchored total does not fit the vault's 80-bit book (over 10^18 tokens of 6
+    /// decimals); such a period cannot be paid here.
+    error TotalTooLarge(uint64 periodId, uint256 total);
     /// @notice {payBatch} was called with no lines.
     error EmptyBatch();
     /// @notice The token transfer of a claim failed (e.g. the account is blocked by the token).
     error TransferFailed(uint64 periodId, uint32 index, address account);
+    /// @notice A transfer ran out of gas: the whole batch fails rather than recording lines as
+    /// failed payments because the transaction was sent with too little gas.
+    error InsufficientGasForTransfer(uint64 periodId, uint32 index);
 
-    /// @notice Emitted for every line paid, pushed or claimed.
-    event Paid(uint64 indexed periodId, uint32 indexed index, address indexed account, uint256 amount);
+    /// @notice Emitted for a line paid by {claim}.
+    event Paid(uint64 indexed periodId, address indexed account, uint32 index, uint256 amount);
+    /// @notice Emitted once per {payBatch}: the lines it paid (in the batch's order) and their sum.
+    /// Each paid line's account and amount are its leaf's; the token's Transfer events repeat
+    /// them. One event per batch instead of one per line saves ~1,750 gas a line.
+    event BatchPaid(uint64 indexed periodId, uint32[] indices, uint256 amount);
     /// @notice Emitted when a pushed line's transfer failed; the line stays unpaid and claimable.
     event PaymentFailed(uint64 indexed periodId, uint32 indexed index, address indexed account, uint256 amount);
     /// @notice Emitted when a pushed line was already paid; nothing is transferred for it.
@@ -38,7 +48,9 @@ interface IPayoutVault {
 
     /// @notice Pushes many lines of one period, proven together by one multiproof. Lines must be
     /// in the order of the multiproof's leaves. A line whose transfer fails is recorded with
-    /// {PaymentFailed} and does not stop the rest. Requires the payer role; not while paused.
+    /// {PaymentFailed} and does not stop the rest; a line paid before is recorded with
+    /// {PaymentSkipped}; the rest are listed in {BatchPaid}. Requires the payer role; not while
+    /// paused.
     function payBatch(uint64 periodId, Line[] calldata lines, bytes32[] calldata proof, bool[] calldata proofFlags)
         external;
 

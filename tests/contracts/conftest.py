@@ -105,14 +105,26 @@ def harness(MerkleProofHarness, admin):
 
 def payout_tree(period_id, lines):
     """A payout tree for `lines` = [(account, amount), ...], indices 0..n-1."""
-    return PayoutTree([PayoutLeaf(period_id=period_id, index=i, account=str(account),
-                                  amount=amount) for i, (account, amount) in enumerate(lines)])
+    return PayoutTree(
+        [
+            PayoutLeaf(period_id=period_id, index=i, account=str(account), amount=amount)
+            for i, (account, amount) in enumerate(lines)
+        ]
+    )
 
 
 def anchor_tree(anchor, anchorer, tree, period_id, total=None):
     """Anchors `tree` as `period_id` with placeholder package hashes."""
-    return anchor.anchor(period_id, tree.root, tree.total if total is None else total, len(tree),
-                         b"\x01" * 32, b"\x02" * 32, b"\x03" * 32, {"from": anchorer})
+    return anchor.anchor(
+        period_id,
+        tree.root,
+        tree.total if total is None else total,
+        len(tree),
+        b"\x01" * 32,
+        b"\x02" * 32,
+        b"\x03" * 32,
+        {"from": anchorer},
+    )
 
 
 def batch_args(tree, indices):

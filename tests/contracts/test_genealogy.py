@@ -23,8 +23,7 @@ def test_deployment_refuses_root_id_zero(GenealogyRegistry, admin, registrar):
 
 def test_place_records_the_placement_and_emits_placed(registry, registrar, chain):
     tx = registry.place(2, ROOT_ID, ROOT_ID, 1, {"from": registrar})
-    assert tx.events["Placed"][0] == {"id": 2, "sponsor": ROOT_ID, "parent": ROOT_ID,
-                                      "position": 1}
+    assert tx.events["Placed"][0] == {"id": 2, "sponsor": ROOT_ID, "parent": ROOT_ID, "position": 1}
     sponsor, parent, position, placed_at = registry.placementOf(2)
     assert (sponsor, parent, position) == (ROOT_ID, ROOT_ID, 1)
     assert placed_at == chain[tx.block_number].timestamp
@@ -106,7 +105,8 @@ def test_place_batch_places_in_order_and_later_items_may_use_earlier_ones(regist
     requests = [(2, ROOT_ID, ROOT_ID, 0), (3, 2, 2, 1), (4, 3, 3, 0)]
     tx = registry.placeBatch(requests, {"from": registrar})
     assert [dict(e) for e in tx.events["Placed"]] == [
-        {"id": i, "sponsor": s, "parent": p, "position": pos} for i, s, p, pos in requests]
+        {"id": i, "sponsor": s, "parent": p, "position": pos} for i, s, p, pos in requests
+    ]
     for id_, sponsor, parent, position in requests:
         assert tuple(registry.placementOf(id_)[:3]) == (sponsor, parent, position)
         assert registry.childAt(parent, position) == id_

@@ -19,21 +19,33 @@ ORACLE = Path(__file__).resolve().parents[2] / "tools" / "oz-merkle.js"
 
 def reference(leaves, proofs, multiproofs):
     # every integer as a string: uint64 period ids exceed JavaScript number precision
-    request = {"leaves": [[str(l.period_id), str(l.index), l.account, str(l.amount)]
-                          for l in leaves],
-               "proofs": proofs, "multiproofs": multiproofs}
-    out = subprocess.run([shutil.which("node"), str(ORACLE)], input=json.dumps(request),
-                         capture_output=True, text=True, check=True)
+    request = {
+        "leaves": [[str(l.period_id), str(l.index), l.account, str(l.amount)] for l in leaves],
+        "proofs": proofs,
+        "multiproofs": multiproofs,
+    }
+    out = subprocess.run(
+        [shutil.which("node"), str(ORACLE)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 7, 1000])
 def test_roots_and_proofs_match_the_reference_and_verify_on_chain(harness, count):
     rng = random.Random(1000 + count)
-    leaves = [PayoutLeaf(period_id=rng.randrange(1, 2**64), index=i,
-                         account="0x" + rng.randbytes(20).hex(),
-                         amount=rng.randrange(0, 2**256))
-              for i in rng.sample(range(2**32), count)]
+    leaves = [
+        PayoutLeaf(
+            period_id=rng.randrange(1, 2**64),
+            index=i,
+            account="0x" + rng.randbytes(20).hex(),
+            amount=rng.randrange(0, 2**256),
+        )
+        for i in rng.sample(range(2**32), count)
+    ]
     tree = PayoutTree(leaves)
     positions = list(range(count)) if count <= 7 else rng.sample(range(count), 12)
     group = sorted(rng.sample(range(count), min(count, 40)))
@@ -49,10 +61,18 @@ def test_roots_and_proofs_match_the_reference_and_verify_on_chain(harness, count
 
     multiproof = tree.multiproof(leaves[p].index for p in group)
     assert ["0x" + n.hex() for n in multiproof.proof] == expected["multiproofs"][0]["proof"]
-    assert harness.multiProofVerify(list(multiproof.proof), list(multiproof.proof_flags),
-                                    tree.root, [leaf_hash(l) for l in multiproof.leaves])
+    assert harness.multiProofVerify(
+        list(multiproof.proof),
+        list(multiproof.proof_flags),
+        tree.root,
+        [leaf_hash(l) for l in multiproof.leaves],
+    )
     # and a tampered leaf does not verify on chain
     tampered = leaves[positions[0]]
-    assert not harness.verify(tree.proof(tampered.index), tree.root,
-                              harness.payoutLeaf(tampered.period_id, tampered.index,
-                                                 tampered.account, (tampered.amount + 1) % 2**256))
+    assert not harness.verify(
+        tree.proof(tampered.index),
+        tree.root,
+        harness.payoutLeaf(
+            tampered.period_id, tampered.index, tampered.account, (tampered.amount + 1) % 2**256
+        ),
+    )

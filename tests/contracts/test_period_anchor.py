@@ -19,7 +19,10 @@ def test_anchor_records_terms_and_emits_every_hash(anchor, anchorer, chain):
     assert event["periodId"] == 1 and event["payoutRoot"] == "0x" + ROOT.hex()
     assert (event["total"], event["leafCount"]) == (5_000_000, 3)
     assert (event["inputsHash"], event["planHash"], event["resultsHash"]) == (
-        "0x" + INPUTS.hex(), "0x" + PLAN.hex(), "0x" + RESULTS.hex())
+        "0x" + INPUTS.hex(),
+        "0x" + PLAN.hex(),
+        "0x" + RESULTS.hex(),
+    )
     root, total, leaf_count, anchored_at = anchor.payoutTermsOf(1)
     assert (root, total, leaf_count) == ("0x" + ROOT.hex(), 5_000_000, 3)
     assert anchored_at == chain[tx.block_number].timestamp
@@ -58,10 +61,10 @@ def test_an_empty_period_is_anchored_with_zero_root_and_total(anchor, anchorer):
 
 def test_inconsistent_payout_terms_are_refused(anchor, anchorer):
     for root, total, leaves in [
-        (b"\x00" * 32, 5, 3),        # leaves but no root
-        (ROOT, 5, 0),                # a root for an empty period
-        (b"\x00" * 32, 5, 0),        # a total for an empty period
-        (ROOT, 2**128, 3),           # a total beyond 128 bits
+        (b"\x00" * 32, 5, 3),  # leaves but no root
+        (ROOT, 5, 0),  # a root for an empty period
+        (b"\x00" * 32, 5, 0),  # a total for an empty period
+        (ROOT, 2**128, 3),  # a total beyond 128 bits
     ]:
         with brownie.reverts(custom_error("InvalidPayoutTerms")):
             anchor_period(anchor, anchorer, 1, root=root, total=total, leaves=leaves)

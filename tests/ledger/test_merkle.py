@@ -179,3 +179,16 @@ def test_a_tree_refuses_duplicate_indices_and_no_leaves() -> None:
         PayoutTree([])
     with pytest.raises(MerkleError, match="no leaf with index 4"):
         PayoutTree([leaf]).proof(4)
+
+
+def test_lines_in_tree_order_are_the_multiproof_order_and_chunks_prove_cheaply() -> None:
+    leaves = random_leaves(1000, random.Random(9))
+    tree = PayoutTree(leaves)
+    order = tree.lines_in_tree_order()
+    assert sorted(order) == sorted(leaf.index for leaf in leaves)
+    chunk = order[200:300]
+    multiproof = tree.multiproof(chunk)
+    assert [leaf.index for leaf in multiproof.leaves] == chunk
+    scattered = tree.multiproof(order[::10][:100])
+    assert len(multiproof.proof) < len(scattered.proof)
+    assert verify_multiproof(tree.root, multiproof)
