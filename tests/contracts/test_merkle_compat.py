@@ -20,7 +20,7 @@ ORACLE = Path(__file__).resolve().parents[2] / "tools" / "oz-merkle.js"
 def reference(leaves, proofs, multiproofs):
     # every integer as a string: uint64 period ids exceed JavaScript number precision
     request = {
-        "leaves": [[str(l.period_id), str(l.index), l.account, str(l.amount)] for l in leaves],
+        "leaves": [[str(x.period_id), str(x.index), x.account, str(x.amount)] for x in leaves],
         "proofs": proofs,
         "multiproofs": multiproofs,
     }
@@ -52,7 +52,7 @@ def test_roots_and_proofs_match_the_reference_and_verify_on_chain(harness, count
     expected = reference(leaves, positions, [group])
 
     assert tree.root_hex == expected["root"]
-    for position, proof in zip(positions, expected["proofs"]):
+    for position, proof in zip(positions, expected["proofs"], strict=True):
         leaf = leaves[position]
         assert tree.proof(leaf.index) == proof
         on_chain_leaf = harness.payoutLeaf(leaf.period_id, leaf.index, leaf.account, leaf.amount)
@@ -65,7 +65,7 @@ def test_roots_and_proofs_match_the_reference_and_verify_on_chain(harness, count
         list(multiproof.proof),
         list(multiproof.proof_flags),
         tree.root,
-        [leaf_hash(l) for l in multiproof.leaves],
+        [leaf_hash(leaf) for leaf in multiproof.leaves],
     )
     # and a tampered leaf does not verify on chain
     tampered = leaves[positions[0]]
