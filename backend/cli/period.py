@@ -43,7 +43,7 @@ def compute(
             write_package(out, files)
         else:
             with PackageWriter(out) as writer:
-                files = build_package(plan=plan_obj, inputs=given, on_file=writer.add)
+                files = build_package(plan=plan_obj, inputs=given, on_file=writer.add, keep=False)
     except LedgerError as exc:
         _fail(str(exc))
     except OSError as exc:

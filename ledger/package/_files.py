@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -88,12 +88,6 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _digests(files: Mapping[str, bytes]) -> dict[str, str]:
-    """SHA-256 of every file; big files on two threads (hashlib releases the GIL)."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(files, pool.map(_sha, files.values()), strict=True))
-
-
 def _group_hash(digests: Mapping[str, str], prefix: str) -> str:
     listing = "".join(f"{p} {digests[p]}\n" for p in sorted(digests) if p.startswith(prefix))
     return "0x" + _sha(listing.encode())
@@ -130,7 +124,7 @@ def _input_columns(inputs: PeriodInputs) -> dict[str, dict[str, Any]]:
     }
 
 
-def _periodjson_bytes(inputs: PeriodInputs) -> bytes:
+def _period_json(inputs: PeriodInputs) -> bytes:
     return json_bytes(
         {"period_id": inputs.period_id, "start_day": inputs.start_day, "end_day": inputs.end_day}
     )
@@ -138,15 +132,18 @@ def _periodjson_bytes(inputs: PeriodInputs) -> bytes:
 
 def inputs_files(inputs: PeriodInputs) -> dict[str, bytes]:
     """The canonical ``inputs/`` files of a package."""
-    files = {"inputs/period.json": _periodjson_bytes(inputs)}
+    return dict(_inputs_files(inputs))
+
+
+def _inputs_files(inputs: PeriodInputs) -> Iterator[tuple[str, bytes]]:
+    yield "inputs/period.json", _period_json(inputs)
     for name, cols in _input_columns(inputs).items():
-        files[f"inputs/{name}.tbl"] = write_table(cols)
-    return files
+        yield f"inputs/{name}.tbl", write_table(cols)
 
 
 def inputs_csv_files(inputs: PeriodInputs) -> dict[str, bytes]:
     """The same inputs as an input directory of canonical CSV files (for people and tools)."""
-    files = {"period.json": _periodjson_bytes(inputs)}
+    files = {"period.json": _period_json(inputs)}
     for name, cols in _input_columns(inputs).items():
         if name == "distributors":
             wallet = Address(cols.pop("wallet"), cols.pop("has_wallet").astype(np.bool_))
@@ -212,48 +209,31 @@ def parse_inputs(files: Mapping[str, bytes], *, prefix: str = "") -> PeriodInput
     )
 
 
-def _results_files(result: PeriodResult) -> dict[str, bytes]:
+def _results_files(result: PeriodResult) -> Iterator[tuple[str, bytes]]:
+    """The ``results/`` files one at a time, in path order (so each can be let go of)."""
     ids = result.ids
-    ext = np.concatenate([np.zeros(1, dtype=np.int64), ids])  # dense -1 -> id 0 (nobody)
-    line_cols: list[list[I64]] = [[] for _ in _LINES]
-    for b in result.lines:
-        cols = [
-            np.full(len(b), b.bonus, dtype=np.int64),
-            ext[b.source + 1],
-            b.level,
-            ext[b.payee + 1],
-            b.base,
-            b.rate,
-            b.gross,
-            b.amount,
-            b.gross - b.amount,
-        ]
-        for acc, col in zip(line_cols, cols, strict=True):
-            acc.append(col)
-    lines = dict(zip(_LINES, line_cols, strict=True))
-    leaf_index = np.full(ids.shape[0], -1, dtype=np.int64)
-    leaf_index[result.payees] = np.arange(result.payees.shape[0])
-    keep = np.flatnonzero(
-        (result.earned != 0)
-        | (result.clawback != 0)
-        | (result.balance_in != 0)
-        | (result.payout != 0)
-        | (result.balance_out != 0)
-    )
-    state_cols = {
-        "carry_left": result.carry_left,
-        "carry_right": result.carry_right,
-        "balance": result.balance_out,
+    yield "results/compliance.json", json_bytes(result.compliance)
+    per_distributor = {
+        "id": ids,
+        "pv": result.pv,
+        "cv": result.cv,
+        "retail_pv": result.retail_pv,
+        "gv": result.gv,
+        "left_volume": result.left_volume,
+        "right_volume": result.right_volume,
+        "active": result.active.astype(np.int64),
+        "paid_rank": result.paid_rank,
         "achieved_rank": result.achieved_rank,
-        "matrix_done": result.matrix_done,
+        "threshold": result.threshold.astype(np.int64),
+        "earned": result.earned,
     }
-    nonzero = np.zeros(ids.shape[0], dtype=np.bool_)
-    for col in state_cols.values():
-        nonzero |= col != 0
-    carry = np.flatnonzero(nonzero)
+    assert tuple(per_distributor) == _RESULT_DISTRIBUTORS
+    yield "results/distributors.tbl", write_table(per_distributor)
+    del per_distributor
+
     leaves = result.payees
-    leaf_rows = (
-        format_csv(
+    if leaves.shape[0]:
+        rows = format_csv(
             None,
             [
                 np.full(leaves.shape[0], result.period_id, dtype=np.int64),
@@ -265,58 +245,66 @@ def _results_files(result: PeriodResult) -> dict[str, bytes]:
             suffix=b"],\n",
             quote_addresses=True,
         )
-        if leaves.shape[0]
-        else b""
+        yield "results/leaves.json", b"[\n" + rows[:-2] + b"\n]\n"
+        del rows
+    else:
+        yield "results/leaves.json", b"[]\n"
+
+    ext = np.concatenate([np.zeros(1, dtype=np.int64), ids])  # dense -1 -> id 0 (nobody)
+    line_cols: dict[str, list[I64]] = {name: [] for name in _LINES}
+    for b in result.lines:
+        line_cols["bonus"].append(np.full(len(b), b.bonus, dtype=np.int8))
+        line_cols["source"].append(ext[b.source + 1])
+        line_cols["level"].append(b.level)
+        line_cols["payee"].append(ext[b.payee + 1])
+        line_cols["base"].append(b.base)
+        line_cols["rate"].append(b.rate)
+        line_cols["gross"].append(b.gross)
+        line_cols["amount"].append(b.amount)
+        line_cols["breakage"].append(b.gross - b.amount)
+    yield "results/lines.tbl", write_table(line_cols)
+    del line_cols, ext
+
+    leaf_index = np.full(ids.shape[0], -1, dtype=np.int64)
+    leaf_index[leaves] = np.arange(leaves.shape[0])
+    keep = np.flatnonzero(
+        (result.earned != 0)
+        | (result.clawback != 0)
+        | (result.balance_in != 0)
+        | (result.payout != 0)
+        | (result.balance_out != 0)
     )
-    leaves_json = b"[\n" + leaf_rows[:-2] + b"\n]\n" if leaves.shape[0] else b"[]\n"
+    payees = {
+        "id": ids[keep],
+        "earned": result.earned[keep],
+        "clawback": result.clawback[keep],
+        "balance_in": result.balance_in[keep],
+        "payout": result.payout[keep],
+        "balance_out": result.balance_out[keep],
+        "leaf_index": leaf_index[keep],
+    }
+    yield "results/payees.tbl", write_table(payees)
+    del payees, keep, leaf_index
+
+    state_cols = {
+        "carry_left": result.carry_left,
+        "carry_right": result.carry_right,
+        "balance": result.balance_out,
+        "achieved_rank": result.achieved_rank,
+        "matrix_done": result.matrix_done,
+    }
+    nonzero = np.zeros(ids.shape[0], dtype=np.bool_)
+    for col in state_cols.values():
+        nonzero |= col != 0
+    carry = np.flatnonzero(nonzero)
+    yield (
+        "results/state.tbl",
+        write_table({"id": ids[carry], **{k: v[carry] for k, v in state_cols.items()}}),
+    )
+
     totals = dict(result.totals)
     totals["bonus_codes"] = {name: i + 1 for i, name in enumerate(BONUS_TYPES)}
-    per_distributor = dict(
-        zip(
-            _RESULT_DISTRIBUTORS,
-            [
-                ids,
-                result.pv,
-                result.cv,
-                result.retail_pv,
-                result.gv,
-                result.left_volume,
-                result.right_volume,
-                result.active.astype(np.int64),
-                result.paid_rank,
-                result.achieved_rank,
-                result.threshold.astype(np.int64),
-                result.earned,
-            ],
-            strict=True,
-        )
-    )
-    payees = dict(
-        zip(
-            _PAYEES,
-            [
-                ids[keep],
-                result.earned[keep],
-                result.clawback[keep],
-                result.balance_in[keep],
-                result.payout[keep],
-                result.balance_out[keep],
-                leaf_index[keep],
-            ],
-            strict=True,
-        )
-    )
-    return {
-        "results/distributors.tbl": write_table(per_distributor),
-        "results/lines.tbl": write_table(lines),
-        "results/payees.tbl": write_table(payees),
-        "results/state.tbl": write_table(
-            {"id": ids[carry], **{k: v[carry] for k, v in state_cols.items()}}
-        ),
-        "results/leaves.json": leaves_json,
-        "results/totals.json": json_bytes(totals),
-        "results/compliance.json": json_bytes(result.compliance),
-    }
+    yield "results/totals.json", json_bytes(totals)
 
 
 def build_package(
@@ -326,42 +314,56 @@ def build_package(
     result: PeriodResult | None = None,
     on_stage: Callable[[str], None] | None = None,
     on_file: Callable[[str, bytes], None] | None = None,
+    keep: bool = True,
 ) -> dict[str, bytes]:
     """Run the period (unless ``result`` is given) and return every package file.
 
     ``on_file(path, data)`` is called as soon as each file is final (plan and inputs before
-    the run), so a caller can write them to disk while the engine works.
+    the run), so a caller can write them to disk while the engine works. With ``keep=False``
+    only ``manifest.json`` is returned and every other file is let go of once handed over,
+    which is what keeps a ten-million-distributor package out of memory.
     """
     stage = on_stage or (lambda name: None)
-    emit = on_file or (lambda path, data: None)
-    files = {"plan.toml": canonical_plan(plan)}
-    files.update(inputs_files(inputs))
-    for path in sorted(files):
-        emit(path, files[path])
-    stage("input files")
-    if result is None:
-        result = run_period(plan=plan, inputs=inputs, on_stage=stage)
-    results = _results_files(result)
-    for path in sorted(results):
-        emit(path, results[path])
-    files.update(results)
-    stage("result files")
-    digests = _digests(files)
+    files: dict[str, bytes] = {}
+    with ThreadPoolExecutor(max_workers=1) as hasher:
+        # Hashing runs beside the engine and the formatting (hashlib releases the GIL).
+        digests: dict[str, Future[str]] = {}
+
+        def emit(path: str, data: bytes) -> None:
+            digests[path] = hasher.submit(_sha, data)
+            if on_file is not None:
+                on_file(path, data)
+            if keep:
+                files[path] = data
+
+        emit("plan.toml", canonical_plan(plan))
+        for path, data in _inputs_files(inputs):
+            emit(path, data)
+            del data
+        stage("input files")
+        if result is None:
+            result = run_period(plan=plan, inputs=inputs, on_stage=stage)
+        for path, data in _results_files(result):
+            emit(path, data)
+            del data
+        stage("result files")
+        done = {path: future.result() for path, future in digests.items()}
     manifest = {
         "format": FORMAT_VERSION,
         "engine": ENGINE_VERSION,
         "periodId": result.period_id,
-        "planHash": "0x" + digests["plan.toml"],
-        "inputsHash": _group_hash(digests, "inputs/"),
-        "resultsHash": _group_hash(digests, "results/"),
+        "planHash": "0x" + done["plan.toml"],
+        "inputsHash": _group_hash(done, "inputs/"),
+        "resultsHash": _group_hash(done, "results/"),
         "payoutRoot": result.payout_root,
         "payoutTotal": int(result.payout.sum()),
         "leafCount": int(result.payees.shape[0]),
-        "files": {path: "0x" + digests[path] for path in sorted(files)},
+        "files": {path: "0x" + done[path] for path in sorted(done)},
         "chain": {"chainId": None, "contracts": None, "anchorTx": None},
     }
     files["manifest.json"] = json_bytes(manifest)
-    emit("manifest.json", files["manifest.json"])
+    if on_file is not None:
+        on_file("manifest.json", files["manifest.json"])
     stage("hashes and manifest")
     return files
 
