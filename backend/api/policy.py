@@ -39,6 +39,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     # distributors and genealogy
     ("GET", "/api/distributors"): roles(A, F, U, D),
     ("POST", "/api/distributors"): roles(A, D),
+    ("POST", "/api/distributors/batch"): roles(A),
     ("GET", "/api/distributors/{distributor_id}"): roles(A, F, U, D),
     ("PATCH", "/api/distributors/{distributor_id}"): roles(A, D),
     ("POST", "/api/distributors/{distributor_id}/status"): roles(A),

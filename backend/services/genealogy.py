@@ -1,4 +1,4 @@
-"""Enrollment, placement and the holding tank; statuses (nobody is ever deleted).
+"""Enrollment and placement.
 
 Every placement writes, in one transaction: the `placement` row (chain status pending), the
 distributor's materialised path, and a `place` intent in the outbox for the chain writer.
@@ -9,11 +9,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from backend.core.config import Settings
-from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
+from backend.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound
 from backend.core.security import hash_password
 from backend.models import (
     ChainStatus,
@@ -23,12 +22,11 @@ from backend.models import (
     HoldingTankEntry,
     Placement,
     Role,
-    StatusChangeRecord,
     User,
 )
-from backend.models.distributor import DistributorCreate, DistributorUpdate, StatusChange
+from backend.models.distributor import DistributorCreate
 from backend.services import outbox
-from backend.services.access import can_see, ensure_self, is_distributor, own_distributor
+from backend.services.access import can_see, is_distributor, own_distributor
 from backend.services.placement import PlacementSlot, PlacementTreeCache, Spot
 from backend.services.tree_path import child_path, segment
 from ledger.errors import PlacementError
@@ -82,6 +80,56 @@ def enroll(
     trees: PlacementTreeCache,
     now: datetime,
 ) -> Distributor:
+    distributor, enroller_id, to_tank = _admit(
+        session, data, actor=actor, settings=settings, now=now
+    )
+    if to_tank:
+        session.commit()
+        return distributor
+    # The placement lock is taken as late as possible: only locating and writing the
+    # placement (and the commit) are serialised across requests.
+    with trees.locked(session) as slot:
+        _auto_place(session, slot, distributor, enroller_id, settings, leg=data.leg, now=now)
+        session.commit()
+    return distributor
+
+
+def enroll_many(
+    session: Session,
+    items: list[DistributorCreate],
+    *,
+    actor: User,
+    settings: Settings,
+    trees: PlacementTreeCache,
+    now: datetime,
+) -> list[Distributor]:
+    """Enroll a list in one transaction, in order: all of them or none (imports, bulk sign-up
+    days). An error names the item by its index."""
+    enrolled: list[Distributor] = []
+    with trees.locked(session) as slot:
+        for index, data in enumerate(items):
+            try:
+                distributor, enroller_id, to_tank = _admit(
+                    session, data, actor=actor, settings=settings, now=now
+                )
+                if not to_tank:
+                    _auto_place(
+                        session, slot, distributor, enroller_id, settings, leg=data.leg, now=now
+                    )
+            except AppError as exc:
+                exc.message = f"item {index}: {exc.message}"
+                exc.details = {"index": index, "details": exc.details}
+                raise
+            enrolled.append(distributor)
+        session.commit()
+    return enrolled
+
+
+def _admit(
+    session: Session, data: DistributorCreate, *, actor: User, settings: Settings, now: datetime
+) -> tuple[Distributor, int, bool]:
+    """Validate, then write the distributor (and login, and tank entry): everything but the
+    placement. Returns the distributor, the enroller's id and whether they wait in the tank."""
     enroller = _resolve_enroller(session, data, actor=actor, settings=settings)
     to_tank = data.holding_tank if data.holding_tank is not None else settings.holding_tank_days > 0
     if to_tank and settings.holding_tank_days == 0:
@@ -90,7 +138,7 @@ def enroll(
         raise Invalid("leg applies to automatic placement, not to the holding tank")
     if data.password is not None and data.email is None:
         raise Invalid("a login (password) needs an email")
-    _check_unique_contacts(session, email=data.email, wallet=data.wallet, login=data.password)
+    check_unique_contacts(session, email=data.email, wallet=data.wallet, login=data.password)
 
     distributor = Distributor(
         first_name=data.first_name,
@@ -118,7 +166,6 @@ def enroll(
                 distributor_id=distributor.id,
             )
         )
-
     if to_tank:
         session.add(
             HoldingTankEntry(
@@ -128,195 +175,36 @@ def enroll(
                 expires_at=now + timedelta(days=settings.holding_tank_days),
             )
         )
-        session.commit()
-        return distributor
-
-    with trees.locked(session) as slot:
-        try:
-            spot = _locate(slot.tree, enroller.id, settings, leg=data.leg)
-        except PlacementError as exc:
-            raise Conflict(str(exc), code="placement_refused") from exc
-        _write_placement(
-            session,
-            slot,
-            distributor,
-            enroller.id,
-            spot.parent_id,
-            spot.position,
-            strategy=settings.placement_strategy,
-            now=now,
-        )
-        session.commit()
-    return distributor
+    return distributor, enroller.id, to_tank
 
 
-def place_from_tank(
+def _auto_place(
     session: Session,
-    distributor_id: int,
+    slot: PlacementSlot,
+    distributor: Distributor,
+    enroller_id: int,
+    settings: Settings,
     *,
-    parent_id: int,
-    position: int,
-    actor: User,
-    trees: PlacementTreeCache,
+    leg: int | None,
     now: datetime,
-) -> Distributor:
-    """The enroller's manual choice for someone in their holding tank."""
-    entry = _tank_entry(session, distributor_id)
-    if is_distributor(actor) and actor.distributor_id != entry.enroller_id:
-        raise Forbidden("only the enroller places from their holding tank", code="out_of_scope")
-    if now >= entry.expires_at:
-        raise Conflict("the hold has ended; the default strategy places this distributor")
-    distributor = _get(session, distributor_id)
-    with trees.locked(session) as slot:
-        try:
-            slot.tree.check_manual(
-                enroller_id=entry.enroller_id, parent_id=parent_id, position=position
-            )
-        except PlacementError as exc:
-            raise Conflict(str(exc), code="placement_refused") from exc
-        _write_placement(
-            session,
-            slot,
-            distributor,
-            entry.enroller_id,
-            parent_id,
-            position,
-            strategy="manual",
-            now=now,
-        )
-        entry.placed_at = now
-        session.add(entry)
-        session.commit()
-    return distributor
-
-
-def place_expired(
-    session: Session, *, settings: Settings, trees: PlacementTreeCache, now: datetime
-) -> list[int]:
-    """Place everyone whose hold has ended with the default strategy; returns their ids."""
-    query = (
-        select(HoldingTankEntry)
-        .where(col(HoldingTankEntry.placed_at).is_(None), HoldingTankEntry.expires_at <= now)
-        .order_by(col(HoldingTankEntry.distributor_id))
+) -> None:
+    try:
+        spot = locate(slot.tree, enroller_id, settings, leg=leg)
+    except PlacementError as exc:
+        raise Conflict(str(exc), code="placement_refused") from exc
+    write_placement(
+        session,
+        slot,
+        distributor,
+        enroller_id,
+        spot.parent_id,
+        spot.position,
+        strategy=settings.placement_strategy,
+        now=now,
     )
-    placed: list[int] = []
-    with trees.locked(session) as slot:
-        for entry in session.exec(query).all():
-            distributor = _get(session, entry.distributor_id)
-            try:
-                spot = _locate(slot.tree, entry.enroller_id, settings, leg=None)
-            except PlacementError as exc:
-                raise Conflict(str(exc), code="placement_refused") from exc
-            _write_placement(
-                session,
-                slot,
-                distributor,
-                entry.enroller_id,
-                spot.parent_id,
-                spot.position,
-                strategy=settings.placement_strategy,
-                now=now,
-            )
-            entry.placed_at = now
-            session.add(entry)
-            placed.append(entry.distributor_id)
-        session.commit()
-    return placed
 
 
-def holding_tank(session: Session, *, actor: User) -> list[tuple[HoldingTankEntry, Distributor]]:
-    query = (
-        select(HoldingTankEntry, Distributor)
-        .join(Distributor, col(Distributor.id) == HoldingTankEntry.distributor_id)
-        .where(col(HoldingTankEntry.placed_at).is_(None))
-        .order_by(col(HoldingTankEntry.distributor_id))
-    )
-    if is_distributor(actor):
-        query = query.where(HoldingTankEntry.enroller_id == own_distributor(session, actor).id)
-    return list(session.exec(query).all())
-
-
-def update_distributor(
-    session: Session, distributor_id: int, data: DistributorUpdate, *, actor: User
-) -> Distributor:
-    distributor = ensure_self(session, actor, distributor_id)
-    changes = data.model_dump(exclude_unset=True)
-    for field in ("first_name", "last_name"):
-        if field in changes and changes[field] is None:
-            raise Invalid(f"{field} cannot be removed")
-    if changes.get("email") and changes["email"] != distributor.email:
-        _check_unique_contacts(session, email=changes["email"], wallet=None, login=None)
-    if changes.get("wallet") and changes["wallet"] != distributor.wallet:
-        _check_unique_contacts(session, email=None, wallet=changes["wallet"], login=None)
-    distributor.sqlmodel_update(changes)
-    distributor.search_name = search_text(
-        distributor.first_name, distributor.last_name, distributor.email
-    )
-    session.add(distributor)
-    session.commit()
-    return distributor
-
-
-def change_status(
-    session: Session, distributor_id: int, data: StatusChange, *, actor: User, now: datetime
-) -> Distributor:
-    distributor = _get(session, distributor_id)
-    if distributor.status == DistributorStatus.terminated:
-        raise Conflict("a terminated distributor stays terminated")
-    if distributor.enroller_id is None:
-        raise Conflict("the company root's status cannot change")
-    if distributor.status == data.status:
-        raise Conflict(f"distributor {distributor_id} is already {data.status}")
-    assert distributor.id is not None
-    session.add(
-        StatusChangeRecord(
-            distributor_id=distributor.id,
-            old_status=distributor.status,
-            new_status=data.status,
-            reason=data.reason,
-            changed_by=actor.id,
-            at=now,
-        )
-    )
-    distributor.status = data.status
-    distributor.status_changed_at = now
-    session.add(distributor)
-    session.commit()
-    return distributor
-
-
-def status_history(session: Session, distributor_id: int) -> list[StatusChangeRecord]:
-    query = (
-        select(StatusChangeRecord)
-        .where(StatusChangeRecord.distributor_id == distributor_id)
-        .order_by(col(StatusChangeRecord.id))
-    )
-    return list(session.exec(query))
-
-
-def list_distributors(
-    session: Session,
-    *,
-    actor: User,
-    q: str | None,
-    status: DistributorStatus | None,
-    offset: int,
-    limit: int,
-) -> tuple[list[Distributor], int]:
-    query = select(Distributor)
-    if is_distributor(actor):
-        me = own_distributor(session, actor)
-        query = query.where(col(Distributor.id) == me.id)
-    if q:
-        query = query.where(col(Distributor.search_name).contains(q.lower(), autoescape=True))
-    if status is not None:
-        query = query.where(Distributor.status == status)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    items = session.exec(query.order_by(col(Distributor.id)).offset(offset).limit(limit)).all()
-    return list(items), total
-
-
-def _locate(tree: PlacementTree, enroller_id: int, settings: Settings, *, leg: int | None) -> Spot:
+def locate(tree: PlacementTree, enroller_id: int, settings: Settings, *, leg: int | None) -> Spot:
     if settings.placement_strategy == "weaker-leg":
         # Leg volumes belong to the period engine (issue 5); until a period feeds them in,
         # every leg weighs the same and weaker-leg takes the leftmost.
@@ -326,7 +214,7 @@ def _locate(tree: PlacementTree, enroller_id: int, settings: Settings, *, leg: i
     return tree.locate(enroller_id=enroller_id, strategy=settings.placement_strategy, leg=leg)
 
 
-def _write_placement(
+def write_placement(
     session: Session,
     slot: PlacementSlot,
     distributor: Distributor,
@@ -337,7 +225,7 @@ def _write_placement(
     strategy: str,
     now: datetime,
 ) -> None:
-    parent = _get(session, parent_id)
+    parent = get_distributor(session, parent_id)
     assert distributor.id is not None and parent.tree_path is not None
     distributor.tree_path = child_path(parent.tree_path, distributor.id)
     distributor.tree_depth = (parent.tree_depth or 0) + 1
@@ -389,7 +277,7 @@ def _resolve_enroller(
                 else settings.default_enroller_id
             )
         assert enroller_id is not None
-        enroller = _get(session, enroller_id, what="enroller")
+        enroller = get_distributor(session, enroller_id, what="enroller")
     if actor is not None and not can_see(session, actor, enroller):
         raise Forbidden(
             "distributors enroll under themselves or their downline", code="out_of_scope"
@@ -401,7 +289,7 @@ def _resolve_enroller(
     return enroller
 
 
-def _check_unique_contacts(
+def check_unique_contacts(
     session: Session, *, email: str | None, wallet: str | None, login: str | None
 ) -> None:
     if (
@@ -418,14 +306,9 @@ def _check_unique_contacts(
         raise Conflict("an account with this email exists")
 
 
-def _tank_entry(session: Session, distributor_id: int) -> HoldingTankEntry:
-    entry = session.get(HoldingTankEntry, distributor_id)
-    if entry is None or entry.placed_at is not None:
-        raise NotFound(f"distributor {distributor_id} is not in a holding tank")
-    return entry
-
-
-def _get(session: Session, distributor_id: int, *, what: str = "distributor") -> Distributor:
+def get_distributor(
+    session: Session, distributor_id: int, *, what: str = "distributor"
+) -> Distributor:
     distributor = session.get(Distributor, distributor_id)
     if distributor is None:
         raise NotFound(f"{what} {distributor_id} not found")

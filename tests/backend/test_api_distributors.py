@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from lineage_api import Api, add_user, token_for
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from backend.models import ChainIntent, Distributor, Placement, Role
@@ -377,3 +378,35 @@ def test_status_changes_are_kept_as_history(api: Api) -> None:
         ("inactive", "active", "ordered"),
     ]
     assert history[1]["at"] > history[0]["at"]
+
+
+def test_batch_enrollment_is_all_or_nothing(api: Api) -> None:
+    people = [{"first_name": "B", "last_name": str(i)} for i in range(5)]
+    made = api.client.post("/api/distributors/batch", json=people, headers=api.as_("admin"))
+    assert made.status_code == 201
+    spots = [(d["placement"]["parent_id"], d["placement"]["position"]) for d in made.json()]
+    assert len(set(spots)) == 5
+    with Session(api.engine) as session:
+        before = session.exec(select(func.count()).select_from(Distributor)).one()
+    bad = people[:2] + [{"first_name": "C", "last_name": "D", "enroller_id": 999}]
+    refused = api.client.post("/api/distributors/batch", json=bad, headers=api.as_("admin"))
+    assert refused.status_code == 404
+    assert refused.json()["error"]["details"]["index"] == 2
+    assert refused.json()["error"]["message"].startswith("item 2:")
+    with Session(api.engine) as session:
+        assert session.exec(select(func.count()).select_from(Distributor)).one() == before
+        assert session.exec(select(func.count()).select_from(ChainIntent)).one() == before
+    # The tree cache was reset by the failure and still places correctly afterwards.
+    after = enroll(api)
+    assert after.status_code == 201
+    assert (
+        api.client.post("/api/distributors/batch", json=[], headers=api.as_("admin")).status_code
+        == 422
+    )
+    too_many = [{"first_name": "X", "last_name": "Y"}] * 501
+    assert (
+        api.client.post(
+            "/api/distributors/batch", json=too_many, headers=api.as_("admin")
+        ).status_code
+        == 422
+    )

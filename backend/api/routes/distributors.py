@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Body, Query, status
 from sqlmodel import Session
 
 from backend.api.deps import (
@@ -30,7 +30,7 @@ from backend.models.distributor import (
     StatusChange,
     StatusChangePublic,
 )
-from backend.services import access, downline, genealogy
+from backend.services import access, distributors, downline, genealogy, holding_tank
 
 router = APIRouter(tags=["distributors"], dependencies=[Authorized], responses=ERROR_RESPONSES)
 
@@ -55,7 +55,7 @@ def list_distributors(
     q: Annotated[str | None, Query(max_length=100, description="Name or e-mail contains")] = None,
     status: DistributorStatus | None = None,
 ) -> DistributorsPublic:
-    items, count = genealogy.list_distributors(
+    items, count = distributors.list_distributors(
         session, actor=user, q=q, status=status, offset=offset, limit=limit
     )
     return DistributorsPublic(items=[to_public(session, d) for d in items], count=count)
@@ -81,6 +81,26 @@ def enroll(
     return to_public(session, distributor)
 
 
+@router.post(
+    "/api/distributors/batch",
+    response_model=list[DistributorPublic],
+    status_code=status.HTTP_201_CREATED,
+    summary="Enroll up to 500 distributors in one transaction (all or none)",
+)
+def enroll_batch(
+    session: SessionDep,
+    user: CurrentUser,
+    data: Annotated[list[DistributorCreate], Body(min_length=1, max_length=500)],
+    settings: SettingsDep,
+    trees: TreesDep,
+    now: NowDep,
+) -> list[DistributorPublic]:
+    enrolled = genealogy.enroll_many(
+        session, data, actor=user, settings=settings, trees=trees, now=now
+    )
+    return [to_public(session, distributor) for distributor in enrolled]
+
+
 @router.get(
     "/api/distributors/{distributor_id}",
     response_model=DistributorPublic,
@@ -101,7 +121,7 @@ def update_distributor(
     session: SessionDep, user: CurrentUser, distributor_id: IdPath, data: DistributorUpdate
 ) -> DistributorPublic:
     return to_public(
-        session, genealogy.update_distributor(session, distributor_id, data, actor=user)
+        session, distributors.update_distributor(session, distributor_id, data, actor=user)
     )
 
 
@@ -117,7 +137,7 @@ def change_status(
     data: StatusChange,
     now: NowDep,
 ) -> DistributorPublic:
-    distributor = genealogy.change_status(session, distributor_id, data, actor=user, now=now)
+    distributor = distributors.change_status(session, distributor_id, data, actor=user, now=now)
     return to_public(session, distributor)
 
 
@@ -132,7 +152,7 @@ def read_status_history(
     access.ensure_visible(session, user, distributor_id)
     return [
         StatusChangePublic.model_validate(record)
-        for record in genealogy.status_history(session, distributor_id)
+        for record in distributors.status_history(session, distributor_id)
     ]
 
 
@@ -174,7 +194,7 @@ def read_holding_tank(session: SessionDep, user: CurrentUser) -> list[HoldingTan
             entered_at=entry.entered_at,
             expires_at=entry.expires_at,
         )
-        for entry, d in genealogy.holding_tank(session, actor=user)
+        for entry, d in holding_tank.holding_tank(session, actor=user)
     ]
 
 
@@ -191,7 +211,7 @@ def place_from_tank(
     trees: TreesDep,
     now: NowDep,
 ) -> DistributorPublic:
-    distributor = genealogy.place_from_tank(
+    distributor = holding_tank.place_from_tank(
         session,
         distributor_id,
         parent_id=data.parent_id,
@@ -211,4 +231,4 @@ def place_from_tank(
 def place_expired(
     session: SessionDep, settings: SettingsDep, trees: TreesDep, now: NowDep
 ) -> list[int]:
-    return genealogy.place_expired(session, settings=settings, trees=trees, now=now)
+    return holding_tank.place_expired(session, settings=settings, trees=trees, now=now)
