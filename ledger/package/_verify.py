@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -66,11 +67,13 @@ def _first_difference(path: str, want: bytes, got: bytes) -> Mismatch:
 def verify_package(files: Mapping[str, bytes]) -> list[Mismatch]:
     """Recompute the package from its plan and inputs; [] when every file and hash matches.
 
-    The manifest's ``chain`` section is filled in after anchoring and is not recomputed.
+    First every file is checked against the hash the manifest records for it, then every file
+    is compared with its recomputation. The manifest's ``chain`` section is filled in after
+    anchoring and is not recomputed.
     """
+    problems = _against_manifest(files)
     plan, inputs = read_package(files)
     expected = build_package(plan=plan, inputs=inputs)
-    problems: list[Mismatch] = []
     for path in sorted(set(expected) | set(files)):
         want, got = expected.get(path), files.get(path)
         if path == "manifest.json" and want is not None and got is not None:
@@ -81,6 +84,21 @@ def verify_package(files: Mapping[str, bytes]) -> list[Mismatch]:
             problems.append(Mismatch(path, "file", "<file>", "<missing>"))
         elif want != got:
             problems.append(_first_difference(path, want, got))
+    return problems
+
+
+def _against_manifest(files: Mapping[str, bytes]) -> list[Mismatch]:
+    """Files whose SHA-256 is not the one the manifest records (a tampered or damaged file)."""
+    try:
+        recorded = json.loads(files["manifest.json"])["files"]
+    except (KeyError, ValueError, TypeError):
+        return [Mismatch("manifest.json", "file", "<a manifest with file hashes>", "<none>")]
+    problems = []
+    for path in sorted(recorded):
+        if path in files:
+            actual = "0x" + hashlib.sha256(files[path]).hexdigest()
+            if actual != recorded[path]:
+                problems.append(Mismatch(path, "SHA-256", recorded[path], actual))
     return problems
 
 

@@ -71,14 +71,17 @@ def test_verify_spots_a_changed_input(package: Path) -> None:
         b'"period_id": 1', b'"period_id": 2'
     )
     problems = verify_package(files)
-    # The edited file is itself canonical, so the recomputation disagrees with the manifest's
-    # hash of it and with every result that depends on the period id.
+    # The edited file no longer has the hash the manifest records; and recomputing from it
+    # disagrees with the manifest and with every result that depends on the period id.
     assert [p.file for p in problems] == [
+        "inputs/period.json",
         "manifest.json",
         "results/leaves.json",
         "results/totals.json",
     ]
-    assert "inputs/period.json" in problems[0].expected
+    assert problems[0].where == "SHA-256"
+    assert "inputs/period.json" in problems[1].expected
+    assert problems[2].where == "line 2" and problems[2].found.startswith("  [2,")
 
 
 def test_zip_package_verifies_like_a_folder(package: Path, tmp_path: Path) -> None:
