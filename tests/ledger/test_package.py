@@ -81,7 +81,7 @@ def test_verify_spots_a_changed_input(package: Path) -> None:
     ]
     assert problems[0].where == "SHA-256"
     assert "inputs/period.json" in problems[1].expected
-    assert problems[2].where == "line 2" and problems[2].found.startswith("  [2,")
+    assert problems[2].expected.startswith("  [2,") and problems[2].found.startswith("  [1,")
 
 
 def test_zip_package_verifies_like_a_folder(package: Path, tmp_path: Path) -> None:
