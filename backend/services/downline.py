@@ -77,27 +77,39 @@ def downline_page(
         keys = keys.order_by(path)
     page = keys.limit(limit + 1).subquery()
     query = (
-        select(Distributor, Placement)
+        select(
+            col(Distributor.id),
+            col(Distributor.first_name),
+            col(Distributor.last_name),
+            col(Distributor.status),
+            col(Distributor.enroller_id),
+            col(Distributor.tree_depth),
+            col(Placement.parent_id),
+            col(Placement.position),
+            col(Placement.chain_status),
+            page.c.tree_path,
+        )
         .join(page, page.c.id == Distributor.id)
         .join(Placement, col(Placement.distributor_id) == Distributor.id)
         .order_by(page.c.tree_path)
     )
+    # Plain rows, not ORM entities: a page is read-only and this is its hot path.
     rows = session.execute(query).all()
     members = [
         DownlineMember(
-            id=distributor.id,
-            first_name=distributor.first_name,
-            last_name=distributor.last_name,
-            status=distributor.status,
-            enroller_id=distributor.enroller_id,
-            parent_id=placement.parent_id,
-            position=placement.position,
-            level=distributor.tree_depth - root.tree_depth,
-            chain_status=placement.chain_status,
+            id=row.id,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            status=row.status,
+            enroller_id=row.enroller_id,
+            parent_id=row.parent_id,
+            position=row.position,
+            level=row.tree_depth - root.tree_depth,
+            chain_status=row.chain_status,
         )
-        for distributor, placement in rows[:limit]
+        for row in rows[:limit]
     ]
-    next_cursor = encode_cursor(rows[limit - 1][0].tree_path) if len(rows) > limit else None
+    next_cursor = encode_cursor(rows[limit - 1].tree_path) if len(rows) > limit else None
     return DownlinePage(root_id=root.id, items=members, next_cursor=next_cursor)
 
 
