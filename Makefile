@@ -1,0 +1,37 @@
+# Lineage: every target sets itself up first (tools/setup.sh is idempotent and quick when done).
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.venv/bin:$(PATH)
+export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
+BROWNIE := $(CURDIR)/.venv-brownie/bin/brownie
+BROWNIE_PY := $(CURDIR)/.venv-brownie/bin/python
+
+.PHONY: setup run demo test test-app test-contracts lint bench bench-gas bench-merkle
+
+setup:
+	@tools/setup.sh
+
+run: setup  ## the main job on the embedded defaults
+	.venv/bin/lineage run $(ARGS)
+
+test: setup lint test-app test-contracts  ## the whole suite (what .ci/run calls)
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/mypy
+
+test-app:  ## ledger and backend (SQLite and PostgreSQL)
+	.venv/bin/pytest
+
+test-contracts:  ## the brownie suite on Anvil, then on Ganache (hardfork shanghai)
+	$(BROWNIE) test tests/contracts --network lineage-anvil
+	$(BROWNIE) test tests/contracts --network lineage-ganache
+
+bench: setup bench-gas bench-merkle  ## every benchmark; each prints a table, last line JSON
+	.venv/bin/python bench/placement.py
+	.venv/bin/python bench/engine.py
+
+bench-gas: setup
+	$(BROWNIE_PY) bench/gas.py --network lineage-anvil
+
+bench-merkle: setup
+	.venv/bin/python bench/merkle.py

@@ -1,0 +1,149 @@
+"""Deploys GenealogyRegistry, PeriodAnchor, PayoutVault (and a test token on dev chains), and
+writes the deployment record the backend reads.
+
+    brownie run scripts/deploy.py --network lineage-anvil
+
+Environment (all optional):
+  LINEAGE_DEPLOYMENT_FILE   where the record goes (default var/deployment.json)
+  LINEAGE_DEPLOYER_KEY      hex private key of the deployer; default: the node's first unlocked
+                            account (dev chains only)
+  LINEAGE_ROLE_ADMIN, LINEAGE_ROLE_REGISTRAR, LINEAGE_ROLE_ANCHORER, LINEAGE_ROLE_PAYER,
+  LINEAGE_ROLE_PAUSER       addresses for each role (a multisig, say); default: the deployer
+  LINEAGE_TOKEN             an existing ERC-20 to pay in; default: deploy TestUSD (6 decimals)
+  LINEAGE_TREE_WIDTH        2 = binary (default), w = matrix, 0 = unlimited
+  LINEAGE_ROOT_ID           the company's root distributor id (default 1)
+  LINEAGE_CHALLENGE_WINDOW  seconds between anchoring and paying (default 0)
+  LINEAGE_RPC_PUBLIC_URL    the RPC URL to publish in the record (default: the one used here)
+
+A second run against the same chain finds the record, checks that its contracts have code there,
+and deploys nothing. A record for another chain id, or whose contracts are gone (a reset dev
+chain), is replaced.
+"""
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from brownie import (
+    BlacklistableTestUSD,
+    GenealogyRegistry,
+    PayoutVault,
+    PeriodAnchor,
+    accounts,
+    chain,
+    network,
+    web3,
+)
+from brownie._config import CONFIG
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTRACTS = ("GenealogyRegistry", "PeriodAnchor", "PayoutVault", "PayoutToken")
+
+
+def _record_path() -> Path:
+    return Path(os.environ.get("LINEAGE_DEPLOYMENT_FILE", ROOT / "var" / "deployment.json"))
+
+
+def _existing_record(path: Path):
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return None
+    if record.get("chainId") != chain.id:
+        return None
+    addresses = record.get("contracts", {})
+    if set(addresses) != set(CONTRACTS):
+        return None
+    if any(len(web3.eth.get_code(addresses[name])) == 0 for name in CONTRACTS):
+        return None
+    return record
+
+
+def _deployer():
+    key = os.environ.get("LINEAGE_DEPLOYER_KEY")
+    if key:
+        return accounts.add(key)
+    if not accounts:
+        raise SystemExit("no unlocked account on this node: set LINEAGE_DEPLOYER_KEY")
+    return accounts[0]
+
+
+def _role(name: str, default: str) -> str:
+    return web3.to_checksum_address(os.environ.get(f"LINEAGE_ROLE_{name}", default))
+
+
+def main():
+    path = _record_path()
+    record = _existing_record(path)
+    if record is not None:
+        print(f"deployment for chain {chain.id} already recorded in {path}: nothing deployed")
+        for name in CONTRACTS:
+            print(f"  {name:<18} {record['contracts'][name]}")
+        return record
+
+    deployer = _deployer()
+    sender = {"from": deployer}
+    roles = {
+        name.lower(): _role(name, deployer.address)
+        for name in ("ADMIN", "REGISTRAR", "ANCHORER", "PAYER", "PAUSER")
+    }
+    width = int(os.environ.get("LINEAGE_TREE_WIDTH", "2"))
+    root_id = int(os.environ.get("LINEAGE_ROOT_ID", "1"))
+    window = int(os.environ.get("LINEAGE_CHALLENGE_WINDOW", "0"))
+    start_block = web3.eth.block_number + 1
+
+    if os.environ.get("LINEAGE_TOKEN"):
+        token_address = web3.to_checksum_address(os.environ["LINEAGE_TOKEN"])
+        token_contract = None
+    else:
+        # The blacklistable variant behaves like USDC: a blocked payee shows the skip path.
+        token_contract = BlacklistableTestUSD.deploy(deployer, sender)
+        token_address = token_contract.address
+    registry = GenealogyRegistry.deploy(
+        roles["admin"], roles["registrar"], root_id, width, sender
+    )
+    anchor = PeriodAnchor.deploy(roles["admin"], roles["anchorer"], sender)
+    vault = PayoutVault.deploy(
+        roles["admin"], roles["payer"], roles["pauser"], token_address, anchor, window, sender
+    )
+    if token_contract is not None and roles["admin"] != deployer.address:
+        token_contract.grantRole(token_contract.DEFAULT_ADMIN_ROLE(), roles["admin"], sender)
+
+    solc = CONFIG.settings["compiler"]["solc"]
+    record = {
+        "chainId": chain.id,
+        "rpcUrl": os.environ.get("LINEAGE_RPC_PUBLIC_URL", web3.provider.endpoint_uri),
+        "network": network.show_active(),
+        "deploymentBlock": start_block,
+        "deployedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+        "deployer": deployer.address,
+        "contracts": {
+            "GenealogyRegistry": registry.address,
+            "PeriodAnchor": anchor.address,
+            "PayoutVault": vault.address,
+            "PayoutToken": token_address,
+        },
+        "roles": roles,
+        "treeWidth": width,
+        "rootId": root_id,
+        "challengeWindow": window,
+        "tokenDecimals": 6 if token_contract is not None else None,
+        "compiler": {
+            "solc": str(solc["version"]),
+            "evmVersion": CONFIG.settings["compiler"]["evm_version"],
+            "optimizerRuns": solc["optimizer"]["runs"],
+            "viaIR": bool(solc.get("viaIR")),
+        },
+        "artifacts": "build/contracts",
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(record, indent=2) + "\n")
+    temporary.replace(path)  # atomic: a crash never leaves half a record
+    print(f"deployed on chain {chain.id}; record written to {path}")
+    for name in CONTRACTS:
+        print(f"  {name:<18} {record['contracts'][name]}")
+    return record

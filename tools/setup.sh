@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs everything Lineage needs on a fresh machine; safe to run again (each step is skipped
+# when it is already done). Needs: python3.11 with pip, node + npm, a C compiler.
+#   - uv, and the application environment (.venv) from uv.lock
+#   - npm packages from package-lock.json (solc, ganache, anvil, cast, OpenZeppelin)
+#   - brownie in its own environment (.venv-brownie), pinned in tools/brownie-requirements.txt
+#   - the solc shim where py-solc-x looks (.solcx/solc-v0.8.28): solc cannot be downloaded here
+#   - the native batch keccak (ledger/_native/libkeccak_batch.so)
+#   - brownie's network definitions, then `brownie compile`
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+export UV_PYTHON_DOWNLOADS=never  # use the machine's CPython 3.11; no downloads from elsewhere
+if ! command -v uv >/dev/null 2>&1; then
+  say "installing uv"
+  python3 -m pip install --quiet --disable-pip-version-check uv \
+    || python3 -m pip install --quiet --user --disable-pip-version-check uv
+  export PATH="$HOME/.local/bin:$PATH"
+fi
+command -v uv >/dev/null || { echo "uv is not on PATH after installing it" >&2; exit 1; }
+
+say "application environment (.venv, from uv.lock)"
+uv sync --frozen --quiet
+
+stamp_ok() { [ -f "$1" ] && [ "$1" -nt "$2" ]; }
+
+if ! stamp_ok node_modules/.package-lock.json package-lock.json; then
+  say "npm packages (package-lock.json)"
+  npm ci --no-audit --no-fund --loglevel=error
+  touch node_modules/.package-lock.json
+fi
+[ -x node_modules/.bin/anvil ] && node_modules/.bin/anvil --version >/dev/null \
+  || { echo "anvil did not install (node_modules/.bin/anvil)" >&2; exit 1; }
+
+if ! stamp_ok .venv-brownie/.lineage-stamp tools/brownie-requirements.txt; then
+  say "brownie environment (.venv-brownie)"
+  rm -rf .venv-brownie
+  uv venv --quiet --python 3.11 .venv-brownie
+  VIRTUAL_ENV="$root/.venv-brownie" uv pip install --quiet -r tools/brownie-requirements.txt
+  touch .venv-brownie/.lineage-stamp
+fi
+
+mkdir -p .solcx
+ln -sfn ../tools/solc-shim.js .solcx/solc-v0.8.28
+chmod +x tools/solc-shim.js
+
+native=ledger/_native
+if ! stamp_ok "$native/libkeccak_batch.so" "$native/keccak_batch.c"; then
+  say "native batch keccak"
+  ${CC:-cc} -O2 -fPIC -shared -o "$native/libkeccak_batch.so" "$native/keccak_batch.c"
+fi
+.venv/bin/python -c "from ledger import _native; assert _native.LIBRARY, 'native keccak failed its self-check'"
+
+export PATH="$root/node_modules/.bin:$PATH" SOLCX_BINARY_PATH="$root/.solcx"
+say "brownie networks and contracts"
+.venv-brownie/bin/python tools/brownie_networks.py
+.venv-brownie/bin/brownie compile >/dev/null
+say "done"
