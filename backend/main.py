@@ -1,14 +1,15 @@
 """The FastAPI application: `create_app(settings)` builds it; nothing here is a global.
 
 The lifespan opens the database engine (unless one is handed in), loads or creates the JWT
-secret and the placement-tree cache, and disposes of the engine on shutdown. Schema and seeds
+secret and the placement-tree cache, runs the background `workers` it is given (the chain
+writer) for as long as the app serves, and disposes of the engine on shutdown. Schema and seeds
 are `backend.bootstrap`'s job, which `lineage run` calls before serving.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractContextManager, ExitStack, asynccontextmanager
 from datetime import datetime
 
 from fastapi import FastAPI
@@ -34,6 +35,7 @@ def create_app(
     engine: Engine | None = None,
     chain_status: ChainStatusProvider | None = None,
     clock: Callable[[], datetime] = utcnow,
+    workers: Sequence[Callable[[Engine], AbstractContextManager[object]]] = (),
 ) -> FastAPI:
     settings = settings or get_settings()
 
@@ -43,7 +45,10 @@ def create_app(
         app.state.engine = engine or make_engine(settings.resolved_database_url)
         app.state.jwt_secret = load_or_create_secret(settings)
         try:
-            yield
+            with ExitStack() as running:
+                for worker in workers:
+                    running.enter_context(worker(app.state.engine))
+                yield
         finally:
             if own_engine:
                 app.state.engine.dispose()

@@ -1,0 +1,146 @@
+"""Make sure the contracts are deployed on the chain the service talks to.
+
+A deployment record that names this chain id and whose contracts have code on it is reused;
+otherwise `brownie run scripts/deploy.py` (brownie lives in its own environment,
+`.venv-brownie`) deploys everything and writes the record. Brownie is told the node's URL
+through an in-process network definition, so any port works without touching ~/.brownie.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from urllib.parse import urlparse
+
+from pydantic import ValidationError
+
+from backend.chain.devchain import address_of
+from backend.chain.gateway import ChainError, code_at, probe_chain_id
+from backend.services.chain_info import Deployment
+
+ROOT = Path(__file__).resolve().parents[2]
+BROWNIE_PYTHON = ROOT / ".venv-brownie" / "bin" / "python"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+# Runs inside brownie's Python: defines the network for the URL given, then hands over to the
+# `brownie run` command line. A node on this machine is attached to as a development network
+# (brownie's dev accounts and gas defaults); anything else is a live network.
+_BROWNIE_BOOT = """
+import sys
+from brownie._config import CONFIG
+url, chain_id, local = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+if local:
+    from urllib.parse import urlparse
+    parsed = urlparse(url)
+    CONFIG.networks["lineage-rpc"] = {
+        "id": "lineage-rpc", "name": "Lineage node", "cmd": "ganache",
+        "host": f"{parsed.scheme}://{parsed.hostname}", "timeout": 120,
+        "cmd_settings": {"port": parsed.port},
+    }
+else:
+    CONFIG.networks["lineage-rpc"] = {
+        "id": "lineage-rpc", "name": "Lineage node", "host": url, "chainid": chain_id,
+        "timeout": 120,
+    }
+sys.argv = ["brownie", "run", "scripts/deploy.py", "--network", "lineage-rpc"]
+from brownie._cli.__main__ import main
+sys.exit(main())
+"""
+
+
+def valid_record(record_path: Path, rpc_url: str) -> Deployment | None:
+    """The record, if it belongs to the chain at `rpc_url` and its contracts are there."""
+    if not record_path.exists():
+        return None
+    try:
+        record = Deployment.model_validate(json.loads(record_path.read_text()))
+    except (ValueError, ValidationError):
+        return None
+    chain_id = probe_chain_id(rpc_url)
+    if chain_id is None:
+        raise ChainError(f"no chain node answers at {rpc_url}")
+    if chain_id != record.chainId:
+        return None
+    contracts = record.contracts.model_dump().values()
+    if not all(code_at(rpc_url, contracts).values()):
+        return None
+    return record
+
+
+def registrar_of(record_path: Path) -> str | None:
+    try:
+        roles = json.loads(record_path.read_text()).get("roles", {})
+    except (OSError, ValueError):
+        return None
+    registrar = roles.get("registrar")
+    return str(registrar) if registrar else None
+
+
+def ensure_deployment(
+    *, rpc_url: str, record_path: Path, deployer_key: str, timeout: float = 900.0
+) -> Deployment:
+    record = valid_record(record_path, rpc_url)
+    if record is None:
+        run_brownie_deploy(
+            rpc_url=rpc_url, record_path=record_path, deployer_key=deployer_key, timeout=timeout
+        )
+        record = valid_record(record_path, rpc_url)
+        if record is None:
+            raise ChainError(
+                f"brownie finished but {record_path} does not describe a deployment on {rpc_url}"
+            )
+    writer = address_of(deployer_key)
+    registrar = registrar_of(record_path)
+    if registrar is not None and registrar.lower() != writer.lower():
+        raise ChainError(
+            f"the chain writer {writer} is not the registrar {registrar} named in {record_path}: "
+            "set LINEAGE_CHAIN_KEY to the registrar's key, or deploy afresh"
+        )
+    return record
+
+
+def run_brownie_deploy(
+    *, rpc_url: str, record_path: Path, deployer_key: str, timeout: float = 900.0
+) -> None:
+    if not BROWNIE_PYTHON.exists():
+        raise ChainError(f"brownie is not set up ({BROWNIE_PYTHON} is missing): run `make setup`")
+    if not (ROOT / "build" / "contracts" / "GenealogyRegistry.json").exists():
+        raise ChainError("the contracts are not compiled (build/contracts): run `make setup`")
+    chain_id = probe_chain_id(rpc_url)
+    if chain_id is None:
+        raise ChainError(f"no chain node answers at {rpc_url}")
+    record_path.parent.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "PATH": f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        "SOLCX_BINARY_PATH": str(ROOT / ".solcx"),
+        "LINEAGE_DEPLOYER_KEY": deployer_key,
+        "LINEAGE_DEPLOYMENT_FILE": str(record_path.resolve()),
+    }
+    local = urlparse(rpc_url).hostname in LOCAL_HOSTS
+    command = [
+        str(BROWNIE_PYTHON),
+        "-c",
+        _BROWNIE_BOOT,
+        rpc_url,
+        str(chain_id),
+        "1" if local else "0",
+    ]
+    try:
+        result = subprocess.run(
+            command,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ChainError(f"brownie deploy did not finish within {timeout:.0f} s") from exc
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).strip().splitlines()
+        tail = "\n".join(output[-25:])
+        raise ChainError(f"brownie deploy failed (exit {result.returncode}):\n{tail}")
