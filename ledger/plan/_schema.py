@@ -11,14 +11,16 @@ of the highest listed rank at or below it, and a rank below every listed one get
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "ActivityRules",
     "BinaryBonus",
+    "Calendar",
     "Caps",
     "Currency",
     "Cycle",
@@ -71,6 +73,20 @@ class Currency(_Model):
     code: str = Field(min_length=1, max_length=12)
     decimals: int = Field(ge=0, le=18)
     minor_per_point: int = Field(gt=0)
+
+
+class Calendar(_Model):
+    """The period calendar: weekly periods from ``start``, or calendar months from ``start``
+    (which must then be the 1st of a month). Period 1 begins on ``start``."""
+
+    period: Literal["weekly", "monthly"] = "monthly"
+    start: date
+
+    @model_validator(mode="after")
+    def _monthly_starts_on_the_first(self) -> Calendar:
+        if self.period == "monthly" and self.start.day != 1:
+            raise ValueError("a monthly calendar starts on the 1st of a month")
+        return self
 
 
 class Rounding(_Model):
@@ -193,6 +209,7 @@ class Plan(_Model):
 
     plan: PlanInfo
     currency: Currency
+    calendar: Calendar | None = None
     rounding: Rounding = Rounding()
     payout: PayoutRules = PayoutRules()
     placement: PlacementRules = PlacementRules()
