@@ -28,7 +28,9 @@ stamp_ok() { [ -f "$1" ] && [ "$1" -nt "$2" ]; }
 
 if ! stamp_ok node_modules/.package-lock.json package-lock.json; then
   say "npm packages (package-lock.json)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm install, not npm ci: npm 11's ci refuses @foundry-rs/anvil's per-platform optional
+  # dependencies however the lock is written; install follows the same lock (checked unchanged).
+  npm install --no-audit --no-fund --loglevel=error
   touch node_modules/.package-lock.json
 fi
 [ -x node_modules/.bin/anvil ] && node_modules/.bin/anvil --version >/dev/null \
