@@ -69,28 +69,51 @@ def valid_record(record_path: Path, rpc_url: str) -> Deployment | None:
     return record
 
 
-def registrar_of(record_path: Path) -> str | None:
+def _record_field(record_path: Path, name: str) -> object:
     try:
-        roles = json.loads(record_path.read_text()).get("roles", {})
+        record = json.loads(record_path.read_text())
     except (OSError, ValueError):
         return None
-    registrar = roles.get("registrar")
+    return record.get(name) if isinstance(record, dict) else None
+
+
+def registrar_of(record_path: Path) -> str | None:
+    roles = _record_field(record_path, "roles")
+    registrar = roles.get("registrar") if isinstance(roles, dict) else None
     return str(registrar) if registrar else None
 
 
 def ensure_deployment(
-    *, rpc_url: str, record_path: Path, deployer_key: str, timeout: float = 900.0
+    *,
+    rpc_url: str,
+    record_path: Path,
+    deployer_key: str,
+    tree_width: int = 2,
+    root_id: int = 1,
+    timeout: float = 900.0,
 ) -> Deployment:
+    """The deployment for the chain at `rpc_url`: the recorded one, or a fresh one."""
     record = valid_record(record_path, rpc_url)
     if record is None:
         run_brownie_deploy(
-            rpc_url=rpc_url, record_path=record_path, deployer_key=deployer_key, timeout=timeout
+            rpc_url=rpc_url,
+            record_path=record_path,
+            deployer_key=deployer_key,
+            extra_env={"LINEAGE_TREE_WIDTH": str(tree_width), "LINEAGE_ROOT_ID": str(root_id)},
+            timeout=timeout,
         )
         record = valid_record(record_path, rpc_url)
         if record is None:
             raise ChainError(
                 f"brownie finished but {record_path} does not describe a deployment on {rpc_url}"
             )
+    shape = _record_field(record_path, "treeWidth"), _record_field(record_path, "rootId")
+    if shape != (tree_width, root_id):
+        raise ChainError(
+            f"the registry in {record_path} has tree width {shape[0]} and root {shape[1]}; "
+            f"the service is set to width {tree_width} and root {root_id} "
+            "(LINEAGE_TREE_WIDTH, LINEAGE_DEFAULT_ENROLLER_ID)"
+        )
     writer = address_of(deployer_key)
     registrar = registrar_of(record_path)
     if registrar is not None and registrar.lower() != writer.lower():
@@ -102,7 +125,12 @@ def ensure_deployment(
 
 
 def run_brownie_deploy(
-    *, rpc_url: str, record_path: Path, deployer_key: str, timeout: float = 900.0
+    *,
+    rpc_url: str,
+    record_path: Path,
+    deployer_key: str,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 900.0,
 ) -> None:
     if not BROWNIE_PYTHON.exists():
         raise ChainError(f"brownie is not set up ({BROWNIE_PYTHON} is missing): run `make setup`")
@@ -118,6 +146,7 @@ def run_brownie_deploy(
         "SOLCX_BINARY_PATH": str(ROOT / ".solcx"),
         "LINEAGE_DEPLOYER_KEY": deployer_key,
         "LINEAGE_DEPLOYMENT_FILE": str(record_path.resolve()),
+        **(extra_env or {}),
     }
     local = urlparse(rpc_url).hostname in LOCAL_HOSTS
     command = [

@@ -1,0 +1,130 @@
+"""`lineage run`: the whole service on the embedded defaults, with no configuration.
+
+Starts (or reuses) the data folder's Ganache unless `--rpc` names a chain, deploys the
+contracts on first start, migrates and seeds the database, then serves the API with the chain
+writer running beside it. Ctrl-C stops the server, then the writer, then the Ganache it started.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from backend.core.config import Settings
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data folder (SQLite, chain, secrets). Default: var"),
+]
+Host = Annotated[str, typer.Option(help="Address the API listens on.")]
+Port = Annotated[int, typer.Option(help="Port the API listens on.", min=1, max=65535)]
+Rpc = Annotated[
+    str | None,
+    typer.Option(
+        help="JSON-RPC URL of an external chain (Anvil, a testnet) instead of the managed "
+        "Ganache; the writer's key comes from LINEAGE_CHAIN_KEY.",
+        envvar="LINEAGE_RPC_URL",
+    ),
+]
+ChainPort = Annotated[int, typer.Option(help="Port of the managed Ganache.", min=1, max=65535)]
+NoDemo = Annotated[
+    bool, typer.Option("--no-demo", help="Start with an empty company (no demo data).")
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=1)
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def run(
+    data_dir: DataDir = None,
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    rpc: Rpc = None,
+    chain_port: ChainPort = 8545,
+    no_demo: NoDemo = False,
+) -> None:
+    """Serve the back office on the embedded defaults (SQLite + a managed local Ganache)."""
+    # Imported here: web3 and uvicorn cost a second of start-up other commands need not pay.
+    import uvicorn
+    from pydantic import ValidationError
+
+    from backend.bootstrap import bootstrap
+    from backend.chain.deploy import ensure_deployment
+    from backend.chain.devchain import ManagedGanache, env_key
+    from backend.chain.gateway import ChainError, ChainGateway
+    from backend.chain.runtime import ChainRuntime
+    from backend.main import create_app
+
+    del no_demo  # the demo company arrives with the period-close work; nothing to skip yet
+    try:
+        settings = Settings(data_dir=data_dir) if data_dir is not None else Settings()
+    except ValidationError as exc:
+        raise _fail(f"bad setting: {exc}") from None
+    if not _port_free(host, port):
+        raise _fail(f"{host}:{port} is already in use: pass --port")
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    node: ManagedGanache | None = None
+    try:
+        if rpc is None:
+            node = ManagedGanache(settings.data_dir, port=chain_port)
+            typer.echo(f"chain: starting the managed Ganache on port {chain_port} ...")
+            node.start()
+            if node.reused:
+                typer.echo(f"chain: reusing the node already on port {chain_port}")
+            rpc_url, key = node.rpc_url, node.writer_key()
+        else:
+            key_or_none = env_key()
+            if key_or_none is None:
+                raise _fail("--rpc needs LINEAGE_CHAIN_KEY: the registrar's private key")
+            rpc_url, key = rpc, key_or_none
+        record_path = settings.resolved_deployment_file
+        typer.echo(f"chain: checking the deployment ({record_path}) ...")
+        deployment = ensure_deployment(
+            rpc_url=rpc_url,
+            record_path=record_path,
+            deployer_key=key,
+            tree_width=settings.tree_width,
+            root_id=settings.default_enroller_id,
+        )
+        gateway = ChainGateway(rpc_url, deployment, private_key=key)
+        gateway.check()
+        typer.echo(
+            f"chain: {deployment.chainId} at {rpc_url}, "
+            f"GenealogyRegistry {deployment.contracts.GenealogyRegistry}"
+        )
+
+        result = bootstrap(settings)
+        if result.generated_password is not None:
+            typer.echo(
+                f"first admin: {result.admin_email} / {result.generated_password} "
+                "(shown once; change it after logging in)"
+            )
+        runtime = ChainRuntime(gateway)
+        app = create_app(settings, chain_status=runtime.status, workers=[runtime.serve])
+        typer.echo(f"serving on http://{host}:{port} (Ctrl-C stops everything)")
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    except ChainError as exc:
+        raise _fail(exc.reason) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(code=130) from None
+    finally:
+        if node is not None and not node.reused:
+            typer.echo("chain: stopping the managed Ganache")
+            node.stop()
