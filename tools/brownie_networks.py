@@ -2,9 +2,11 @@
 
 Brownie keeps network definitions in the user's ~/.brownie/network-config.yaml, not in the
 project, and its built-in `ganache-cli` network forces hardfork istanbul. This adds (or
-replaces) two development networks launched from node_modules/.bin (put that on PATH):
+replaces) development networks launched from node_modules/.bin (put that on PATH):
   lineage-ganache  ganache 7.9.2, hardfork shanghai (the newest it knows)
   lineage-anvil    anvil 1.7.1, enforcing EIP-7825's per-transaction gas cap
+  lineage-local    the Ganache `lineage run` manages (port 8545, chain 1337): brownie attaches
+                   to it while the service runs (`lineage run` itself passes any port through)
 Idempotent: running it twice leaves the same configuration.
 """
 
@@ -24,6 +26,19 @@ NETWORKS = [
             "accounts": 10,
             "evm_version": "shanghai",
             "mnemonic": "brownie",
+            "chain_id": 1337,
+        },
+    },
+    {
+        "name": "Lineage local (lineage run)",
+        "id": "lineage-local",
+        "cmd": "ganache",
+        "host": "http://127.0.0.1",
+        "timeout": 120,
+        "cmd_settings": {
+            "port": 8545,
+            "gas_limit": 30_000_000,
+            "evm_version": "shanghai",
             "chain_id": 1337,
         },
     },
