@@ -86,6 +86,17 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/customers"): roles(A, U, D),
     ("POST", "/api/customers"): roles(A, D),
     ("GET", "/api/customers/{customer_id}"): roles(A, U, D),
+    # commission periods (maker-checker is the service's rule: approver != computer)
+    ("GET", "/api/periods"): roles(A, F, U),
+    ("POST", "/api/periods"): roles(A, F),
+    ("GET", "/api/periods/{period_id}"): roles(A, F, U),
+    ("GET", "/api/periods/{period_id}/transitions"): roles(A, F, U),
+    ("POST", "/api/periods/{period_id}/compute"): roles(F),
+    ("POST", "/api/periods/{period_id}/approval"): roles(F),
+    ("GET", "/api/periods/{period_id}/lines"): roles(A, F, U),
+    # statements: a distributor reads only their own (enforced by the service)
+    ("GET", "/api/periods/{period_id}/statements/{distributor_id}"): roles(A, F, U, D),
+    ("GET", "/api/distributors/{distributor_id}/statements"): roles(A, F, U, D),
 }
 
 

@@ -19,6 +19,15 @@ from backend.models.distributor import (
 )
 from backend.models.order import Order, OrderLine, Payment, RetailCustomer
 from backend.models.outbox import ChainIntent
+from backend.models.periods import (
+    Period,
+    PeriodClawback,
+    PeriodLine,
+    PeriodPayee,
+    PeriodReturn,
+    PeriodStatus,
+    PeriodTransition,
+)
 from backend.models.stock import StockItem, StockMovement, Warehouse
 from backend.models.user import LoginFailure, User
 
@@ -36,6 +45,13 @@ __all__ = [
     "OrderLine",
     "OrderStatus",
     "Payment",
+    "Period",
+    "PeriodClawback",
+    "PeriodLine",
+    "PeriodPayee",
+    "PeriodReturn",
+    "PeriodStatus",
+    "PeriodTransition",
     "Placement",
     "PriceList",
     "PriceListItem",

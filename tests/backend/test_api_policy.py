@@ -16,6 +16,7 @@ PATH_IDS = {
     "price_list_id": "1",
     "order_id": "1",
     "customer_id": "1",
+    "period_id": "1",
 }
 
 

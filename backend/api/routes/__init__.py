@@ -4,7 +4,16 @@ from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
 from backend.api.policy import POLICY, describe
-from backend.api.routes import auth, catalog, distributors, health, orders, users, warehouses
+from backend.api.routes import (
+    auth,
+    catalog,
+    distributors,
+    health,
+    orders,
+    periods,
+    users,
+    warehouses,
+)
 
 
 def _document_roles(router: APIRouter) -> None:
@@ -18,6 +27,6 @@ def _document_roles(router: APIRouter) -> None:
 
 
 api_router = APIRouter()
-for module in (health, auth, users, distributors, catalog, warehouses, orders):
+for module in (health, auth, users, distributors, catalog, warehouses, orders, periods):
     _document_roles(module.router)
     api_router.include_router(module.router)

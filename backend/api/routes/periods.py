@@ -1,0 +1,136 @@
+"""Commission periods (open, compute, approve, transitions, lines) and distributors' statements."""
+
+from fastapi import APIRouter, status
+
+from backend.api.deps import (
+    Authorized,
+    CurrentUser,
+    IdPath,
+    Limit,
+    NowDep,
+    Offset,
+    OptionalId,
+    SettingsDep,
+)
+from backend.core.db import SessionDep
+from backend.core.errors import ERROR_RESPONSES
+from backend.models.periods import (
+    PeriodLinesPublic,
+    PeriodPublic,
+    PeriodsPublic,
+    PeriodTransitionPublic,
+    StatementPublic,
+    StatementsPublic,
+)
+from backend.services import periods, periods_compute, periods_statements
+
+router = APIRouter(tags=["periods"], dependencies=[Authorized], responses=ERROR_RESPONSES)
+
+
+@router.get("/api/periods", response_model=PeriodsPublic, summary="List periods")
+def list_periods(
+    session: SessionDep, settings: SettingsDep, offset: Offset = 0, limit: Limit = 50
+) -> PeriodsPublic:
+    items, count = periods.list_periods(session, offset=offset, limit=limit)
+    return PeriodsPublic(items=[periods.to_public(p, settings) for p in items], count=count)
+
+
+@router.post(
+    "/api/periods",
+    response_model=PeriodPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Open the next period of the plan's calendar",
+)
+def open_period(
+    session: SessionDep, settings: SettingsDep, user: CurrentUser, now: NowDep
+) -> PeriodPublic:
+    period = periods.open_next(session, settings, actor=user, now=now)
+    return periods.to_public(period, settings)
+
+
+@router.get("/api/periods/{period_id}", response_model=PeriodPublic, summary="Read a period")
+def read_period(session: SessionDep, settings: SettingsDep, period_id: IdPath) -> PeriodPublic:
+    return periods.to_public(periods.get_period(session, period_id), settings)
+
+
+@router.get(
+    "/api/periods/{period_id}/transitions",
+    response_model=list[PeriodTransitionPublic],
+    summary="Every state change of a period: who and when",
+)
+def period_transitions(session: SessionDep, period_id: IdPath) -> list[PeriodTransitionPublic]:
+    return [
+        PeriodTransitionPublic.model_validate(t) for t in periods.transitions(session, period_id)
+    ]
+
+
+@router.post(
+    "/api/periods/{period_id}/compute",
+    response_model=PeriodPublic,
+    summary="Compute (or recompute) the period's preview and write its package",
+)
+def compute_period(
+    session: SessionDep, settings: SettingsDep, user: CurrentUser, now: NowDep, period_id: IdPath
+) -> PeriodPublic:
+    period = periods_compute.compute(session, settings, period_id, actor=user, now=now)
+    return periods.to_public(period, settings)
+
+
+@router.post(
+    "/api/periods/{period_id}/approval",
+    response_model=PeriodPublic,
+    summary="Approve the computed period (a second finance user); locks plan and inputs",
+)
+def approve_period(
+    session: SessionDep, settings: SettingsDep, user: CurrentUser, now: NowDep, period_id: IdPath
+) -> PeriodPublic:
+    period = periods_compute.approve(session, settings, period_id, actor=user, now=now)
+    return periods.to_public(period, settings)
+
+
+@router.get(
+    "/api/periods/{period_id}/lines",
+    response_model=PeriodLinesPublic,
+    summary="The period's bonus lines, optionally for one payee or one source",
+)
+def period_lines(
+    session: SessionDep,
+    period_id: IdPath,
+    payee: OptionalId = None,
+    source: OptionalId = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> PeriodLinesPublic:
+    items, count = periods_statements.lines(
+        session, period_id, payee=payee, source=source, offset=offset, limit=limit
+    )
+    return PeriodLinesPublic(
+        items=[periods_statements.line_public(line) for line in items], count=count
+    )
+
+
+@router.get(
+    "/api/periods/{period_id}/statements/{distributor_id}",
+    response_model=StatementPublic,
+    summary="A distributor's statement: lines, balances, payout leaf and its Merkle proof",
+)
+def read_statement(
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    period_id: IdPath,
+    distributor_id: IdPath,
+) -> StatementPublic:
+    return periods_statements.statement(session, settings, period_id, distributor_id, actor=user)
+
+
+@router.get(
+    "/api/distributors/{distributor_id}/statements",
+    response_model=StatementsPublic,
+    summary="A distributor's statements, one per period",
+)
+def list_statements(
+    session: SessionDep, user: CurrentUser, distributor_id: IdPath
+) -> StatementsPublic:
+    items = periods_statements.statements_of(session, distributor_id, actor=user)
+    return StatementsPublic(items=items, count=len(items))

@@ -1,0 +1,248 @@
+"""Commission periods: the calendar row, its append-only transition log, and the stored results.
+
+A period's results (lines, payees, clawbacks) mirror its period package's tables; they are
+replaced by each compute until the period is approved and never touched afterwards.
+Money columns are integer minor units (BigInteger); ids of distributors in result rows are plain
+numbers, exactly as in the package (``0`` = nobody), not foreign keys.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from backend.models.base import UTCDateTime, check_in, now_utc
+
+
+class PeriodStatus(StrEnum):
+    open = "open"
+    computed = "computed"
+    approved = "approved"
+    anchored = "anchored"
+    paying = "paying"
+    paid = "paid"
+
+
+#: States in which plan, inputs and results are locked (approval onwards).
+LOCKED = frozenset(
+    {PeriodStatus.approved, PeriodStatus.anchored, PeriodStatus.paying, PeriodStatus.paid}
+)
+
+
+class Period(SQLModel, table=True):
+    """One period of the plan's calendar; ``id`` is the period number (1, 2, ...)."""
+
+    __tablename__ = "period"
+    __table_args__ = (
+        sa.CheckConstraint(check_in("status", PeriodStatus), name="status"),
+        sa.CheckConstraint("end_day >= start_day", name="days_ordered"),
+        sa.CheckConstraint("id > 0", name="id_positive"),
+    )
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    start_day: int = Field(description="First day, days since 1970-01-01 (UTC).")
+    end_day: int = Field(description="Last day (inclusive).")
+    status: PeriodStatus = Field(default=PeriodStatus.open, sa_type=sa.String(16))
+    computations: int = Field(default=0, description="How many times it was computed.")
+    plan_hash: str | None = Field(default=None, max_length=66)
+    inputs_hash: str | None = Field(default=None, max_length=66)
+    results_hash: str | None = Field(default=None, max_length=66)
+    payout_root: str | None = Field(default=None, max_length=66)
+    payout_total: int | None = Field(default=None, sa_type=sa.BigInteger())
+    leaf_count: int | None = Field(default=None)
+    manifest: str | None = Field(default=None, sa_type=sa.Text())
+    computed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    computed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    approved_by: int | None = Field(default=None, foreign_key="app_user.id")
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    anchor_tx: str | None = Field(default=None, max_length=66)
+    anchor_block: int | None = Field(default=None, sa_type=sa.BigInteger())
+    opened_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
+
+
+class PeriodTransition(SQLModel, table=True):
+    """Append-only: every state change of a period, with who and when (never updated)."""
+
+    __tablename__ = "period_transition"
+    __table_args__ = (
+        sa.CheckConstraint(check_in("to_status", PeriodStatus), name="to_status"),
+        sa.Index("ix_period_transition_period_id_id", "period_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="period.id")
+    from_status: PeriodStatus | None = Field(default=None, sa_type=sa.String(16))
+    to_status: PeriodStatus = Field(sa_type=sa.String(16))
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    at: datetime = Field(sa_type=UTCDateTime())
+    detail: str = Field(default="", max_length=500)
+
+
+class PeriodLine(SQLModel, table=True):
+    """One bonus line of a period (``results/lines.tbl`` row ``line_no``)."""
+
+    __tablename__ = "period_line"
+    __table_args__ = (
+        sa.UniqueConstraint("period_id", "line_no"),
+        sa.Index("ix_period_line_period_id_payee", "period_id", "payee"),
+        sa.Index("ix_period_line_period_id_source", "period_id", "source"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="period.id")
+    line_no: int
+    bonus: int = Field(sa_type=sa.SmallInteger())
+    source: int = Field(sa_type=sa.BigInteger())
+    level: int
+    payee: int = Field(sa_type=sa.BigInteger())
+    base: int = Field(sa_type=sa.BigInteger())
+    rate: int = Field(sa_type=sa.BigInteger(), description="Parts per million.")
+    gross: int = Field(sa_type=sa.BigInteger())
+    amount: int = Field(sa_type=sa.BigInteger())
+    breakage: int = Field(sa_type=sa.BigInteger())
+
+
+class PeriodPayee(SQLModel, table=True):
+    """A distributor's money in a period (``results/payees.tbl``) and their payout leaf.
+
+    ``balance_out`` is what is held for them (no wallet, below the minimum, or negative after
+    a clawback); it is the next period's ``balance_in`` and paid in that period's leaves once
+    they can be paid, so the vault only ever pays anchored leaves.
+    """
+
+    __tablename__ = "period_payee"
+    __table_args__ = (sa.Index("ix_period_payee_period_id_leaf_index", "period_id", "leaf_index"),)
+
+    period_id: int = Field(primary_key=True, foreign_key="period.id")
+    distributor_id: int = Field(primary_key=True, sa_type=sa.BigInteger())
+    earned: int = Field(sa_type=sa.BigInteger())
+    clawback: int = Field(sa_type=sa.BigInteger())
+    balance_in: int = Field(sa_type=sa.BigInteger())
+    payout: int = Field(sa_type=sa.BigInteger())
+    balance_out: int = Field(sa_type=sa.BigInteger())
+    leaf_index: int | None = Field(default=None, description="Payout leaf, if paid this period.")
+    account: str | None = Field(default=None, max_length=42, description="The leaf's address.")
+    has_wallet: bool = Field(default=False, description="A wallet was known at the snapshot.")
+
+
+class PeriodReturn(SQLModel, table=True):
+    """Returned (or cancelled) quantity of an order line a period accounted for: netted out of
+    the order's own period, or clawed back from the payees of a later one."""
+
+    __tablename__ = "period_return"
+
+    period_id: int = Field(primary_key=True, foreign_key="period.id")
+    order_line_id: int = Field(primary_key=True, foreign_key="order_line.id")
+    quantity: int
+    source_period_id: int = Field(description="The period whose bonuses the order paid.")
+
+
+class PeriodClawback(SQLModel, table=True):
+    """Money taken back from one payee for one returned order line (``inputs/returns.tbl``)."""
+
+    __tablename__ = "period_clawback"
+
+    period_id: int = Field(primary_key=True, foreign_key="period.id")
+    return_id: int = Field(primary_key=True, description="Row key in inputs/returns.tbl.")
+    order_line_id: int = Field(foreign_key="order_line.id")
+    payee: int = Field(sa_type=sa.BigInteger())
+    amount: int = Field(sa_type=sa.BigInteger())
+
+
+# API shapes ------------------------------------------------------------------------------------
+
+
+class PeriodPublic(SQLModel):
+    id: int
+    start_day: int
+    end_day: int
+    start_date: str
+    end_date: str
+    status: PeriodStatus
+    computations: int
+    plan_hash: str | None
+    inputs_hash: str | None
+    results_hash: str | None
+    payout_root: str | None
+    payout_total: int | None
+    leaf_count: int | None
+    computed_by: int | None
+    computed_at: datetime | None
+    approved_by: int | None
+    approved_at: datetime | None
+    anchor_tx: str | None
+    anchor_block: int | None
+    package: str | None = Field(description="Folder of the period package, once computed.")
+
+
+class PeriodsPublic(SQLModel):
+    items: list[PeriodPublic]
+    count: int
+
+
+class PeriodTransitionPublic(SQLModel):
+    from_status: PeriodStatus | None
+    to_status: PeriodStatus
+    actor_id: int | None
+    at: datetime
+    detail: str
+
+
+class PeriodLinePublic(SQLModel):
+    line_no: int
+    bonus: str
+    source: int
+    level: int
+    payee: int
+    base: int
+    rate: int
+    gross: int
+    amount: int
+    breakage: int
+
+
+class PeriodLinesPublic(SQLModel):
+    items: list[PeriodLinePublic]
+    count: int
+
+
+class ClawbackPublic(SQLModel):
+    return_id: int
+    order_line_id: int
+    amount: int
+
+
+class StatementPublic(SQLModel):
+    """Everything a distributor needs to check their period without trusting the service:
+    recompute the leaf hash from ``leaf``, fold ``proof`` to ``payout_root``, compare with the
+    root anchored by ``anchor_tx``."""
+
+    period: PeriodPublic
+    distributor_id: int
+    lines: list[PeriodLinePublic]
+    clawbacks: list[ClawbackPublic]
+    earned: int
+    clawback: int
+    balance_in: int
+    payout: int
+    balance_out: int
+    held_reason: str | None = Field(description="Why balance_out was not paid this period.")
+    leaf: list[int | str] | None = Field(description="[periodId, index, account, amount].")
+    proof: list[str] | None
+    payout_root: str | None
+    anchor_tx: str | None
+    anchor_block: int | None
+
+
+class StatementSummary(SQLModel):
+    period_id: int
+    status: PeriodStatus
+    earned: int
+    payout: int
+    balance_out: int
+
+
+class StatementsPublic(SQLModel):
+    items: list[StatementSummary]
+    count: int

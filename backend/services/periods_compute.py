@@ -1,0 +1,244 @@
+"""Compute a period (preview, repeatable) and approve it (maker-checker, locks it).
+
+Compute snapshots the inputs (``periods_snapshot``), runs the engine, writes the period package
+to ``<data_dir>/periods/<id>/`` and stores the lines, payees and clawbacks, replacing the
+previous preview. The package folder is swapped in whole just before the commit, and the
+database keeps the manifest it wrote, so approval can refuse a package that is not the one
+computed. The period row is locked for the whole compute: two computes never interleave.
+
+Approval needs a finance user other than the one who computed the preview, a period that has
+ended, and the package on disk matching the stored manifest; after it, compute is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, insert
+from sqlmodel import Session, col
+
+from backend.core.config import Settings
+from backend.core.errors import Conflict, Forbidden
+from backend.models import User
+from backend.models.periods import (
+    LOCKED,
+    Period,
+    PeriodClawback,
+    PeriodLine,
+    PeriodPayee,
+    PeriodReturn,
+    PeriodStatus,
+)
+from backend.packages import PackageWriter
+from backend.services.periods import (
+    calendar,
+    day_of,
+    get_period,
+    load_company_plan,
+    manifest_of,
+    package_dir,
+    transition,
+)
+from backend.services.periods_snapshot import Snapshot, snapshot
+from ledger.engine import PeriodResult, run_period
+from ledger.errors import LedgerError
+from ledger.package import build_package
+
+INSERT_CHUNK = 20_000
+
+
+def compute(
+    session: Session, settings: Settings, period_id: int, *, actor: User, now: datetime
+) -> Period:
+    period = get_period(session, period_id, lock=True)
+    if period.status in LOCKED:
+        raise Conflict(
+            f"period {period_id} is {period.status}: its plan and inputs are locked",
+            code="period_locked",
+        )
+    plan = load_company_plan(settings)
+    if calendar(session, plan).bounds(period.id) != (period.start_day, period.end_day):
+        raise Conflict(
+            f"the plan's calendar no longer gives period {period_id} the days it was opened "
+            "with; restore the plan's [calendar]",
+            code="calendar_changed",
+        )
+    snap = snapshot(session, settings, period)
+    try:
+        result = run_period(plan=plan, inputs=snap.inputs)
+    except LedgerError as exc:
+        raise Conflict(
+            f"the engine refused the period's inputs: {exc}", code="engine_refused"
+        ) from None
+    target = package_dir(settings, period.id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with PackageWriter(target) as writer:
+        files = build_package(
+            plan=plan, inputs=snap.inputs, result=result, on_file=writer.add, keep=False
+        )
+        manifest = json.loads(files["manifest.json"])
+        _store(session, period, result, snap)
+        period.computations += 1
+        period.plan_hash = manifest["planHash"]
+        period.inputs_hash = manifest["inputsHash"]
+        period.results_hash = manifest["resultsHash"]
+        period.payout_root = manifest["payoutRoot"]
+        period.payout_total = int(manifest["payoutTotal"])
+        period.leaf_count = int(manifest["leafCount"])
+        period.manifest = files["manifest.json"].decode()
+        period.computed_by = actor.id
+        period.computed_at = now
+        transition(
+            session,
+            period,
+            PeriodStatus.computed,
+            actor=actor,
+            now=now,
+            detail=(
+                f"compute #{period.computations}: root {period.payout_root}, "
+                f"total {period.payout_total}, {period.leaf_count} leaves"
+            ),
+        )
+        session.flush()
+    session.commit()
+    return period
+
+
+def _store(session: Session, period: Period, result: PeriodResult, snap: Snapshot) -> None:
+    for table in (PeriodLine, PeriodPayee, PeriodReturn, PeriodClawback):
+        session.execute(delete(table).where(col(table.period_id) == period.id))
+    for chunk in _chunks(_line_rows(period.id, result)):
+        session.execute(insert(PeriodLine), chunk)
+    for chunk in _chunks(_payee_rows(period.id, result)):
+        session.execute(insert(PeriodPayee), chunk)
+    session.add_all(snap.returns)
+    session.add_all(snap.clawbacks)
+
+
+def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), INSERT_CHUNK):
+        yield rows[start : start + INSERT_CHUNK]
+
+
+def _line_rows(period_id: int, result: PeriodResult) -> list[dict[str, Any]]:
+    """The rows of ``results/lines.tbl``, in its order (``line_no`` = row number)."""
+    ext = np.concatenate([np.zeros(1, dtype=np.int64), result.ids])  # dense -1 -> id 0
+    columns: dict[str, list[int]] = {
+        name: []
+        for name in ("bonus", "source", "level", "payee", "base", "rate", "gross", "amount")
+    }
+    for block in result.lines:
+        columns["bonus"] += [block.bonus] * len(block)
+        columns["source"] += ext[block.source + 1].tolist()
+        columns["level"] += block.level.tolist()
+        columns["payee"] += ext[block.payee + 1].tolist()
+        columns["base"] += block.base.tolist()
+        columns["rate"] += block.rate.tolist()
+        columns["gross"] += block.gross.tolist()
+        columns["amount"] += block.amount.tolist()
+    rows = []
+    for number, values in enumerate(zip(*columns.values(), strict=True)):
+        row = dict(zip(columns, values, strict=True))
+        row["period_id"], row["line_no"] = period_id, number
+        row["breakage"] = row["gross"] - row["amount"]
+        rows.append(row)
+    return rows
+
+
+def _payee_rows(period_id: int, result: PeriodResult) -> list[dict[str, Any]]:
+    """The rows of ``results/payees.tbl`` plus each leaf's account."""
+    leaf_index = np.full(result.ids.shape[0], -1, dtype=np.int64)
+    leaf_index[result.payees] = np.arange(result.payees.shape[0])
+    keep = np.flatnonzero(
+        (result.earned != 0)
+        | (result.clawback != 0)
+        | (result.balance_in != 0)
+        | (result.payout != 0)
+        | (result.balance_out != 0)
+    )
+    wallets = result.wallet[keep]
+    has_wallet: list[bool] = np.any(wallets != 0, axis=1).tolist()
+    rows = []
+    for i, position in enumerate(keep.tolist()):
+        leaf = int(leaf_index[position])
+        rows.append(
+            {
+                "period_id": period_id,
+                "distributor_id": int(result.ids[position]),
+                "earned": int(result.earned[position]),
+                "clawback": int(result.clawback[position]),
+                "balance_in": int(result.balance_in[position]),
+                "payout": int(result.payout[position]),
+                "balance_out": int(result.balance_out[position]),
+                "leaf_index": leaf if leaf >= 0 else None,
+                "account": "0x" + wallets[i].tobytes().hex() if leaf >= 0 else None,
+                "has_wallet": bool(has_wallet[i]),
+            }
+        )
+    return rows
+
+
+def approve(
+    session: Session, settings: Settings, period_id: int, *, actor: User, now: datetime
+) -> Period:
+    period = get_period(session, period_id, lock=True)
+    if period.status != PeriodStatus.computed:
+        raise Conflict(
+            f"period {period_id} is {period.status}; only a computed period can be approved",
+            code="period_state",
+        )
+    if period.computed_by == actor.id:
+        raise Forbidden(
+            "maker-checker: the user who computed a period cannot approve it; "
+            "a second finance user must",
+            code="same_user",
+        )
+    if day_of(now) <= period.end_day:
+        raise Conflict(
+            f"period {period_id} has not ended yet; approve it after its last day",
+            code="period_not_ended",
+        )
+    _check_package(settings, period)
+    period.approved_by = actor.id
+    period.approved_at = now
+    transition(
+        session,
+        period,
+        PeriodStatus.approved,
+        actor=actor,
+        now=now,
+        detail=f"approved compute #{period.computations} (computed by user {period.computed_by})",
+    )
+    session.commit()
+    return period
+
+
+def _check_package(settings: Settings, period: Period) -> None:
+    """The package on disk is the one the stored manifest describes, file by file."""
+    manifest = manifest_of(period)
+    root = package_dir(settings, period.id)
+    files = manifest.get("files")
+    assert isinstance(files, dict)
+    for name, digest in sorted(files.items()):
+        try:
+            data = (root / name).read_bytes()
+        except OSError:
+            data = None
+        if data is None or "0x" + hashlib.sha256(data).hexdigest() != digest:
+            raise Conflict(
+                f"period {period.id}: package file {name} is missing or differs from the "
+                "computed manifest; compute again",
+                code="package_mismatch",
+            )
+    stored = root / "manifest.json"
+    on_disk = stored.read_bytes().decode() if stored.is_file() else None
+    if on_disk != period.manifest:
+        raise Conflict(
+            f"period {period.id}: manifest.json differs from the computed one; compute again",
+            code="package_mismatch",
+        )

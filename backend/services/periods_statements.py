@@ -1,0 +1,190 @@
+"""Statements: a distributor's lines, money and payout leaf in a period, with its Merkle proof.
+
+A distributor reads only their own statements, and only of approved periods (a preview is not
+a statement); finance, auditors and admins read any computed period. The proof is built from
+the stored leaves, which are the package's ``results/leaves.json``; with the anchored root any
+client can check it without the service.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from backend.core.config import Settings
+from backend.core.errors import Conflict, Forbidden, NotFound
+from backend.models import Distributor, User
+from backend.models.periods import (
+    LOCKED,
+    ClawbackPublic,
+    Period,
+    PeriodClawback,
+    PeriodLine,
+    PeriodLinePublic,
+    PeriodPayee,
+    PeriodStatus,
+    StatementPublic,
+    StatementSummary,
+)
+from backend.services.access import is_distributor
+from backend.services.periods import get_period, to_public
+from ledger.merkle import PayoutTree
+from ledger.plan import BONUS_TYPES
+
+
+def line_public(line: PeriodLine) -> PeriodLinePublic:
+    return PeriodLinePublic.model_validate(line, update={"bonus": BONUS_TYPES[line.bonus - 1]})
+
+
+def _readable(period: Period, actor: User) -> None:
+    if is_distributor(actor) and period.status not in LOCKED:
+        raise Conflict(
+            f"period {period.id} is {period.status}; statements are published on approval",
+            code="period_state",
+        )
+    if period.status == PeriodStatus.open:
+        raise Conflict(f"period {period.id} has not been computed", code="period_state")
+
+
+def _own(session: Session, actor: User, distributor_id: int) -> None:
+    if is_distributor(actor) and actor.distributor_id != distributor_id:
+        raise Forbidden("a distributor reads only their own statements", code="out_of_scope")
+    if session.get(Distributor, distributor_id) is None:
+        raise NotFound(f"distributor {distributor_id} not found")
+
+
+def lines(
+    session: Session,
+    period_id: int,
+    *,
+    payee: int | None,
+    source: int | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[PeriodLine], int]:
+    period = get_period(session, period_id)
+    if period.status == PeriodStatus.open:
+        raise Conflict(f"period {period_id} has not been computed", code="period_state")
+    query = select(PeriodLine).where(PeriodLine.period_id == period_id)
+    if payee is not None:
+        query = query.where(PeriodLine.payee == payee)
+    if source is not None:
+        query = query.where(PeriodLine.source == source)
+    count = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(col(PeriodLine.line_no)).offset(offset).limit(limit))
+    return list(rows), int(count)
+
+
+def _held_reason(payee: PeriodPayee | None) -> str | None:
+    if payee is None or payee.balance_out == 0:
+        return None
+    if payee.balance_out < 0:
+        return "negative balance after clawbacks: taken from future earnings"
+    if not payee.has_wallet:
+        return "no payout wallet: held, and paid in the first period after one is added"
+    return "below the plan's minimum payout: carried to the next period"
+
+
+def payout_tree(session: Session, period_id: int) -> PayoutTree | None:
+    """The period's payout tree from the stored leaves (None when it pays nobody)."""
+    query = (
+        select(PeriodPayee.leaf_index, PeriodPayee.account, PeriodPayee.payout)
+        .where(PeriodPayee.period_id == period_id)
+        .where(col(PeriodPayee.leaf_index).is_not(None))
+        .order_by(col(PeriodPayee.leaf_index))
+    )
+    rows = session.exec(query).all()
+    if not rows:
+        return None
+    accounts = b"".join(bytes.fromhex(str(account)[2:]) for _, account, _ in rows)
+    return PayoutTree.from_columns(
+        period_id=period_id,
+        indices=np.array([index for index, _, _ in rows], dtype=np.uint32),
+        accounts=np.frombuffer(accounts, dtype=np.uint8).reshape(len(rows), 20),
+        amounts=[int(amount) for _, _, amount in rows],
+    )
+
+
+def statement(
+    session: Session, settings: Settings, period_id: int, distributor_id: int, *, actor: User
+) -> StatementPublic:
+    period = get_period(session, period_id)
+    _own(session, actor, distributor_id)
+    _readable(period, actor)
+    own_lines = session.exec(
+        select(PeriodLine)
+        .where(PeriodLine.period_id == period_id)
+        .where(PeriodLine.payee == distributor_id)
+        .order_by(col(PeriodLine.line_no))
+    )
+    clawbacks = session.exec(
+        select(PeriodClawback)
+        .where(PeriodClawback.period_id == period_id)
+        .where(PeriodClawback.payee == distributor_id)
+        .order_by(col(PeriodClawback.return_id))
+    )
+    payee = session.get(PeriodPayee, (period_id, distributor_id))
+    leaf: list[int | str] | None = None
+    proof: list[str] | None = None
+    if payee is not None and payee.leaf_index is not None and payee.account is not None:
+        tree = payout_tree(session, period_id)
+        assert tree is not None
+        leaf = [period_id, payee.leaf_index, payee.account, payee.payout]
+        proof = tree.proof(payee.leaf_index)
+        if tree.root_hex != period.payout_root:
+            raise Conflict(
+                f"period {period_id}: stored leaves do not give the computed root",
+                code="results_tampered",
+            )
+    return StatementPublic(
+        period=to_public(period, settings),
+        distributor_id=distributor_id,
+        lines=[line_public(line) for line in own_lines],
+        clawbacks=[
+            ClawbackPublic(return_id=c.return_id, order_line_id=c.order_line_id, amount=c.amount)
+            for c in clawbacks
+        ],
+        earned=payee.earned if payee else 0,
+        clawback=payee.clawback if payee else 0,
+        balance_in=payee.balance_in if payee else 0,
+        payout=payee.payout if payee else 0,
+        balance_out=payee.balance_out if payee else 0,
+        held_reason=_held_reason(payee),
+        leaf=leaf,
+        proof=proof,
+        payout_root=period.payout_root,
+        anchor_tx=period.anchor_tx,
+        anchor_block=period.anchor_block,
+    )
+
+
+def statements_of(session: Session, distributor_id: int, *, actor: User) -> list[StatementSummary]:
+    """One summary per period the caller may read, oldest first."""
+    _own(session, actor, distributor_id)
+    visible = (
+        [s.value for s in LOCKED]
+        if is_distributor(actor)
+        else [s.value for s in PeriodStatus if s != PeriodStatus.open]
+    )
+    query = (
+        select(Period, PeriodPayee)
+        .join(
+            PeriodPayee,
+            (col(PeriodPayee.period_id) == col(Period.id))
+            & (col(PeriodPayee.distributor_id) == distributor_id),
+            isouter=True,
+        )
+        .where(col(Period.status).in_(visible))
+        .order_by(col(Period.id))
+    )
+    return [
+        StatementSummary(
+            period_id=period.id,
+            status=period.status,
+            earned=payee.earned if payee else 0,
+            payout=payee.payout if payee else 0,
+            balance_out=payee.balance_out if payee else 0,
+        )
+        for period, payee in session.exec(query)
+    ]
