@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
+from eth_abi.abi import encode as abi_encode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
@@ -38,6 +39,8 @@ PLACE_BATCH_GAS_BASE = 80_000
 PLACE_BATCH_GAS_PER_ITEM = 52_000
 MAX_PLACE_BATCH = 300
 
+_PLACE_BATCH_ARGS = "(uint64,uint64,uint64,uint32)[]"
+_PLACE_BATCH_SELECTOR = keccak(text=f"placeBatch({_PLACE_BATCH_ARGS})")[:4]
 _ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string)
 _PANIC = bytes.fromhex("4e487b71")  # Panic(uint256)
 
@@ -422,7 +425,18 @@ class ChainGateway:
         )
 
     def _place_batch_data(self, requests: Sequence[PlacementRequest]) -> str:
-        return str(self._registry.encode_abi("placeBatch", args=[[r.as_tuple() for r in requests]]))
+        # eth_abi directly: web3's encode_abi re-validates every argument against the ABI,
+        # ~0.5 s for a batch of 300.
+        for request in requests:
+            if not (
+                0 <= request.id < 2**64
+                and 0 <= request.sponsor < 2**64
+                and 0 <= request.parent < 2**64
+                and 0 <= request.position < 2**32
+            ):
+                raise ValueError(f"placement request out of range: {request}")
+        body = abi_encode([_PLACE_BATCH_ARGS], [[r.as_tuple() for r in requests]])
+        return "0x" + (_PLACE_BATCH_SELECTOR + body).hex()
 
     def _sign(self, tx: dict[str, Any], *, nonce: int, gas_price: int | None) -> SignedTx:
         if self._account is None:

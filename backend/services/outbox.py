@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from backend.models import ChainIntent, ChainStatus, IntentStatus, Placement
@@ -59,14 +59,16 @@ def mark_sent(
     now: datetime | None = None,
 ) -> None:
     when = now or now_utc()
-    for intent in _load(session, intent_ids):
-        intent.status = IntentStatus.sent
-        intent.tx_hash = tx_hash
-        intent.nonce = nonce
-        intent.attempts += 1
-        intent.sent_at = when
-        intent.updated_at = when
-        session.add(intent)
+    _update(
+        session,
+        intent_ids,
+        status=IntentStatus.sent,
+        tx_hash=tx_hash,
+        nonce=nonce,
+        attempts=col(ChainIntent.attempts) + 1,
+        sent_at=when,
+        updated_at=when,
+    )
     session.commit()
 
 
@@ -80,21 +82,32 @@ def mark_confirmed(
 ) -> None:
     """Confirm intents and the placements they carry, in one transaction."""
     when = now or now_utc()
-    for intent in _load(session, intent_ids):
-        intent.status = IntentStatus.confirmed
-        intent.block_number = block_number
-        intent.tx_hash = tx_hash
-        intent.confirmed_at = when
-        intent.updated_at = when
-        session.add(intent)
-        if intent.kind == PLACE and intent.subject_id is not None:
-            placement = session.get(Placement, intent.subject_id)
-            if placement is not None:
-                placement.chain_status = ChainStatus.confirmed
-                placement.block_number = block_number
-                placement.tx_hash = tx_hash
-                placement.confirmed_at = when
-                session.add(placement)
+    # Set-based: the chain writer confirms ~300 intents per transaction.
+    _update(
+        session,
+        intent_ids,
+        status=IntentStatus.confirmed,
+        block_number=block_number,
+        tx_hash=tx_hash,
+        confirmed_at=when,
+        updated_at=when,
+    )
+    placed = (
+        select(ChainIntent.subject_id)
+        .where(col(ChainIntent.id).in_(list(intent_ids)), ChainIntent.kind == PLACE)
+        .where(col(ChainIntent.subject_id).is_not(None))
+    )
+    session.execute(
+        update(Placement)
+        .where(col(Placement.distributor_id).in_(placed.scalar_subquery()))
+        .values(
+            chain_status=ChainStatus.confirmed,
+            block_number=block_number,
+            tx_hash=tx_hash,
+            confirmed_at=when,
+        )
+        .execution_options(synchronize_session=False)
+    )
     session.commit()
 
 
@@ -132,6 +145,23 @@ def list_intents(
         count_query = count_query.where(ChainIntent.status == status)
     items = list(session.exec(query.order_by(col(ChainIntent.id)).offset(offset).limit(limit)))
     return items, session.exec(count_query).one()
+
+
+def _update(session: Session, intent_ids: Sequence[int], **values: Any) -> None:
+    """One UPDATE for many intents; every id must exist (else nothing changes)."""
+    wanted = set(intent_ids)
+    if not wanted:
+        return
+    result = session.execute(
+        update(ChainIntent)
+        .where(col(ChainIntent.id).in_(sorted(wanted)))
+        .values(**values)
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != len(wanted):  # type: ignore[attr-defined]
+        session.rollback()
+        found = set(session.exec(select(ChainIntent.id).where(col(ChainIntent.id).in_(wanted))))
+        raise LookupError(f"unknown chain intents: {sorted(wanted - found)}")
 
 
 def _load(session: Session, intent_ids: Sequence[int]) -> list[ChainIntent]:

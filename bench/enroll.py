@@ -1,0 +1,200 @@
+"""Enrollment through the API to confirmed placement on Ganache: the sustained rate.
+
+    uv run python bench/enroll.py [--distributors 3000] [--clients 8]
+
+Starts `lineage run` on a fresh data folder (managed Ganache, brownie deploy, SQLite, the chain
+writer), enrolls N distributors with concurrent HTTP clients, and waits until every placement is
+confirmed on chain. The sustained rate is N / (first POST -> last placement confirmed). Then
+checks every placement on chain against the API. Prints a table; the last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from backend.chain.gateway import ChainGateway  # noqa: E402
+from backend.services.chain_info import read_deployment  # noqa: E402
+
+PASSWORD = "bench-admin-password"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_service(data_dir: Path, port: int, chain_port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LINEAGE_ADMIN_PASSWORD": PASSWORD}
+    env.pop("LINEAGE_CHAIN_KEY", None)
+    lineage = Path(sys.executable).parent / "lineage"
+    command = [
+        str(lineage), "run", "--data-dir", str(data_dir),
+        "--port", str(port), "--chain-port", str(chain_port), "--no-demo",
+    ]  # fmt: skip
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"lineage run exited:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"lineage run did not come up:\n{log.read_text()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--distributors", type=int, default=3000)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    total, clients = args.distributors, args.clients
+
+    with tempfile.TemporaryDirectory(prefix="lineage-bench-enroll-") as tmp:
+        data_dir = Path(tmp) / "var"
+        port, chain_port = free_port(), free_port()
+        url = f"http://127.0.0.1:{port}"
+        started = time.perf_counter()
+        service = start_service(data_dir, port, chain_port, Path(tmp) / "run.log")
+        startup = time.perf_counter() - started
+        try:
+            token = httpx.post(
+                f"{url}/api/auth/token",
+                data={"username": "admin@lineage.local", "password": PASSWORD},
+            ).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+
+            latencies: list[float] = []
+            errors: list[str] = []
+            lock = threading.Lock()
+            counter = iter(range(total))
+
+            def worker() -> None:
+                with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+                    while True:
+                        with lock:
+                            number = next(counter, None)
+                        if number is None:
+                            return
+                        sent = time.perf_counter()
+                        response = client.post(
+                            "/api/distributors",
+                            json={"first_name": f"Bench{number}", "last_name": "Enroll"},
+                        )
+                        elapsed = time.perf_counter() - sent
+                        with lock:
+                            latencies.append(elapsed)
+                            if response.status_code != 201:
+                                errors.append(response.text[:200])
+
+            samples: list[tuple[float, int]] = []
+            t0 = time.perf_counter()
+            threads = [threading.Thread(target=worker) for _ in range(clients)]
+            for thread in threads:
+                thread.start()
+            enrolled_at: float | None = None
+            while True:
+                if enrolled_at is None and not any(t.is_alive() for t in threads):
+                    enrolled_at = time.perf_counter() - t0
+                chain = httpx.get(f"{url}/health", timeout=10).json()["chain"]
+                queued = int(chain["queued_intents"] or 0)
+                with lock:
+                    done = len(latencies)
+                samples.append((time.perf_counter() - t0, done - queued))
+                if enrolled_at is not None and queued == 0:
+                    break
+                time.sleep(0.25)
+            confirmed_at = time.perf_counter() - t0
+            if errors:
+                raise SystemExit(f"{len(errors)} enrollments failed, e.g. {errors[0]}")
+
+            # Every placement on chain equals the API's record.
+            deployment = read_deployment(data_dir / "deployment.json")
+            gateway = ChainGateway(f"http://127.0.0.1:{chain_port}", deployment)
+            placements = []
+            offset = 0
+            while True:
+                page = httpx.get(
+                    f"{url}/api/distributors",
+                    params={"offset": offset, "limit": 200},
+                    headers=headers,
+                ).json()["items"]
+                if not page:
+                    break
+                placements.extend(item["placement"] for item in page)
+                offset += len(page)
+            on_chain = gateway.placements_of([p["distributor_id"] for p in placements])
+            mismatches = sum(
+                1
+                for p, c in zip(placements, on_chain, strict=True)
+                if p["chain_status"] != "confirmed"
+                or c is None
+                or (c.sponsor, c.parent, c.position)
+                != (p["sponsor_id"] or 0, p["parent_id"] or 0, p["position"])
+            )
+        finally:
+            service.send_signal(signal.SIGINT)
+            service.wait(timeout=60)
+
+    latencies.sort()
+    rate = total / confirmed_at
+    api_rate = total / (enrolled_at or confirmed_at)
+    # Sustained: the confirmation rate over the middle of the run (first and last 10% cut).
+    low, high = 0.1 * total, 0.9 * total
+    inner = [(t, n) for t, n in samples if low <= n <= high]
+    sustained = (
+        (inner[-1][1] - inner[0][1]) / (inner[-1][0] - inner[0][0])
+        if len(inner) >= 2 and inner[-1][0] > inner[0][0]
+        else rate
+    )
+    result = {
+        "benchmark": "enroll",
+        "distributors": total,
+        "clients": clients,
+        "startup_s": round(startup, 2),
+        "api_enroll_per_s": round(api_rate, 1),
+        "end_to_end_confirmed_per_s": round(rate, 1),
+        "sustained_confirmed_per_s": round(sustained, 1),
+        "p50_post_ms": round(latencies[len(latencies) // 2] * 1000, 1),
+        "p95_post_ms": round(latencies[int(len(latencies) * 0.95)] * 1000, 1),
+        "chain_mismatches": mismatches,
+        "target_per_s": 200,
+        "meets_target": sustained >= 200 and mismatches == 0,
+    }
+    rows = [
+        ("distributors enrolled", f"{total} ({clients} clients)"),
+        ("service start (chain, deploy, db)", f"{startup:.1f} s"),
+        ("all POSTs answered", f"{enrolled_at:.1f} s ({api_rate:.0f}/s)"),
+        ("all placements confirmed", f"{confirmed_at:.1f} s ({rate:.0f}/s)"),
+        ("sustained confirmation rate", f"{sustained:.0f}/s (target >= 200/s)"),
+        ("POST p50 / p95", f"{result['p50_post_ms']} / {result['p95_post_ms']} ms"),
+        ("chain vs API mismatches", str(mismatches)),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
