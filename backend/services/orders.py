@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -30,6 +30,8 @@ from backend.models import (
     User,
 )
 from backend.models.order import CancelIn, OrderCreate, PaymentIn, ReturnIn
+from backend.models.periods import LOCKED as LOCKED_PERIOD_STATES
+from backend.models.periods import Period
 from backend.services import catalog, stock
 from backend.services.access import is_distributor, own_distributor
 from backend.services.order_reads import lines_of
@@ -168,6 +170,7 @@ def pay_order(
         raise Invalid("paid_at is in the future")
     if paid_at < order.created_at - CLOCK_SKEW:
         raise Invalid("paid_at is before the order was placed")
+    _refuse_closed_period(session, paid_at)
     assert actor.id is not None
     payment = Payment(
         order_id=order_id,
@@ -398,3 +401,23 @@ def _locked_order(session: Session, order_id: int) -> Order:
 def _append_note(note: str | None, text: str) -> str:
     combined = f"{note}\n{text}" if note else text
     return combined[-1000:]
+
+
+def _refuse_closed_period(session: Session, paid_at: datetime) -> None:
+    """A payment dated inside an approved period would never be counted: that period's inputs
+    are locked. Refuse it, so finance records it with a date in an open period instead."""
+    day = (paid_at.astimezone(UTC).date() - date(1970, 1, 1)).days
+    closed = session.exec(
+        select(Period.id).where(
+            Period.start_day <= day,
+            Period.end_day >= day,
+            col(Period.status).in_(list(LOCKED_PERIOD_STATES)),
+        )
+    ).first()
+    if closed is not None:
+        raise Conflict(
+            f"paid_at falls in period {closed}, which is already approved; "
+            "record the payment with a date in an open period",
+            code="period_closed",
+            details={"period_id": closed},
+        )

@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from backend.models import Order, OrderLine, StockMovement
+from backend.models.periods import Period, PeriodStatus
 
 
 @pytest.fixture
@@ -297,3 +298,25 @@ def test_orders_are_listed_by_payment_date_and_scoped(shop: Api) -> None:
     }
     in_period = api.client.get("/api/orders", params=window, headers=api.as_("auditor")).json()
     assert [o["id"] for o in in_period["items"]] == [mine]
+
+
+def test_a_payment_dated_inside_an_approved_period_is_refused(shop: Api) -> None:
+    """That period's inputs are locked: the payment would silently never count."""
+    api = shop
+    order_id = order(api, [(1, 1)]).json()["id"]
+    paid_at = api.clock()
+    day = (paid_at.date() - paid_at.date().replace(year=1970, month=1, day=1)).days
+    with Session(api.engine) as session:
+        session.add(Period(id=1, start_day=day - 3, end_day=day, status=PeriodStatus.approved))
+        session.commit()
+    refused = pay(api, order_id, 800, paid_at=paid_at.isoformat())
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "period_closed"
+    assert "period 1" in refused.json()["error"]["message"]
+    with Session(api.engine) as session:
+        assert session.get(Order, order_id).status == "placed"
+        period = session.get(Period, 1)
+        period.status = PeriodStatus.computed  # a preview only: inputs not locked yet
+        session.add(period)
+        session.commit()
+    assert pay(api, order_id, 800, paid_at=paid_at.isoformat()).status_code == 201
