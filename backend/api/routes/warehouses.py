@@ -112,17 +112,7 @@ def receive(
     warehouse_id: IdPath,
     data: ReceiptIn,
 ) -> StockMovementPublic:
-    movement = stock.record(
-        session,
-        warehouse_id=warehouse_id,
-        product_id=data.product_id,
-        kind=MovementKind.receipt,
-        quantity=data.quantity,
-        reason=data.reason,
-        actor_id=user.id,
-        default_threshold=settings.low_stock_default,
-    )
-    return StockMovementPublic.model_validate(movement)
+    return _record(session, user, settings, warehouse_id, data, MovementKind.receipt)
 
 
 @router.post(
@@ -138,17 +128,7 @@ def ship(
     warehouse_id: IdPath,
     data: ShipmentIn,
 ) -> StockMovementPublic:
-    movement = stock.record(
-        session,
-        warehouse_id=warehouse_id,
-        product_id=data.product_id,
-        kind=MovementKind.shipment,
-        quantity=data.quantity,
-        reason=data.reason,
-        actor_id=user.id,
-        default_threshold=settings.low_stock_default,
-    )
-    return StockMovementPublic.model_validate(movement)
+    return _record(session, user, settings, warehouse_id, data, MovementKind.shipment)
 
 
 @router.post(
@@ -218,17 +198,7 @@ def reserve(
     warehouse_id: IdPath,
     data: ReservationIn,
 ) -> StockMovementPublic:
-    movement = stock.record(
-        session,
-        warehouse_id=warehouse_id,
-        product_id=data.product_id,
-        kind=MovementKind.reservation,
-        quantity=data.quantity,
-        reason=data.reason,
-        actor_id=user.id,
-        default_threshold=settings.low_stock_default,
-    )
-    return StockMovementPublic.model_validate(movement)
+    return _record(session, user, settings, warehouse_id, data, MovementKind.reservation)
 
 
 @router.post(
@@ -244,17 +214,7 @@ def release(
     warehouse_id: IdPath,
     data: ReservationIn,
 ) -> StockMovementPublic:
-    movement = stock.record(
-        session,
-        warehouse_id=warehouse_id,
-        product_id=data.product_id,
-        kind=MovementKind.release,
-        quantity=data.quantity,
-        reason=data.reason,
-        actor_id=user.id,
-        default_threshold=settings.low_stock_default,
-    )
-    return StockMovementPublic.model_validate(movement)
+    return _record(session, user, settings, warehouse_id, data, MovementKind.release)
 
 
 @router.put(
@@ -276,3 +236,25 @@ def set_threshold(
 def low_stock(session: SessionDep, warehouse_id: OptionalId = None) -> StockLevels:
     items = stock.level_rows(session, warehouse_id=warehouse_id, low_only=True)
     return StockLevels(items=items, count=len(items))
+
+
+def _record(
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    warehouse_id: int,
+    data: ReceiptIn | ShipmentIn | ReservationIn,
+    kind: MovementKind,
+) -> StockMovementPublic:
+    """One journal movement of `kind` for the routes that only differ by it."""
+    movement = stock.record(
+        session,
+        warehouse_id=warehouse_id,
+        product_id=data.product_id,
+        kind=kind,
+        quantity=data.quantity,
+        reason=data.reason,
+        actor_id=user.id,
+        default_threshold=settings.low_stock_default,
+    )
+    return StockMovementPublic.model_validate(movement)
