@@ -15,7 +15,8 @@ bytes either way, about ten times slower.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,7 @@ __all__ = [
 _UINT64_MAX = 2**64 - 1
 _UINT32_MAX = 2**32 - 1
 _UINT256_MAX = 2**256 - 1
+_PARALLEL_LEAVES = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +148,16 @@ class PayoutTree:
     Leaves are addressed by their own `index` field (the line number), which must be unique.
     """
 
-    __slots__ = ("_accounts", "_amounts", "_indices", "_line_order", "_period_ids",
-                 "_sorted_lines", "_tree", "_tree_index")
+    __slots__ = (
+        "_accounts",
+        "_amounts",
+        "_indices",
+        "_line_order",
+        "_period_ids",
+        "_sorted_lines",
+        "_tree",
+        "_tree_index",
+    )
 
     def __init__(self, leaves: Sequence[PayoutLeaf], *, native: bool | None = None) -> None:
         if not leaves:
@@ -155,14 +165,21 @@ class PayoutTree:
         count = len(leaves)
         period_ids = np.fromiter((leaf.period_id for leaf in leaves), dtype=np.uint64, count=count)
         indices = np.fromiter((leaf.index for leaf in leaves), dtype=np.uint32, count=count)
-        accounts = np.frombuffer(bytes.fromhex("".join(leaf.account[2:] for leaf in leaves)),
-                                 dtype=np.uint8).reshape(count, 20)
+        accounts = np.frombuffer(
+            bytes.fromhex("".join(leaf.account[2:] for leaf in leaves)), dtype=np.uint8
+        ).reshape(count, 20)
         self._init(period_ids, indices, accounts, [leaf.amount for leaf in leaves], native)
 
     @classmethod
-    def from_columns(cls, *, period_id: int, indices: npt.ArrayLike, accounts: npt.ArrayLike,
-                     amounts: Sequence[int] | npt.NDArray[np.uint64],
-                     native: bool | None = None) -> PayoutTree:
+    def from_columns(
+        cls,
+        *,
+        period_id: int,
+        indices: npt.ArrayLike,
+        accounts: npt.ArrayLike,
+        amounts: Sequence[int] | npt.NDArray[np.uint64],
+        native: bool | None = None,
+    ) -> PayoutTree:
         """A tree from columns, without building a `PayoutLeaf` per line (the engine's path).
 
         `accounts` is an (n, 20) uint8 array of address bytes; `amounts` integers >= 0.
@@ -171,8 +188,11 @@ class PayoutTree:
         index_array = np.asarray(indices)
         if index_array.ndim != 1 or index_array.size == 0:
             raise MerkleError("a payout tree needs at least one leaf")
-        if index_array.dtype.kind not in "iu" or index_array.min() < 0 \
-                or int(index_array.max()) > _UINT32_MAX:
+        if (
+            index_array.dtype.kind not in "iu"
+            or index_array.min() < 0
+            or int(index_array.max()) > _UINT32_MAX
+        ):
             raise MerkleError("indices must be integers in 0..4294967295")
         account_array = np.ascontiguousarray(accounts, dtype=np.uint8)
         if account_array.shape != (index_array.size, 20):
@@ -189,13 +209,23 @@ class PayoutTree:
         if len(amount_list) != index_array.size:
             raise MerkleError("indices, accounts and amounts differ in length")
         tree = cls.__new__(cls)
-        tree._init(np.full(index_array.size, period_id, dtype=np.uint64),
-                   index_array.astype(np.uint32), account_array, amount_list, native)
+        tree._init(
+            np.full(index_array.size, period_id, dtype=np.uint64),
+            index_array.astype(np.uint32),
+            account_array,
+            amount_list,
+            native,
+        )
         return tree
 
-    def _init(self, period_ids: npt.NDArray[np.uint64], indices: npt.NDArray[np.uint32],
-              accounts: npt.NDArray[np.uint8], amounts: Sequence[int] | npt.NDArray[np.uint64],
-              native: bool | None) -> None:
+    def _init(
+        self,
+        period_ids: npt.NDArray[np.uint64],
+        indices: npt.NDArray[np.uint32],
+        accounts: npt.NDArray[np.uint8],
+        amounts: Sequence[int] | npt.NDArray[np.uint64],
+        native: bool | None,
+    ) -> None:
         line_order = np.argsort(indices, kind="stable")
         sorted_lines = indices[line_order]
         duplicates = np.flatnonzero(sorted_lines[1:] == sorted_lines[:-1])
@@ -254,8 +284,9 @@ class PayoutTree:
     def multiproof(self, indices: Iterable[int]) -> MultiProof:
         """One proof for many lines (OpenZeppelin `getMultiProof`); leaves come out in the order
         `MerkleProof.multiProofVerify` needs, which is not the order asked for."""
-        position_of_node = {int(self._tree_index[p]): p
-                            for p in (self._position(i) for i in indices)}
+        position_of_node = {
+            int(self._tree_index[p]): p for p in (self._position(i) for i in indices)
+        }
         tree_nodes = sorted(position_of_node, reverse=True)
         if not tree_nodes:
             return MultiProof(leaves=(), proof=(self.root,), proof_flags=())
@@ -284,13 +315,15 @@ class PayoutTree:
         return [int(line) for line in self._indices[order]]
 
     def _node(self, node: int) -> bytes:
-        return self._tree[32 * node: 32 * node + 32]
+        return self._tree[32 * node : 32 * node + 32]
 
     def _leaf_at(self, position: int) -> PayoutLeaf:
-        return PayoutLeaf(period_id=int(self._period_ids[position]),
-                          index=int(self._indices[position]),
-                          account="0x" + self._accounts[position].tobytes().hex(),
-                          amount=int(self._amounts[position]))
+        return PayoutLeaf(
+            period_id=int(self._period_ids[position]),
+            index=int(self._indices[position]),
+            account="0x" + self._accounts[position].tobytes().hex(),
+            amount=int(self._amounts[position]),
+        )
 
     def _position(self, index: int) -> int:
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= _UINT32_MAX:
@@ -302,9 +335,12 @@ class PayoutTree:
         return int(self._line_order[slot])
 
 
-def _encode(period_ids: npt.NDArray[np.uint64], indices: npt.NDArray[np.uint32],
-            accounts: npt.NDArray[np.uint8],
-            amounts: Sequence[int] | npt.NDArray[np.uint64]) -> npt.NDArray[np.uint8]:
+def _encode(
+    period_ids: npt.NDArray[np.uint64],
+    indices: npt.NDArray[np.uint32],
+    accounts: npt.NDArray[np.uint8],
+    amounts: Sequence[int] | npt.NDArray[np.uint64],
+) -> npt.NDArray[np.uint8]:
     """The 128-byte `abi.encode` of every leaf, one row each."""
     count = indices.size
     encoded = np.zeros((count, 128), dtype=np.uint8)
@@ -321,25 +357,72 @@ def _encode(period_ids: npt.NDArray[np.uint64], indices: npt.NDArray[np.uint32],
     return encoded
 
 
-def _build_native(encoded: npt.NDArray[np.uint8],
-                  count: int) -> tuple[bytes, npt.NDArray[np.uint32]]:
+def _build_native(
+    encoded: npt.NDArray[np.uint8], count: int
+) -> tuple[bytes, npt.NDArray[np.uint32]]:
     library = _native.LIBRARY
     assert library is not None
+    # ctypes releases the GIL during a foreign call, so above a few thousand leaves two threads
+    # hash the two halves of the leaves, then the two subtrees under the root, side by side.
+    parallel = count >= _PARALLEL_LEAVES
     leaf_hashes = np.empty(32 * count, dtype=np.uint8)
-    library.lineage_hash_leaves(encoded.ctypes.data, count, leaf_hashes.ctypes.data)
+    source, target = encoded.ctypes.data, leaf_hashes.ctypes.data
+    if parallel:
+        half = count // 2
+        _side_by_side(
+            lambda: library.lineage_hash_leaves(source, half, target),
+            lambda: library.lineage_hash_leaves(
+                source + 128 * half, count - half, target + 32 * half
+            ),
+        )
+    else:
+        library.lineage_hash_leaves(source, count, target)
     tree = np.empty(32 * (2 * count - 1), dtype=np.uint8)
     tree_index = np.empty(count, dtype=np.uint32)
-    if library.lineage_build_tree(leaf_hashes.ctypes.data, count, tree.ctypes.data,
-                                  tree_index.ctypes.data) != 0:
+    nodes = tree.ctypes.data
+    if library.lineage_place_leaves(target, count, nodes, tree_index.ctypes.data) != 0:
         raise MemoryError("not enough memory for the payout tree")
+    if parallel:
+        _side_by_side(
+            lambda: library.lineage_hash_subtree(nodes, count, 1),
+            lambda: library.lineage_hash_subtree(nodes, count, 2),
+        )
+        tree[0:32] = np.frombuffer(
+            _hash_pair(tree[32:64].tobytes(), tree[64:96].tobytes()), dtype=np.uint8
+        )
+    else:
+        library.lineage_hash_subtree(nodes, count, 0)
     return tree.tobytes(), tree_index
 
 
-def _build_python(encoded: npt.NDArray[np.uint8],
-                  count: int) -> tuple[bytes, npt.NDArray[np.uint32]]:
+def _side_by_side(first: Callable[[], object], second: Callable[[], object]) -> None:
+    """Runs `first` in a helper thread and `second` here; re-raises the helper's error."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            first()
+        except BaseException as exc:  # handed to the calling thread below
+            failure.append(exc)
+
+    helper = threading.Thread(target=run, name="merkle-hasher")
+    helper.start()
+    try:
+        second()
+    finally:
+        helper.join()
+    if failure:
+        raise failure[0]
+
+
+def _build_python(
+    encoded: npt.NDArray[np.uint8], count: int
+) -> tuple[bytes, npt.NDArray[np.uint32]]:
     rows = memoryview(encoded.tobytes())
-    hashes = [keccak_256(keccak_256(rows[128 * i: 128 * i + 128]).digest()).digest()
-              for i in range(count)]
+    hashes = [
+        keccak_256(keccak_256(rows[128 * i : 128 * i + 128]).digest()).digest()
+        for i in range(count)
+    ]
     order = sorted(range(count), key=hashes.__getitem__)
     size = 2 * count - 1
     nodes: list[bytes] = [b""] * size

@@ -33,6 +33,10 @@ def _load() -> ctypes.CDLL | None:
     library.lineage_hash_leaves.restype = None
     library.lineage_build_tree.argtypes = [pointer, size, pointer, pointer]
     library.lineage_build_tree.restype = ctypes.c_int
+    library.lineage_place_leaves.argtypes = [pointer, size, pointer, pointer]
+    library.lineage_place_leaves.restype = ctypes.c_int
+    library.lineage_hash_subtree.argtypes = [pointer, size, size]
+    library.lineage_hash_subtree.restype = None
     if library.lineage_little_endian() != 1:
         return None
     for message in (b"", b"lineage", bytes(range(64)), bytes(range(128)), b"\xff" * 135):

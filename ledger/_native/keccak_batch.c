@@ -7,6 +7,7 @@
  * little-endian host (x86-64, aarch64); ledger/_native/__init__.py checks the byte order and the
  * results against safe-pysha3 before using the library.
  */
+#define _GNU_SOURCE /* qsort_r */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,27 +141,38 @@ void lineage_hash_leaves(const uint8_t *encoded, size_t count, uint8_t *out) {
     }
 }
 
-static const uint8_t *sort_base;
-
-static int compare_hashes(const void *a, const void *b) {
+static int compare_hashes(const void *a, const void *b, void *base) {
+    const uint8_t *hashes = base;
     const uint32_t ia = *(const uint32_t *)a, ib = *(const uint32_t *)b;
-    int c = memcmp(sort_base + 32 * (size_t)ia, sort_base + 32 * (size_t)ib, 32);
+    int c = memcmp(hashes + 32 * (size_t)ia, hashes + 32 * (size_t)ib, 32);
     if (c != 0) return c;
     return (ia > ib) - (ia < ib); /* equal hashes: keep the given order (stable) */
 }
 
-/* Builds the tree in OpenZeppelin's array layout: tree has 2n-1 nodes of 32 bytes; the leaf
- * hashes, sorted ascending, fill the tail in reverse (rank r at node 2n-2-r); node i is the
- * keccak of its children 2i+1 and 2i+2, smaller first. tree_index[p] receives the node of the
- * p-th given leaf. Returns 0, or -1 when memory runs out. Not thread-safe (qsort context). */
-int lineage_build_tree(const uint8_t *leaf_hashes, size_t count, uint8_t *tree,
-                       uint32_t *tree_index) {
+static void hash_node(uint8_t *tree, size_t i) {
+    uint8_t pair[64];
+    const uint8_t *left = tree + 32 * (2 * i + 1), *right = tree + 32 * (2 * i + 2);
+    if (memcmp(left, right, 32) <= 0) {
+        memcpy(pair, left, 32);
+        memcpy(pair + 32, right, 32);
+    } else {
+        memcpy(pair, right, 32);
+        memcpy(pair + 32, left, 32);
+    }
+    keccak256_short(pair, 64, tree + 32 * i);
+}
+
+/* OpenZeppelin's array layout: tree has 2n-1 nodes of 32 bytes; the leaf hashes, sorted
+ * ascending, fill the tail in reverse (rank r at node 2n-2-r); tree_index[p] receives the node of
+ * the p-th given leaf. Inner nodes are left for lineage_hash_subtree. Returns 0, or -1 when memory
+ * runs out. Reentrant. */
+int lineage_place_leaves(const uint8_t *leaf_hashes, size_t count, uint8_t *tree,
+                         uint32_t *tree_index) {
     if (count == 0) return 0;
     uint32_t *order = malloc(sizeof(uint32_t) * count);
     if (order == NULL) return -1;
     for (size_t p = 0; p < count; p++) order[p] = (uint32_t)p;
-    sort_base = leaf_hashes;
-    qsort(order, count, sizeof(uint32_t), compare_hashes);
+    qsort_r(order, count, sizeof(uint32_t), compare_hashes, (void *)leaf_hashes);
     const size_t size = 2 * count - 1;
     for (size_t rank = 0; rank < count; rank++) {
         const size_t node = size - 1 - rank;
@@ -168,17 +180,34 @@ int lineage_build_tree(const uint8_t *leaf_hashes, size_t count, uint8_t *tree,
         tree_index[order[rank]] = (uint32_t)node;
     }
     free(order);
-    uint8_t pair[64];
-    for (size_t i = count - 1; i-- > 0;) {
-        const uint8_t *left = tree + 32 * (2 * i + 1), *right = tree + 32 * (2 * i + 2);
-        if (memcmp(left, right, 32) <= 0) {
-            memcpy(pair, left, 32);
-            memcpy(pair + 32, right, 32);
-        } else {
-            memcpy(pair, right, 32);
-            memcpy(pair + 32, left, 32);
-        }
-        keccak256_short(pair, 64, tree + 32 * i);
+    return 0;
+}
+
+/* Hashes every inner node of the subtree under `top` (itself included), deepest level first:
+ * node i is the keccak of its children 2i+1 and 2i+2, smaller first. The subtrees under nodes 1
+ * and 2 share no node, so two threads can fill them at once. */
+void lineage_hash_subtree(uint8_t *tree, size_t count, size_t top) {
+    if (count < 2 || top > count - 2) return;
+    const size_t last_inner = count - 2;
+    size_t firsts[64], widths[64];
+    int levels = 0;
+    for (size_t first = top, width = 1; first <= last_inner && levels < 64; levels++) {
+        firsts[levels] = first;
+        widths[levels] = width;
+        first = 2 * first + 1;
+        width *= 2;
     }
+    for (int level = levels - 1; level >= 0; level--) {
+        size_t end = firsts[level] + widths[level] - 1;
+        if (end > last_inner) end = last_inner;
+        for (size_t i = firsts[level]; i <= end; i++) hash_node(tree, i);
+    }
+}
+
+/* The whole tree in one call: lineage_place_leaves, then every inner node. */
+int lineage_build_tree(const uint8_t *leaf_hashes, size_t count, uint8_t *tree,
+                       uint32_t *tree_index) {
+    if (lineage_place_leaves(leaf_hashes, count, tree, tree_index) != 0) return -1;
+    lineage_hash_subtree(tree, count, 0);
     return 0;
 }
