@@ -18,6 +18,16 @@ SOURCE = Path(__file__).with_name("keccak_batch.c")
 SHARED_OBJECT = Path(__file__).with_name("libkeccak_batch.so")
 
 
+_FUNCTIONS = (
+    "lineage_little_endian",
+    "lineage_keccak256",
+    "lineage_hash_leaves",
+    "lineage_build_tree",
+    "lineage_place_leaves",
+    "lineage_hash_subtree",
+)
+
+
 def _load() -> ctypes.CDLL | None:
     if not SHARED_OBJECT.exists():
         return None
@@ -26,6 +36,9 @@ def _load() -> ctypes.CDLL | None:
     except OSError:
         return None
     pointer, size = ctypes.c_void_p, ctypes.c_size_t
+    missing = [name for name in _FUNCTIONS if not hasattr(library, name)]
+    if missing:  # a library built from an older keccak_batch.c: make setup rebuilds it
+        return None
     library.lineage_little_endian.restype = ctypes.c_int
     library.lineage_keccak256.argtypes = [pointer, size, pointer]
     library.lineage_keccak256.restype = ctypes.c_int
