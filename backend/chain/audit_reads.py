@@ -1,0 +1,295 @@
+"""Read-only chain queries for the audit: every event of the three contracts, by period.
+
+Built on the gateway's public pieces (`ChainGateway` for identity checks and the reads it
+already has, `load_abi` for the contracts' ABIs, its error types); the event scans and the
+package commitment reads the gateway does not offer live here. Nothing here signs or sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from requests.exceptions import RequestException
+from web3 import Web3
+from web3.exceptions import ContractLogicError, Web3RPCError
+
+from backend.chain.gateway import (
+    ARTIFACTS,
+    ChainError,
+    ChainGateway,
+    ChainPlacement,
+    ChainUnavailable,
+    PayoutTerms,
+    load_abi,
+)
+from backend.services.chain_info import Deployment
+
+__all__ = [
+    "AnchorRecord",
+    "AuditReader",
+    "BatchPayment",
+    "ClaimPayment",
+    "FailedPayment",
+    "PaymentEvents",
+    "PlacedEvent",
+]
+
+T = TypeVar("T")
+#: Blocks per eth_getLogs request: public nodes cap the range a single query may cover.
+LOG_CHUNK = 50_000
+
+
+@dataclass(frozen=True)
+class PlacedEvent:
+    id: int
+    sponsor: int
+    parent: int
+    position: int
+    block: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class AnchorRecord:
+    period_id: int
+    payout_root: str
+    total: int
+    leaf_count: int
+    inputs_hash: str
+    plan_hash: str
+    results_hash: str
+    block: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class BatchPayment:
+    indices: tuple[int, ...]
+    amount: int
+    block: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class ClaimPayment:
+    index: int
+    account: str
+    amount: int
+    block: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class FailedPayment:
+    index: int
+    account: str
+    amount: int
+    block: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class PaymentEvents:
+    batches: tuple[BatchPayment, ...]
+    claims: tuple[ClaimPayment, ...]
+    failed: tuple[FailedPayment, ...]
+    skipped: tuple[int, ...]
+
+
+class AuditReader:
+    """The audit's view of one deployment on one node."""
+
+    def __init__(
+        self,
+        rpc_url: str,
+        deployment: Deployment,
+        *,
+        artifacts: Path = ARTIFACTS,
+        request_timeout: float = 30.0,
+    ) -> None:
+        self.rpc_url = rpc_url
+        self.deployment = deployment
+        self.gateway = ChainGateway(
+            rpc_url, deployment, artifacts=artifacts, request_timeout=request_timeout
+        )
+        self._w3 = Web3(
+            Web3.HTTPProvider(
+                rpc_url,
+                request_kwargs={"timeout": request_timeout},
+                exception_retry_configuration=None,
+            )
+        )
+        addresses = deployment.contracts
+        self._registry = self._contract("GenealogyRegistry", addresses.GenealogyRegistry, artifacts)
+        self._anchor = self._contract("PeriodAnchor", addresses.PeriodAnchor, artifacts)
+        self._vault = self._contract("PayoutVault", addresses.PayoutVault, artifacts)
+
+    def _contract(self, name: str, address: str, artifacts: Path) -> Any:
+        return self._w3.eth.contract(
+            address=Web3.to_checksum_address(address), abi=load_abi(name, artifacts)
+        )
+
+    # -- identity ---------------------------------------------------------------------------
+
+    def check(self) -> int:
+        """The chain id, after checking the node is the deployment's chain with its registry."""
+        self.gateway.check()
+        return self.gateway.chain_id()
+
+    # -- genealogy --------------------------------------------------------------------------
+
+    def placed_events(self) -> list[PlacedEvent]:
+        """Every `Placed` event since deployment, in chain order (the root's included)."""
+        logs = self._logs(self._registry.events.Placed, None)
+        return [
+            PlacedEvent(
+                id=int(log["args"]["id"]),
+                sponsor=int(log["args"]["sponsor"]),
+                parent=int(log["args"]["parent"]),
+                position=int(log["args"]["position"]),
+                block=int(log["blockNumber"]),
+                tx_hash=_hex(log["transactionHash"]),
+            )
+            for log in logs
+        ]
+
+    def placements_of(self, ids: Sequence[int]) -> list[ChainPlacement | None]:
+        return self.gateway.placements_of(ids)
+
+    # -- anchors ----------------------------------------------------------------------------
+
+    def payout_terms_of(self, period_id: int) -> PayoutTerms | None:
+        return self.gateway.payout_terms_of(period_id)
+
+    def matches_package(
+        self, period_id: int, inputs_hash: str, plan_hash: str, results_hash: str
+    ) -> bool:
+        call = self._anchor.functions.matchesPackage(
+            period_id, _b32(inputs_hash), _b32(plan_hash), _b32(results_hash)
+        )
+        return bool(self._read(call.call))
+
+    def package_commitment_of(self, period_id: int) -> str:
+        return _hex(self._read(self._anchor.functions.packageCommitmentOf(period_id).call))
+
+    def anchored_events(self, period_id: int | None = None) -> list[AnchorRecord]:
+        filters = None if period_id is None else {"periodId": period_id}
+        return [
+            AnchorRecord(
+                period_id=int(log["args"]["periodId"]),
+                payout_root=_hex(log["args"]["payoutRoot"]),
+                total=int(log["args"]["total"]),
+                leaf_count=int(log["args"]["leafCount"]),
+                inputs_hash=_hex(log["args"]["inputsHash"]),
+                plan_hash=_hex(log["args"]["planHash"]),
+                results_hash=_hex(log["args"]["resultsHash"]),
+                block=int(log["blockNumber"]),
+                tx_hash=_hex(log["transactionHash"]),
+            )
+            for log in self._logs(self._anchor.events.PeriodAnchored, filters)
+        ]
+
+    # -- payouts ----------------------------------------------------------------------------
+
+    def payment_events(self, period_id: int) -> PaymentEvents:
+        """`BatchPaid`, `Paid`, `PaymentFailed` and `PaymentSkipped` of one period."""
+        events = self._vault.events
+        wanted = {"periodId": period_id}
+        batches = tuple(
+            BatchPayment(
+                indices=tuple(int(i) for i in log["args"]["indices"]),
+                amount=int(log["args"]["amount"]),
+                block=int(log["blockNumber"]),
+                tx_hash=_hex(log["transactionHash"]),
+            )
+            for log in self._logs(events.BatchPaid, wanted)
+        )
+        claims = tuple(
+            ClaimPayment(
+                index=int(log["args"]["index"]),
+                account=str(log["args"]["account"]),
+                amount=int(log["args"]["amount"]),
+                block=int(log["blockNumber"]),
+                tx_hash=_hex(log["transactionHash"]),
+            )
+            for log in self._logs(events.Paid, wanted)
+        )
+        failed = tuple(
+            FailedPayment(
+                index=int(log["args"]["index"]),
+                account=str(log["args"]["account"]),
+                amount=int(log["args"]["amount"]),
+                block=int(log["blockNumber"]),
+                tx_hash=_hex(log["transactionHash"]),
+            )
+            for log in self._logs(events.PaymentFailed, wanted)
+        )
+        skipped = tuple(
+            int(log["args"]["index"]) for log in self._logs(events.PaymentSkipped, wanted)
+        )
+        return PaymentEvents(batches=batches, claims=claims, failed=failed, skipped=skipped)
+
+    def paid_total_of(self, period_id: int) -> int:
+        return self.gateway.paid_total_of(period_id)
+
+    def paid_flags(self, period_id: int, indices: Sequence[int]) -> list[bool]:
+        """`isPaid` of many lines, 500 to a JSON-RPC batch."""
+        flags: list[bool] = []
+        for start in range(0, len(indices), 500):
+            chunk = indices[start : start + 500]
+
+            def read(chunk: Sequence[int] = chunk) -> list[Any]:
+                with self._w3.batch_requests() as batch:
+                    for index in chunk:
+                        batch.add(self._vault.functions.isPaid(period_id, index))
+                    return list(batch.execute())
+
+            flags.extend(bool(value) for value in self._read(read))
+        return flags
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _logs(self, event: Any, filters: dict[str, Any] | None) -> list[Any]:
+        start = self.deployment.deploymentBlock
+        latest = int(self._read(lambda: self._w3.eth.block_number))
+        logs: list[Any] = []
+        while start <= latest:
+            end = min(latest, start + LOG_CHUNK - 1)
+
+            def fetch(start: int = start, end: int = end) -> list[Any]:
+                return list(
+                    event.get_logs(from_block=start, to_block=end, argument_filters=filters)
+                )
+
+            logs.extend(self._read(fetch))
+            start = end + 1
+        logs.sort(key=lambda log: (int(log["blockNumber"]), int(log["logIndex"])))
+        return logs
+
+    def _read(self, action: Callable[[], T]) -> T:
+        try:
+            return action()
+        except ContractLogicError as exc:
+            raise ChainError(f"a read reverted: {exc}") from exc
+        except (RequestException, ConnectionError, OSError) as exc:
+            raise ChainUnavailable(f"chain node {self.rpc_url} unreachable: {exc}") from exc
+        except Web3RPCError as exc:
+            raise ChainError(f"node refused: {exc}") from exc
+
+
+def _b32(value: str) -> bytes:
+    text = value[2:] if value.startswith("0x") else value
+    data = bytes.fromhex(text)
+    if len(data) != 32:
+        raise ValueError(f"not a 32-byte hash: {value}")
+    return data
+
+
+def _hex(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    text = str(value)
+    return text if text.startswith("0x") else "0x" + text
