@@ -15,6 +15,7 @@ Four checks, each reported down to the record:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Mapping
@@ -51,7 +52,7 @@ def audit_package(files: Mapping[str, bytes], reader: AuditReader) -> AuditRepor
     report.facts["periodId"] = period_id
     _check_identity(manifest, reader)
     report.facts["chainId"] = reader.deployment.chainId
-    _check_package(files, report)
+    _check_package(files, manifest, report)
     _check_anchor(manifest, period_id, reader, report)
     leaves = _leaves(files, period_id, report)
     if leaves is not None:
@@ -100,15 +101,35 @@ def _check_identity(manifest: Mapping[str, Any], reader: AuditReader) -> None:
                 )
 
 
-def _check_package(files: Mapping[str, bytes], report: AuditReport) -> None:
+def _check_package(
+    files: Mapping[str, bytes], manifest: Mapping[str, Any], report: AuditReport
+) -> None:
+    # The file hashes first, on their own: they still name the changed file when the inputs
+    # are so damaged that the engine refuses them (a genealogy that is not a tree, say).
+    recorded = manifest.get("files")
+    if not isinstance(recorded, dict):
+        report.add("package", "mismatch", "manifest.json", "files", "per-file SHA-256", None)
+        recorded = {}
+    for path in sorted(set(recorded) | set(files)):
+        if path == "manifest.json":
+            continue
+        if path not in files:
+            report.add("package", "missing_file", path, "", "a file", "<missing>")
+        elif path not in recorded:
+            report.add("package", "extra_file", path, "", "<no such file>", "<extra file>")
+        else:
+            actual = "0x" + hashlib.sha256(files[path]).hexdigest()
+            if actual != recorded[path]:
+                report.add("package", "hash_mismatch", path, "SHA-256", recorded[path], actual)
     try:
         mismatches = verify_package(files)
     except LedgerError as exc:
-        report.add("package", "unreadable", "package", "", "a package the engine can read", exc)
+        report.add("package", "not_recomputable", "package", "", "inputs the engine accepts", exc)
         return
     for m in mismatches:
-        kind = "hash_mismatch" if m.where == "SHA-256" else "recomputed_differs"
-        report.add("package", kind, m.file, m.where, m.expected, m.found)
+        if m.where == "SHA-256" or (m.where == "file" and m.file != "manifest.json"):
+            continue  # reported above
+        report.add("package", "recomputed_differs", m.file, m.where, m.expected, m.found)
 
 
 def _check_anchor(
