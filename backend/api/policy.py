@@ -97,6 +97,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     # statements: a distributor reads only their own (enforced by the service)
     ("GET", "/api/periods/{period_id}/statements/{distributor_id}"): roles(A, F, U, D),
     ("GET", "/api/distributors/{distributor_id}/statements"): roles(A, F, U, D),
+    # audit: database against chain, read-only
+    ("GET", "/api/audit/reconciliation"): roles(A, U),
 }
 
 

@@ -1,0 +1,237 @@
+"""Database against chain: placements, anchors and payouts, every divergence by record.
+
+* placements — each placement the database calls confirmed has a `Placed` event with the same
+  sponsor, parent and position (and transaction, when recorded); each placed id is known to the
+  database; a placement still pending in the database but already on chain is called out.
+* anchors    — each period the database holds as anchored (or later) is anchored on chain with
+  the same root, total, leaf count and package hashes; each period anchored on chain is
+  anchored in the database.
+* payouts    — every line the vault paid is a payout leaf of the database's period (index,
+  account, amount), paid once; a period the database calls `paid` has every leaf paid.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from backend.audit.report import RECONCILIATION_CHECKS, AuditReport
+from backend.chain.audit_reads import AnchorRecord, AuditReader
+from backend.models import ChainStatus, Placement
+from backend.models.periods import Period, PeriodPayee, PeriodStatus
+
+ANCHORED = frozenset({PeriodStatus.anchored, PeriodStatus.paying, PeriodStatus.paid})
+
+
+def reconcile(session: Session, reader: AuditReader, period_id: int | None = None) -> AuditReport:
+    report = AuditReport(checks=RECONCILIATION_CHECKS)
+    report.facts["chainId"] = reader.deployment.chainId
+    _placements(session, reader, report)
+    statement = select(Period).order_by(col(Period.id))
+    if period_id is not None:
+        statement = statement.where(Period.id == period_id)
+        report.facts["periodId"] = period_id
+    periods = list(session.exec(statement))
+    events = reader.anchored_events(period_id)
+    _anchors(periods, events, reader, report)
+    anchored_ids = {e.period_id for e in events} | {p.id for p in periods if p.status in ANCHORED}
+    by_id = {p.id: p for p in periods}
+    for pid in sorted(anchored_ids):
+        _payouts(session, reader, pid, by_id.get(pid), report)
+    return report
+
+
+def _placements(session: Session, reader: AuditReader, report: AuditReport) -> None:
+    rows = list(session.exec(select(Placement).order_by(col(Placement.distributor_id))))
+    placed: dict[int, tuple[int, int, int, str]] = {}
+    count: Counter[int] = Counter()
+    for event in reader.placed_events():
+        count[event.id] += 1
+        placed.setdefault(event.id, (event.sponsor, event.parent, event.position, event.tx_hash))
+    known = set()
+    confirmed = 0
+    for row in rows:
+        known.add(row.distributor_id)
+        subject = f"distributor {row.distributor_id}"
+        chained = placed.get(row.distributor_id)
+        if row.chain_status != ChainStatus.confirmed:
+            if chained is not None:
+                report.add(
+                    "placements",
+                    "status",
+                    subject,
+                    "chain_status",
+                    "confirmed",
+                    row.chain_status.value,
+                    "placed on chain but not confirmed in the database",
+                )
+            continue
+        confirmed += 1
+        if chained is None:
+            report.add(
+                "placements",
+                "missing_on_chain",
+                subject,
+                "",
+                "a Placed event",
+                "none",
+                "confirmed in the database",
+            )
+            continue
+        if count[row.distributor_id] > 1:
+            report.add("placements", "placed_twice", subject, "", 1, count[row.distributor_id])
+        mine = (row.sponsor_id or 0, row.parent_id or 0, row.position)
+        for name, ours, theirs in zip(
+            ("sponsor", "parent", "position"), mine, chained, strict=False
+        ):
+            if ours != theirs:
+                report.add(
+                    "placements", "mismatch", subject, name, theirs, ours, "chain vs database"
+                )
+        tx = chained[3]
+        if row.tx_hash is not None and row.tx_hash.lower() != tx.lower():
+            report.add("placements", "mismatch", subject, "tx_hash", tx, row.tx_hash)
+    for distributor in sorted(set(placed) - known):
+        report.add(
+            "placements",
+            "not_in_database",
+            f"distributor {distributor}",
+            "",
+            "a placement row",
+            "none",
+            f"placed on chain in tx {placed[distributor][3]}",
+        )
+    report.facts["placements"] = len(rows)
+    report.facts["confirmedPlacements"] = confirmed
+    report.facts["placedOnChain"] = len(placed)
+
+
+def _anchors(
+    periods: Sequence[Period],
+    events: Sequence[AnchorRecord],
+    reader: AuditReader,
+    report: AuditReport,
+) -> None:
+    on_chain = {e.period_id: e for e in events}
+    for period in periods:
+        subject = f"period {period.id}"
+        anchored = on_chain.get(period.id)
+        if period.status not in ANCHORED:
+            if anchored is not None:
+                report.add(
+                    "anchors",
+                    "status",
+                    subject,
+                    "status",
+                    "anchored",
+                    period.status.value,
+                    f"anchored on chain in tx {anchored.tx_hash}",
+                )
+            continue
+        terms = reader.payout_terms_of(period.id)
+        if terms is None or anchored is None:
+            report.add(
+                "anchors",
+                "missing_on_chain",
+                subject,
+                "",
+                "anchored on PeriodAnchor",
+                "absent",
+                f"the database says {period.status.value}",
+            )
+            continue
+        pairs = (
+            ("payoutRoot", terms.payout_root, period.payout_root),
+            ("payoutTotal", terms.total, period.payout_total),
+            ("leafCount", terms.leaf_count, period.leaf_count),
+            ("inputsHash", anchored.inputs_hash, period.inputs_hash),
+            ("planHash", anchored.plan_hash, period.plan_hash),
+            ("resultsHash", anchored.results_hash, period.results_hash),
+            ("anchor_tx", anchored.tx_hash, period.anchor_tx or anchored.tx_hash),
+        )
+        for name, theirs, ours in pairs:
+            same = (
+                str(theirs).lower() == str(ours).lower()
+                if isinstance(theirs, str)
+                else theirs == ours
+            )
+            if not same:
+                report.add("anchors", "mismatch", subject, name, theirs, ours, "chain vs database")
+    known = {p.id for p in periods}
+    for pid in sorted(set(on_chain) - known):
+        report.add(
+            "anchors",
+            "not_in_database",
+            f"period {pid}",
+            "",
+            "a period row",
+            "none",
+            f"anchored on chain in tx {on_chain[pid].tx_hash}",
+        )
+    report.facts["anchoredOnChain"] = len(on_chain)
+
+
+def _payouts(
+    session: Session,
+    reader: AuditReader,
+    period_id: int,
+    period: Period | None,
+    report: AuditReport,
+) -> None:
+    payees = session.exec(
+        select(PeriodPayee).where(
+            PeriodPayee.period_id == period_id, col(PeriodPayee.leaf_index).is_not(None)
+        )
+    )
+    leaves = {int(p.leaf_index or 0): p for p in payees}
+    events = reader.payment_events(period_id)
+    paid: Counter[int] = Counter()
+    for batch in events.batches:
+        for index in batch.indices:
+            paid[index] += 1
+            if index not in leaves:
+                report.add(
+                    "payouts",
+                    "not_in_database",
+                    f"period {period_id} index {index}",
+                    "",
+                    "a payout leaf in the database",
+                    f"paid in tx {batch.tx_hash}",
+                )
+    for claim in events.claims:
+        paid[claim.index] += 1
+        subject = f"period {period_id} index {claim.index}"
+        payee = leaves.get(claim.index)
+        if payee is None:
+            report.add(
+                "payouts",
+                "not_in_database",
+                subject,
+                "",
+                "a payout leaf in the database",
+                f"claimed in tx {claim.tx_hash}",
+            )
+            continue
+        if (payee.account or "").lower() != claim.account.lower():
+            report.add("payouts", "mismatch", subject, "account", claim.account, payee.account)
+        if payee.payout != claim.amount:
+            report.add("payouts", "mismatch", subject, "amount", claim.amount, payee.payout)
+    for index, times in sorted(paid.items()):
+        if times > 1:
+            report.add("payouts", "paid_twice", f"period {period_id} index {index}", "", 1, times)
+    if period is not None and period.status == PeriodStatus.paid:
+        failed = {f.index for f in events.failed}
+        for index in sorted(set(leaves) - set(paid)):
+            report.add(
+                "payouts",
+                "unpaid",
+                f"period {period_id} index {index}",
+                f"distributor {leaves[index].distributor_id}",
+                "paid",
+                "payment failed" if index in failed else "no payment",
+                "the database says the period is paid",
+            )
+    paid_lines = report.facts.setdefault("paidLines", {})
+    paid_lines[str(period_id)] = {"leaves": len(leaves), "paid": len(set(paid) & set(leaves))}
