@@ -8,8 +8,10 @@ writer running beside it. Ctrl-C stops the server, then the writer, then the Gan
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -119,6 +121,9 @@ def run(
         runtime = ChainRuntime(gateway)
         app = create_app(settings, chain_status=runtime.status, workers=[runtime.serve])
         typer.echo(f"serving on http://{host}:{port} (Ctrl-C stops everything)")
+        # uvicorn re-raises a captured SIGTERM after its own shutdown; with Python's default
+        # action the process would die before `finally` stops Ganache.
+        signal.signal(signal.SIGTERM, _interrupt)
         uvicorn.run(app, host=host, port=port, log_level="info")
     except ChainError as exc:
         raise _fail(exc.reason) from None
@@ -128,3 +133,8 @@ def run(
         if node is not None and not node.reused:
             typer.echo("chain: stopping the managed Ganache")
             node.stop()
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM (a service manager's stop) ends the run as Ctrl-C does: everything stops cleanly."""
+    raise KeyboardInterrupt
