@@ -80,7 +80,9 @@ def _print(report: AuditReport, package: Path) -> None:
     if report.ok:
         console.print("ok: the package matches the chain")
         return
-    table = Table("check", "kind", "subject", "field", "expected", "found", "note")
+    table = Table()
+    for name in ("check", "kind", "subject", "field", "expected", "found", "note"):
+        table.add_column(name, overflow="fold")  # hashes and tx ids in full, never cut
     for f in report.findings:
         table.add_row(f.check, f.kind, f.subject, f.field, f.expected, f.found, f.note)
     console.print(table)

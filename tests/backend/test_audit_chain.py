@@ -291,8 +291,13 @@ def test_a_chain_that_diverges_is_reported(
         node.pay_batch(tree, [0, 2])  # line 2 pays the blocked account: PaymentFailed
         write_package(tmp_path / "pkg", package_files)
         code, report = run_audit(node, tmp_path / "pkg")
+        table = runner.invoke(
+            app, ["audit", str(tmp_path / "pkg"), "--data-dir", str(node.data_dir)]
+        )
     finally:
         node.stop()
+    assert table.exit_code == 1 and "FAILED: 4 finding(s)" in table.output
+    assert "distributor 8" in table.output and "PaymentFailed in tx" in table.output
     assert code == 1
     assert kinds(report) == {
         ("genealogy", "missing_on_chain", "distributor 6", ""),
