@@ -142,8 +142,11 @@ def intents_by_status(engine: Engine) -> dict[IntentStatus, int]:
 
 
 def test_300_enrollments_through_the_api_are_confirmed_and_match_the_chain(
-    chain: Chain, db: Engine, settings: Settings, clock: Clock
+    chain: Chain, engine: Engine, settings: Settings, clock: Clock
 ) -> None:
+    # On SQLite and on PostgreSQL (the `engine` fixture): the writer's set-based updates too.
+    seed(engine, settings)
+    db = engine
     runtime = ChainRuntime(chain.gateway(), config=FAST)
     app = create_app(
         settings, engine=db, clock=clock, chain_status=runtime.status, workers=[runtime.serve]
