@@ -300,12 +300,23 @@ class ChainGateway:
             return {}
         start = self.deployment.deploymentBlock if from_block is None else from_block
         event = self._registry.events.Placed
-        logs = self._rpc(lambda: event.get_logs(from_block=start, to_block="latest"))
+        ordered = sorted(wanted)
         found: dict[int, tuple[int, str]] = {}
-        for log in logs:
-            distributor_id = int(log["args"]["id"])
-            if distributor_id in wanted and distributor_id not in found:
-                found[distributor_id] = (int(log["blockNumber"]), _hex(log["transactionHash"]))
+        for first in range(0, len(ordered), 200):
+            # `id` is an indexed topic: the node filters, we do not read every placement.
+            chunk = ordered[first : first + 200]
+            logs = self._rpc(
+                lambda chunk=chunk: event.get_logs(
+                    argument_filters={"id": chunk}, from_block=start, to_block="latest"
+                )
+            )
+            for log in logs:
+                distributor_id = int(log["args"]["id"])
+                if distributor_id in wanted and distributor_id not in found:
+                    found[distributor_id] = (
+                        int(log["blockNumber"]),
+                        _hex(log["transactionHash"]),
+                    )
         return found
 
     def simulate_place_batch(self, requests: Sequence[PlacementRequest]) -> None:

@@ -229,6 +229,10 @@ def test_a_writer_that_died_before_broadcasting_requeues_and_sends_once(
         writer.run_once()
     assert intents_by_status(db) == {IntentStatus.confirmed: 21}
     assert gateway.nonce() == nonce_before + 1
+    events = gateway.placed_events(ids + [1])
+    with Session(db) as session:
+        for placement in session.exec(select(Placement)):
+            assert events[placement.distributor_id] == (placement.block_number, placement.tx_hash)
     assert set(placed_event_counts(gateway, ids).values()) == {1}
 
 
