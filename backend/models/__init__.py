@@ -21,6 +21,8 @@ from backend.models.order import Order, OrderLine, Payment, RetailCustomer
 from backend.models.outbox import ChainIntent
 from backend.models.periods import (
     Period,
+    PeriodBatch,
+    PeriodChainJob,
     PeriodClawback,
     PeriodLine,
     PeriodPayee,
@@ -46,6 +48,8 @@ __all__ = [
     "OrderStatus",
     "Payment",
     "Period",
+    "PeriodBatch",
+    "PeriodChainJob",
     "PeriodClawback",
     "PeriodLine",
     "PeriodPayee",

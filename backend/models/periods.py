@@ -8,11 +8,12 @@ numbers, exactly as in the package (``0`` = nobody), not foreign keys.
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from backend.models.base import UTCDateTime, check_in, now_utc
+from backend.models.base import IntentStatus, UTCDateTime, check_in, now_utc
 
 
 class PeriodStatus(StrEnum):
@@ -150,6 +151,76 @@ class PeriodClawback(SQLModel, table=True):
     amount: int = Field(sa_type=sa.BigInteger())
 
 
+class ChainJobKind(StrEnum):
+    anchor = "anchor"
+    fund = "fund"
+
+
+class PeriodChainJob(SQLModel, table=True):
+    """A chain write finance asked for (anchor a period, fund the vault), sent by the writer.
+
+    Status queued -> sent (hash and nonce stored before the broadcast) -> confirmed or failed.
+    """
+
+    __tablename__ = "period_chain_job"
+    __table_args__ = (
+        sa.CheckConstraint(check_in("kind", ChainJobKind), name="kind"),
+        sa.CheckConstraint(check_in("status", IntentStatus), name="status"),
+        sa.Index("ix_period_chain_job_status_id", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: ChainJobKind = Field(sa_type=sa.String(16))
+    period_id: int | None = Field(default=None, foreign_key="period.id")
+    amount: int | None = Field(default=None, sa_type=sa.BigInteger())
+    status: IntentStatus = Field(default=IntentStatus.queued, sa_type=sa.String(16))
+    tx_hash: str | None = Field(default=None, max_length=66)
+    nonce: int | None = Field(default=None, sa_type=sa.BigInteger())
+    block_number: int | None = Field(default=None, sa_type=sa.BigInteger())
+    error: str | None = Field(default=None, sa_type=sa.Text())
+    requested_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
+    updated_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
+
+
+class BatchStatus(StrEnum):
+    planned = "planned"
+    sent = "sent"
+    confirmed = "confirmed"
+
+
+class PeriodBatch(SQLModel, table=True):
+    """One ``payBatch`` transaction of a period: consecutive leaves in tree order.
+
+    ``paid``/``failed``/``skipped`` are the leaf indices the receipt's events name (a failed
+    line stays claimable; a skipped one was paid before).
+    """
+
+    __tablename__ = "period_batch"
+    __table_args__ = (
+        sa.CheckConstraint(check_in("status", BatchStatus), name="status"),
+        sa.UniqueConstraint("period_id", "seq"),
+        sa.Index("ix_period_batch_status_period_id_seq", "status", "period_id", "seq"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="period.id")
+    seq: int
+    indices: list[int] = Field(sa_type=sa.JSON())
+    amount: int = Field(sa_type=sa.BigInteger(), description="Sum of the batch's lines.")
+    status: BatchStatus = Field(default=BatchStatus.planned, sa_type=sa.String(16))
+    tx_hash: str | None = Field(default=None, max_length=66)
+    nonce: int | None = Field(default=None, sa_type=sa.BigInteger())
+    block_number: int | None = Field(default=None, sa_type=sa.BigInteger())
+    gas_used: int | None = Field(default=None, sa_type=sa.BigInteger())
+    paid: list[int] | None = Field(default=None, sa_type=sa.JSON())
+    failed: list[int] | None = Field(default=None, sa_type=sa.JSON())
+    skipped: list[int] | None = Field(default=None, sa_type=sa.JSON())
+    note: str | None = Field(default=None, sa_type=sa.Text())
+    created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
+    updated_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
+
+
 # API shapes ------------------------------------------------------------------------------------
 
 
@@ -246,3 +317,50 @@ class StatementSummary(SQLModel):
 class StatementsPublic(SQLModel):
     items: list[StatementSummary]
     count: int
+
+
+class ChainJobPublic(SQLModel):
+    id: int
+    kind: ChainJobKind
+    period_id: int | None
+    amount: int | None
+    status: IntentStatus
+    tx_hash: str | None
+    block_number: int | None
+    error: str | None
+    created_at: datetime
+
+
+class PeriodBatchPublic(SQLModel):
+    period_id: int
+    seq: int
+    indices: list[int]
+    amount: int
+    status: BatchStatus
+    tx_hash: str | None
+    nonce: int | None
+    block_number: int | None
+    gas_used: int | None
+    paid: list[int] | None
+    failed: list[int] | None
+    skipped: list[int] | None
+    note: str | None
+
+
+class PeriodBatchesPublic(SQLModel):
+    items: list[PeriodBatchPublic]
+    count: int
+    lines: int = Field(description="Lines planned in all batches.")
+    failed: list[int] = Field(description="Leaves whose transfer failed: claimable later.")
+
+
+class FundingRequest(SQLModel):
+    amount: int = Field(gt=0, le=2**96, description="Token minor units to mint to the vault.")
+
+
+class VaultPublic(SQLModel):
+    vault: str
+    token: str
+    balance: int
+    committed: int = Field(description="Lines planned or sent in batches not yet confirmed.")
+    paid_totals: dict[str, Any] = Field(description="paidTotalOf per anchored period.")
