@@ -94,6 +94,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/periods/{period_id}/compute"): roles(F),
     ("POST", "/api/periods/{period_id}/approval"): roles(F),
     ("GET", "/api/periods/{period_id}/lines"): roles(A, F, U),
+    ("POST", "/api/periods/{period_id}/anchor"): roles(F),
+    ("POST", "/api/periods/{period_id}/payouts"): roles(F),
+    ("GET", "/api/periods/{period_id}/batches"): roles(A, F, U),
+    ("GET", "/api/vault"): roles(A, F, U),
+    ("POST", "/api/vault/funding"): roles(F),
     # statements: a distributor reads only their own (enforced by the service)
     ("GET", "/api/periods/{period_id}/statements/{distributor_id}"): roles(A, F, U, D),
     ("GET", "/api/distributors/{distributor_id}/statements"): roles(A, F, U, D),

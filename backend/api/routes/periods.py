@@ -1,4 +1,5 @@
-"""Commission periods (open, compute, approve, transitions, lines) and distributors' statements."""
+"""Commission periods (open, compute, approve, anchor, pay, transitions, lines), the payout vault,
+and distributors' statements."""
 
 from fastapi import APIRouter, status
 
@@ -12,17 +13,22 @@ from backend.api.deps import (
     OptionalId,
     SettingsDep,
 )
+from backend.api.routes import period_chain_reads as chain_reads
 from backend.core.db import SessionDep
 from backend.core.errors import ERROR_RESPONSES
 from backend.models.periods import (
+    ChainJobPublic,
+    FundingRequest,
+    PeriodBatchesPublic,
     PeriodLinesPublic,
     PeriodPublic,
     PeriodsPublic,
     PeriodTransitionPublic,
     StatementPublic,
     StatementsPublic,
+    VaultPublic,
 )
-from backend.services import periods, periods_compute, periods_statements
+from backend.services import periods, periods_chain, periods_compute, periods_statements
 
 router = APIRouter(tags=["periods"], dependencies=[Authorized], responses=ERROR_RESPONSES)
 
@@ -134,3 +140,66 @@ def list_statements(
 ) -> StatementsPublic:
     items = periods_statements.statements_of(session, distributor_id, actor=user)
     return StatementsPublic(items=items, count=len(items))
+
+
+@router.post(
+    "/api/periods/{period_id}/anchor",
+    response_model=ChainJobPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Anchor an approved period on chain (periods anchor in order); the writer sends it",
+)
+def anchor_period(
+    session: SessionDep, user: CurrentUser, now: NowDep, period_id: IdPath
+) -> ChainJobPublic:
+    job = periods_chain.request_anchor(session, period_id, actor=user, now=now)
+    return ChainJobPublic.model_validate(job)
+
+
+@router.post(
+    "/api/periods/{period_id}/payouts",
+    response_model=PeriodBatchesPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Pay an anchored period in payBatch batches (409 with the shortfall if underfunded)",
+)
+def pay_period(
+    session: SessionDep, settings: SettingsDep, user: CurrentUser, now: NowDep, period_id: IdPath
+) -> PeriodBatchesPublic:
+    chain = chain_reads.open_chain(settings)
+    with chain_reads.readable():
+        items = periods_chain.plan_payouts(
+            session,
+            period_id,
+            paid_flags=lambda indices: chain.paid_flags(period_id, indices),
+            vault_balance=chain.vault_balance,
+            actor=user,
+            now=now,
+        )
+    return chain_reads.batches_public(items)
+
+
+@router.get(
+    "/api/periods/{period_id}/batches",
+    response_model=PeriodBatchesPublic,
+    summary="The period's payout batches: lines, transaction, block, gas, paid/failed/skipped",
+)
+def period_batches(session: SessionDep, period_id: IdPath) -> PeriodBatchesPublic:
+    return chain_reads.batches_public(periods_chain.batches(session, period_id))
+
+
+@router.get("/api/vault", response_model=VaultPublic, summary="The payout vault's token balance")
+def read_vault(session: SessionDep, settings: SettingsDep) -> VaultPublic:
+    return chain_reads.vault(session, settings)
+
+
+@router.post(
+    "/api/vault/funding",
+    response_model=ChainJobPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Fund the vault (local test token only: mints to the vault); the writer sends it",
+)
+def fund_vault(
+    session: SessionDep, settings: SettingsDep, user: CurrentUser, now: NowDep, body: FundingRequest
+) -> ChainJobPublic:
+    chain_reads.require_test_token(settings)
+    job = periods_chain.request_funding(session, body.amount, actor=user, now=now)
+    return ChainJobPublic.model_validate(job)

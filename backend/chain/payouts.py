@@ -1,0 +1,177 @@
+"""Period anchors, payout batches and the vault's token, on chain (web3 stays in backend/chain).
+
+Signing goes through the gateway's local key with a nonce the caller (the one writer) passes,
+so a transaction's hash is known and stored before it is broadcast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_abi.abi import encode as abi_encode
+from eth_utils.crypto import keccak
+from web3 import Web3
+
+from backend.chain.gateway import TX_GAS_CAP, ChainGateway, SignedTx, load_abi
+from ledger.merkle import MultiProof
+
+_ANCHOR_ARGS = ["uint64", "bytes32", "uint256", "uint32", "bytes32", "bytes32", "bytes32"]
+_ANCHOR_SELECTOR = keccak(text=f"anchor({','.join(_ANCHOR_ARGS)})")[:4]
+_PAY_ARGS = ["uint64", "(uint32,address,uint256)[]", "bytes32[]", "bool[]"]
+_PAY_SELECTOR = keccak(text=f"payBatch({','.join(_PAY_ARGS)})")[:4]
+_MINT_SELECTOR = keccak(text="mint(address,uint256)")[:4]
+ANCHOR_GAS = 400_000
+MINT_GAS = 150_000
+PAY_GAS_BASE = 120_000
+PAY_GAS_PER_LINE = 50_000
+MAX_PAY_BATCH = 300
+
+
+@dataclass(frozen=True)
+class AnchorTerms:
+    period_id: int
+    payout_root: str
+    total: int
+    leaf_count: int
+    inputs_hash: str
+    plan_hash: str
+    results_hash: str
+
+
+@dataclass
+class BatchOutcome:
+    """What a `payBatch` receipt says, leaf by leaf."""
+
+    paid: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+
+
+def _b32(value: str) -> bytes:
+    raw = bytes.fromhex(value[2:] if value.startswith("0x") else value)
+    if len(raw) != 32:
+        raise ValueError(f"not a 32-byte hash: {value}")
+    return raw
+
+
+class PayoutChain:
+    """The anchor, the vault and its token, through one gateway."""
+
+    def __init__(self, gateway: ChainGateway) -> None:
+        self.gateway = gateway
+        contracts = gateway.deployment.contracts
+        self._w3 = Web3(Web3.HTTPProvider(gateway.rpc_url, request_kwargs={"timeout": 30.0}))
+        self.anchor_address = Web3.to_checksum_address(contracts.PeriodAnchor)
+        self.vault_address = Web3.to_checksum_address(contracts.PayoutVault)
+        self.token_address = Web3.to_checksum_address(contracts.PayoutToken)
+        self._vault = self._w3.eth.contract(address=self.vault_address, abi=load_abi("PayoutVault"))
+        self._anchor = self._w3.eth.contract(
+            address=self.anchor_address, abi=load_abi("PeriodAnchor")
+        )
+        self._token = self._w3.eth.contract(
+            address=self.token_address, abi=load_abi("BlacklistableTestUSD")
+        )
+
+    # -- transactions ---------------------------------------------------------------------
+
+    def sign_anchor(self, terms: AnchorTerms, *, nonce: int) -> SignedTx:
+        body = abi_encode(
+            _ANCHOR_ARGS,
+            [
+                terms.period_id,
+                _b32(terms.payout_root),
+                terms.total,
+                terms.leaf_count,
+                _b32(terms.inputs_hash),
+                _b32(terms.plan_hash),
+                _b32(terms.results_hash),
+            ],
+        )
+        return self._sign(self.anchor_address, _ANCHOR_SELECTOR + body, ANCHOR_GAS, nonce)
+
+    def sign_pay_batch(self, period_id: int, proof: MultiProof, *, nonce: int) -> SignedTx:
+        lines = [
+            (leaf.index, Web3.to_checksum_address(leaf.account), leaf.amount)
+            for leaf in proof.leaves
+        ]
+        if not lines or len(lines) > MAX_PAY_BATCH:
+            raise ValueError(f"a payout batch holds 1..{MAX_PAY_BATCH} lines, not {len(lines)}")
+        body = abi_encode(
+            _PAY_ARGS, [period_id, lines, [bytes(p) for p in proof.proof], list(proof.proof_flags)]
+        )
+        gas = min(TX_GAS_CAP, PAY_GAS_BASE + PAY_GAS_PER_LINE * len(lines))
+        return self._sign(self.vault_address, _PAY_SELECTOR + body, gas, nonce)
+
+    def sign_mint_to_vault(self, amount: int, *, nonce: int) -> SignedTx:
+        body = abi_encode(["address", "uint256"], [self.vault_address, amount])
+        return self._sign(self.token_address, _MINT_SELECTOR + body, MINT_GAS, nonce)
+
+    def _sign(self, to: str, data: bytes, gas: int, nonce: int) -> SignedTx:
+        tx = {"to": to, "data": "0x" + data.hex(), "gas": gas}
+        return self.gateway._sign(tx, nonce=nonce, gas_price=None)  # noqa: SLF001 - one key
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def batch_outcome(self, tx_hash: str, period_id: int) -> BatchOutcome:
+        """Paid, failed and skipped leaves named by the vault's events in a mined receipt."""
+        raw = self._call(lambda: self._w3.eth.get_transaction_receipt(tx_hash))  # type: ignore[arg-type]
+        outcome = BatchOutcome()
+        for log in raw["logs"]:
+            if Web3.to_checksum_address(log["address"]) != self.vault_address:
+                continue
+            for name, target in (
+                ("Paid", outcome.paid),
+                ("PaymentFailed", outcome.failed),
+                ("PaymentSkipped", outcome.skipped),
+            ):
+                event = getattr(self._vault.events, name)()
+                try:
+                    decoded = event.process_log(log)
+                except Exception:  # noqa: BLE001, S112 - another event of the vault
+                    continue
+                if int(decoded["args"]["periodId"]) == period_id:
+                    target.append(int(decoded["args"]["index"]))
+                break
+        return outcome
+
+    def paid_flags(self, period_id: int, indices: Sequence[int]) -> list[bool]:
+        """`isPaid` of many leaves, in JSON-RPC batches."""
+        flags: list[bool] = []
+        for start in range(0, len(indices), 500):
+            chunk = indices[start : start + 500]
+
+            def read(chunk: Sequence[int] = chunk) -> list[Any]:
+                with self._w3.batch_requests() as batch:
+                    for index in chunk:
+                        batch.add(self._vault.functions.isPaid(period_id, index))
+                    return list(batch.execute())
+
+            flags.extend(bool(value) for value in self._call(read))
+        return flags
+
+    def vault_balance(self) -> int:
+        return int(self._call(lambda: self._token.functions.balanceOf(self.vault_address).call()))
+
+    def balance_of(self, account: str) -> int:
+        address = Web3.to_checksum_address(account)
+        return int(self._call(lambda: self._token.functions.balanceOf(address).call()))
+
+    def paid_total_of(self, period_id: int) -> int:
+        return self.gateway.paid_total_of(period_id)
+
+    def anchor_event(self, period_id: int) -> tuple[int, str] | None:
+        """Block and transaction of the `PeriodAnchored` event of a period, if any."""
+        logs = self._call(
+            lambda: self._anchor.events.PeriodAnchored.get_logs(
+                from_block=self.gateway.deployment.deploymentBlock, to_block="latest"
+            )
+        )
+        for log in logs:
+            if int(log["args"]["periodId"]) == period_id:
+                return int(log["blockNumber"]), "0x" + bytes(log["transactionHash"]).hex()
+        return None
+
+    def _call(self, action: Any) -> Any:
+        return self.gateway._rpc(action)  # noqa: SLF001 - the gateway's error translation

@@ -1,0 +1,271 @@
+"""The period work the chain writer runs: anchor jobs, vault funding, payout batches.
+
+`PeriodWriter` is the one `OutboxWriter` with this work added to each round, on the writer's
+own nonce: reconcile first (placements, then period jobs), then a placement batch, then at most
+one period transaction. The same rules as for placements keep anything from happening twice:
+- a job or batch is marked `sent` with its hash and nonce, and committed, before the broadcast;
+- after a start or an error every `sent` row is settled from the chain before anything is sent:
+  its receipt when mined; else an anchor by `payoutTermsOf` (same root -> confirmed), a batch by
+  `isPaid` of its lines (all paid -> confirmed), and otherwise it goes back to the queue and is
+  sent again on the account's next unmined nonce (so a lost transaction and its replacement
+  cannot both be mined);
+- the contracts are the last guard: an anchor is write-once, and the vault skips paid lines.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from backend.chain.gateway import ChainError, ChainGateway, ChainUnavailable, Receipt, SignedTx
+from backend.chain.outbox import OutboxWriter, WriterConfig
+from backend.chain.payouts import AnchorTerms, PayoutChain
+from backend.chain.runtime import ChainRuntime
+from backend.core.config import Settings
+from backend.models.periods import ChainJobKind, PeriodBatch, PeriodChainJob
+from backend.services import periods_chain
+from backend.services.periods import get_period
+from backend.services.periods_statements import payout_tree
+
+log = logging.getLogger("lineage.chain.periods")
+
+
+class PeriodJobs:
+    """`reconcile()` and `run_once(nonce) -> (settled, next_nonce)` for the writer."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        gateway: ChainGateway,
+        settings: Settings,
+        *,
+        config: WriterConfig | None = None,
+        after_send: Callable[[SignedTx], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.gateway = gateway
+        self.settings = settings
+        self.config = config or WriterConfig()
+        self.after_send = after_send
+        self.chain = PayoutChain(gateway)
+
+    def chain_block(self) -> dict[str, object]:
+        deployment = self.gateway.deployment
+        return {"chainId": deployment.chainId, "contracts": deployment.contracts.model_dump()}
+
+    # -- reconcile ------------------------------------------------------------------------
+
+    def reconcile(self) -> int:
+        settled = 0
+        with Session(self.engine) as session:
+            for job in periods_chain.sent_jobs(session):
+                settled += self._reconcile_job(session, job)
+            for batch in periods_chain.sent_batches(session):
+                settled += self._reconcile_batch(session, batch)
+        return settled
+
+    def _mined(self, tx_hash: str | None, nonce: int | None) -> Receipt | None:
+        if tx_hash is None:
+            return None
+        receipt = self.gateway.receipt(tx_hash)
+        if receipt is None and nonce is not None and self.gateway.nonce("latest") <= nonce:
+            try:  # not mined and its nonce unused: it may still be in a mempool
+                receipt = self.gateway.wait_receipt(tx_hash, timeout=self.config.pending_grace)
+            except ChainUnavailable:
+                receipt = None
+        return receipt
+
+    def _reconcile_job(self, session: Session, job: PeriodChainJob) -> int:
+        receipt = self._mined(job.tx_hash, job.nonce)
+        if receipt is not None and receipt.succeeded:
+            self._confirm_job(session, job, receipt.block_number, receipt.tx_hash)
+            return 1
+        if job.kind == ChainJobKind.anchor and job.period_id is not None:
+            period = get_period(session, job.period_id)
+            terms = self.gateway.payout_terms_of(job.period_id)
+            if terms is not None:
+                if terms.payout_root.lower() != (period.payout_root or "").lower():
+                    periods_chain.fail_job(
+                        session, job, f"the chain holds another root {terms.payout_root}"
+                    )
+                    return 1
+                found = self.chain.anchor_event(job.period_id)
+                if found is None:
+                    raise ChainError(f"period {job.period_id} anchored without an event")
+                self._confirm_job(session, job, found[0], found[1])
+                return 1
+        why = "reverted" if receipt is not None else "not mined"
+        periods_chain.requeue(session, job, f"{why}: {job.tx_hash}; sent again")
+        return 0
+
+    def _reconcile_batch(self, session: Session, batch: PeriodBatch) -> int:
+        receipt = self._mined(batch.tx_hash, batch.nonce)
+        if receipt is not None and receipt.succeeded:
+            self._confirm_batch(session, batch, receipt)
+            return 1
+        flags = self.chain.paid_flags(batch.period_id, batch.indices)
+        if all(flags):
+            periods_chain.confirm_batch(
+                session,
+                batch,
+                block=None,
+                tx_hash=batch.tx_hash,
+                gas_used=None,
+                paid=[],
+                failed=[],
+                skipped=list(batch.indices),
+                note="every line found paid on chain (isPaid) after a restart",
+            )
+            return 1
+        why = "reverted" if receipt is not None else "not mined"
+        periods_chain.requeue(session, batch, f"{why}: {batch.tx_hash}; sent again")
+        return 0
+
+    # -- one step -------------------------------------------------------------------------
+
+    def run_once(self, nonce: int) -> tuple[int, int]:
+        with Session(self.engine) as session:
+            job = periods_chain.next_job(session)
+            if job is not None:
+                return self._send_job(session, job, nonce)
+            batch = periods_chain.next_batch(session)
+            if batch is not None:
+                return self._send_batch(session, batch, nonce)
+        return 0, nonce
+
+    def _send(
+        self, session: Session, row: PeriodChainJob | PeriodBatch, signed: SignedTx
+    ) -> Receipt:
+        periods_chain.mark_sent(session, row, tx_hash=signed.tx_hash, nonce=signed.nonce)
+        self.gateway.broadcast(signed)
+        if self.after_send is not None:
+            self.after_send(signed)
+        return self.gateway.wait_receipt(signed.tx_hash, timeout=self.config.receipt_timeout)
+
+    def _send_job(self, session: Session, job: PeriodChainJob, nonce: int) -> tuple[int, int]:
+        if job.kind == ChainJobKind.anchor:
+            assert job.period_id is not None
+            period = get_period(session, job.period_id)
+            if None in (period.payout_root, period.inputs_hash, period.plan_hash):
+                periods_chain.fail_job(session, job, "the period has no computed hashes")
+                return 1, nonce
+            terms = AnchorTerms(
+                period_id=period.id,
+                payout_root=str(period.payout_root),
+                total=int(period.payout_total or 0),
+                leaf_count=int(period.leaf_count or 0),
+                inputs_hash=str(period.inputs_hash),
+                plan_hash=str(period.plan_hash),
+                results_hash=str(period.results_hash),
+            )
+            signed = self.chain.sign_anchor(terms, nonce=nonce)
+        else:
+            signed = self.chain.sign_mint_to_vault(int(job.amount or 0), nonce=nonce)
+        receipt = self._send(session, job, signed)
+        if receipt.succeeded:
+            self._confirm_job(session, job, receipt.block_number, receipt.tx_hash)
+        else:
+            reason = self.gateway.revert_reason(receipt.tx_hash)
+            log.warning("chain job %s (%s) reverted: %s", job.id, job.kind, reason)
+            periods_chain.fail_job(session, job, reason)
+        return 1, signed.nonce + 1
+
+    def _send_batch(self, session: Session, batch: PeriodBatch, nonce: int) -> tuple[int, int]:
+        tree = payout_tree(session, batch.period_id)
+        if tree is None:
+            raise ChainError(f"period {batch.period_id} has no payout tree")
+        signed = self.chain.sign_pay_batch(
+            batch.period_id, tree.multiproof(batch.indices), nonce=nonce
+        )
+        receipt = self._send(session, batch, signed)
+        if receipt.succeeded:
+            self._confirm_batch(session, batch, receipt)
+            return 1, signed.nonce + 1
+        reason = self.gateway.revert_reason(receipt.tx_hash)
+        periods_chain.requeue(session, batch, f"reverted: {reason}")
+        raise ChainError(f"payBatch of period {batch.period_id} #{batch.seq} reverted: {reason}")
+
+    # -- bookkeeping ----------------------------------------------------------------------
+
+    def _confirm_job(self, session: Session, job: PeriodChainJob, block: int, tx: str) -> None:
+        periods_chain.confirm_job(
+            session, self.settings, job, block=block, tx_hash=tx, chain=self.chain_block()
+        )
+
+    def _confirm_batch(self, session: Session, batch: PeriodBatch, receipt: Receipt) -> None:
+        outcome = self.chain.batch_outcome(receipt.tx_hash, batch.period_id)
+        if outcome.failed:
+            log.warning(
+                "period %s batch %s: transfers failed for leaves %s (claimable)",
+                batch.period_id,
+                batch.seq,
+                outcome.failed,
+            )
+        periods_chain.confirm_batch(
+            session,
+            batch,
+            block=receipt.block_number,
+            tx_hash=receipt.tx_hash,
+            gas_used=receipt.gas_used,
+            paid=outcome.paid,
+            failed=outcome.failed,
+            skipped=outcome.skipped,
+        )
+
+
+class PeriodWriter(OutboxWriter):
+    """The chain writer with the period jobs added to each round, on its own nonce."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        gateway: ChainGateway,
+        settings: Settings,
+        *,
+        config: WriterConfig | None = None,
+        after_send: Callable[[SignedTx], None] | None = None,
+    ) -> None:
+        super().__init__(engine, gateway, config=config, after_send=after_send)
+        self.jobs = PeriodJobs(engine, gateway, settings, config=self.config, after_send=after_send)
+
+    def run_once(self) -> int:
+        settled = super().run_once()
+        assert self._nonce is not None
+        self._needs_reconcile = True  # until a period step returns, the truth is on chain
+        done, self._nonce = self.jobs.run_once(self._nonce)
+        self._needs_reconcile = False
+        return settled + done
+
+    def reconcile(self) -> int:
+        return super().reconcile() + self.jobs.reconcile()
+
+
+class PeriodRuntime(ChainRuntime):
+    """`ChainRuntime` whose writer also anchors, funds and pays periods."""
+
+    def __init__(
+        self,
+        gateway: ChainGateway,
+        settings: Settings,
+        *,
+        config: WriterConfig | None = None,
+        after_send: Callable[[SignedTx], None] | None = None,
+    ) -> None:
+        super().__init__(gateway, config=config, after_send=after_send)
+        self.settings = settings
+
+    @contextmanager
+    def serve(self, engine: Engine) -> Iterator[OutboxWriter]:
+        writer = PeriodWriter(
+            engine, self.gateway, self.settings, config=self.config, after_send=self.after_send
+        )
+        self.writer = writer
+        writer.start()
+        try:
+            yield writer
+        finally:
+            writer.stop()
