@@ -118,21 +118,23 @@ class PayoutChain:
         """Paid, failed and skipped leaves named by the vault's events in a mined receipt."""
         raw = self._call(lambda: self._w3.eth.get_transaction_receipt(tx_hash))  # type: ignore[arg-type]
         outcome = BatchOutcome()
+        events = self._vault.events
         for log in raw["logs"]:
             if Web3.to_checksum_address(log["address"]) != self.vault_address:
                 continue
-            for name, target in (
-                ("Paid", outcome.paid),
-                ("PaymentFailed", outcome.failed),
-                ("PaymentSkipped", outcome.skipped),
-            ):
-                event = getattr(self._vault.events, name)()
+            for event in (events.BatchPaid(), events.PaymentFailed(), events.PaymentSkipped()):
                 try:
-                    decoded = event.process_log(log)
-                except Exception:  # noqa: BLE001, S112 - another event of the vault
+                    args = event.process_log(log)["args"]
+                except Exception:  # noqa: BLE001, S112 - another of the vault's events
                     continue
-                if int(decoded["args"]["periodId"]) == period_id:
-                    target.append(int(decoded["args"]["index"]))
+                if int(args["periodId"]) != period_id:
+                    break
+                if "indices" in args:
+                    outcome.paid.extend(int(index) for index in args["indices"])
+                elif event.event_name == "PaymentFailed":
+                    outcome.failed.append(int(args["index"]))
+                else:
+                    outcome.skipped.append(int(args["index"]))
                 break
         return outcome
 
