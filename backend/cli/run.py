@@ -70,7 +70,7 @@ def run(
     from backend.chain.deploy import ensure_deployment
     from backend.chain.devchain import ManagedGanache, env_key
     from backend.chain.gateway import ChainError, ChainGateway
-    from backend.chain.runtime import ChainRuntime
+    from backend.chain.period_jobs import PeriodRuntime
     from backend.main import create_app
 
     del no_demo  # the demo company arrives with the period-close work; nothing to skip yet
@@ -118,7 +118,7 @@ def run(
                 f"first admin: {result.admin_email} / {result.generated_password} "
                 "(shown once; change it after logging in)"
             )
-        runtime = ChainRuntime(gateway)
+        runtime = PeriodRuntime(gateway, settings)
         app = create_app(settings, chain_status=runtime.status, workers=[runtime.serve])
         typer.echo(f"serving on http://{host}:{port} (Ctrl-C stops everything)")
         # uvicorn re-raises a captured SIGTERM after its own shutdown; with Python's default
