@@ -168,6 +168,8 @@ class PeriodJobs:
         receipt = self._send(session, job, signed)
         if receipt.succeeded:
             self._confirm_job(session, job, receipt.block_number, receipt.tx_hash)
+        elif job.kind == ChainJobKind.anchor and self._reconcile_job(session, job):
+            pass  # anchored before (write-once): settled from the chain's own record
         else:
             reason = self.gateway.revert_reason(receipt.tx_hash)
             log.warning("chain job %s (%s) reverted: %s", job.id, job.kind, reason)

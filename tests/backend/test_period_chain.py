@@ -19,8 +19,9 @@ from lineage_api import Api, error_code
 from sqlmodel import Session, select
 from test_api_periods import WALLETS, at, buy, close, company, month_start, post
 from test_chain_outbox import FAST, Chain, chain, chain_template
+from web3 import Web3
 
-from backend.chain.gateway import SignedTx
+from backend.chain.gateway import SignedTx, load_abi
 from backend.chain.outbox import WriterStopped
 from backend.chain.payouts import PayoutChain
 from backend.chain.period_jobs import PeriodWriter
@@ -199,3 +200,37 @@ def test_crashes_after_send_resume_without_paying_twice(on_chain: tuple[Api, Cha
     assert chain.gateway().nonce() == nonce  # nothing sent again
     assert_paid_once(api, chain, 1)
     assert get(api, "/api/vault")["balance"] == total
+
+
+def test_a_blocked_recipient_is_reported_and_stays_claimable(on_chain: tuple[Api, Chain]) -> None:
+    api, chain = on_chain
+    chain_writer = writer(api, chain)
+    settle(chain_writer)
+    assert post(api, "/api/periods").status_code == 201
+    period = close(api, 1)
+    blocked = api.client.get("/api/periods/1/statements/3", headers=api.as_("auditor")).json()
+    assert blocked["leaf"] is not None
+    w3 = Web3(Web3.HTTPProvider(chain.node.rpc_url))
+    token = w3.eth.contract(
+        address=Web3.to_checksum_address(chain.deployment.contracts.PayoutToken),
+        abi=load_abi("BlacklistableTestUSD"),
+    )
+    sender = Web3.to_checksum_address(chain.gateway().address)
+    tx = token.functions.setBlocked(Web3.to_checksum_address(WALLETS[3]), True).transact(
+        {"from": sender}
+    )
+    assert w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
+    chain_writer = writer(api, chain)  # the test used the writer's key: a fresh nonce
+    post(api, "/api/periods/1/anchor")
+    fund(api, period["payout_total"])
+    settle(chain_writer)
+    assert post(api, "/api/periods/1/payouts").status_code == 202
+    settle(chain_writer)
+    assert get(api, "/api/periods/1")["status"] == "paid"
+    batches = get(api, "/api/periods/1/batches")
+    index = blocked["leaf"][1]
+    assert batches["failed"] == [index]
+    reader = PayoutChain(chain.gateway())
+    assert reader.paid_flags(1, [index]) == [False]  # claimable later
+    assert reader.paid_total_of(1) == period["payout_total"] - blocked["payout"]
+    assert get(api, "/api/vault")["balance"] == blocked["payout"]
