@@ -19,18 +19,23 @@ from lineage_api import Api, error_code
 from sqlmodel import Session, select
 from test_api_periods import WALLETS, at, buy, close, company, month_start, post
 from test_chain_outbox import FAST, Chain, chain, chain_template
+from typer.testing import CliRunner
 from web3 import Web3
 
 from backend.chain.gateway import SignedTx, load_abi
 from backend.chain.outbox import WriterStopped
 from backend.chain.payouts import PayoutChain
 from backend.chain.period_jobs import PeriodWriter
+from backend.cli import _register
+from backend.cli import app as cli
 from backend.models import ChainStatus, Placement
 from backend.models.periods import BatchStatus, PeriodBatch
 from ledger.merkle import PayoutLeaf, verify_proof
 
 pytestmark = pytest.mark.chain
 __all__ = ["chain", "chain_template", "company"]  # fixtures, re-exported for pytest
+runner = CliRunner()
+_register()
 
 
 @pytest.fixture
@@ -157,6 +162,15 @@ def test_two_periods_anchored_funded_and_paid_once(on_chain: tuple[Api, Chain]) 
     held = api.client.get("/api/periods/2/statements/5", headers=api.as_("auditor")).json()
     assert held["payout"] > 0
     assert PayoutChain(chain.gateway()).balance_of(WALLETS[5]) == held["payout"]
+
+    # What the service did passes the audits: database against chain, each package alone.
+    reconciled = api.client.get("/api/audit/reconciliation", headers=api.as_("auditor"))
+    assert reconciled.status_code == 200 and reconciled.json()["ok"], reconciled.text
+    for number in (1, 2):
+        package = api.settings.data_dir / "periods" / str(number)
+        deployment = str(api.settings.data_dir / "deployment.json")
+        audit = runner.invoke(cli, ["audit", str(package), "--deployment", deployment])
+        assert audit.exit_code == 0, audit.output
 
 
 def test_crashes_after_send_resume_without_paying_twice(on_chain: tuple[Api, Chain]) -> None:
