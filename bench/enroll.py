@@ -199,18 +199,26 @@ def main() -> None:
             if anvil is not None:
                 anvil.terminate()
                 anvil.wait(timeout=30)
+            # The writer logs each batch: how long the chain took, how long our bookkeeping.
+            batches = [
+                line.split(": chain ")[1]
+                for line in (Path(tmp) / "run.log").read_text().splitlines()
+                if "lineage.chain.writer: placed " in line
+            ]
 
+    chain_seconds = [float(b.split(" s,")[0]) for b in batches]
+    own_seconds = [float(b.split("bookkeeping ")[1].split(" s")[0]) for b in batches]
     latencies.sort()
     rate = total / confirmed_at
     api_rate = total / (enrolled_at or confirmed_at)
-    # Sustained: the confirmation rate over the middle of the run (first and last 10% cut).
-    low, high = 0.1 * total, 0.9 * total
-    inner = [(t, n) for t, n in samples if low <= n <= high]
-    sustained = (
-        (inner[-1][1] - inner[0][1]) / (inner[-1][0] - inner[0][0])
-        if len(inner) >= 2 and inner[-1][0] > inner[0][0]
-        else rate
-    )
+
+    # Sustained: confirmations per second between the moments 10% and 90% were confirmed
+    # (start-up and the tail cut; the writer confirms in batches, so take first crossings).
+    def crossing(share: float) -> tuple[float, int]:
+        return next((t, n) for t, n in samples if n >= share * total)
+
+    (t10, n10), (t90, n90) = crossing(0.1), crossing(0.9)
+    sustained = (n90 - n10) / (t90 - t10) if t90 > t10 else rate
     result = {
         "benchmark": "enroll",
         "chain": "anvil" if args.anvil else "ganache",
@@ -223,9 +231,12 @@ def main() -> None:
         "sustained_confirmed_per_s": round(sustained, 1),
         "p50_request_ms": round(latencies[len(latencies) // 2] * 1000, 1),
         "p95_request_ms": round(latencies[int(len(latencies) * 0.95)] * 1000, 1),
+        "batches": len(batches),
+        "chain_s_per_batch": round(sum(chain_seconds) / max(1, len(batches)), 2),
+        "writer_own_s_per_batch": round(sum(own_seconds) / max(1, len(batches)), 3),
         "chain_mismatches": mismatches,
         "target_per_s": 200,
-        "meets_target": bool(sustained >= 200 and mismatches == 0),
+        "meets_target": bool(min(sustained, rate) >= 200 and mismatches == 0),
     }
     rows = [
         ("chain", result["chain"]),
@@ -235,6 +246,11 @@ def main() -> None:
         ("all placements confirmed", f"{confirmed_at:.1f} s ({rate:.0f}/s)"),
         ("sustained confirmation rate", f"{sustained:.0f}/s (target >= 200/s)"),
         ("request p50 / p95", f"{result['p50_request_ms']} / {result['p95_request_ms']} ms"),
+        (
+            "writer batches",
+            f"{len(batches)}: chain {result['chain_s_per_batch']} s, "
+            f"writer {result['writer_own_s_per_batch']} s per batch",
+        ),
         ("chain vs API mismatches", str(mismatches)),
     ]
     width = max(len(name) for name, _ in rows)

@@ -164,20 +164,23 @@ class OutboxWriter:
             except WriterStopped:
                 log.warning("chain writer stopped by a fault hook")
                 return
-            except ChainUnavailable as exc:
+            except ChainError as exc:
+                # The node or a contract: the nonce and what was mined are in doubt.
+                self._needs_reconcile = True
                 self._trouble(exc.reason, logging.INFO)
                 self._sleep(backoff)
                 backoff = min(backoff * 2, self.config.backoff_max)
             except Exception as exc:  # noqa: BLE001 - the writer never dies of one bad round
-                self._trouble(f"{type(exc).__name__}: {exc}", logging.ERROR, exc_info=True)
+                # E.g. SQLite busy under an enrollment burst. `_needs_reconcile` is already
+                # set if this happened between marking intents sent and confirming them.
+                self._trouble(f"{type(exc).__name__}: {exc}", logging.WARNING, exc_info=True)
                 self._sleep(backoff)
                 backoff = min(backoff * 2, self.config.backoff_max)
 
     def _trouble(self, message: str, level: int, *, exc_info: bool = False) -> None:
-        if message != self.stats.last_error:
+        if message != self.stats.last_error:  # once per distinct trouble, not per retry
             log.log(level, "chain writer: %s (will retry)", message, exc_info=exc_info)
         self.stats.last_error = message
-        self._needs_reconcile = True
 
     def _sleep(self, seconds: float) -> None:
         self._wake.wait(seconds)
@@ -273,6 +276,7 @@ class OutboxWriter:
         return rest
 
     def _send_next_batch(self) -> int:
+        started = time.perf_counter()
         with Session(self.engine) as session:
             intents = outbox.fetch_queued(session, limit=self.config.batch_size, kind=outbox.PLACE)
         if not intents:
@@ -288,15 +292,25 @@ class OutboxWriter:
             outbox.mark_sent(session, _ids(intents), tx_hash=signed.tx_hash, nonce=signed.nonce)
         self.stats.sent_hashes.append(signed.tx_hash)
         self._needs_reconcile = True  # until the receipt is in, the truth is on chain
+        sending = time.perf_counter()
         self.gateway.broadcast(signed)
         if self.after_send is not None:
             self.after_send(signed)
         self._nonce = signed.nonce + 1
         receipt = self.gateway.wait_receipt(signed.tx_hash, timeout=self.config.receipt_timeout)
+        mined = time.perf_counter()
         self.stats.batches += 1
         if receipt.succeeded:
             self._mark_confirmed(_ids(intents), receipt.block_number, receipt.tx_hash)
             self._needs_reconcile = False
+            log.info(
+                "placed %d in block %d (%s): chain %.2f s, bookkeeping %.2f s",
+                len(intents),
+                receipt.block_number,
+                receipt.tx_hash,
+                mined - sending,
+                time.perf_counter() - mined + sending - started,
+            )
             return len(intents)
         settled = self._take_apart(intents)
         self._needs_reconcile = False
