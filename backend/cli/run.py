@@ -12,11 +12,15 @@ import signal
 import socket
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from backend.core.config import Settings
+
+if TYPE_CHECKING:
+    from backend.chain.devchain import ManagedGanache
+    from backend.chain.gateway import ChainGateway
 
 DataDir = Annotated[
     Path | None,
@@ -67,13 +71,10 @@ def run(
     from pydantic import ValidationError
 
     from backend.bootstrap import bootstrap
-    from backend.chain.deploy import ensure_deployment
-    from backend.chain.devchain import ManagedGanache, env_key
-    from backend.chain.gateway import ChainError, ChainGateway
+    from backend.chain.gateway import ChainError
     from backend.chain.period_jobs import PeriodRuntime
     from backend.main import create_app
 
-    del no_demo  # the demo company arrives with the period-close work; nothing to skip yet
     try:
         settings = Settings(data_dir=data_dir) if data_dir is not None else Settings()
     except ValidationError as exc:
@@ -82,36 +83,12 @@ def run(
         raise _fail(f"{host}:{port} is already in use: pass --port")
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    fresh = not settings.data_dir.exists() or not any(settings.data_dir.iterdir())
     node: ManagedGanache | None = None
     try:
-        if rpc is None:
-            node = ManagedGanache(settings.data_dir, port=chain_port)
-            typer.echo(f"chain: starting the managed Ganache on port {chain_port} ...")
-            node.start()
-            if node.reused:
-                typer.echo(f"chain: reusing the node already on port {chain_port}")
-            rpc_url, key = node.rpc_url, node.writer_key()
-        else:
-            key_or_none = env_key()
-            if key_or_none is None:
-                raise _fail("--rpc needs LINEAGE_CHAIN_KEY: the registrar's private key")
-            rpc_url, key = rpc, key_or_none
-        record_path = settings.resolved_deployment_file
-        typer.echo(f"chain: checking the deployment ({record_path}) ...")
-        deployment = ensure_deployment(
-            rpc_url=rpc_url,
-            record_path=record_path,
-            deployer_key=key,
-            tree_width=settings.tree_width,
-            root_id=settings.default_enroller_id,
-        )
-        gateway = ChainGateway(rpc_url, deployment, private_key=key)
-        gateway.check()
-        typer.echo(
-            f"chain: {deployment.chainId} at {rpc_url}, "
-            f"GenealogyRegistry {deployment.contracts.GenealogyRegistry}"
-        )
-
+        node, gateway = open_chain(settings, rpc=rpc, chain_port=chain_port)
+        if fresh and not no_demo:
+            _first_start_demo(settings, gateway, url=f"http://{host}:{port}")
         result = bootstrap(settings)
         if result.generated_password is not None:
             typer.echo(
@@ -133,6 +110,66 @@ def run(
         if node is not None and not node.reused:
             typer.echo("chain: stopping the managed Ganache")
             node.stop()
+
+
+def _first_start_demo(settings: Settings, gateway: ChainGateway, *, url: str) -> None:
+    from backend.core.errors import AppError
+    from backend.demo.runner import DemoError, DemoOptions, run_demo
+
+    typer.echo("first start on an empty data folder: creating the demo company")
+    typer.echo("(pass --no-demo to start with an empty company instead)")
+    try:
+        run_demo(settings, gateway, DemoOptions(), url=url)
+    except DemoError as exc:
+        raise _fail(f"demo: {exc}") from None
+    except AppError as exc:
+        raise _fail(f"demo: {exc.message}") from None
+
+
+def open_chain(
+    settings: Settings, *, rpc: str | None, chain_port: int
+) -> tuple[ManagedGanache | None, ChainGateway]:
+    """Start (or reuse) the managed Ganache unless `rpc` names a chain, deploy the contracts
+    if the data folder has no deployment yet, and check the gateway. The caller stops the
+    returned node (when it is not None and not reused)."""
+    from backend.chain.deploy import ensure_deployment
+    from backend.chain.devchain import ManagedGanache, env_key
+    from backend.chain.gateway import ChainGateway
+
+    node: ManagedGanache | None = None
+    if rpc is None:
+        node = ManagedGanache(settings.data_dir, port=chain_port)
+        typer.echo(f"chain: starting the managed Ganache on port {chain_port} ...")
+        node.start()
+        if node.reused:
+            typer.echo(f"chain: reusing the node already on port {chain_port}")
+        rpc_url, key = node.rpc_url, node.writer_key()
+    else:
+        key_or_none = env_key()
+        if key_or_none is None:
+            raise _fail("--rpc needs LINEAGE_CHAIN_KEY: the registrar's private key")
+        rpc_url, key = rpc, key_or_none
+    try:
+        record_path = settings.resolved_deployment_file
+        typer.echo(f"chain: checking the deployment ({record_path}) ...")
+        deployment = ensure_deployment(
+            rpc_url=rpc_url,
+            record_path=record_path,
+            deployer_key=key,
+            tree_width=settings.tree_width,
+            root_id=settings.default_enroller_id,
+        )
+        gateway = ChainGateway(rpc_url, deployment, private_key=key)
+        gateway.check()
+    except BaseException:
+        if node is not None and not node.reused:
+            node.stop()
+        raise
+    typer.echo(
+        f"chain: {deployment.chainId} at {rpc_url}, "
+        f"GenealogyRegistry {deployment.contracts.GenealogyRegistry}"
+    )
+    return node, gateway
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -1,0 +1,62 @@
+"""`lineage demo`: a realistic company on the embedded defaults, every period closed and paid.
+
+Starts (or reuses) the data folder's Ganache, deploys the contracts, then creates and closes
+the company (see `backend.demo.runner`). `lineage run --data-dir DIR` serves it afterwards.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from backend.core.config import Settings
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="An empty data folder for the demo company. Default: var"),
+]
+Count = Annotated[int, typer.Option("--distributors", help="How many distributors.", min=1)]
+Periods = Annotated[
+    int, typer.Option("--periods", help="Months of history, each closed and paid.", min=1, max=24)
+]
+Seed = Annotated[int, typer.Option(help="Seed of the generator (same seed, same company).")]
+ChainPort = Annotated[int, typer.Option(help="Port of the managed Ganache.", min=1, max=65535)]
+
+
+def demo(
+    data_dir: DataDir = None,
+    distributors: Count = 2000,
+    periods: Periods = 3,
+    seed: Seed = 2024,
+    chain_port: ChainPort = 8545,
+) -> None:
+    """Create a demo company (default 2,000 distributors, 3 months) and close every period."""
+    from pydantic import ValidationError
+
+    from backend.chain.gateway import ChainError
+    from backend.cli.run import _fail, open_chain
+    from backend.core.errors import AppError
+    from backend.demo.runner import DemoError, DemoOptions, run_demo
+
+    try:
+        settings = Settings(data_dir=data_dir) if data_dir is not None else Settings()
+    except ValidationError as exc:
+        raise _fail(f"bad setting: {exc}") from None
+    node = None
+    try:
+        node, gateway = open_chain(settings, rpc=None, chain_port=chain_port)
+        options = DemoOptions(distributors=distributors, periods=periods, seed=seed)
+        run_demo(settings, gateway, options)
+    except (ChainError, DemoError) as exc:
+        raise _fail(getattr(exc, "reason", None) or str(exc)) from None
+    except AppError as exc:
+        raise _fail(exc.message) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(code=130) from None
+    finally:
+        if node is not None and not node.reused:
+            typer.echo("chain: stopping the managed Ganache")
+            node.stop()
+    typer.echo(f"serve it with: lineage run --data-dir {settings.data_dir}")

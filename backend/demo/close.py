@@ -1,0 +1,96 @@
+"""Closing a demo period end to end, as finance would: open, compute (maker), approve (checker),
+anchor, fund the vault, pay; every chain step is run by the one chain writer (`PeriodWriter`,
+the writer `lineage run` serves with), driven here round by round until it has settled."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from backend.chain.payouts import PayoutChain
+from backend.chain.period_jobs import PeriodWriter
+from backend.core.config import Settings
+from backend.models import User
+from backend.models.periods import Period, PeriodStatus
+from backend.services import periods, periods_chain, periods_compute
+
+Step = Callable[[str], None]
+
+
+class DemoError(Exception):
+    """Something the demo could not do; the message is the one line the CLI prints."""
+
+
+def settle(writer: PeriodWriter, *, rounds: int = 10_000) -> None:
+    """Rounds until one does nothing and no placement is pending (queued or sent)."""
+    for _ in range(rounds):
+        if writer.run_once() == 0 and writer.pending() == 0:
+            return
+    raise DemoError("the chain writer did not settle: see the node's log in the data folder")
+
+
+class PeriodCloser:
+    def __init__(
+        self, engine: Engine, settings: Settings, writer: PeriodWriter, chain: PayoutChain
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.writer = writer
+        self.chain = chain
+
+    def open(self, *, actor_id: int, now: datetime) -> int:
+        with Session(self.engine) as session:
+            actor = _user(session, actor_id)
+            return periods.open_next(session, self.settings, actor=actor, now=now).id
+
+    def close(
+        self, period_id: int, *, maker_id: int, checker_id: int, now: datetime, step: Step
+    ) -> Period:
+        """Compute -> approve -> anchor -> fund -> pay, each confirmed before the next."""
+        with Session(self.engine) as session:
+            maker, checker = _user(session, maker_id), _user(session, checker_id)
+            step("compute")
+            periods_compute.compute(session, self.settings, period_id, actor=maker, now=now)
+            step("approve")
+            periods_compute.approve(session, self.settings, period_id, actor=checker, now=now)
+            step("anchor")
+            periods_chain.request_anchor(session, period_id, actor=maker, now=now)
+        settle(self.writer)
+        with Session(self.engine) as session:
+            maker = _user(session, maker_id)
+            period = periods.get_period(session, period_id)
+            if period.status != PeriodStatus.anchored:
+                raise DemoError(f"period {period_id} is {period.status} after its anchor job")
+            step("fund")
+            shortfall = int(period.payout_total or 0) - self.chain.vault_balance()
+            if shortfall > 0:
+                periods_chain.request_funding(session, shortfall, actor=maker, now=now)
+        settle(self.writer)
+        with Session(self.engine) as session:
+            maker = _user(session, maker_id)
+            step("pay")
+            periods_chain.plan_payouts(
+                session,
+                period_id,
+                paid_flags=lambda indices: self.chain.paid_flags(period_id, indices),
+                vault_balance=self.chain.vault_balance,
+                actor=maker,
+                now=now,
+            )
+        settle(self.writer)
+        with Session(self.engine) as session:
+            period = periods.get_period(session, period_id)
+            session.expunge(period)
+        if period.status != PeriodStatus.paid:
+            raise DemoError(f"period {period_id} is {period.status} after paying")
+        return period
+
+
+def _user(session: Session, user_id: int) -> User:
+    found = session.get(User, user_id)
+    if found is None:
+        raise DemoError(f"user {user_id} is missing")
+    return found

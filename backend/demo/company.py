@@ -1,0 +1,346 @@
+"""The demo company's history on a simulated clock: catalog, stock, enrollment waves, orders.
+
+Everything goes through the services with a backdated `now`, month by month, so the periods
+see what a real company would have produced: distributors enrolled in waves, their own and
+their retail customers' orders paid and shipped inside the month, a few returns (some landing
+in the next month, which claws back), and distributors who stop buying or go inactive.
+All names are obviously fake; wallets are derived from a hash (no one's real address).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from backend.core.config import Settings
+from backend.models import Distributor, DistributorStatus, Placement, Role, User
+from backend.models.base import MovementKind, ProductCategory
+from backend.models.catalog import ProductCreate
+from backend.models.distributor import DistributorCreate, StatusChange
+from backend.models.order import (
+    CancelIn,
+    OrderCreate,
+    OrderLineIn,
+    PaymentIn,
+    RetailCustomerCreate,
+    ReturnIn,
+)
+from backend.models.stock import WarehouseCreate
+from backend.models.user import UserCreate
+from backend.services import catalog, customers, distributors, genealogy, orders, stock, users
+from backend.services.placement import PlacementTreeCache
+
+Tick = Callable[[int], None]
+
+FIRST = ("Alex", "Maria", "Ivan", "Olga", "Sam", "Nina", "Petr", "Anna", "Lev", "Vera")
+GOODS = ("Tea", "Coffee", "Vitamin C", "Omega-3", "Protein", "Soap", "Shampoo", "Cream")
+DEMO_DOMAIN = "demo.lineage.local"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    password: str
+
+
+@dataclass
+class Company:
+    """What the generator made, for the period closer and the summary."""
+
+    admin: User
+    finance: User
+    checker: User
+    logins: list[DemoLogin]
+    months: list[date]
+    distributor_ids: list[int] = field(default_factory=list)
+    orders: int = 0
+    returns: int = 0
+    inactive: int = 0
+
+
+def month_starts(count: int, today: date) -> list[date]:
+    """The first days of the `count` full months before `today`'s month, oldest first."""
+    index = today.year * 12 + today.month - 1
+    return [date((index - k) // 12, (index - k) % 12 + 1, 1) for k in range(count, 0, -1)]
+
+
+def at(day: date, hour: int = 12, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+def fake_wallet(number: int) -> str:
+    return "0x" + hashlib.sha256(f"lineage-demo-wallet-{number}".encode()).hexdigest()[:40]
+
+
+class CompanyBuilder:
+    def __init__(self, engine: Engine, settings: Settings, *, seed: int) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.rng = random.Random(seed)
+        self.trees = PlacementTreeCache(
+            width=settings.tree_width, root_id=settings.default_enroller_id
+        )
+        self.threshold = settings.low_stock_default
+        self.products: list[tuple[int, bool]] = []  # (id, carries volume)
+        self.warehouses: list[int] = []
+        self.customers: dict[int, int] = {}  # distributor -> retail customer
+        self.inactive: set[int] = set()
+        self.pending_returns: list[tuple[datetime, int]] = []
+
+    # -- set-up -------------------------------------------------------------------------
+
+    def users(self, months: list[date]) -> Company:
+        """The finance pair (maker and checker), an auditor; backdate the root to month one."""
+        start = at(months[0], 0)
+        logins = [
+            DemoLogin("finance (computes)", f"finance@{DEMO_DOMAIN}", "demo-finance-1"),
+            DemoLogin("finance (approves)", f"checker@{DEMO_DOMAIN}", "demo-finance-2"),
+            DemoLogin("auditor", f"auditor@{DEMO_DOMAIN}", "demo-auditor"),
+        ]
+        roles = (Role.finance, Role.finance, Role.auditor)
+        with Session(self.engine) as session:
+            session.execute(update(Distributor).values(enrolled_at=start, status_changed_at=start))
+            session.execute(update(Placement).values(placed_at=start))
+            session.commit()
+            made = [
+                users.create_user(
+                    session,
+                    UserCreate(
+                        email=login.email,
+                        full_name=f"Demo {login.role}",
+                        role=role,
+                        password=login.password,
+                    ),
+                )
+                for login, role in zip(logins, roles, strict=True)
+            ]
+            admin = session.exec(select(User).where(User.role == Role.admin)).first()
+            assert admin is not None
+            for user in (admin, *made):
+                session.refresh(user)
+                session.expunge(user)
+        return Company(admin=admin, finance=made[0], checker=made[1], logins=logins, months=months)
+
+    def catalog(self, company: Company, *, products: int = 30) -> None:
+        """~30 products (two kits without volume) in two warehouses, stocked for three months."""
+        now = at(company.months[0], 1)
+        with Session(self.engine) as session:
+            for number in range(1, products + 1):
+                kit = number <= 2
+                price = self.rng.randrange(500, 9000, 50) * 100
+                created = catalog.create_product(
+                    session,
+                    ProductCreate(
+                        sku=f"DEMO-{number:03d}",
+                        name_ru=f"Демо-товар {number}",
+                        name_en=("Starter kit" if kit else GOODS[number % len(GOODS)])
+                        + f" {number}",
+                        category=ProductCategory.kit if kit else ProductCategory.product,
+                        retail_price=price,
+                        wholesale_price=price * 4 // 5,
+                        currency="RUB",
+                        pv=0 if kit else price // 1000,
+                        cv=0 if kit else price // 1250,
+                    ),
+                )
+                assert created.id is not None
+                self.products.append((created.id, not kit))
+            for code, name, country in (("MSK", "Moscow", "RU"), ("SPB", "St Petersburg", "RU")):
+                house = stock.create_warehouse(
+                    session, WarehouseCreate(code=code, name=f"Demo {name}", country=country)
+                )
+                assert house.id is not None
+                self.warehouses.append(house.id)
+            assert company.admin.id is not None
+            for house_id in self.warehouses:
+                for product_id, _ in self.products:
+                    stock.move(
+                        session,
+                        warehouse_id=house_id,
+                        product_id=product_id,
+                        kind=MovementKind.receipt,
+                        quantity=1_000_000,
+                        actor_id=company.admin.id,
+                        default_threshold=self.threshold,
+                        now=now,
+                    )
+            session.commit()
+
+    # -- one month ----------------------------------------------------------------------
+
+    def month(self, company: Company, index: int, count: int, tick: Tick) -> None:
+        """Days 2..28 of month `index`: an enrollment wave, orders paid and shipped, returns."""
+        first = company.months[index]
+        days = [first + timedelta(days=d) for d in range(1, 28)]
+        joining = self._spread(count, len(days))
+        if index > 0:
+            self._lapse(company, at(days[0], 8))
+        for day, joined in zip(days, joining, strict=True):
+            self._enroll(company, day, joined)
+            self._orders(company, day)
+            self._returns_due(company, at(day, 18))
+            tick(1)
+        self._returns_due(company, at(days[-1], 23))
+        if index == len(company.months) - 1:
+            self.pending_returns.clear()  # after the last month: nothing more comes back
+
+    def _spread(self, count: int, days: int) -> list[int]:
+        weights = [1.0 + 2.0 * d / days for d in range(days)]  # the wave builds up
+        total = sum(weights)
+        shares = [int(count * w / total) for w in weights]
+        shares[-1] += count - sum(shares)
+        return shares
+
+    def _enroll(self, company: Company, day: date, joined: int) -> None:
+        if joined <= 0:
+            return
+        known = [self.settings.default_enroller_id, *company.distributor_ids]
+        batch: list[DistributorCreate] = []
+        for _ in range(joined):
+            number = len(company.distributor_ids) + len(batch) + 2
+            # Older distributors have had longer to recruit: favour the front of the list.
+            sponsor = known[int(len(known) * self.rng.random() ** 1.6)]
+            batch.append(
+                DistributorCreate(
+                    first_name=self.rng.choice(FIRST),
+                    last_name=f"Demo-{number:05d}",
+                    country="RU",
+                    wallet=fake_wallet(number) if self.rng.random() > 0.08 else None,
+                    enroller_id=sponsor,
+                )
+            )
+        with Session(self.engine) as session:
+            made = genealogy.enroll_many(
+                session,
+                batch,
+                actor=company.admin,
+                settings=self.settings,
+                trees=self.trees,
+                now=at(day, 10),
+            )
+            company.distributor_ids.extend(int(d.id) for d in made if d.id is not None)
+
+    def _lapse(self, company: Company, now: datetime) -> None:
+        """A few distributors stop: marked inactive, they buy nothing more."""
+        candidates = [d for d in company.distributor_ids if d not in self.inactive]
+        lapsing = self.rng.sample(candidates, k=len(candidates) // 25)
+        with Session(self.engine) as session:
+            for number in lapsing:
+                distributors.change_status(
+                    session,
+                    number,
+                    StatusChange(status=DistributorStatus.inactive, reason="demo: stopped buying"),
+                    actor=company.admin,
+                    now=now,
+                )
+        self.inactive.update(lapsing)
+        company.inactive = len(self.inactive)
+
+    def _orders(self, company: Company, day: date) -> None:
+        buyers = [d for d in company.distributor_ids if d not in self.inactive]
+        with Session(self.engine) as session:
+            for buyer in buyers:
+                if self.rng.random() < 0.7 / 27:
+                    self._order(session, company, buyer, at(day, 11, self.rng.randrange(60)))
+                if self.rng.random() < 0.25 / 27:
+                    customer = self._customer(session, company, buyer)
+                    self._order(session, company, buyer, at(day, 15), customer)
+
+    def _customer(self, session: Session, company: Company, owner: int) -> int:
+        if owner not in self.customers:
+            made = customers.create_customer(
+                session,
+                RetailCustomerCreate(
+                    first_name=self.rng.choice(FIRST),
+                    last_name=f"Customer-{owner:05d}",
+                    distributor_id=owner,
+                ),
+                actor=company.admin,
+            )
+            assert made.id is not None
+            self.customers[owner] = made.id
+        return self.customers[owner]
+
+    def _order(
+        self,
+        session: Session,
+        company: Company,
+        buyer: int,
+        now: datetime,
+        customer: int | None = None,
+    ) -> None:
+        picks = self.rng.sample(
+            [p for p, volume in self.products if volume], self.rng.randint(1, 3)
+        )
+        data = OrderCreate(
+            distributor_id=buyer,
+            customer_id=customer,
+            warehouse_id=self.rng.choice(self.warehouses),
+            lines=[OrderLineIn(product_id=p, quantity=self.rng.randint(1, 3)) for p in picks],
+        )
+        order, _ = orders.place_order(
+            session,
+            data,
+            actor=company.admin,
+            idempotency_key=None,
+            default_threshold=self.threshold,
+            now=now,
+        )
+        assert order.id is not None
+        company.orders += 1
+        if self.rng.random() < 0.03:  # never paid: cancelled after a week
+            orders.cancel_order(
+                session,
+                order.id,
+                CancelIn(reason="demo: never paid"),
+                actor=company.finance,
+                now=now + timedelta(hours=1),
+                default_threshold=self.threshold,
+            )
+            return
+        payment = PaymentIn(
+            amount=order.total_amount, currency=order.currency, reference=f"DEMO-{order.id}"
+        )
+        orders.pay_order(
+            session,
+            order.id,
+            payment,
+            actor=company.finance,
+            idempotency_key=None,
+            now=now + timedelta(minutes=30),
+        )
+        orders.ship_order(
+            session,
+            order.id,
+            actor=company.admin,
+            now=now + timedelta(hours=3),
+            default_threshold=self.threshold,
+        )
+        if self.rng.random() < 0.04:
+            back = now + timedelta(days=self.rng.randint(3, 20), hours=2)
+            self.pending_returns.append((back, order.id))
+
+    def _returns_due(self, company: Company, now: datetime) -> None:
+        due = [(when, order) for when, order in self.pending_returns if when <= now]
+        if not due:
+            return
+        self.pending_returns = [item for item in self.pending_returns if item[0] > now]
+        with Session(self.engine) as session:
+            for when, order_id in sorted(due):
+                orders.return_order(
+                    session,
+                    order_id,
+                    ReturnIn(reason="demo: returned by the buyer"),
+                    actor=company.admin,
+                    now=when,
+                    default_threshold=self.threshold,
+                )
+                company.returns += 1

@@ -1,0 +1,186 @@
+"""`run_demo`: a realistic company on an empty data folder, every period closed and paid.
+
+The clock is simulated from the first day of the oldest month: each month's enrollment wave
+and orders are written with that month's dates, the chain writer confirms the placements, and
+the month's period is closed on the 2nd of the next month (compute, approve, anchor, fund,
+pay, all confirmed on chain) before the next month begins. Seeded: the same options give the
+same company.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlmodel import Session, func, select
+
+from backend.bootstrap import bootstrap
+from backend.chain.gateway import ChainGateway
+from backend.chain.payouts import PayoutChain
+from backend.chain.period_jobs import PeriodWriter
+from backend.core.config import Settings
+from backend.core.db import make_engine
+from backend.demo.close import DemoError, PeriodCloser, settle
+from backend.demo.company import Company, CompanyBuilder, DemoLogin, at, month_starts
+from backend.models import Distributor
+from backend.models.periods import Period
+
+__all__ = ["DemoError", "DemoOptions", "DemoResult", "run_demo"]
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    distributors: int = 2000
+    periods: int = 3
+    seed: int = 2024
+    quiet: bool = False
+
+
+@dataclass
+class DemoResult:
+    data_dir: Path
+    logins: list[DemoLogin]
+    periods: list[Period] = field(default_factory=list)
+    distributors: int = 0
+    orders: int = 0
+    returns: int = 0
+    inactive: int = 0
+    seconds: float = 0.0
+
+    def package(self, period_id: int) -> Path:
+        return self.data_dir / "periods" / str(period_id)
+
+
+def run_demo(
+    settings: Settings,
+    gateway: ChainGateway,
+    options: DemoOptions,
+    *,
+    url: str = "http://127.0.0.1:8000",
+    today: date | None = None,
+) -> DemoResult:
+    """Create the demo company in `settings.data_dir` (which must hold no company yet)."""
+    if options.distributors < 1 or options.periods < 1:
+        raise DemoError("the demo needs at least one distributor and one period")
+    started = time.monotonic()
+    console = Console(quiet=options.quiet, stderr=False)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        boot = bootstrap(settings, engine)
+        with Session(engine) as session:
+            existing = session.exec(select(func.count()).select_from(Distributor)).one()
+            opened = session.exec(select(func.count()).select_from(Period)).one()
+        if existing > 1 or opened > 0:
+            raise DemoError(
+                f"{settings.data_dir} already holds a company: give the demo an empty --data-dir"
+            )
+        months = month_starts(options.periods, today or datetime.now(UTC).date())
+        builder = CompanyBuilder(engine, settings, seed=options.seed)
+        company = builder.users(months)
+        builder.catalog(company)
+        writer = PeriodWriter(engine, gateway, settings)
+        closer = PeriodCloser(engine, settings, writer, PayoutChain(gateway))
+        result = DemoResult(data_dir=settings.data_dir, logins=company.logins)
+        if boot.generated_password is not None and boot.admin_email is not None:
+            result.logins.insert(0, DemoLogin("admin", boot.admin_email, boot.generated_password))
+        per_month = _waves(options.distributors, options.periods)
+        with _progress(console) as progress:
+            for index, first in enumerate(months):
+                _one_month(progress, builder, closer, company, index, per_month[index])
+                result.periods.append(_close(progress, closer, company, index + 1, first))
+        result.distributors = len(company.distributor_ids)
+        result.orders, result.returns = company.orders, company.returns
+        result.inactive = company.inactive
+    finally:
+        engine.dispose()
+    result.seconds = time.monotonic() - started
+    _summary(console, result, url)
+    return result
+
+
+def _waves(total: int, months: int) -> list[int]:
+    """A company that grows: each month's wave is larger than the one before."""
+    weights = list(range(1, months + 1))
+    shares = [total * w // sum(weights) for w in weights]
+    shares[-1] += total - sum(shares)
+    return shares
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description:<34}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def _one_month(
+    progress: Progress,
+    builder: CompanyBuilder,
+    closer: PeriodCloser,
+    company: Company,
+    index: int,
+    joining: int,
+) -> None:
+    first = company.months[index]
+    label = first.strftime("%B %Y")
+    if index == 0:
+        assert company.admin.id is not None
+        closer.open(actor_id=company.admin.id, now=at(first, 0, 5))
+    days = progress.add_task(f"{label}: {joining} join, orders", total=27)
+    builder.month(company, index, joining, lambda n: progress.advance(days, n))
+    placing = progress.add_task(f"{label}: placements on chain", total=1)
+    settle(closer.writer)
+    progress.update(placing, completed=1)
+
+
+def _close(
+    progress: Progress, closer: PeriodCloser, company: Company, number: int, first: date
+) -> Period:
+    """Close period `number` on the 2nd of the following month, then open the next one."""
+    following = (first + timedelta(days=32)).replace(day=1)
+    now = min(at(following + timedelta(days=1), 9), datetime.now(UTC))
+    steps = ("compute", "approve", "anchor", "fund", "pay")
+    task = progress.add_task(f"period {number}: compute", total=len(steps))
+
+    def step(name: str) -> None:
+        done = steps.index(name)
+        progress.update(task, completed=done, description=f"period {number}: {name}")
+
+    assert company.finance.id is not None and company.checker.id is not None
+    period = closer.close(
+        number, maker_id=company.finance.id, checker_id=company.checker.id, now=now, step=step
+    )
+    progress.update(task, completed=len(steps), description=f"period {number}: paid")
+    if number < len(company.months):
+        assert company.admin.id is not None
+        closer.open(actor_id=company.admin.id, now=at(following, 0, 5))
+    return period
+
+
+def _summary(console: Console, result: DemoResult, url: str) -> None:
+    data = result.data_dir
+    console.print(
+        f"\n[bold green]Demo company ready[/] in {result.seconds:.0f} s: "
+        f"{result.distributors} distributors ({result.inactive} inactive), "
+        f"{result.orders} orders, {result.returns} returns"
+    )
+    for period in result.periods:
+        console.print(
+            f"  period {period.id}: {period.status}, {period.leaf_count} payout lines, "
+            f"total {period.payout_total} (minor units), anchor tx {period.anchor_tx}"
+        )
+    console.print(f"\n  web/API:     {url}  (OpenAPI docs at {url}/docs)")
+    for login in result.logins:
+        console.print(f"  login:       {login.email} / {login.password}  ({login.role})")
+    console.print(f"  data folder: {data}")
+    console.print(f"  packages:    {data / 'periods'}/<period>")
+    last = result.periods[-1].id if result.periods else 1
+    console.print(f"  audit:       lineage audit {result.package(last)} --data-dir {data}")
