@@ -231,7 +231,7 @@ class CompanyBuilder:
     def _lapse(self, company: Company, now: datetime) -> None:
         """A few distributors stop: marked inactive, they buy nothing more."""
         candidates = [d for d in company.distributor_ids if d not in self.inactive]
-        lapsing = self.rng.sample(candidates, k=len(candidates) // 25)
+        lapsing = self.rng.sample(candidates, k=max(len(candidates) // 25, 1 if candidates else 0))
         with Session(self.engine) as session:
             for number in lapsing:
                 distributors.change_status(

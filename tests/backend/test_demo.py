@@ -1,0 +1,72 @@
+"""The demo company on a real Ganache: a small one (60 distributors, two months) is created and
+every period is closed end to end; what was paid on chain is what the periods say, the
+packages pass `lineage audit`, and the demo refuses a data folder that already has a company."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+
+import pytest
+from sqlmodel import Session, func, select
+from test_chain_outbox import Chain, chain, chain_template
+from typer.testing import CliRunner
+
+from backend.chain.payouts import PayoutChain
+from backend.cli import _register
+from backend.cli import app as cli
+from backend.core.config import Settings
+from backend.core.db import make_engine
+from backend.demo.runner import DemoError, DemoOptions, run_demo
+from backend.models import ChainStatus, Distributor, DistributorStatus, Placement
+from backend.models.order import Order
+from backend.models.periods import PeriodStatus
+
+pytestmark = pytest.mark.chain
+__all__ = ["chain", "chain_template"]  # fixtures, re-exported for pytest
+runner = CliRunner()
+_register()
+
+
+def test_small_demo_is_closed_paid_and_audited(settings: Settings, chain: Chain) -> None:
+    record = json.loads((chain.node.data_dir / "deployment.json").read_text())
+    record["rpcUrl"] = chain.node.rpc_url
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    deployment = settings.data_dir / "deployment.json"
+    deployment.write_text(json.dumps(record))
+    options = DemoOptions(distributors=60, periods=2, seed=7, quiet=True)
+
+    started = time.monotonic()
+    result = run_demo(settings, chain.gateway(), options, today=date(2026, 5, 20))
+    assert time.monotonic() - started < 120
+
+    assert result.distributors == 60 and result.orders > 0
+    assert [p.id for p in result.periods] == [1, 2]
+    reader = PayoutChain(chain.gateway())
+    for period in result.periods:
+        assert period.status == PeriodStatus.paid
+        assert reader.paid_total_of(period.id) == period.payout_total
+        if period.leaf_count:
+            assert all(reader.paid_flags(period.id, list(range(period.leaf_count))))
+    assert sum(int(p.payout_total or 0) for p in result.periods) > 0
+
+    engine = make_engine(settings.resolved_database_url)
+    with Session(engine) as session:
+        statuses = set(session.exec(select(Placement.chain_status)))
+        orders = session.exec(select(func.count()).select_from(Order)).one()
+        people = session.exec(select(func.count()).select_from(Distributor)).one()
+        active = session.exec(
+            select(func.count()).where(Distributor.status == DistributorStatus.active)
+        ).one()
+    engine.dispose()
+    assert statuses == {ChainStatus.confirmed}
+    assert orders == result.orders and people == 61 and active < people  # some lapsed
+
+    for period in result.periods:
+        package = result.package(period.id)
+        audit = runner.invoke(cli, ["audit", str(package), "--deployment", str(deployment)])
+        assert audit.exit_code == 0, audit.output
+
+    with pytest.raises(DemoError, match="already holds a company"):
+        run_demo(settings, chain.gateway(), options)
