@@ -102,9 +102,8 @@ def test_openapi_documents_every_operation(api: Api) -> None:
             where = f"{method.upper()} {path}"
             assert operation.get("summary"), where
             assert (
-                "200" in operation["responses"]
-                or "201" in operation["responses"]
-                or "204" in operation["responses"]
+                # 202: work the chain writer finishes later (anchor, payouts)
+                any(code in operation["responses"] for code in ("200", "201", "202", "204"))
             ), where
             assert (
                 "Roles:" in operation.get("description", "")
