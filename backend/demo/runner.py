@@ -184,3 +184,4 @@ def _summary(console: Console, result: DemoResult, url: str) -> None:
     console.print(f"  packages:    {data / 'periods'}/<period>")
     last = result.periods[-1].id if result.periods else 1
     console.print(f"  audit:       lineage audit {result.package(last)} --data-dir {data}")
+    console.print("               (needs the chain: run it while `lineage run` serves the folder)")
