@@ -38,7 +38,12 @@ Rpc = Annotated[
 ]
 ChainPort = Annotated[int, typer.Option(help="Port of the managed Ganache.", min=1, max=65535)]
 NoDemo = Annotated[
-    bool, typer.Option("--no-demo", help="Start with an empty company (no demo data).")
+    bool,
+    typer.Option(
+        "--no-demo",
+        help="Start with an empty company. Without it, an empty data folder on the managed "
+        "chain first gets a demo company (never with --rpc).",
+    ),
 ]
 
 
@@ -87,7 +92,8 @@ def run(
     node: ManagedGanache | None = None
     try:
         node, gateway = open_chain(settings, rpc=rpc, chain_port=chain_port)
-        if fresh and not no_demo:
+        # The demo mints the test token and fills the chain: only on the managed local chain.
+        if fresh and not no_demo and rpc is None:
             _first_start_demo(settings, gateway, url=f"http://{host}:{port}")
         result = bootstrap(settings)
         if result.generated_password is not None:

@@ -51,6 +51,7 @@ class Service:
                 [
                     str(LINEAGE), "run", "--data-dir", str(self.data_dir),
                     "--port", str(self.port), "--chain-port", str(self.chain_port),
+                    "--no-demo",  # an empty folder would otherwise get the 2,000-person demo
                 ],
                 stdout=out,
                 stderr=subprocess.STDOUT,
