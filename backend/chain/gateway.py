@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
@@ -43,6 +43,9 @@ _PLACE_BATCH_ARGS = "(uint64,uint64,uint64,uint32)[]"
 _PLACE_BATCH_SELECTOR = keccak(text=f"placeBatch({_PLACE_BATCH_ARGS})")[:4]
 _ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string)
 _PANIC = bytes.fromhex("4e487b71")  # Panic(uint256)
+
+
+T = TypeVar("T")
 
 
 class ChainError(Exception):
@@ -325,6 +328,18 @@ class ChainGateway:
         if self._account is not None:
             call["from"] = self._account.address  # the registrar role is checked first
         self._call(call)
+
+    def sign_call(self, to: str, data: bytes, *, gas: int, nonce: int) -> SignedTx:
+        """Signs a contract call with the writer's key (the one key all chain writes use)."""
+        return self._sign(
+            {"to": to, "data": "0x" + data.hex(), "gas": gas}, nonce=nonce, gas_price=None
+        )
+
+    def run(self, action: Callable[[], T]) -> T:
+        """Runs one node interaction with this gateway's error translation (node unreachable ->
+        ChainUnavailable, contract revert -> decoded Reverted)."""
+        result: T = self._rpc(action)
+        return result
 
     def sign_place_batch(
         self, requests: Sequence[PlacementRequest], *, nonce: int, gas_price: int | None = None

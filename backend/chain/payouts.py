@@ -115,8 +115,7 @@ class PayoutChain:
         return self._sign(self.token_address, _MINT_SELECTOR + body, MINT_GAS, nonce)
 
     def _sign(self, to: str, data: bytes, gas: int, nonce: int) -> SignedTx:
-        tx = {"to": to, "data": "0x" + data.hex(), "gas": gas}
-        return self.gateway._sign(tx, nonce=nonce, gas_price=None)  # noqa: SLF001 - one key
+        return self.gateway.sign_call(to, data, gas=gas, nonce=nonce)
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -182,4 +181,4 @@ class PayoutChain:
         return None
 
     def _call(self, action: Any) -> Any:
-        return self.gateway._rpc(action)  # noqa: SLF001 - the gateway's error translation
+        return self.gateway.run(action)
