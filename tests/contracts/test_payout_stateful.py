@@ -34,8 +34,9 @@ class PayoutMachine(RuleBasedStateMachine):
         self.paid = {}  # (period, index) -> amount
         self.blocked = set()
         self.paused = False
-        self.received = {payee.address: 0 for payee in self.payees}
-        self.start_balances = {p.address: self.token.balanceOf(p) for p in self.payees}
+        # addresses keyed lower-case: leaves read back from a tree carry lower-case hex
+        self.received = {payee.address.lower(): 0 for payee in self.payees}
+        self.start_balances = {p.address.lower(): self.token.balanceOf(p) for p in self.payees}
 
     # --- actions -------------------------------------------------------------------------
 
@@ -78,9 +79,9 @@ class PayoutMachine(RuleBasedStateMachine):
     @rule(st_pick=st_pick)
     def toggle_block(self, st_pick):
         payee = self.payees[st_pick % len(self.payees)].address
-        blocked = payee not in self.blocked
+        blocked = payee.lower() not in self.blocked
         self.token.setBlocked(payee, blocked, {"from": self.admin})
-        (self.blocked.add if blocked else self.blocked.discard)(payee)
+        (self.blocked.add if blocked else self.blocked.discard)(payee.lower())
 
     @rule(st_pick=st_pick, st_lines=st_lines)
     def push(self, st_pick, st_lines):
@@ -96,7 +97,7 @@ class PayoutMachine(RuleBasedStateMachine):
         for index, account, amount in lines:
             if (period_id, index) in self.paid or index in outcome:
                 outcome.setdefault(index, "skipped")
-            elif account in self.blocked:
+            elif account.lower() in self.blocked:
                 outcome[index] = "failed"
             else:
                 outcome[index] = "paid"
@@ -117,7 +118,7 @@ class PayoutMachine(RuleBasedStateMachine):
         for index, account, amount in lines:
             if outcome[index] == "paid":
                 self.paid[(period_id, index)] = amount
-                self.received[account] += amount
+                self.received[account.lower()] += amount
 
     @rule(st_pick=st_pick, st_tamper=st.integers(min_value=0, max_value=3))
     def claim(self, st_pick, st_tamper):
@@ -141,7 +142,7 @@ class PayoutMachine(RuleBasedStateMachine):
             self._expected_block(claimed_period, self.periods[claimed_period][2]) is not None
             or st_tamper != 0
             or (period_id, index) in self.paid
-            or account in self.blocked
+            or account.lower() in self.blocked
             or sum(a for (p, _), a in self.paid.items() if p == period_id) + amount > total
         )
         if should_fail:
@@ -152,7 +153,7 @@ class PayoutMachine(RuleBasedStateMachine):
             return
         self.vault.claim(period_id, index, account, amount, proof, {"from": self.payer})
         self.paid[(period_id, index)] = amount
-        self.received[account] += amount
+        self.received[account.lower()] += amount
 
     def _expected_block(self, period_id, opens_at):
         if abs(brownie.chain.time() - opens_at) < 5:
@@ -178,8 +179,8 @@ class PayoutMachine(RuleBasedStateMachine):
     @invariant()
     def each_payee_received_exactly_their_paid_lines(self):
         for payee in self.payees:
-            received = self.token.balanceOf(payee) - self.start_balances[payee.address]
-            assert received == self.received[payee.address]
+            received = self.token.balanceOf(payee) - self.start_balances[payee.address.lower()]
+            assert received == self.received[payee.address.lower()]
 
 
 def test_payout_invariants_hold(
