@@ -31,8 +31,8 @@ __all__ = [
     "AnchorRecord",
     "AuditReader",
     "BatchPayment",
-    "ClaimPayment",
-    "FailedPayment",
+    "LinePayment",
+    "LinePayment",
     "PaymentEvents",
     "PlacedEvent",
 ]
@@ -74,16 +74,9 @@ class BatchPayment:
 
 
 @dataclass(frozen=True)
-class ClaimPayment:
-    index: int
-    account: str
-    amount: int
-    block: int
-    tx_hash: str
+class LinePayment:
+    """One line in a `Paid` (a claim) or `PaymentFailed` event."""
 
-
-@dataclass(frozen=True)
-class FailedPayment:
     index: int
     account: str
     amount: int
@@ -94,8 +87,8 @@ class FailedPayment:
 @dataclass(frozen=True)
 class PaymentEvents:
     batches: tuple[BatchPayment, ...]
-    claims: tuple[ClaimPayment, ...]
-    failed: tuple[FailedPayment, ...]
+    claims: tuple[LinePayment, ...]
+    failed: tuple[LinePayment, ...]
     skipped: tuple[int, ...]
 
 
@@ -207,26 +200,8 @@ class AuditReader:
             )
             for log in self._logs(events.BatchPaid, wanted)
         )
-        claims = tuple(
-            ClaimPayment(
-                index=int(log["args"]["index"]),
-                account=str(log["args"]["account"]),
-                amount=int(log["args"]["amount"]),
-                block=int(log["blockNumber"]),
-                tx_hash=_hex(log["transactionHash"]),
-            )
-            for log in self._logs(events.Paid, wanted)
-        )
-        failed = tuple(
-            FailedPayment(
-                index=int(log["args"]["index"]),
-                account=str(log["args"]["account"]),
-                amount=int(log["args"]["amount"]),
-                block=int(log["blockNumber"]),
-                tx_hash=_hex(log["transactionHash"]),
-            )
-            for log in self._logs(events.PaymentFailed, wanted)
-        )
+        claims = tuple(_line_payment(log) for log in self._logs(events.Paid, wanted))
+        failed = tuple(_line_payment(log) for log in self._logs(events.PaymentFailed, wanted))
         skipped = tuple(
             int(log["args"]["index"]) for log in self._logs(events.PaymentSkipped, wanted)
         )
@@ -293,3 +268,13 @@ def _hex(value: Any) -> str:
         return "0x" + bytes(value).hex()
     text = str(value)
     return text if text.startswith("0x") else "0x" + text
+
+
+def _line_payment(log: Any) -> LinePayment:
+    return LinePayment(
+        index=int(log["args"]["index"]),
+        account=str(log["args"]["account"]),
+        amount=int(log["args"]["amount"]),
+        block=int(log["blockNumber"]),
+        tx_hash=_hex(log["transactionHash"]),
+    )
