@@ -2,15 +2,20 @@
 folder, so chain and SQLite survive restarts together.
 
 The wallet mnemonic is generated on first start into `<data_dir>/chain-secret.json` (mode 0600,
-never in the repository); the writer's key is the mnemonic's first account, unless
+never in the repository) and read from there by the node (`tools/ganache-node.js`), so it never
+appears on a command line; the writer's key is the mnemonic's first account, unless
 `LINEAGE_CHAIN_KEY` names another one. A node already answering on the port with the expected
 chain id is reused (and left running on exit); one this module started is stopped on exit.
+
+The node is Ganache 7 behind a write-through read cache over its LevelDB (see the launcher for
+why); `LINEAGE_CHAIN_CACHE_MB` sizes the cache (default 256, 0 turns it off).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -23,10 +28,13 @@ from backend.chain.gateway import ChainError, probe_chain_id, wait_for_node
 
 ROOT = Path(__file__).resolve().parents[2]
 GANACHE = ROOT / "node_modules" / ".bin" / "ganache"
+LAUNCHER = ROOT / "tools" / "ganache-node.js"
 CHAIN_ID = 1337
 DEFAULT_PORT = 8545
 SECRET_FILE = "chain-secret.json"
 KEY_ENV = "LINEAGE_CHAIN_KEY"
+CACHE_ENV = "LINEAGE_CHAIN_CACHE_MB"
+DEFAULT_CACHE_MB = 256
 
 Account.enable_unaudited_hdwallet_features()
 
@@ -66,6 +74,15 @@ def env_key() -> str | None:
     return key if key.startswith("0x") else "0x" + key
 
 
+def cache_mb() -> int:
+    raw = os.environ.get(CACHE_ENV, "").strip()
+    if not raw:
+        return DEFAULT_CACHE_MB
+    if not raw.isdigit():
+        raise ChainError(f"{CACHE_ENV} must be a whole number of megabytes, got {raw!r}")
+    return int(raw)
+
+
 def address_of(key: str) -> str:
     return str(Account.from_key(key).address)
 
@@ -80,11 +97,13 @@ class ManagedGanache:
         port: int = DEFAULT_PORT,
         host: str = "127.0.0.1",
         executable: Path = GANACHE,
+        launcher: Path = LAUNCHER,
     ) -> None:
         self.data_dir = data_dir
         self.port = port
         self.host = host
         self.executable = executable
+        self.launcher = launcher
         self.process: subprocess.Popen[bytes] | None = None
         self.reused = False
 
@@ -120,19 +139,20 @@ class ManagedGanache:
             return self
         if not self.executable.exists():
             raise ChainError(f"{self.executable} is missing: run `make setup` (npm install)")
-        mnemonic = self.mnemonic
+        node = shutil.which("node")
+        if node is None:
+            raise ChainError("node (Node.js) is not on PATH: run `make setup`")
+        load_or_create_mnemonic(self.data_dir)
         self.db_path.mkdir(parents=True, exist_ok=True)
         command = [
-            str(self.executable),
-            "--chain.hardfork", "shanghai",
-            "--chain.chainId", str(CHAIN_ID),
-            "--database.dbPath", str(self.db_path),
-            "--wallet.mnemonic", mnemonic,
-            "--wallet.totalAccounts", "10",
-            "--server.host", self.host,
-            "--server.port", str(self.port),
-            "--miner.blockGasLimit", "30000000",
-            "--logging.quiet",
+            node, str(self.launcher),
+            "--db", str(self.db_path),
+            "--secret", str(self.data_dir / SECRET_FILE),
+            "--chain-id", str(CHAIN_ID),
+            "--host", self.host,
+            "--port", str(self.port),
+            "--block-gas-limit", "30000000",
+            "--cache-mb", str(cache_mb()),
         ]  # fmt: skip
         log = self.log_path.open("ab")
         try:

@@ -22,7 +22,13 @@ from sqlmodel import Session, col, select
 from backend.bootstrap import seed
 from backend.chain.deploy import ensure_deployment
 from backend.chain.devchain import ManagedGanache, load_or_create_mnemonic, mnemonic_key
-from backend.chain.gateway import ChainGateway, PlacementRequest, Reverted, SignedTx
+from backend.chain.gateway import (
+    ChainError,
+    ChainGateway,
+    PlacementRequest,
+    Reverted,
+    SignedTx,
+)
 from backend.chain.outbox import OutboxWriter, WriterConfig, WriterStopped
 from backend.chain.runtime import ChainRuntime
 from backend.core.config import Settings
@@ -325,3 +331,52 @@ def test_gateway_status_reports_a_node_that_is_down(chain: Chain) -> None:
     status = chain.gateway().status()
     assert status.status == "down"
     assert status.detail
+
+
+def test_the_managed_node_keeps_the_mnemonic_off_its_command_line(chain: Chain) -> None:
+    process = chain.node.process
+    assert process is not None
+    command_line = Path(f"/proc/{process.pid}/cmdline").read_bytes().decode()
+    mnemonic = load_or_create_mnemonic(chain.node.data_dir)
+    assert "ganache-node.js" in command_line
+    assert mnemonic not in command_line
+    assert not any(word in command_line.split("\0") for word in mnemonic.split())
+
+
+def test_a_node_with_a_tiny_read_cache_evicts_and_what_it_wrote_survives_a_restart(
+    chain_template: tuple[Path, Deployment], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 1 MB of cache against ~600 placements of trie nodes: reads miss and entries are evicted
+    # all the time. Restarted without any cache, LevelDB alone must hold every placement.
+    template, deployment = chain_template
+    data_dir = tmp_path / "chain-data"
+    shutil.copytree(template, data_dir)
+    key = mnemonic_key(load_or_create_mnemonic(data_dir))
+    monkeypatch.setenv("LINEAGE_CHAIN_CACHE_MB", "1")
+    with ManagedGanache(data_dir, port=free_port()) as node:
+        gateway = ChainGateway(node.rpc_url, deployment, private_key=key)
+        root = int(gateway._registry.functions.rootId().call())
+        requests = [PlacementRequest(root + 1, root, root, 0)]
+        requests += [
+            PlacementRequest(root + n, root + 1, root + n // 2, n % 2) for n in range(2, 601)
+        ]
+        nonce = gateway.nonce()
+        for start in range(0, len(requests), 200):
+            signed = gateway.sign_place_batch(requests[start : start + 200], nonce=nonce)
+            nonce += 1
+            gateway.broadcast(signed)
+            assert gateway.wait_receipt(signed.tx_hash).succeeded
+    monkeypatch.setenv("LINEAGE_CHAIN_CACHE_MB", "0")
+    with ManagedGanache(data_dir, port=free_port()) as node:
+        gateway = ChainGateway(node.rpc_url, deployment, private_key=key)
+        on_chain = gateway.placements_of([request.id for request in requests])
+        for request, placed in zip(requests, on_chain, strict=True):
+            assert placed is not None and placed.matches(request), request
+
+
+def test_a_malformed_cache_size_is_refused_before_the_node_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LINEAGE_CHAIN_CACHE_MB", "lots")
+    with pytest.raises(ChainError, match="LINEAGE_CHAIN_CACHE_MB"):
+        ManagedGanache(tmp_path, port=free_port()).start()
