@@ -151,6 +151,11 @@ contract PayoutVault is IPayoutVault, AccessControl, Pausable, ReentrancyGuard {
     }
 
     /// @inheritdoc IPayoutVault
+    function paidBitmap(uint64 periodId, uint256 word) external view returns (uint256) {
+        return _paidBits[periodId][word];
+    }
+
+    /// @inheritdoc IPayoutVault
     function paidTotalOf(uint64 periodId) external view returns (uint256) {
         return _books[periodId].paid;
     }

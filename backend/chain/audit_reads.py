@@ -211,19 +211,7 @@ class AuditReader:
         return self.gateway.paid_total_of(period_id)
 
     def paid_flags(self, period_id: int, indices: Sequence[int]) -> list[bool]:
-        """`isPaid` of many lines, 500 to a JSON-RPC batch."""
-        flags: list[bool] = []
-        for start in range(0, len(indices), 500):
-            chunk = indices[start : start + 500]
-
-            def read(chunk: Sequence[int] = chunk) -> list[Any]:
-                with self._w3.batch_requests() as batch:
-                    for index in chunk:
-                        batch.add(self._vault.functions.isPaid(period_id, index))
-                    return list(batch.execute())
-
-            flags.extend(bool(value) for value in self._read(read))
-        return flags
+        return self.gateway.paid_flags(period_id, indices)
 
     # -- plumbing ---------------------------------------------------------------------------
 

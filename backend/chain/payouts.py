@@ -144,19 +144,7 @@ class PayoutChain:
         return outcome
 
     def paid_flags(self, period_id: int, indices: Sequence[int]) -> list[bool]:
-        """`isPaid` of many leaves, in JSON-RPC batches."""
-        flags: list[bool] = []
-        for start in range(0, len(indices), 500):
-            chunk = indices[start : start + 500]
-
-            def read(chunk: Sequence[int] = chunk) -> list[Any]:
-                with self._w3.batch_requests() as batch:
-                    for index in chunk:
-                        batch.add(self._vault.functions.isPaid(period_id, index))
-                    return list(batch.execute())
-
-            flags.extend(bool(value) for value in self._call(read))
-        return flags
+        return self.gateway.paid_flags(period_id, indices)
 
     def vault_balance(self) -> int:
         return int(self._call(lambda: self._token.functions.balanceOf(self.vault_address).call()))

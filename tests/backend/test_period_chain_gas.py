@@ -37,6 +37,7 @@ def test_a_300_line_batch_fits_one_transaction(chain: Chain) -> None:
         assert gateway.wait_receipt(gateway.broadcast(signed)).succeeded
     order = tree.lines_in_tree_order()
     gas_per_line = []
+    paid: set[int] = set()
     for start in range(0, LEAVES, MAX_PAY_BATCH):
         chunk = order[start : start + MAX_PAY_BATCH]
         signed = payouts.sign_pay_batch(1, tree.multiproof(chunk), nonce=gateway.nonce())
@@ -45,6 +46,10 @@ def test_a_300_line_batch_fits_one_transaction(chain: Chain) -> None:
         outcome = payouts.batch_outcome(receipt.tx_hash, 1)
         assert sorted(outcome.paid) == sorted(chunk) and not outcome.failed
         gas_per_line.append(receipt.gas_used / len(chunk))
+        paid.update(chunk)
+        # Bitmap words read back line by line, in any order asked (here: reversed).
+        asked = list(reversed(range(LEAVES)))
+        assert payouts.paid_flags(1, asked) == [index in paid for index in asked]
     assert all(payouts.paid_flags(1, list(range(LEAVES))))
     assert payouts.paid_total_of(1) == tree.total
     assert payouts.vault_balance() == 0

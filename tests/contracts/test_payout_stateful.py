@@ -173,8 +173,11 @@ class PayoutMachine(RuleBasedStateMachine):
             on_chain = self.vault.paidTotalOf(period_id)
             modelled = sum(a for (p, _), a in self.paid.items() if p == period_id)
             assert on_chain == modelled <= total
+            words = [self.vault.paidBitmap(period_id, w) for w in range(len(tree) // 256 + 1)]
             for index in range(len(tree)):
-                assert self.vault.isPaid(period_id, index) == ((period_id, index) in self.paid)
+                paid = (period_id, index) in self.paid
+                assert self.vault.isPaid(period_id, index) == paid
+                assert bool(words[index >> 8] >> (index & 0xFF) & 1) == paid
 
     @invariant()
     def each_payee_received_exactly_their_paid_lines(self):

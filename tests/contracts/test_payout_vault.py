@@ -244,6 +244,11 @@ def test_large_batches_of_neighbouring_lines_verify_with_one_multiproof(
         funded_vault.payBatch(1, lines, proof, flags, {"from": payer})
     assert funded_vault.paidTotalOf(1) == sum(range(1, 301))
     assert all(funded_vault.isPaid(1, i) for i in (0, 99, 100, 255, 256, 299))
+    # Lines 0..255 fill word 0; 256..299 are the low 44 bits of word 1; word 2 is untouched.
+    assert funded_vault.paidBitmap(1, 0) == 2**256 - 1
+    assert funded_vault.paidBitmap(1, 1) == 2**44 - 1
+    assert funded_vault.paidBitmap(1, 2) == 0
+    assert funded_vault.paidBitmap(2, 0) == 0
 
 
 def test_pay_batch_reverts_when_sent_with_too_little_gas_for_a_transfer(
