@@ -169,10 +169,36 @@ function makeCachedLevelDown() {
   return CachedLevelDOWN;
 }
 
+// Ganache listens to every EVM step of every mined transaction for two conveniences: printing
+// Hardhat-style `console.log` calls from contracts, and recording the preimage of every
+// SSTORE key for `debug_storageRangeAt`. Any step listener makes the EVM build an event object
+// per opcode, which is a large share of a payBatch's time. Lineage uses neither, so those two
+// listeners are not registered. Tracing (`debug_traceTransaction`) and gas estimation add
+// their own step listeners, which are kept. LINEAGE_CHAIN_STEP_EVENTS=1 keeps all of them.
+function dropConvenienceStepListeners() {
+  const { EventEmitter } = require("events");
+  const addListener = EventEmitter.prototype.on;
+  const convenience = (listener) => {
+    const source = Function.prototype.toString.call(listener);
+    if (source.includes("TraceStorageMap")) return false;
+    const consoleLog = source.includes("ganache:vm:tx:console.log");
+    const keyPreimages = source.includes('"SSTORE"===') && source.includes("hashedKey");
+    return consoleLog || keyPreimages;
+  };
+  EventEmitter.prototype.on = function (event, listener) {
+    if (event === "step" && typeof listener === "function" && convenience(listener)) {
+      return this;
+    }
+    return addListener.call(this, event, listener);
+  };
+  EventEmitter.prototype.addListener = EventEmitter.prototype.on;
+}
+
 function main() {
   const options = parseArgs(process.argv.slice(2));
   const mnemonic = readMnemonic(options.secret);
   fs.mkdirSync(options.db, { recursive: true });
+  if (process.env.LINEAGE_CHAIN_STEP_EVENTS !== "1") dropConvenienceStepListeners();
   const ganache = require(GANACHE);
   const CachedLevelDOWN = makeCachedLevelDown();
   const server = ganache.server({

@@ -380,3 +380,23 @@ def test_a_malformed_cache_size_is_refused_before_the_node_starts(
     monkeypatch.setenv("LINEAGE_CHAIN_CACHE_MB", "lots")
     with pytest.raises(ChainError, match="LINEAGE_CHAIN_CACHE_MB"):
         ManagedGanache(tmp_path, port=free_port()).start()
+
+
+def test_the_managed_node_still_traces_and_estimates_gas(chain: Chain) -> None:
+    # The launcher drops Ganache's console.log and key-preimage step listeners; the ones
+    # tracing and gas estimation register themselves must still work.
+    gateway = chain.gateway()
+    root = int(gateway._registry.functions.rootId().call())
+    signed = gateway.sign_place_batch(
+        [PlacementRequest(root + 1, root, root, 0)], nonce=gateway.nonce()
+    )
+    gateway.broadcast(signed)
+    assert gateway.wait_receipt(signed.tx_hash).succeeded
+    w3 = gateway._w3
+    trace = w3.provider.make_request("debug_traceTransaction", [signed.tx_hash, {}])  # type: ignore[arg-type]
+    ops = [step["op"] for step in trace["result"]["structLogs"]]
+    assert ops.count("SSTORE") == 2 and ops[-1] == "STOP"
+    estimate = gateway._registry.functions.placeBatch([(root + 2, root, root, 1)]).estimate_gas(
+        {"from": gateway.address}
+    )
+    assert 40_000 < estimate < 200_000
