@@ -6,7 +6,7 @@ The engine is created by `create_app` (or by whoever calls `make_engine`) and ke
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
+from starlette.concurrency import run_in_threadpool
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -52,10 +53,20 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session for the request. Opening one does no I/O (the connection is checked out at
+    the first statement, in the handler's thread), so this runs on the event loop instead of
+    costing two thread-pool hops a request. Closing does I/O (a rollback) only while a
+    transaction still holds a connection; only then does it go to the thread pool."""
     # expire_on_commit=False: handlers serialise objects after the service has committed.
-    with Session(get_engine(request), expire_on_commit=False) as session:
+    session = Session(get_engine(request), expire_on_commit=False)
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
