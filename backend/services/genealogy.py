@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlmodel import Session, select
 
@@ -71,6 +72,11 @@ def create_root(session: Session, *, now: datetime) -> Distributor:
     return root
 
 
+class Enrollment(NamedTuple):
+    distributor: Distributor
+    placement: Placement | None  # None while the distributor waits in a holding tank
+
+
 def enroll(
     session: Session,
     data: DistributorCreate,
@@ -80,18 +86,34 @@ def enroll(
     trees: PlacementTreeCache,
     now: datetime,
 ) -> Distributor:
+    return enroll_one(session, data, actor=actor, settings=settings, trees=trees, now=now)[0]
+
+
+def enroll_one(
+    session: Session,
+    data: DistributorCreate,
+    *,
+    actor: User,
+    settings: Settings,
+    trees: PlacementTreeCache,
+    now: datetime,
+) -> Enrollment:
+    """Enroll one distributor; returns the placement row too, so the caller can answer
+    without reading it back."""
     distributor, enroller_id, to_tank = _admit(
         session, data, actor=actor, settings=settings, now=now
     )
     if to_tank:
         session.commit()
-        return distributor
+        return Enrollment(distributor, None)
     # The placement lock is taken as late as possible: only locating and writing the
     # placement (and the commit) are serialised across requests.
     with trees.locked(session) as slot:
-        _auto_place(session, slot, distributor, enroller_id, settings, leg=data.leg, now=now)
+        placement = _auto_place(
+            session, slot, distributor, enroller_id, settings, leg=data.leg, now=now
+        )
         session.commit()
-    return distributor
+    return Enrollment(distributor, placement)
 
 
 def enroll_many(
@@ -187,12 +209,12 @@ def _auto_place(
     *,
     leg: int | None,
     now: datetime,
-) -> None:
+) -> Placement:
     try:
         spot = locate(slot.tree, enroller_id, settings, leg=leg)
     except PlacementError as exc:
         raise Conflict(str(exc), code="placement_refused") from exc
-    write_placement(
+    return write_placement(
         session,
         slot,
         distributor,
@@ -224,24 +246,23 @@ def write_placement(
     *,
     strategy: str,
     now: datetime,
-) -> None:
+) -> Placement:
     parent = get_distributor(session, parent_id)
     assert distributor.id is not None and parent.tree_path is not None
     distributor.tree_path = child_path(parent.tree_path, distributor.id)
     distributor.tree_depth = (parent.tree_depth or 0) + 1
     session.add(distributor)
-    session.add(
-        Placement(
-            distributor_id=distributor.id,
-            sponsor_id=sponsor_id,
-            parent_id=parent_id,
-            position=position,
-            strategy=strategy,
-            chain_status=ChainStatus.pending,
-            placed_at=now,
-            seq=slot.next_seq(),
-        )
+    placement = Placement(
+        distributor_id=distributor.id,
+        sponsor_id=sponsor_id,
+        parent_id=parent_id,
+        position=position,
+        strategy=strategy,
+        chain_status=ChainStatus.pending,
+        placed_at=now,
+        seq=slot.next_seq(),
     )
+    session.add(placement)
     slot.record(node_id=distributor.id, parent_id=parent_id, position=position)
     outbox.enqueue(
         session,
@@ -254,6 +275,7 @@ def write_placement(
         },
         subject_id=distributor.id,
     )
+    return placement
 
 
 def _resolve_enroller(

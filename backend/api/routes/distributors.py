@@ -1,9 +1,11 @@
 """Distributors, their downline and the holding tank."""
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, status
-from sqlmodel import Session
+from fastapi.concurrency import run_in_threadpool
+from sqlmodel import Session, col, select
 
 from backend.api.deps import (
     Authorized,
@@ -36,7 +38,19 @@ router = APIRouter(tags=["distributors"], dependencies=[Authorized], responses=E
 
 
 def to_public(session: Session, distributor: Distributor) -> DistributorPublic:
-    placement = session.get(Placement, distributor.id)
+    return as_public(distributor, session.get(Placement, distributor.id))
+
+
+def to_public_many(session: Session, items: Sequence[Distributor]) -> list[DistributorPublic]:
+    """Many at once: their placements in one query, not one each."""
+    if not items:
+        return []
+    query = select(Placement).where(col(Placement.distributor_id).in_([d.id for d in items]))
+    placements: dict[int | None, Placement] = {p.distributor_id: p for p in session.exec(query)}
+    return [as_public(d, placements.get(d.id)) for d in items]
+
+
+def as_public(distributor: Distributor, placement: Placement | None) -> DistributorPublic:
     return DistributorPublic.model_validate(
         distributor,
         update={
@@ -58,7 +72,7 @@ def list_distributors(
     items, count = distributors.list_distributors(
         session, actor=user, q=q, status=status, offset=offset, limit=limit
     )
-    return DistributorsPublic(items=[to_public(session, d) for d in items], count=count)
+    return DistributorsPublic(items=to_public_many(session, items), count=count)
 
 
 @router.post(
@@ -67,7 +81,7 @@ def list_distributors(
     status_code=status.HTTP_201_CREATED,
     summary="Enroll a distributor (placed automatically, or into the enroller's holding tank)",
 )
-def enroll(
+async def enroll(
     session: SessionDep,
     user: CurrentUser,
     data: DistributorCreate,
@@ -75,10 +89,12 @@ def enroll(
     trees: TreesDep,
     now: NowDep,
 ) -> DistributorPublic:
-    distributor = genealogy.enroll(
-        session, data, actor=user, settings=settings, trees=trees, now=now
+    # The hottest write: one thread-pool hop for the database work, and the answer is built
+    # and serialised here on the event loop (a plain `def` would cost a second hop for that).
+    enrolled = await run_in_threadpool(
+        genealogy.enroll_one, session, data, actor=user, settings=settings, trees=trees, now=now
     )
-    return to_public(session, distributor)
+    return as_public(enrolled.distributor, enrolled.placement)
 
 
 @router.post(
@@ -98,7 +114,7 @@ def enroll_batch(
     enrolled = genealogy.enroll_many(
         session, data, actor=user, settings=settings, trees=trees, now=now
     )
-    return [to_public(session, distributor) for distributor in enrolled]
+    return to_public_many(session, enrolled)
 
 
 @router.get(
