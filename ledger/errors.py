@@ -5,7 +5,7 @@ CLI, the backend) can catch the whole family in one place and turn it into a mes
 
 ```
 LedgerError
-└── PlacementError                  auto-placement and manual placement (ledger/placement.py)
+└── PlacementError                  auto-placement and manual placement (ledger/placement/)
     ├── GenealogyError              rows given to PlacementTree.from_rows do not form one tree
     ├── UnknownDistributorError     an enroller or parent that is not placed
     ├── AlreadyPlacedError          a distributor id that is already in the tree
@@ -51,7 +51,7 @@ class LedgerError(Exception):
     """Base of every error ``ledger/`` raises on purpose."""
 
 
-# --- placement (ledger/placement.py) ---------------------------------------------------------
+# --- placement (ledger/placement/) -----------------------------------------------------------
 
 
 class PlacementError(LedgerError):
