@@ -100,15 +100,23 @@ def enroll_one(
 ) -> Enrollment:
     """Enroll one distributor; returns the placement row too, so the caller can answer
     without reading it back."""
-    distributor, enroller_id, to_tank = _admit(
-        session, data, actor=actor, settings=settings, now=now
-    )
+    enroller_id, to_tank = _check_admission(session, data, actor=actor, settings=settings)
+    # Hashed before any lock is taken: argon2 takes tens of milliseconds.
+    hashed_password = _login_hash(data)
     if to_tank:
+        distributor = _write_admission(
+            session, data, enroller_id, to_tank, hashed_password, settings=settings, now=now
+        )
         session.commit()
         return Enrollment(distributor, None)
-    # The placement lock is taken as late as possible: only locating and writing the
-    # placement (and the commit) are serialised across requests.
+    # Only the writes are serialised across requests; the reads that validate stay outside.
+    # The lock comes before the first write: SQLite has one writer at a time, so concurrent
+    # enrollments queue on this lock instead of sleeping in SQLite's busy handler, and every
+    # placement path takes the placement lock first, then the database's write lock.
     with trees.locked(session) as slot:
+        distributor = _write_admission(
+            session, data, enroller_id, to_tank, hashed_password, settings=settings, now=now
+        )
         placement = _auto_place(
             session, slot, distributor, enroller_id, settings, leg=data.leg, now=now
         )
@@ -152,6 +160,18 @@ def _admit(
 ) -> tuple[Distributor, int, bool]:
     """Validate, then write the distributor (and login, and tank entry): everything but the
     placement. Returns the distributor, the enroller's id and whether they wait in the tank."""
+    enroller_id, to_tank = _check_admission(session, data, actor=actor, settings=settings)
+    distributor = _write_admission(
+        session, data, enroller_id, to_tank, _login_hash(data), settings=settings, now=now
+    )
+    return distributor, enroller_id, to_tank
+
+
+def _check_admission(
+    session: Session, data: DistributorCreate, *, actor: User, settings: Settings
+) -> tuple[int, bool]:
+    """The reads and checks of an enrollment, no writes: the enroller's id and whether the
+    new distributor waits in the holding tank."""
     enroller = _resolve_enroller(session, data, actor=actor, settings=settings)
     to_tank = data.holding_tank if data.holding_tank is not None else settings.holding_tank_days > 0
     if to_tank and settings.holding_tank_days == 0:
@@ -161,7 +181,27 @@ def _admit(
     if data.password is not None and data.email is None:
         raise Invalid("a login (password) needs an email")
     check_unique_contacts(session, email=data.email, wallet=data.wallet, login=data.password)
+    assert enroller.id is not None
+    return enroller.id, to_tank
 
+
+def _login_hash(data: DistributorCreate) -> str | None:
+    if data.password is None or data.email is None:
+        return None
+    return hash_password(data.password)
+
+
+def _write_admission(
+    session: Session,
+    data: DistributorCreate,
+    enroller_id: int,
+    to_tank: bool,
+    hashed_password: str | None,
+    *,
+    settings: Settings,
+    now: datetime,
+) -> Distributor:
+    """The distributor row (flushed, so it has its id), their login and their tank entry."""
     distributor = Distributor(
         first_name=data.first_name,
         last_name=data.last_name,
@@ -169,7 +209,7 @@ def _admit(
         phone=data.phone,
         country=data.country,
         wallet=data.wallet,
-        enroller_id=enroller.id,
+        enroller_id=enroller_id,
         referral_code=new_referral_code(),
         search_name=search_text(data.first_name, data.last_name, data.email),
         enrolled_at=now,
@@ -177,14 +217,14 @@ def _admit(
     )
     session.add(distributor)
     session.flush()
-    assert distributor.id is not None and enroller.id is not None
-    if data.password is not None and data.email is not None:
+    assert distributor.id is not None
+    if hashed_password is not None and data.email is not None:
         session.add(
             User(
                 email=data.email,
                 full_name=f"{data.first_name} {data.last_name}",
                 role=Role.distributor,
-                hashed_password=hash_password(data.password),
+                hashed_password=hashed_password,
                 distributor_id=distributor.id,
             )
         )
@@ -192,12 +232,12 @@ def _admit(
         session.add(
             HoldingTankEntry(
                 distributor_id=distributor.id,
-                enroller_id=enroller.id,
+                enroller_id=enroller_id,
                 entered_at=now,
                 expires_at=now + timedelta(days=settings.holding_tank_days),
             )
         )
-    return distributor, enroller.id, to_tank
+    return distributor
 
 
 def _auto_place(
