@@ -128,6 +128,8 @@ def serve_app(app: FastAPI, *, host: str, port: int) -> None:
     benchmark calls this too, so it measures what `lineage run` runs)."""
     import uvicorn
 
+    # http and loop stay "auto": uvicorn takes httptools and uvloop (dependencies, a good part
+    # cheaper per request than h11 and asyncio's own loop) wherever they are installed.
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
