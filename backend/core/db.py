@@ -16,12 +16,19 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 from starlette.concurrency import run_in_threadpool
 
+SQLITE_POOL_SIZE = 40
+
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
+        else:
+            # Keep a connection per request thread (anyio runs up to 40) instead of the default
+            # five: a connection returned to a full pool is closed, and the next one opened
+            # pays for the connect, the pragmas and re-reading the schema.
+            kwargs["pool_size"] = SQLITE_POOL_SIZE
         engine = create_engine(url, echo=echo, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
