@@ -10,6 +10,8 @@ import secrets
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from backend.core.config import Settings
@@ -25,7 +27,7 @@ from backend.models import (
     Role,
     User,
 )
-from backend.models.distributor import DistributorCreate
+from backend.models.distributor import DistributorCreate, PlacementPublic
 from backend.services import outbox
 from backend.services.access import can_see, is_distributor, own_distributor
 from backend.services.placement import PlacementSlot, PlacementTreeCache, Spot
@@ -74,7 +76,7 @@ def create_root(session: Session, *, now: datetime) -> Distributor:
 
 class Enrollment(NamedTuple):
     distributor: Distributor
-    placement: Placement | None  # None while the distributor waits in a holding tank
+    placement: PlacementPublic | None  # None while the distributor waits in a holding tank
 
 
 def enroll(
@@ -249,7 +251,7 @@ def _auto_place(
     *,
     leg: int | None,
     now: datetime,
-) -> Placement:
+) -> PlacementPublic:
     try:
         spot = locate(slot.tree, enroller_id, settings, leg=leg)
     except PlacementError as exc:
@@ -286,25 +288,38 @@ def write_placement(
     *,
     strategy: str,
     now: datetime,
-) -> Placement:
-    parent = get_distributor(session, parent_id)
+) -> PlacementPublic:
+    """The placement row, the distributor's path and depth, the next `seq` and the chain
+    intent, written with prepared Core statements rather than the unit of work: this is the
+    hot part of every enrollment, and it writes four rows but reads only the parent's path."""
+    connection = session.connection()
+    parent = connection.execute(_PARENT_PATH, {"parent_id": parent_id}).one_or_none()
+    if parent is None:
+        raise NotFound(f"distributor {parent_id} not found")
     assert distributor.id is not None and parent.tree_path is not None
-    distributor.tree_path = child_path(parent.tree_path, distributor.id)
-    distributor.tree_depth = (parent.tree_depth or 0) + 1
-    session.add(distributor)
-    placement = Placement(
+    tree_path = child_path(parent.tree_path, distributor.id)
+    tree_depth = (parent.tree_depth or 0) + 1
+    connection.execute(
+        _SET_PATH, {"target_id": distributor.id, "tree_path": tree_path, "tree_depth": tree_depth}
+    )
+    # The row has them now; the session must not write them a second time.
+    set_committed_value(distributor, "tree_path", tree_path)
+    set_committed_value(distributor, "tree_depth", tree_depth)
+    placement = PlacementPublic(
         distributor_id=distributor.id,
         sponsor_id=sponsor_id,
         parent_id=parent_id,
         position=position,
         strategy=strategy,
         chain_status=ChainStatus.pending,
+        block_number=None,
+        tx_hash=None,
         placed_at=now,
-        seq=slot.next_seq(),
+        confirmed_at=None,
     )
-    session.add(placement)
+    connection.execute(_INSERT_PLACEMENT, {**placement.model_dump(), "seq": slot.next_seq()})
     slot.record(node_id=distributor.id, parent_id=parent_id, position=position)
-    outbox.enqueue(
+    outbox.enqueue_now(
         session,
         kind=outbox.PLACE,
         payload={
@@ -316,6 +331,18 @@ def write_placement(
         subject_id=distributor.id,
     )
     return placement
+
+
+_DISTRIBUTOR = Distributor.metadata.tables["distributor"]
+_PARENT_PATH = sa.select(_DISTRIBUTOR.c.tree_path, _DISTRIBUTOR.c.tree_depth).where(
+    _DISTRIBUTOR.c.id == sa.bindparam("parent_id")
+)
+_SET_PATH = (
+    _DISTRIBUTOR.update()
+    .where(_DISTRIBUTOR.c.id == sa.bindparam("target_id"))
+    .values(tree_path=sa.bindparam("tree_path"), tree_depth=sa.bindparam("tree_depth"))
+)
+_INSERT_PLACEMENT = Placement.metadata.tables["placement"].insert()
 
 
 def _resolve_enroller(

@@ -32,6 +32,20 @@ def enqueue(
     return intent
 
 
+def enqueue_now(
+    session: Session, *, kind: str, payload: dict[str, Any], subject_id: int | None
+) -> None:
+    """`enqueue` for hot paths: one prepared INSERT in the caller's transaction, executed at
+    once, with no ORM object to build and flush (the enrollment path writes one per placement
+    and reads none back)."""
+    session.connection().execute(
+        _INSERT_INTENT, {"kind": kind, "payload": payload, "subject_id": subject_id}
+    )
+
+
+_INSERT_INTENT = ChainIntent.metadata.tables["chain_intent"].insert()
+
+
 def fetch_queued(
     session: Session, *, limit: int = 100, kind: str | None = None
 ) -> list[ChainIntent]:

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from backend.models import GenealogyState, Placement
@@ -25,19 +26,24 @@ from ledger.placement import PlacementTree
 __all__ = ["PlacementSlot", "PlacementTreeCache", "Spot"]
 
 
+# Prepared Core statements: the placement path runs them once per enrollment, and building an
+# ORM statement (or flushing a loaded `GenealogyState`) costs several times more than running it.
+_STATE = GenealogyState.metadata.tables["genealogy_state"]
+_LOCK_SEQ = sa.select(_STATE.c.placement_seq).where(_STATE.c.id == 1).with_for_update()
+_SET_SEQ = _STATE.update().where(_STATE.c.id == 1).values(placement_seq=sa.bindparam("seq"))
+
+
 class PlacementSlot:
     """What a caller holds while placing: the current tree and the sequence numbers to stamp."""
 
-    def __init__(self, tree: PlacementTree, state: GenealogyState, session: Session) -> None:
+    def __init__(self, tree: PlacementTree, seq: int, session: Session) -> None:
         self.tree = tree
-        self._state = state
         self._session = session
-        self.seq = state.placement_seq
+        self.seq = seq
 
     def next_seq(self) -> int:
         self.seq += 1
-        self._state.placement_seq = self.seq
-        self._session.add(self._state)
+        self._session.connection().execute(_SET_SEQ, {"seq": self.seq})
         return self.seq
 
     def record(self, *, node_id: int, parent_id: int, position: int) -> None:
@@ -59,12 +65,10 @@ class PlacementTreeCache:
         """Hold the placement lock for the caller's whole transaction; the caller commits
         inside the block. Whatever goes wrong, the tree is rebuilt next time."""
         with self._lock:
-            state = session.exec(
-                select(GenealogyState).where(GenealogyState.id == 1).with_for_update()
-            ).first()
-            if state is None:
+            stored_seq = session.connection().execute(_LOCK_SEQ).scalar_one_or_none()
+            if stored_seq is None:
                 raise RuntimeError("genealogy_state is missing: run the bootstrap (migrate + seed)")
-            slot = PlacementSlot(self._current(session, state.placement_seq), state, session)
+            slot = PlacementSlot(self._current(session, stored_seq), stored_seq, session)
             try:
                 yield slot
             except BaseException:

@@ -50,7 +50,9 @@ def to_public_many(session: Session, items: Sequence[Distributor]) -> list[Distr
     return [as_public(d, placements.get(d.id)) for d in items]
 
 
-def as_public(distributor: Distributor, placement: Placement | None) -> DistributorPublic:
+def as_public(
+    distributor: Distributor, placement: Placement | PlacementPublic | None
+) -> DistributorPublic:
     return DistributorPublic.model_validate(
         distributor,
         update={
