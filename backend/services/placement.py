@@ -40,6 +40,7 @@ class PlacementSlot:
         self.tree = tree
         self._session = session
         self.seq = seq
+        self.changed_tree = False
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -49,6 +50,7 @@ class PlacementSlot:
     def record(self, *, node_id: int, parent_id: int, position: int) -> None:
         """Apply a placement written in this transaction to the tree at once (a batch in one
         transaction sees its own rows); if the transaction fails the tree is rebuilt."""
+        self.changed_tree = True
         self.tree.add(node_id=node_id, parent_id=parent_id, position=position)
 
 
@@ -63,7 +65,9 @@ class PlacementTreeCache:
     @contextmanager
     def locked(self, session: Session) -> Iterator[PlacementSlot]:
         """Hold the placement lock for the caller's whole transaction; the caller commits
-        inside the block. Whatever goes wrong, the tree is rebuilt next time."""
+        inside the block. If anything goes wrong after a placement reached the tree, the tree
+        is rebuilt next time; a failure before that (a refused spot, a duplicate wallet)
+        leaves it as it is, still equal to the database."""
         with self._lock:
             stored_seq = session.connection().execute(_LOCK_SEQ).scalar_one_or_none()
             if stored_seq is None:
@@ -72,7 +76,8 @@ class PlacementTreeCache:
             try:
                 yield slot
             except BaseException:
-                self._tree = None
+                if slot.changed_tree:
+                    self._tree = None
                 raise
             self._seen_seq = slot.seq
 

@@ -410,3 +410,20 @@ def test_batch_enrollment_is_all_or_nothing(api: Api) -> None:
         ).status_code
         == 422
     )
+
+
+def test_a_refused_placement_keeps_the_tree_cache(api: Api) -> None:
+    trees = api.client.app.state.placement_trees
+    assert enroll(api).status_code == 201
+    cached = trees._tree
+    refused = enroll(api, leg=7)  # a binary tree has legs 0 and 1
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"]["code"] == "placement_refused"
+    # Nothing reached the tree, so it still equals the database: no rebuild from every row.
+    assert trees._tree is cached
+    placed = enroll(api, enroller_id=api.distributor_id)
+    assert placed.status_code == 201
+    assert (placed.json()["placement"]["parent_id"], placed.json()["placement"]["position"]) == (
+        api.distributor_id,
+        0,
+    )
