@@ -427,3 +427,31 @@ def test_a_refused_placement_keeps_the_tree_cache(api: Api) -> None:
         api.distributor_id,
         0,
     )
+
+
+def test_single_and_batch_enrollments_run_side_by_side(api: Api) -> None:
+    """Both take the placement lock before their first write, so neither waits on the other
+    while holding what the other needs (on SQLite that used to end in "database is locked")."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from backend.models import User
+    from backend.models.distributor import DistributorCreate
+    from backend.services import genealogy
+
+    trees = api.client.app.state.placement_trees
+
+    def work(i: int) -> int:
+        with Session(api.engine, expire_on_commit=False) as session:
+            admin = session.exec(select(User).where(User.role == Role.admin)).one()
+            people = [DistributorCreate(first_name="S", last_name=f"{i}-{n}") for n in range(3)]
+            common = {"actor": admin, "settings": api.settings, "trees": trees, "now": api.clock()}
+            if i % 2:
+                return len(genealogy.enroll_many(session, people, **common))
+            genealogy.enroll(session, people[0], **common)
+            return 1
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        placed = sum(pool.map(work, range(16)))
+    with Session(api.engine) as session:
+        spots = [(p.parent_id, p.position) for p in session.exec(select(Placement))]
+    assert len(spots) == len(set(spots)) == 2 + placed == 2 + 8 * 3 + 8
