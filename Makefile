@@ -29,8 +29,10 @@ test-contracts:  ## the brownie suite on Anvil, then on Ganache (hardfork shangh
 bench: setup bench-gas bench-merkle  ## every benchmark; each prints a table, last line JSON
 	.venv/bin/python bench/placement.py
 	.venv/bin/python bench/engine.py --distributors 1000000 --orders 5000000
+	.venv/bin/python bench/enroll.py
 	.venv/bin/python bench/enroll.py --batch 100
-	.venv/bin/python bench/period_pay.py --lines 10000 --periods 1 --crash-rate 0
+	.venv/bin/python bench/period_close.py --distributors 10000
+	.venv/bin/python bench/period_pay.py --lines 300 --periods 30 --crash-rate 0.7 --seed 12
 	.venv/bin/python bench/downline.py  # PostgreSQL at 127.0.0.1:5432 (LINEAGE_TEST_POSTGRES_URL)
 
 bench-gas: setup

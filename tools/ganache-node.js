@@ -80,9 +80,16 @@ function readMnemonic(file) {
   return parsed.mnemonic;
 }
 
-// LevelDOWN with a least-recently-used cache of values in front of its reads. Every write goes
-// to LevelDB (and updates the cache at the same moment, so a read issued after a write sees
-// it, as LevelDB itself guarantees). Iterators read LevelDB directly.
+// LevelDOWN with a cache of values in front of its reads. Every write goes to LevelDB (and
+// updates the cache at the same moment, so a read issued after a write sees it, as LevelDB
+// itself guarantees). Iterators read LevelDB directly.
+//
+// The cache approximates least-recently-used with two generations of Maps: entries are added
+// to the young one; a hit in the old one is copied into the young one; when the young one
+// holds half the budget it becomes the old one and the previous old one is dropped whole.
+// Every operation is O(1). (Evicting the oldest entry of one Map through `keys().next()` is
+// not: V8 leaves deleted entries as holes that each iteration skips, and with 800,000 entries
+// an eviction cost ~60 us; at 100,000 distributors that made a payout batch 6x slower.)
 function makeCachedLevelDown() {
   const LevelDOWN = fromGanache("leveldown");
   const { AbstractLevelDOWN } = fromGanache("abstract-leveldown");
@@ -90,8 +97,9 @@ function makeCachedLevelDown() {
 
   function CachedLevelDOWN(location, maxBytes) {
     LevelDOWN.call(this, location);
-    this.cache = new Map();
-    this.bytes = 0;
+    this.young = new Map();
+    this.old = new Map();
+    this.youngBytes = 0;
     this.maxBytes = maxBytes;
   }
   util.inherits(CachedLevelDOWN, LevelDOWN);
@@ -99,30 +107,40 @@ function makeCachedLevelDown() {
   const cacheKey = (key) => (Buffer.isBuffer(key) ? key.toString("latin1") : `s${key}`);
   const asBuffer = (value) => (Buffer.isBuffer(value) ? value : Buffer.from(String(value)));
   const shaped = (value, options) => (options.asBuffer === false ? value.toString() : value);
+  const size = (key, value) => value.length + key.length + ENTRY_OVERHEAD;
 
+  CachedLevelDOWN.prototype._lookup = function (key) {
+    const young = this.young.get(key);
+    if (young !== undefined) return young;
+    const old = this.old.get(key);
+    if (old !== undefined) this._remember(key, old);
+    return old;
+  };
   CachedLevelDOWN.prototype._forget = function (key) {
-    const old = this.cache.get(key);
-    if (old !== undefined) {
-      this.cache.delete(key);
-      this.bytes -= old.length + key.length + ENTRY_OVERHEAD;
+    const young = this.young.get(key);
+    if (young !== undefined) {
+      this.young.delete(key);
+      this.youngBytes -= size(key, young);
     }
+    this.old.delete(key);
   };
   CachedLevelDOWN.prototype._remember = function (key, value) {
     if (this.maxBytes === 0) return;
-    this._forget(key);
-    this.cache.set(key, value);
-    this.bytes += value.length + key.length + ENTRY_OVERHEAD;
-    while (this.bytes > this.maxBytes) {
-      const [oldest] = this.cache.keys();
-      this._forget(oldest);
+    const young = this.young.get(key);
+    if (young !== undefined) this.youngBytes -= size(key, young);
+    this.old.delete(key); // a newer value may be written: never leave a stale one behind
+    this.young.set(key, value);
+    this.youngBytes += size(key, value);
+    if (this.youngBytes * 2 > this.maxBytes) {
+      this.old = this.young;
+      this.young = new Map();
+      this.youngBytes = 0;
     }
   };
   CachedLevelDOWN.prototype._get = function (key, options, callback) {
     const slot = cacheKey(key);
-    const hit = this.cache.get(slot);
+    const hit = this._lookup(slot);
     if (hit !== undefined) {
-      this.cache.delete(slot); // most recently used goes last
-      this.cache.set(slot, hit);
       process.nextTick(callback, null, shaped(hit, options));
       return;
     }
@@ -160,8 +178,9 @@ function makeCachedLevelDown() {
     LevelDOWN.prototype._batch.call(this, operations, options, callback);
   };
   CachedLevelDOWN.prototype._clear = function (options, callback) {
-    this.cache.clear();
-    this.bytes = 0;
+    this.young = new Map();
+    this.old = new Map();
+    this.youngBytes = 0;
     LevelDOWN.prototype._clear.call(this, options, callback);
   };
   // LevelDOWN's own chained batch writes past `_batch`; the generic one goes through it.
