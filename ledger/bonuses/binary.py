@@ -1,16 +1,17 @@
-"""Binary bonus (COMPENSATION.md 4) on the placement tree (position 0 = left, 1 = right).
+"""Binary bonus (docs/compensation.md#binary) on the placement tree (0 = left, 1 = right).
 
 Per distributor: ``TL = new CV of the left subtree + carry_left``, likewise ``TR``.
 - *Earns* when active, paid-as rank >= ``payee_min_rank``, a positive rate for the rank, and
   (``require_sponsored_legs``) an active personally enrolled distributor in each leg.
 - ``pay-leg``: base = weak leg ``min(TL, TR)`` (points), rate = pct(rank); the weak-leg volume
   is taken off both legs. ``cycles``: ``n = min(weak // A, strong // B)`` (the strong leg, the
-  larger one, ties: right, takes B); base = n, rate = value per cycle x 10**6 (unit 1);
+  larger one, ties: left, takes B); base = n, rate = value per cycle x 10**6 (unit 1);
   ``n*A`` and ``n*B`` are taken off.
 - The rank's period cap (``cap_by_rank``) turns the excess into breakage.
 - Inactive with ``flush_inactive``: both carries go to 0 and the line records what the weak leg
   would have paid as breakage (amount 0). Otherwise a non-earner keeps its legs as carry.
 - ``carry_ceiling`` caps each carry-out; volume above it is flushed (volume, not money).
+  Intended: the strong leg's only (docs/compensation.md#known-differences, b).
 """
 
 from __future__ import annotations

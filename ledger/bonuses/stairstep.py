@@ -1,12 +1,15 @@
-"""Stair-step breakaway with generation overrides (COMPENSATION.md 6).
+"""Stair-step breakaway with generation overrides.
+
+Semantics: docs/compensation.md#stair-step-breakaway-and-generation-overrides (example 4).
 
 - *Breakaway*: paid-as rank >= ``breakaway_rank``. A breakaway distributor and their group leave
   their upline's group. Group volume ``GGV(v)`` = PV of v's subtree minus the subtrees of the
   first breakaway distributors strictly below v.
 - *Step* of v: ``basis = "group-volume"``: the highest step with ``min_gv <= GGV(v)``;
   ``basis = "rank"``: the highest step whose rank v holds. A breakaway distributor is on the
-  top step. A payee who fails ``payee_active`` earns at step 0 (0 %) this period.
-- *Differential*: on each source's CV, the source earns its own percentage (level 0), then
+  top step (intended: their own step, docs/compensation.md#known-differences, a). A payee who
+  fails ``payee_active`` earns at step 0 (0 %) this period.
+- *Differential*: on each source's CV, the source earns its own percentage (level = its step), then
   walking up, each upline above the highest percentage so far earns the difference (level =
   the step it earns at). Whatever is below the top percentage when the root is reached is
   breakage (payee -1). Base = CV (points), rate = the difference.

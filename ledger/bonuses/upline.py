@@ -1,4 +1,4 @@
-"""Retail profit, fast start, unilevel, forced matrix and matching (COMPENSATION.md 1-3, 5, 7).
+"""Retail profit, fast start, unilevel, forced matrix and matching (docs/compensation.md#bonuses).
 
 Bases and rates per line (``gross = round(base * rate * unit / 10**6)``):
 - retail: base = retail minus wholesale price of the seller's retail sales (money, unit 1,

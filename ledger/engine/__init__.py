@@ -1,4 +1,4 @@
-"""One period run: plan + inputs -> results (COMPENSATION.md "Run order").
+"""One period run: plan + inputs -> results (docs/compensation.md#run-order).
 
 ``run_period(plan=..., inputs=...)`` is pure and deterministic: the same inputs in any row order
 give the same :class:`PeriodResult`. ``on_stage`` (optional) is called with each stage's name

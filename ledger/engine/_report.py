@@ -1,4 +1,4 @@
-"""Totals and the compliance report (COMPENSATION.md "Compliance"), as plain JSON-able dicts.
+"""Totals and the compliance report (docs/compensation.md#compliance), as JSON-able dicts.
 
 Percentages are exact decimal strings with four decimals, rounded down (``"12.3456"``).
 Income statistics use the nearest-rank method on integer earnings, so they are integers.

@@ -1,4 +1,4 @@
-"""Auto-placement of new distributors (COMPENSATION.md, "Placement strategies").
+"""Auto-placement of new distributors (docs/compensation.md#placement).
 
 A new distributor is placed under their enroller's subtree by one of the plan's strategies; the
 answer is a :class:`Placement` ``(parent_id, position)``. Placement never moves anyone: the tree

@@ -1,4 +1,4 @@
-"""The plan file's schema (pydantic). Semantics: ``/work/shared/COMPENSATION.md``.
+"""The plan file's schema (pydantic). Semantics: ``docs/compensation.md``.
 
 Percentages are decimal percent (``12.5`` means 12.5 %) with at most four decimals, so each one
 is an exact integer of parts per million (ppm). TOML floats are read as ``Decimal``, never as

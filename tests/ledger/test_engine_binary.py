@@ -23,8 +23,8 @@ pct_by_rank = {{ none = 10 }}
 
 
 def test_pay_leg_worked_example_of_the_plan_document() -> None:
-    """COMPENSATION.md: TL = 1,500 + 0, TR = 700 + 200 = 900; weak leg 900 x 10 % = 90.00
-    (9,000 cents); carry-out 1,500 - 900 = 600 left, 900 - 900 = 0 right."""
+    """docs/compensation.md, example 1a: TL = 1,500 + 0, TR = 700 + 200 = 900; weak leg
+    900 x 10 % = 90.00 (9,000 cents); carry-out 1,500 - 900 = 600 left, 900 - 900 = 0 right."""
     result = run(
         plan(binary_plan()), company(ROWS, [(1, 100), (2, 1500), (3, 700)], state=CARRY_IN)
     )

@@ -1,4 +1,4 @@
-"""Placement strategies on hand-drawn trees (COMPENSATION.md, "Placement strategies")."""
+"""Placement strategies on hand-drawn trees (docs/compensation.md#placement)."""
 
 from __future__ import annotations
 
