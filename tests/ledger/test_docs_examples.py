@@ -70,6 +70,14 @@ def test_example_1e_rank_cap() -> None:
     assert got == ([(1, 0, 1, 9000, 5000)], 600, 0)
 
 
+def test_example_1f_carry_ceiling_caps_the_strong_leg() -> None:
+    """1c with carry_ceiling = 800: the strong left leg 1,500 -> 800, the weak right keeps 900."""
+    got = _binary(
+        'mode = "pay-leg"\nflush_inactive = false\ncarry_ceiling = 800', [(2, 1500), (3, 700)]
+    )
+    assert got == ([], 800, 900)
+
+
 # --- Example 2: unilevel with compression ------------------------------------------------------
 
 # Enroller chain A(1) <- B(2) <- C(3) <- D(4) <- E(5) <- F(6), and G(7) enrolled by A.
@@ -232,14 +240,3 @@ step = [{ min_gv = 0, pct = 5 }, { min_gv = 500, pct = 10 }, { min_gv = 1500, pc
         (3, 2, 2, 1000, 1000),
         (3, 3, 1, 1000, 1000),
     ]
-
-
-# --- Known differences (the engine's behaviour today; update with the fix) ---------------------
-
-
-def test_known_difference_b_carry_ceiling_caps_both_legs() -> None:
-    """1c with carry_ceiling = 800: the engine caps both carries (800 / 800); intended 800 / 900."""
-    got = _binary(
-        'mode = "pay-leg"\nflush_inactive = false\ncarry_ceiling = 800', [(2, 1500), (3, 700)]
-    )
-    assert got == ([], 800, 800)
