@@ -212,7 +212,8 @@ def test_example_3_example_company() -> None:
     assert col("balance_out") == [0, 0, 12_500_000, 0, 15_000_000, -5_000_000, 0, 0]
     assert result.totals["payout"] == 253_500_000
     assert result.totals["sales"] == 1_876_000_000
-    assert result.compliance["product_volume_only"]["fee_revenue"] == 98_000_000
+    # 8's one fee line (order 1010), once at its charged wholesale_price: 49.00.
+    assert result.compliance["product_volume_only"]["fee_revenue"] == 49_000_000
 
 
 # --- Example 4: stair-step differential --------------------------------------------------------
