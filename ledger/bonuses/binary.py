@@ -10,8 +10,9 @@ Per distributor: ``TL = new CV of the left subtree + carry_left``, likewise ``TR
 - The rank's period cap (``cap_by_rank``) turns the excess into breakage.
 - Inactive with ``flush_inactive``: both carries go to 0 and the line records what the weak leg
   would have paid as breakage (amount 0). Otherwise a non-earner keeps its legs as carry.
-- ``carry_ceiling`` caps each carry-out; volume above it is flushed (volume, not money).
-  Intended: the strong leg's only (docs/compensation.md#known-differences, b).
+- ``carry_ceiling`` caps the strong leg's carry-out (the strong leg as above: the larger of
+  ``TL`` and ``TR``, the left on a tie); its volume above the ceiling is flushed (volume, not
+  money). The weak leg's carry is never capped.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ def binary(ctx: Context) -> BinaryOutcome:
     flushed = ~ctx.active if b.flush_inactive else np.zeros(n, dtype=np.bool_)
 
     weak = np.minimum(tl, tr)
+    left_weak = tl < tr  # so the strong leg is the larger one, the left on a tie
     if b.mode == "pay-leg":
         base = weak
         rate = rank_rate[ctx.paid_rank]
@@ -96,7 +98,6 @@ def binary(ctx: Context) -> BinaryOutcome:
         take_left = take_right = np.where(earns, weak, 0)
     else:
         assert b.cycle is not None
-        left_weak = tl < tr
         strong = np.maximum(tl, tr)
         base = np.minimum(weak // b.cycle.weak, strong // b.cycle.strong)
         rate = np.full(n, b.cycle.value * PPM, dtype=np.int64)
@@ -108,8 +109,8 @@ def binary(ctx: Context) -> BinaryOutcome:
     carry_left = np.where(flushed, 0, tl - take_left)
     carry_right = np.where(flushed, 0, tr - take_right)
     if b.carry_ceiling is not None:
-        carry_left = np.minimum(carry_left, b.carry_ceiling)
-        carry_right = np.minimum(carry_right, b.carry_ceiling)
+        carry_left = np.where(left_weak, carry_left, np.minimum(carry_left, b.carry_ceiling))
+        carry_right = np.where(left_weak, np.minimum(carry_right, b.carry_ceiling), carry_right)
 
     if b.mode == "pay-leg":
         # What a flushed distributor's weak leg would have paid at the lowest paying rate.

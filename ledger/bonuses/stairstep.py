@@ -6,13 +6,16 @@ Semantics: docs/compensation.md#stair-step-breakaway-and-generation-overrides (e
   their upline's group. Group volume ``GGV(v)`` = PV of v's subtree minus the subtrees of the
   first breakaway distributors strictly below v.
 - *Step* of v: ``basis = "group-volume"``: the highest step with ``min_gv <= GGV(v)``;
-  ``basis = "rank"``: the highest step whose rank v holds. A breakaway distributor is on the
-  top step (intended: their own step, docs/compensation.md#known-differences, a). A payee who
-  fails ``payee_active`` earns at step 0 (0 %) this period.
+  ``basis = "rank"``: the highest step whose rank v holds. A breakaway distributor is no
+  exception: their step comes from their rank, or from their GGV (which already excludes the
+  groups that broke away below them), so a breakaway rank below the top step is paid its own
+  percentage. A payee who fails ``payee_active`` earns at step 0 (0 %) this period.
 - *Differential*: on each source's CV, the source earns its own percentage (level = its step), then
   walking up, each upline above the highest percentage so far earns the difference (level =
   the step it earns at). Whatever is below the top percentage when the root is reached is
-  breakage (payee -1). Base = CV (points), rate = the difference.
+  breakage (payee -1). Base = CV (points), rate = the difference. The walk does not stop at a
+  breakaway distributor below the top step: a higher-step upline earns the remaining difference
+  (as well as any generation override on that group).
 - *Generation overrides* (bonus ``generation``): on each breakaway distributor's group CV, the
   k-th breakaway upline (k = 1..len(generation_pct)) earns ``generation_pct[k]``; an inactive
   one (with ``payee_active``) leaves its share as breakage.
@@ -62,7 +65,6 @@ def stairstep(ctx: Context) -> tuple[LineBlock, LineBlock]:
     else:
         ranks = np.asarray([ctx.rank_of(step.rank or "") for step in s.step], dtype=np.int64)
         step_of = np.searchsorted(ranks, ctx.paid_rank, side="right").astype(np.int64)
-    step_of[breakaway] = top
     if s.payee_active:
         step_of[~ctx.active] = 0
 

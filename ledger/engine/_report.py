@@ -62,11 +62,18 @@ def _stats(values: I64) -> dict[str, int]:
     }
 
 
+def charged(ctx: Context) -> I64:
+    """What each order line was charged, in minor units: a sale to a retail customer at its
+    ``retail_price``; the distributor's own purchase and a fee, both paid by the distributor,
+    at its ``wholesale_price`` (docs/period-inputs.md, ``orders.csv``)."""
+    o = ctx.d.orders
+    return np.where(o.kind == KIND_RETAIL, o.retail_price, o.wholesale_price)
+
+
 def sales(ctx: Context) -> int:
     """Product sales in minor units: own orders at wholesale, retail orders at retail."""
     o = ctx.d.orders
-    own = int(np.sum(o.wholesale_price, where=o.kind == KIND_OWN))
-    return own + int(np.sum(o.retail_price, where=o.kind == KIND_RETAIL))
+    return int(np.sum(charged(ctx), where=(o.kind == KIND_OWN) | (o.kind == KIND_RETAIL)))
 
 
 def totals(
@@ -151,7 +158,7 @@ def compliance(
     return {
         "product_volume_only": {
             "fee_lines": int(fee.sum()),
-            "fee_revenue": int(o.wholesale_price[fee].sum() + o.retail_price[fee].sum()),
+            "fee_revenue": int(charged(ctx)[fee].sum()),
             "fee_cv": int(o.cv[fee].sum()),
             "bonus_from_fees": 0,
         },

@@ -70,6 +70,14 @@ def test_example_1e_rank_cap() -> None:
     assert got == ([(1, 0, 1, 9000, 5000)], 600, 0)
 
 
+def test_example_1f_carry_ceiling_caps_the_strong_leg() -> None:
+    """1c with carry_ceiling = 800: the strong left leg 1,500 -> 800, the weak right keeps 900."""
+    got = _binary(
+        'mode = "pay-leg"\nflush_inactive = false\ncarry_ceiling = 800', [(2, 1500), (3, 700)]
+    )
+    assert got == ([], 800, 900)
+
+
 # --- Example 2: unilevel with compression ------------------------------------------------------
 
 # Enroller chain A(1) <- B(2) <- C(3) <- D(4) <- E(5) <- F(6), and G(7) enrolled by A.
@@ -204,7 +212,8 @@ def test_example_3_example_company() -> None:
     assert col("balance_out") == [0, 0, 12_500_000, 0, 15_000_000, -5_000_000, 0, 0]
     assert result.totals["payout"] == 253_500_000
     assert result.totals["sales"] == 1_876_000_000
-    assert result.compliance["product_volume_only"]["fee_revenue"] == 98_000_000
+    # 8's one fee line (order 1010), once at its charged wholesale_price: 49.00.
+    assert result.compliance["product_volume_only"]["fee_revenue"] == 49_000_000
 
 
 # --- Example 4: stair-step differential --------------------------------------------------------
@@ -232,14 +241,3 @@ step = [{ min_gv = 0, pct = 5 }, { min_gv = 500, pct = 10 }, { min_gv = 1500, pc
         (3, 2, 2, 1000, 1000),
         (3, 3, 1, 1000, 1000),
     ]
-
-
-# --- Known differences (the engine's behaviour today; update with the fix) ---------------------
-
-
-def test_known_difference_b_carry_ceiling_caps_both_legs() -> None:
-    """1c with carry_ceiling = 800: the engine caps both carries (800 / 800); intended 800 / 900."""
-    got = _binary(
-        'mode = "pay-leg"\nflush_inactive = false\ncarry_ceiling = 800', [(2, 1500), (3, 700)]
-    )
-    assert got == ([], 800, 800)

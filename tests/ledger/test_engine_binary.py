@@ -88,6 +88,34 @@ def test_carry_ceiling_flushes_volume_above_it() -> None:
     assert (of(result, "carry_left", 1), of(result, "carry_right", 1)) == (500, 0)
 
 
+def test_carry_ceiling_caps_the_strong_leg_only() -> None:
+    """carry_ceiling = 800, A inactive and not flushed, so nothing is paid or taken; the strong
+    leg is the larger one, the left on a tie (as the cycles mode defines it).
+    - B 1,500, C 700 + 200: TL 1,500 (strong) -> 800; TR 900 (weak) carries in full: 900.
+    - B 500, C 700 + 200: TR 900 (strong) -> 800; TL 500 (weak): 500.
+    - B 1,100, C 900 + 200: TL = TR = 1,100, the left is strong -> 800; the right keeps 1,100."""
+    extra = "flush_inactive = false\ncarry_ceiling = 800"
+    for b, c, carry in ((1500, 700, (800, 900)), (500, 700, (500, 800)), (1100, 900, (800, 1100))):
+        result = run(plan(binary_plan(extra)), company(ROWS, [(2, b), (3, c)], state=CARRY_IN))
+        assert lines(result, "binary") == []
+        assert (of(result, "carry_left", 1), of(result, "carry_right", 1)) == carry
+
+
+def test_carry_ceiling_leaves_the_weak_legs_cycle_remainder_alone() -> None:
+    """Cycles 300 : 600 as above (2 cycles, carry-out 300 left, 300 right) with
+    carry_ceiling = 200: the left (1,500) is the strong leg, its 300 is cut to 200; the right
+    (weak, 900) keeps its 300."""
+    text = """
+[binary]
+mode = "cycles"
+cycle = { weak = 300, strong = 600, value = 2500 }
+carry_ceiling = 200
+"""
+    result = run(plan(text), company(ROWS, [(1, 100), (2, 1500), (3, 700)], state=CARRY_IN))
+    assert lines(result, "binary") == [(1, 0, 1, 5000, 5000)]
+    assert (of(result, "carry_left", 1), of(result, "carry_right", 1)) == (200, 300)
+
+
 def test_sponsored_legs_rule_needs_an_own_enrollee_on_each_leg() -> None:
     """C is enrolled by B, so A has no personally enrolled active distributor on the right:
     no bonus, legs carry 1,500 / 900. With require_sponsored_legs = false A earns 90.00."""

@@ -225,7 +225,9 @@ def test_fee_lines_never_produce_a_bonus(
     after = run_period(plan=plan, inputs=replace(inputs, orders=orders))
     for a, b in zip(before.lines, after.lines, strict=True):
         assert a.payee.tolist() == b.payee.tolist() and a.amount.tolist() == b.amount.tolist()
-    assert after.compliance["product_volume_only"]["fee_lines"] >= k
+    fees_before, fees_after = (r.compliance["product_volume_only"] for r in (before, after))
+    assert fees_after["fee_lines"] == fees_before["fee_lines"] + k
+    assert fees_after["fee_revenue"] == fees_before["fee_revenue"] + 4900 * k  # each fee once
 
 
 def _without_retail(plan: Plan) -> Plan:

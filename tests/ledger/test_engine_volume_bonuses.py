@@ -6,7 +6,7 @@ Activity needs PV >= 50. Lines read (source, level, payee, gross, amount); payee
 
 from __future__ import annotations
 
-from engine_kit import START, company, lines, paid, plan, run
+from engine_kit import START, company, lines, of, paid, plan, run
 
 from ledger.inputs import KIND_RETAIL
 
@@ -244,4 +244,92 @@ def test_stairstep_unreached_top_percentage_is_breakage() -> None:
         (4, 1, 4, 500, 500),
         (4, 2, 3, 500, 500),
         (4, 3, 0, 1000, 0),
+    ]
+
+
+BREAKAWAY_BELOW_TOP = """
+[[ranks.rank]]
+name = "Consultant"
+min_pv = 50
+
+[[ranks.rank]]
+name = "Director"
+min_pv = 50
+min_gv = 1000
+
+[[ranks.rank]]
+name = "Executive"
+min_pv = 50
+min_gv = 3000
+
+[stairstep]
+tree = "enroller"
+basis = "rank"
+breakaway_rank = "Director"
+generation_pct = [5]
+step = [
+  { rank = "Consultant", pct = 5 },
+  { rank = "Director", pct = 15 },
+  { rank = "Executive", pct = 20 },
+]
+"""
+
+
+def test_stairstep_breakaway_rank_below_the_top_step_earns_its_own_step() -> None:
+    """Chain 3 -> 2 -> 1 (enrollers). PV: 3: 100, 2: 1,000, 1: 2,000; GV: 3: 100,
+    2: 1,100, 1: 3,100. Ranks: 3 Consultant (5 %), 2 Director (>= 1,000: 15 %, breakaway),
+    1 Executive (>= 3,000: 20 %, breakaway too). 2 breaks away but is paid 15 %, not the top 20 %.
+    Source 3 (100 CV): 3 own 5 % = 5.00; 2 15 - 5 = 10 % = 10.00; 1 20 - 15 = 5 % = 5.00.
+    Source 2 (1,000): 2 own 15 % = 150.00; 1 20 - 15 = 5 % = 50.00.
+    Source 1 (2,000): 1 own 20 % = 400.00.
+    Generations: 2's group CV 1,000 + 100 = 1,100, 1 is 2's first breakaway upline: 5 % = 55.00;
+    1's group is 2,000 (2's group excluded), nobody above: 100.00 breakage."""
+    data = company(CHAIN[:3], [(3, 100), (2, 1000), (1, 2000)])
+    result = run(plan(BREAKAWAY_BELOW_TOP), data)
+    assert [of(result, "paid_rank", who) for who in (1, 2, 3)] == [3, 2, 1]
+    assert lines(result, "stairstep") == [
+        (1, 3, 1, 40000, 40000),
+        (2, 2, 2, 15000, 15000),
+        (2, 3, 1, 5000, 5000),
+        (3, 1, 3, 500, 500),
+        (3, 2, 2, 1000, 1000),
+        (3, 3, 1, 500, 500),
+    ]
+    assert lines(result, "generation") == [(1, 1, 0, 10000, 0), (2, 1, 1, 5500, 5500)]
+
+
+GGV_STEPS = """
+[[ranks.rank]]
+name = "Director"
+min_pv = 50
+min_gv = 1000
+max_leg_pct = 50
+
+[stairstep]
+tree = "enroller"
+basis = "group-volume"
+breakaway_rank = "Director"
+step = [{ min_gv = 0, pct = 5 }, { min_gv = 500, pct = 10 }, { min_gv = 1500, pct = 15 }]
+"""
+
+
+def test_stairstep_breakaway_step_comes_from_group_volume_without_broken_away_groups() -> None:
+    """Chain 3 -> 2 -> 1 (enrollers). PV: 3: 1,200, 2: 1,000, 1: 100. Director needs GV 1,000
+    with a leg counted at most 500: 3 = 1,200 yes; 2 = 1,000 + min(1,200, 500) = 1,500 yes;
+    1 = 100 + min(2,200, 500) = 600 no. So 3 and 2 break away.
+    GGV: 3 = 1,200 (10 %); 2 = 2,200 - 3's 1,200 = 1,000 (10 %, although GV 2,200 would
+    reach 15 %); 1 = 2,300 - 2's 2,200 = 100 (5 %). Nobody is on the 15 % step.
+    Source 3 (1,200 CV): 3 own 10 % = 120.00; no one above on 15 %: 5 % = 60.00 breakage.
+    Source 2 (1,000): 2 own 10 % = 100.00; 5 % = 50.00 breakage.
+    Source 1 (100): 1 own 5 % = 5.00; 10 % = 10.00 breakage."""
+    data = company(CHAIN[:3], [(3, 1200), (2, 1000), (1, 100)])
+    result = run(plan(GGV_STEPS), data)
+    assert [of(result, "paid_rank", who) for who in (1, 2, 3)] == [0, 1, 1]
+    assert lines(result, "stairstep") == [
+        (1, 1, 1, 500, 500),
+        (1, 3, 0, 1000, 0),
+        (2, 2, 2, 10000, 10000),
+        (2, 3, 0, 5000, 0),
+        (3, 2, 3, 12000, 12000),
+        (3, 3, 0, 6000, 0),
     ]
