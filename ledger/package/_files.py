@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 FORMAT_VERSION = "lineage-period-package/1"
-ENGINE_VERSION = "lineage-engine/0.1.0"
+ENGINE_VERSION = "lineage-engine/0.2.0"
 I64 = NDArray[np.int64]
 
 #: Input tables and their columns (CSV in an input directory, ``.tbl`` in a package).
