@@ -13,9 +13,10 @@ Semantics: docs/compensation.md#stair-step-breakaway-and-generation-overrides (e
 - *Differential*: on each source's CV, the source earns its own percentage (level = its step), then
   walking up, each upline above the highest percentage so far earns the difference (level =
   the step it earns at). Whatever is below the top percentage when the root is reached is
-  breakage (payee -1). Base = CV (points), rate = the difference. The walk does not stop at a
-  breakaway distributor below the top step: a higher-step upline earns the remaining difference
-  (as well as any generation override on that group).
+  breakage (payee -1). Base = CV (points), rate = the difference. The walk ends at the first
+  breakaway distributor (the source itself included): their group has left the upline's, so
+  what is still below the top percentage there is breakage, and the upline earns generation
+  overrides on that group instead.
 - *Generation overrides* (bonus ``generation``): on each breakaway distributor's group CV, the
   k-th breakaway upline (k = 1..len(generation_pct)) earns ``generation_pct[k]``; an inactive
   one (with ``payee_active``) leaves its share as breakage.
@@ -87,7 +88,18 @@ def stairstep(ctx: Context) -> tuple[LineBlock, LineBlock]:
     idx = np.arange(sources.shape[0])
     cur, reached = sources, own
     while idx.shape[0]:
-        climbing = reached < top
+        # A breakaway distributor heads their own group: the walk ends there, and what is
+        # still below the top percentage is breakage (the upline is paid generation overrides
+        # on that group instead of a differential).
+        left_group = (reached < top) & breakaway[cur]
+        if np.any(left_group):
+            emit(
+                idx[left_group],
+                np.full(int(left_group.sum()), -1, dtype=np.int64),
+                np.full(int(left_group.sum()), top, dtype=np.int64),
+                pcts[top] - pcts[reached[left_group]],
+            )
+        climbing = (reached < top) & ~breakaway[cur]
         idx, cur, reached = idx[climbing], cur[climbing], reached[climbing]
         if not idx.shape[0]:
             break

@@ -279,8 +279,9 @@ def test_stairstep_breakaway_rank_below_the_top_step_earns_its_own_step() -> Non
     """Chain 3 -> 2 -> 1 (enrollers). PV: 3: 100, 2: 1,000, 1: 2,000; GV: 3: 100,
     2: 1,100, 1: 3,100. Ranks: 3 Consultant (5 %), 2 Director (>= 1,000: 15 %, breakaway),
     1 Executive (>= 3,000: 20 %, breakaway too). 2 breaks away but is paid 15 %, not the top 20 %.
-    Source 3 (100 CV): 3 own 5 % = 5.00; 2 15 - 5 = 10 % = 10.00; 1 20 - 15 = 5 % = 5.00.
-    Source 2 (1,000): 2 own 15 % = 150.00; 1 20 - 15 = 5 % = 50.00.
+    The differential walk ends at a breakaway distributor: 2's group has left 1's.
+    Source 3 (100 CV): 3 own 5 % = 5.00; 2 15 - 5 = 10 % = 10.00; 20 - 15 = 5 % = 5.00 breakage.
+    Source 2 (1,000): 2 own 15 % = 150.00; 20 - 15 = 5 % = 50.00 breakage (not 1's).
     Source 1 (2,000): 1 own 20 % = 400.00.
     Generations: 2's group CV 1,000 + 100 = 1,100, 1 is 2's first breakaway upline: 5 % = 55.00;
     1's group is 2,000 (2's group excluded), nobody above: 100.00 breakage."""
@@ -290,10 +291,10 @@ def test_stairstep_breakaway_rank_below_the_top_step_earns_its_own_step() -> Non
     assert lines(result, "stairstep") == [
         (1, 3, 1, 40000, 40000),
         (2, 2, 2, 15000, 15000),
-        (2, 3, 1, 5000, 5000),
+        (2, 3, 0, 5000, 0),
         (3, 1, 3, 500, 500),
         (3, 2, 2, 1000, 1000),
-        (3, 3, 1, 500, 500),
+        (3, 3, 0, 500, 0),
     ]
     assert lines(result, "generation") == [(1, 1, 0, 10000, 0), (2, 1, 1, 5500, 5500)]
 
