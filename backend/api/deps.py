@@ -6,8 +6,9 @@ thread pool, and a thread hop per trivial dependency is most of a small request'
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -52,15 +53,55 @@ ChainStatusDep = Annotated[ChainStatusProvider, Depends(get_chain_status)]
 TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
 
 
+def client_address(request: Request, trusted: Sequence[IPv4Network | IPv6Network]) -> str:
+    """The address the login throttle counts: the connection's peer, unless that peer is a
+    trusted proxy; then the nearest address in X-Forwarded-For that is not a trusted proxy
+    (read from the right: a client can put anything at the left of that header)."""
+    peer = request.client.host if request.client else "unknown"
+    if not _is_trusted(peer, trusted):
+        return peer
+    hops = [
+        hop.strip()
+        for header in request.headers.getlist("x-forwarded-for")
+        for hop in header.split(",")
+        if hop.strip()
+    ]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            return hop
+    return hops[0] if hops else peer
+
+
+def _is_trusted(host: str, trusted: Sequence[IPv4Network | IPv6Network]) -> bool:
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in trusted)
+
+
+async def get_client_address(request: Request, settings: SettingsDep) -> str:
+    return client_address(request, settings.trusted_proxies)
+
+
+ClientAddressDep = Annotated[str, Depends(get_client_address)]
+
+
 def get_current_user(request: Request, session: SessionDep, token: TokenDep) -> User:
     if not token:
         raise Unauthorized("not logged in")
-    user_id = decode_access_token(token, request.app.state.jwt_secret)
-    user = session.get(User, user_id) if user_id is not None else None
-    if user is None:
+    claims = decode_access_token(token, request.app.state.jwt_secret)
+    user = session.get(User, claims.user_id) if claims is not None else None
+    if user is None or claims is None:
         raise Unauthorized("invalid or expired token")
     if not user.is_active:
-        raise Unauthorized("this account is disabled")
+        raise Unauthorized("this account is disabled", code="account_disabled")
+    if user.token_version != claims.version:
+        raise Unauthorized(
+            "this session has ended (logged out, or the account's password, role or status "
+            "changed): log in again",
+            code="session_ended",
+        )
     return user
 
 

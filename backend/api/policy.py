@@ -29,6 +29,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/health"): PUBLIC,
     ("GET", "/api/chain"): PUBLIC,
     ("POST", "/api/auth/token"): PUBLIC,
+    ("POST", "/api/auth/logout"): AUTHENTICATED,
     # accounts
     ("GET", "/api/users/me"): AUTHENTICATED,
     ("POST", "/api/users/me/password"): AUTHENTICATED,

@@ -12,7 +12,7 @@ import signal
 import socket
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -130,7 +130,13 @@ def serve_app(app: FastAPI, *, host: str, port: int) -> None:
 
     # http and loop stay "auto": uvicorn takes httptools and uvloop (dependencies, a good part
     # cheaper per request than h11 and asyncio's own loop) wherever they are installed.
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", **SERVER_OPTIONS)
+
+
+# uvicorn believes X-Forwarded-For from 127.0.0.1 by default and rewrites the client address
+# with it: anyone on the machine could then pick the address the login throttle counts. The
+# app reads forwarded headers itself, only from `Settings.trusted_proxies`.
+SERVER_OPTIONS: dict[str, Any] = {"proxy_headers": False}
 
 
 def _first_start_demo(settings: Settings, gateway: ChainGateway, *, url: str) -> None:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PlacementStrategyName = Literal["outer-left", "outer-right", "weaker-leg", "breadth-first"]
@@ -37,8 +37,22 @@ class Settings(BaseSettings):
     admin_email: str | None = None
     admin_password: SecretStr | None = None
 
-    login_max_failures: int = Field(default=5, gt=0)
+    login_max_failures: int = Field(
+        default=5, gt=0, description="Failed logins per account in a window before 429."
+    )
+    login_max_failures_per_address: int = Field(
+        default=20,
+        gt=0,
+        description="Failed logins from one client address in a window (any accounts) before "
+        "429; higher than per account, as an office or a mobile carrier shares one address.",
+    )
     login_window_seconds: int = Field(default=300, gt=0)
+    trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(
+        default=(),
+        description="Reverse proxies whose X-Forwarded-For is believed (addresses or networks, "
+        'a JSON list in the environment: `["10.0.0.0/8"]`). Empty: the client address is the '
+        "connection's peer and forwarded headers are ignored.",
+    )
 
     default_enroller_id: int = Field(default=1, gt=0, description="Enroller when none is given.")
     placement_strategy: PlacementStrategyName = "breadth-first"

@@ -71,6 +71,17 @@ class TooManyRequests(AppError):
     status_code = 429
     code = "too_many_requests"
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after_seconds: int,
+        details: Any = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message, details=details, code=code)
+        self.retry_after_seconds = retry_after_seconds
+
 
 class Unavailable(AppError):
     status_code = 503
@@ -101,6 +112,8 @@ def error_json(
 async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
     return error_json(exc.status_code, exc.code, exc.message, exc.details, headers)
 
 

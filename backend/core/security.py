@@ -6,6 +6,7 @@ import os
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import jwt
 from argon2 import PasswordHasher
@@ -53,17 +54,35 @@ def _write_new_secret(path: Path) -> str:
     return secret
 
 
-def create_access_token(*, subject: int, secret: str, minutes: int, now: datetime) -> str:
-    payload = {"sub": str(subject), "iat": now, "exp": now + timedelta(minutes=minutes)}
+class TokenClaims(NamedTuple):
+    user_id: int
+    version: int  # the account's `token_version` when the token was issued
+
+
+def create_access_token(
+    *, subject: int, secret: str, minutes: int, now: datetime, version: int = 0
+) -> str:
+    payload = {
+        "sub": str(subject),
+        "ver": version,
+        "iat": now,
+        "exp": now + timedelta(minutes=minutes),
+    }
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
 
 
-def decode_access_token(token: str, secret: str) -> int | None:
-    """The user id in a valid token, else None."""
+def decode_access_token(token: str, secret: str) -> TokenClaims | None:
+    """Who the token names and under which version, if it is valid; else None. A token
+    without a version (issued before versions existed) is not valid."""
     try:
-        payload = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp"]})
-        return int(payload["sub"])
-    except (jwt.PyJWTError, KeyError, ValueError):
+        payload = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "ver"]}
+        )
+        version = payload["ver"]
+        if not isinstance(version, int) or isinstance(version, bool):
+            return None
+        return TokenClaims(int(payload["sub"]), version)
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError):
         return None
 
 

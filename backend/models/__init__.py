@@ -12,6 +12,7 @@ from backend.models.base import (
 from backend.models.catalog import PriceList, PriceListItem, Product
 from backend.models.distributor import (
     Distributor,
+    EnrollmentRequest,
     GenealogyState,
     HoldingTankEntry,
     Placement,
@@ -31,17 +32,18 @@ from backend.models.periods import (
     PeriodTransition,
 )
 from backend.models.stock import StockItem, StockMovement, Warehouse
-from backend.models.user import LoginFailure, User
+from backend.models.user import LoginThrottle, User
 
 __all__ = [
     "ChainIntent",
     "ChainStatus",
     "Distributor",
     "DistributorStatus",
+    "EnrollmentRequest",
     "GenealogyState",
     "HoldingTankEntry",
     "IntentStatus",
-    "LoginFailure",
+    "LoginThrottle",
     "MovementKind",
     "Order",
     "OrderLine",

@@ -178,6 +178,23 @@ class HoldingTankEntry(SQLModel, table=True):
     placed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
 
 
+class EnrollmentRequest(SQLModel, table=True):
+    """An enrollment (single or batch) sent with an `Idempotency-Key`: a retry with the same
+    key answers with these distributors instead of enrolling them a second time. Written in the
+    enrollment's own transaction, before its first distributor, so a twin request waits on the
+    unique key and then finds this row."""
+
+    __tablename__ = "enrollment_request"
+    __table_args__ = (sa.UniqueConstraint("created_by", "idempotency_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_by: int = Field(foreign_key="app_user.id")
+    idempotency_key: str = Field(max_length=200)
+    request_hash: str = Field(max_length=64)
+    distributor_ids: list[int] = Field(default_factory=list, sa_type=sa.JSON())
+    created_at: datetime = Field(sa_type=UTCDateTime())
+
+
 class DistributorPublic(DistributorBase):
     id: int
     enroller_id: int | None

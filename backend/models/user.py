@@ -40,6 +40,9 @@ class User(UserBase, table=True):
     hashed_password: str = Field(max_length=200)
     distributor_id: int | None = Field(default=None, foreign_key="distributor.id", unique=True)
     created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
+    # Every token carries the version it was issued under; bumping it (logout, a password,
+    # role or activity change, the linked distributor's termination) ends every session at once.
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class UserPublic(UserBase):
@@ -58,16 +61,16 @@ class Token(SQLModel):
     token_type: str = "bearer"
 
 
-class LoginFailure(SQLModel, table=True):
-    """One failed login; the throttle counts these per (e-mail, client address) in a window."""
+class LoginThrottle(SQLModel, table=True):
+    """Login attempts per key (`account:<e-mail>` or `address:<client address>`) in a fixed
+    window. An attempt is counted before its password is checked, in one atomic upsert, so a
+    burst of simultaneous guesses cannot all be evaluated; a right password is not counted."""
 
-    __tablename__ = "login_failure"
-    __table_args__ = (sa.Index("ix_login_failure_email_ip_at", "email", "client_ip", "at"),)
+    __tablename__ = "login_throttle"
 
-    id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(max_length=254)
-    client_ip: str = Field(max_length=64)
-    at: datetime = Field(sa_type=UTCDateTime())
+    key: str = Field(primary_key=True, max_length=330)
+    attempts: int
+    window_start: datetime = Field(sa_type=UTCDateTime(), index=True)
 
 
 class PasswordChange(SQLModel):

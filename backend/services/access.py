@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from backend.core.errors import Forbidden, NotFound
-from backend.models import Distributor, HoldingTankEntry, Role, User
+from backend.models import Distributor, DistributorStatus, HoldingTankEntry, Role, User
 from backend.services.tree_path import is_within
 
 
@@ -19,6 +19,13 @@ def own_distributor(session: Session, user: User) -> Distributor:
     me = session.get(Distributor, user.distributor_id)
     if me is None:
         raise NotFound(f"distributor {user.distributor_id} not found")
+    if me.status == DistributorStatus.terminated:
+        # Termination also ends the account's sessions; this holds even for a token that
+        # slipped through (issued while the termination was being written).
+        raise Forbidden(
+            f"distributor {me.id} is terminated: their record is kept for audit only",
+            code="distributor_terminated",
+        )
     return me
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from backend.core.errors import Conflict, Invalid
 from backend.models import Distributor, DistributorStatus, StatusChangeRecord, User
 from backend.models.distributor import DistributorUpdate, StatusChange
+from backend.services import users
 from backend.services.access import ensure_self, is_distributor, own_distributor
 from backend.services.genealogy import check_unique_contacts, get_distributor, search_text
 
@@ -59,6 +60,9 @@ def change_status(
     distributor.status = data.status
     distributor.status_changed_at = now
     session.add(distributor)
+    if data.status == DistributorStatus.terminated:
+        # Their login closes with the record: live tokens die here, new logins are refused.
+        users.end_sessions(session, distributor_id=distributor.id)
     session.commit()
     return distributor
 

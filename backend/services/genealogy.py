@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
 from backend.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound
@@ -21,6 +22,7 @@ from backend.models import (
     ChainStatus,
     Distributor,
     DistributorStatus,
+    EnrollmentRequest,
     GenealogyState,
     HoldingTankEntry,
     Placement,
@@ -28,7 +30,7 @@ from backend.models import (
     User,
 )
 from backend.models.distributor import DistributorCreate, PlacementPublic
-from backend.services import outbox
+from backend.services import enrollment_requests, outbox
 from backend.services.access import can_see, is_distributor, own_distributor
 from backend.services.placement import PlacementSlot, PlacementTreeCache, Spot
 from backend.services.tree_path import child_path, segment
@@ -77,6 +79,7 @@ def create_root(session: Session, *, now: datetime) -> Distributor:
 class Enrollment(NamedTuple):
     distributor: Distributor
     placement: PlacementPublic | None  # None while the distributor waits in a holding tank
+    created: bool = True  # False: a retry with the same Idempotency-Key, the first result
 
 
 def enroll(
@@ -99,30 +102,51 @@ def enroll_one(
     settings: Settings,
     trees: PlacementTreeCache,
     now: datetime,
+    idempotency_key: str | None = None,
 ) -> Enrollment:
     """Enroll one distributor; returns the placement row too, so the caller can answer
-    without reading it back."""
-    enroller_id, to_tank = _check_admission(session, data, actor=actor, settings=settings)
-    # Hashed before any lock is taken: argon2 takes tens of milliseconds.
-    hashed_password = _login_hash(data)
-    if to_tank:
-        distributor = _write_admission(
-            session, data, enroller_id, to_tank, hashed_password, settings=settings, now=now
-        )
-        session.commit()
-        return Enrollment(distributor, None)
-    # Only the writes are serialised across requests; the reads that validate stay outside.
-    # The lock comes before the first write: SQLite has one writer at a time, so concurrent
-    # enrollments queue on this lock instead of sleeping in SQLite's busy handler, and every
-    # placement path takes the placement lock first, then the database's write lock.
-    with trees.locked(session) as slot:
-        distributor = _write_admission(
-            session, data, enroller_id, to_tank, hashed_password, settings=settings, now=now
-        )
-        placement = _auto_place(
-            session, slot, distributor, enroller_id, settings, leg=data.leg, now=now
-        )
-        session.commit()
+    without reading it back. With an `idempotency_key` already used by this account for the
+    same person, the first enrollment comes back and nothing is written."""
+    digest = None
+    if idempotency_key is not None:
+        digest = enrollment_requests.request_hash([data], batch=False)
+        done = enrollment_requests.earlier(session, actor, idempotency_key, digest)
+        if done is not None:
+            return _replayed(session, done)
+    try:
+        enroller_id, to_tank = _check_admission(session, data, actor=actor, settings=settings)
+        # Hashed before any lock is taken: argon2 takes tens of milliseconds.
+        hashed_password = _login_hash(data)
+        if to_tank:
+            claimed = _claim(session, actor, idempotency_key, digest, now=now)
+            distributor = _write_admission(
+                session, data, enroller_id, to_tank, hashed_password, settings=settings, now=now
+            )
+            _record(session, claimed, [distributor])
+            session.commit()
+            return Enrollment(distributor, None)
+        # Only the writes are serialised across requests; the reads that validate stay
+        # outside. The lock comes before the first write: SQLite has one writer at a time, so
+        # concurrent enrollments queue on this lock instead of sleeping in SQLite's busy
+        # handler, and every placement path takes the placement lock first, then the
+        # database's write lock.
+        with trees.locked(session) as slot:
+            claimed = _claim(session, actor, idempotency_key, digest, now=now)
+            distributor = _write_admission(
+                session, data, enroller_id, to_tank, hashed_password, settings=settings, now=now
+            )
+            placement = _auto_place(
+                session, slot, distributor, enroller_id, settings, leg=data.leg, now=now
+            )
+            _record(session, claimed, [distributor])
+            session.commit()
+    except (IntegrityError, AppError):
+        # A twin with the same key may have committed since the check above: then its
+        # e-mail or wallet is taken, or the key's row is, and its result is the answer.
+        done = _after_a_twin(session, actor, idempotency_key, digest)
+        if done is None:
+            raise
+        return _replayed(session, done)
     return Enrollment(distributor, placement)
 
 
@@ -137,24 +161,92 @@ def enroll_many(
 ) -> list[Distributor]:
     """Enroll a list in one transaction, in order: all of them or none (imports, bulk sign-up
     days). An error names the item by its index."""
+    return enroll_batch(session, items, actor=actor, settings=settings, trees=trees, now=now)[0]
+
+
+def enroll_batch(
+    session: Session,
+    items: list[DistributorCreate],
+    *,
+    actor: User,
+    settings: Settings,
+    trees: PlacementTreeCache,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> tuple[list[Distributor], bool]:
+    """`enroll_many` with an optional `Idempotency-Key`: the distributors, and whether they
+    were enrolled now (False: a retry of the same batch, answered with the first result)."""
+    digest = None
+    if idempotency_key is not None:
+        digest = enrollment_requests.request_hash(items, batch=True)
+        done = enrollment_requests.earlier(session, actor, idempotency_key, digest)
+        if done is not None:
+            return _distributors(session, done), False
     enrolled: list[Distributor] = []
-    with trees.locked(session) as slot:
-        for index, data in enumerate(items):
-            try:
-                distributor, enroller_id, to_tank = _admit(
-                    session, data, actor=actor, settings=settings, now=now
-                )
-                if not to_tank:
-                    _auto_place(
-                        session, slot, distributor, enroller_id, settings, leg=data.leg, now=now
+    try:
+        with trees.locked(session) as slot:
+            claimed = _claim(session, actor, idempotency_key, digest, now=now)
+            for index, data in enumerate(items):
+                try:
+                    distributor, enroller_id, to_tank = _admit(
+                        session, data, actor=actor, settings=settings, now=now
                     )
-            except AppError as exc:
-                exc.message = f"item {index}: {exc.message}"
-                exc.details = {"index": index, "details": exc.details}
-                raise
-            enrolled.append(distributor)
-        session.commit()
-    return enrolled
+                    if not to_tank:
+                        _auto_place(
+                            session, slot, distributor, enroller_id, settings, leg=data.leg, now=now
+                        )
+                except AppError as exc:
+                    exc.message = f"item {index}: {exc.message}"
+                    exc.details = {"index": index, "details": exc.details}
+                    raise
+                enrolled.append(distributor)
+            _record(session, claimed, enrolled)
+            session.commit()
+    except (IntegrityError, AppError):
+        done = _after_a_twin(session, actor, idempotency_key, digest)
+        if done is None:
+            raise
+        return _distributors(session, done), False
+    return enrolled, True
+
+
+def _claim(
+    session: Session, actor: User, key: str | None, digest: str | None, *, now: datetime
+) -> EnrollmentRequest | None:
+    if key is None or digest is None:
+        return None
+    return enrollment_requests.claim(session, actor, key, digest, now=now)
+
+
+def _record(
+    session: Session, claimed: EnrollmentRequest | None, enrolled: list[Distributor]
+) -> None:
+    if claimed is not None:
+        enrollment_requests.record(session, claimed, [d.id for d in enrolled if d.id is not None])
+
+
+def _after_a_twin(
+    session: Session, actor: User, key: str | None, digest: str | None
+) -> list[int] | None:
+    """After a refusal: the ids a concurrent request with the same key enrolled meanwhile,
+    if there is one (else None, and the caller re-raises)."""
+    session.rollback()
+    if key is None or digest is None:
+        return None
+    return enrollment_requests.earlier(session, actor, key, digest)
+
+
+def _replayed(session: Session, ids: list[int]) -> Enrollment:
+    distributor = get_distributor(session, ids[0])
+    placement = session.get(Placement, ids[0])
+    return Enrollment(
+        distributor, PlacementPublic.model_validate(placement) if placement else None, False
+    )
+
+
+def _distributors(session: Session, ids: list[int]) -> list[Distributor]:
+    found = {d.id: d for d in session.exec(select(Distributor).where(col(Distributor.id).in_(ids)))}
+    return [found[i] for i in ids]
 
 
 def _admit(

@@ -28,7 +28,7 @@ def place_from_tank(
 ) -> Distributor:
     """The enroller's manual choice for someone in their holding tank."""
     entry = _tank_entry(session, distributor_id)
-    if is_distributor(actor) and actor.distributor_id != entry.enroller_id:
+    if is_distributor(actor) and own_distributor(session, actor).id != entry.enroller_id:
         raise Forbidden("only the enroller places from their holding tank", code="out_of_scope")
     if now >= entry.expires_at:
         raise Conflict("the hold has ended; the default strategy places this distributor")

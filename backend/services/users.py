@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
-from backend.core.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
+from backend.core.errors import Conflict, Invalid, NotFound, Unauthorized
 from backend.core.security import hash_password, verify_password
-from backend.models import Distributor, LoginFailure, Role, User
+from backend.models import Distributor, DistributorStatus, Role, User
 from backend.models.user import PasswordChange, UserCreate, UserUpdate
+from backend.services import login_throttle
 
 
 def authenticate(
@@ -19,38 +20,54 @@ def authenticate(
     *,
     email: str,
     password: str,
-    client_ip: str,
+    client_address: str,
     settings: Settings,
     now: datetime,
 ) -> User:
-    """The active user with these credentials; failures are counted per (e-mail, address) and
-    a burst of them answers 429 until the window has passed, right password or not."""
+    """The active user with these credentials. Every attempt is counted per account and per
+    client address before the password is checked; over either limit the answer is 429 until
+    the window has passed, right password or not (`login_throttle`)."""
     email = email.strip().lower()
-    window_start = now - timedelta(seconds=settings.login_window_seconds)
-    failures = session.exec(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(
-            LoginFailure.email == email,
-            LoginFailure.client_ip == client_ip,
-            col(LoginFailure.at) > window_start,
-        )
-    ).one()
-    if failures >= settings.login_max_failures:
-        raise TooManyRequests(
-            f"too many failed logins; try again in {settings.login_window_seconds // 60} minutes",
-            details={"retry_after_seconds": settings.login_window_seconds},
-        )
+    keys = login_throttle.keys_for(email, client_address)
+    login_throttle.count_attempt(session, keys, settings=settings, now=now)
     user = session.exec(select(User).where(User.email == email)).first()
     if not verify_password(password, user.hashed_password if user else None) or user is None:
-        session.add(LoginFailure(email=email[:254], client_ip=client_ip[:64], at=now))
-        # Old failures only matter inside the window; prune them as we go.
-        session.execute(delete(LoginFailure).where(col(LoginFailure.at) <= window_start))
-        session.commit()
+        # Old windows only matter while they last; prune them as we go.
+        login_throttle.prune(session, settings=settings, now=now)
         raise Unauthorized("wrong email or password")
+    login_throttle.give_back(session, keys)
     if not user.is_active:
-        raise Unauthorized("this account is disabled")
+        raise Unauthorized("this account is disabled", code="account_disabled")
+    if user.distributor_id is not None:
+        linked = session.get(Distributor, user.distributor_id)
+        if linked is not None and linked.status == DistributorStatus.terminated:
+            raise Unauthorized(
+                f"distributor {linked.id} was terminated; its login is closed",
+                code="distributor_terminated",
+            )
     return user
+
+
+def end_sessions(
+    session: Session, *, user_id: int | None = None, distributor_id: int | None = None
+) -> None:
+    """Every token issued so far to the account (by id, or the one linked to a distributor)
+    stops working: it carries the old version. In the caller's transaction; no commit."""
+    if (user_id is None) == (distributor_id is None):
+        raise ValueError("name the account by user_id or by distributor_id")
+    which = (
+        col(User.id) == user_id
+        if user_id is not None
+        else col(User.distributor_id) == distributor_id
+    )
+    session.execute(update(User).where(which).values(token_version=col(User.token_version) + 1))
+
+
+def log_out(session: Session, user: User) -> None:
+    """Logs out every session of the account, not only the caller's (tokens are stateless)."""
+    assert user.id is not None
+    end_sessions(session, user_id=user.id)
+    session.commit()
 
 
 def create_user(session: Session, data: UserCreate) -> User:
@@ -77,10 +94,18 @@ def update_user(session: Session, user_id: int, data: UserUpdate, *, actor: User
     if "role" in changes:
         _check_link(session, changes["role"], user.distributor_id)
     password = changes.pop("password", None)
+    ends_sessions = (
+        password is not None
+        or changes.get("role", user.role) != user.role
+        or changes.get("is_active", user.is_active) is False
+    )
     if password is not None:
         user.hashed_password = hash_password(password)
     user.sqlmodel_update(changes)
     session.add(user)
+    if ends_sessions:
+        assert user.id is not None
+        end_sessions(session, user_id=user.id)
     session.commit()
     return user
 
@@ -90,6 +115,9 @@ def change_password(session: Session, user: User, data: PasswordChange) -> None:
         raise Invalid("the current password is wrong")
     user.hashed_password = hash_password(data.new_password)
     session.add(user)
+    assert user.id is not None
+    # Whoever else holds a token (a stolen one included) is logged out; so is the caller.
+    end_sessions(session, user_id=user.id)
     session.commit()
 
 
@@ -112,8 +140,11 @@ def _check_link(session: Session, role: Role, distributor_id: int | None) -> Non
     if role != Role.distributor and distributor_id is not None:
         raise Invalid("only distributor accounts are linked to a distributor")
     if distributor_id is not None:
-        if session.get(Distributor, distributor_id) is None:
+        linked = session.get(Distributor, distributor_id)
+        if linked is None:
             raise NotFound(f"distributor {distributor_id} not found")
+        if linked.status == DistributorStatus.terminated:
+            raise Conflict(f"distributor {distributor_id} is terminated and cannot log in")
         taken = session.exec(select(User.id).where(User.distributor_id == distributor_id)).first()
         if taken is not None:
             raise Conflict(f"distributor {distributor_id} already has an account")

@@ -23,7 +23,7 @@ def _counts(api: Api) -> dict[str, int]:
         return {
             table.name: session.exec(select(func.count()).select_from(table)).one()
             for table in SQLModel.metadata.sorted_tables
-            if table.name != "login_failure"
+            if table.name != "login_throttle"
         }
 
 

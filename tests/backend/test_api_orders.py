@@ -278,7 +278,10 @@ def test_admin_orders_for_a_distributor_and_terminated_cannot_order(shop: Api) -
         json={"status": "terminated", "reason": "policy"},
         headers=api.as_("admin"),
     )
-    assert order(api, [(1, 1)]).status_code == 409
+    # Termination ended the distributor's sessions; nobody orders for them either.
+    assert order(api, [(1, 1)]).status_code == 401
+    refused = order(api, [(1, 1)], role="admin", distributor_id=api.distributor_id)
+    assert refused.status_code == 409
 
 
 def test_orders_are_listed_by_payment_date_and_scoped(shop: Api) -> None:

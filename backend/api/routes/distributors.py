@@ -1,15 +1,16 @@
 """Distributors, their downline and the holding tank."""
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session, col, select
 
 from backend.api.deps import (
     Authorized,
     CurrentUser,
+    IdempotencyKey,
     IdPath,
     Limit,
     NowDep,
@@ -35,6 +36,9 @@ from backend.models.distributor import (
 from backend.services import access, distributors, downline, genealogy, holding_tank
 
 router = APIRouter(tags=["distributors"], dependencies=[Authorized], responses=ERROR_RESPONSES)
+REPLAY: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A retry with the same Idempotency-Key: the first result."}
+}
 
 
 def to_public(session: Session, distributor: Distributor) -> DistributorPublic:
@@ -82,6 +86,7 @@ def list_distributors(
     response_model=DistributorPublic,
     status_code=status.HTTP_201_CREATED,
     summary="Enroll a distributor (placed automatically, or into the enroller's holding tank)",
+    responses=REPLAY,
 )
 async def enroll(
     session: SessionDep,
@@ -90,12 +95,23 @@ async def enroll(
     settings: SettingsDep,
     trees: TreesDep,
     now: NowDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> DistributorPublic:
     # The hottest write: one thread-pool hop for the database work, and the answer is built
     # and serialised here on the event loop (a plain `def` would cost a second hop for that).
     enrolled = await run_in_threadpool(
-        genealogy.enroll_one, session, data, actor=user, settings=settings, trees=trees, now=now
+        genealogy.enroll_one,
+        session,
+        data,
+        actor=user,
+        settings=settings,
+        trees=trees,
+        now=now,
+        idempotency_key=idempotency_key,
     )
+    if not enrolled.created:
+        response.status_code = status.HTTP_200_OK
     return as_public(enrolled.distributor, enrolled.placement)
 
 
@@ -104,6 +120,7 @@ async def enroll(
     response_model=list[DistributorPublic],
     status_code=status.HTTP_201_CREATED,
     summary="Enroll up to 500 distributors in one transaction (all or none)",
+    responses=REPLAY,
 )
 def enroll_batch(
     session: SessionDep,
@@ -112,10 +129,20 @@ def enroll_batch(
     settings: SettingsDep,
     trees: TreesDep,
     now: NowDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> list[DistributorPublic]:
-    enrolled = genealogy.enroll_many(
-        session, data, actor=user, settings=settings, trees=trees, now=now
+    enrolled, created = genealogy.enroll_batch(
+        session,
+        data,
+        actor=user,
+        settings=settings,
+        trees=trees,
+        now=now,
+        idempotency_key=idempotency_key,
     )
+    if not created:
+        response.status_code = status.HTTP_200_OK
     return to_public_many(session, enrolled)
 
 

@@ -18,7 +18,11 @@ def read_me(user: CurrentUser) -> UserPublic:
     return UserPublic.model_validate(user)
 
 
-@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, summary="Change my password")
+@router.post(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change my password (ends every session of the account: log in again)",
+)
 def change_my_password(session: SessionDep, user: CurrentUser, data: PasswordChange) -> None:
     users.change_password(session, user, data)
 
