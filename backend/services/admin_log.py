@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -126,7 +126,7 @@ def account_created(
         actor_id=actor.id if actor is not None else None,
         now=now,
         email=user.email,
-        role=user.role.value,
+        role=_plain(user.role),
         is_active=user.is_active,
         distributor_id=user.distributor_id,
     )
@@ -146,7 +146,7 @@ def account_updated(
     role = changes.get("role")
     if role is not None and role != user.role:
         log = AdminAction.role_changed
-        append(session, log, target, actor_id=by, now=now, old=user.role.value, new=role.value)
+        append(session, log, target, actor_id=by, now=now, old=_plain(user.role), new=_plain(role))
     active = changes.get("is_active")
     if active is not None and active != user.is_active:
         log = AdminAction.account_activated if active else AdminAction.account_deactivated
@@ -265,8 +265,7 @@ def public(row: AdminLogEntry) -> AdminLogEntryPublic:
 def verify(session: Session, *, batch: int = 5_000) -> AdminLogVerification:
     """Recompute the chain from the first entry; the first entry that does not chain, if any."""
     expected_prev, checked = ADMIN_LOG_GENESIS, 0
-    query = select(AdminLogEntry).order_by(col(AdminLogEntry.seq))
-    for row in session.exec(query.execution_options(yield_per=batch)):
+    for row in _all_entries(session, batch):
         problem = _broken(row, checked + 1, expected_prev)
         if problem is not None:
             last = head(session)
@@ -288,6 +287,20 @@ def verify(session: Session, *, batch: int = 5_000) -> AdminLogVerification:
         first_broken_seq=None,
         problem=None,
     )
+
+
+def _all_entries(session: Session, batch: int) -> Iterator[AdminLogEntry]:
+    """Every entry in seq order, a page at a time (no cursor left open if the caller stops)."""
+    after: int | None = None
+    while True:
+        query = select(AdminLogEntry).order_by(col(AdminLogEntry.seq)).limit(batch)
+        if after is not None:
+            query = query.where(col(AdminLogEntry.seq) > after)
+        rows = list(session.exec(query))
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = rows[-1].seq
 
 
 def _broken(row: AdminLogEntry, seq: int, prev_hash: str) -> str | None:
