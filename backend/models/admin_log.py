@@ -78,8 +78,14 @@ class AdminLogVerification(SQLModel):
     entries: int = Field(description="Entries checked.")
     head_seq: int
     head_hash: str
+    periods_checked: int = Field(
+        description="Approved periods whose package's inputs commit to a log head, checked."
+    )
     first_broken_seq: int | None = Field(description="The first entry that does not chain.")
-    problem: str | None = Field(description="What is wrong with it.")
+    first_broken_period: int | None = Field(
+        description="The period whose committed head the log no longer matches."
+    )
+    problem: str | None = Field(description="What is wrong.")
 
 
 class AccountChange(SQLModel):

@@ -25,10 +25,15 @@ from typing import Any
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
+from backend.core.config import Settings
 from backend.models import AdminAction, AdminLogEntry, Product, StockMovement, User
 from backend.models.admin_log import AdminLogEntryPublic, AdminLogPublic, AdminLogVerification
 from backend.models.base import now_utc
+from backend.models.periods import LOCKED, Period
+from backend.services.periods import package_dir
 from ledger.inputs import ADMIN_LOG_GENESIS, AdminLogHead
+
+HEAD_FILE = "inputs/admin_log.json"
 
 #: pg_advisory_xact_lock key of the log ("admin_lo" as a signed 64-bit number).
 _PG_LOCK_KEY = int.from_bytes(b"admin_lo", "big", signed=True)
@@ -262,31 +267,93 @@ def public(row: AdminLogEntry) -> AdminLogEntryPublic:
     return AdminLogEntryPublic.model_validate(row, update={"payload": json.loads(row.payload)})
 
 
-def verify(session: Session, *, batch: int = 5_000) -> AdminLogVerification:
-    """Recompute the chain from the first entry; the first entry that does not chain, if any."""
+def verify(
+    session: Session, settings: Settings | None = None, *, batch: int = 5_000
+) -> AdminLogVerification:
+    """Recompute the chain from the first entry and, given the settings (for the packages),
+    check that the log still holds the head each approved period's inputs commit to: a rewrite
+    of the whole tail, or a truncated tail, chains again but no longer matches those."""
     expected_prev, checked = ADMIN_LOG_GENESIS, 0
+    broken: tuple[int, str] | None = None
     for row in _all_entries(session, batch):
         problem = _broken(row, checked + 1, expected_prev)
         if problem is not None:
-            last = head(session)
-            return AdminLogVerification(
-                ok=False,
-                entries=checked,
-                head_seq=last.seq,
-                head_hash=last.hash,
-                first_broken_seq=row.seq,
-                problem=problem,
-            )
+            broken = (row.seq, problem)
+            break
         checked += 1
         expected_prev = row.hash
-    return AdminLogVerification(
-        ok=True,
+    last = head(session)
+    commitments = _committed_heads(session, settings) if settings is not None else []
+    result = AdminLogVerification(
+        ok=broken is None,
         entries=checked,
-        head_seq=checked,
-        head_hash=expected_prev,
-        first_broken_seq=None,
-        problem=None,
+        head_seq=last.seq,
+        head_hash=last.hash,
+        periods_checked=len(commitments),
+        first_broken_seq=broken[0] if broken else None,
+        first_broken_period=None,
+        problem=broken[1] if broken else None,
     )
+    if broken is None:
+        for period_id, committed in commitments:
+            problem = _not_held(session, period_id, committed)
+            if problem is not None:
+                result.ok, result.problem = False, problem
+                result.first_broken_period = period_id
+                if isinstance(committed, AdminLogHead):
+                    result.first_broken_seq = committed.seq
+                break
+    return result
+
+
+def _committed_heads(
+    session: Session, settings: Settings
+) -> list[tuple[int, AdminLogHead | str]]:
+    """(period, the head its package's inputs commit to, or why it cannot be read) for each
+    approved period computed with a log head, in period order."""
+    query = (
+        select(Period)
+        .where(col(Period.status).in_([s.value for s in LOCKED]))
+        .order_by(col(Period.id))
+    )
+    heads: list[tuple[int, AdminLogHead | str]] = []
+    for period in session.exec(query):
+        files = json.loads(period.manifest or "{}").get("files", {})
+        digest = files.get(HEAD_FILE)
+        if digest is None:
+            continue  # computed before the log existed
+        path = package_dir(settings, period.id) / HEAD_FILE
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            heads.append((period.id, f"period {period.id}: cannot read {path}: {exc.strerror}"))
+            continue
+        if "0x" + hashlib.sha256(data).hexdigest() != digest:
+            heads.append((period.id, f"period {period.id}: {HEAD_FILE} differs from its manifest"))
+            continue
+        committed = json.loads(data)
+        heads.append((period.id, AdminLogHead(seq=committed["seq"], hash=committed["hash"])))
+    return heads
+
+
+def _not_held(session: Session, period_id: int, committed: AdminLogHead | str) -> str | None:
+    if isinstance(committed, str):
+        return committed
+    if committed.seq == 0:
+        return None
+    row = session.get(AdminLogEntry, committed.seq)
+    if row is None:
+        return (
+            f"period {period_id}'s inputs commit to admin log entry {committed.seq}, which the "
+            "log no longer has: entries were removed"
+        )
+    if row.hash != committed.hash:
+        return (
+            f"period {period_id}'s inputs commit to entry {committed.seq} with hash "
+            f"{committed.hash}; the log's entry {committed.seq} hashes to {row.hash}: the log "
+            "was rewritten"
+        )
+    return None
 
 
 def _all_entries(session: Session, batch: int) -> Iterator[AdminLogEntry]:

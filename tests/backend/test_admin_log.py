@@ -16,12 +16,14 @@ from typing import Any
 import test_api_periods
 from lineage_api import Api, add_user, error_code, token_for
 from sqlalchemy import text
-from test_api_periods import post, today
+from sqlmodel import col, select
+from test_api_periods import close, post, today
 
-from backend.models import Role
+from backend.models import AdminLogEntry, Role
 from backend.models.admin_log import AdminLogVerification
 from backend.packages import read_package
 from backend.services import admin_log
+from ledger.inputs import ADMIN_LOG_GENESIS
 from ledger.package import verify_package
 
 #: Root 1 > 2 > 3, 4; 3 > 5 > 6, products and paid orders in period 1 (three months back).
@@ -239,3 +241,61 @@ def test_period_inputs_commit_to_the_admin_log_head(company: Api) -> None:
     package = read_package(Path(second["package"]))
     assert json.loads(package["inputs/admin_log.json"])["seq"] == 2
     assert verify_package(package) == []
+
+
+def rechain(api: Api) -> None:
+    """What someone with write access to the database would do: recompute every hash."""
+    with api.session() as session:
+        rows = list(session.exec(select(AdminLogEntry).order_by(col(AdminLogEntry.seq))))
+        chained, prev = [], ADMIN_LOG_GENESIS
+        for row in rows:
+            entry = admin_log.canonical_entry(
+                seq=row.seq,
+                at=row.at,
+                actor_id=row.actor_id,
+                action=str(row.action),
+                target=row.target,
+                payload=json.loads(row.payload),
+            )
+            chained.append({"s": row.seq, "p": prev, "h": admin_log.chain_hash(prev, entry)})
+            prev = chained[-1]["h"]
+        update = text("UPDATE admin_log SET prev_hash = :p, hash = :h WHERE seq = :s")
+        for link in chained:  # placeholders first: prev_hash and hash are unique
+            session.execute(
+                update,
+                {"s": link["s"], "p": f"0x{link['s']:064x}", "h": f"0x{-link['s'] % 2**256:064x}"},
+            )
+        for link in chained:
+            session.execute(update, link)
+        session.commit()
+
+
+def test_a_rechained_or_truncated_log_no_longer_matches_an_approved_period(company: Api) -> None:
+    api = company
+    today(api)
+    finance_account(api, "before@example.com")  # entry 2, before the computation
+    assert post(api, "/api/periods").status_code == 201
+    close(api, 1)
+    finance_account(api, "after@example.com")  # entry 3
+    assert verification(api)["periods_checked"] == 1 and verification(api)["ok"]
+
+    with api.engine.begin() as connection:  # hide who was created before the approval
+        connection.execute(
+            text("UPDATE admin_log SET payload = :p WHERE seq = 2"),
+            {"p": json.dumps({"email": "nobody@example.com", "role": "auditor"})},
+        )
+    rechain(api)
+    rewritten = verification(api)
+    assert (rewritten["ok"], rewritten["entries"]) == (False, 3)  # the chain itself holds
+    assert (rewritten["first_broken_period"], rewritten["first_broken_seq"]) == (1, 2)
+    assert "was rewritten" in rewritten["problem"]
+
+    with api.engine.begin() as connection:
+        connection.execute(text("DELETE FROM admin_log WHERE seq >= 2"))
+    truncated = verification(api)
+    assert (truncated["ok"], truncated["entries"], truncated["first_broken_period"]) == (
+        False,
+        1,
+        1,
+    )
+    assert "entries were removed" in truncated["problem"]

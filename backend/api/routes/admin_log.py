@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from backend.api.deps import Authorized, Limit, Offset
+from backend.api.deps import Authorized, Limit, Offset, SettingsDep
 from backend.core.db import SessionDep
 from backend.core.errors import ERROR_RESPONSES
 from backend.models.admin_log import AdminLogPublic, AdminLogVerification
@@ -31,7 +31,7 @@ def list_entries(
 @router.get(
     "/verify",
     response_model=AdminLogVerification,
-    summary="Recompute the log's hash chain; the first entry that does not chain, if any",
+    summary="Recompute the log's hash chain and check the heads approved periods commit to",
 )
-def verify(session: SessionDep) -> AdminLogVerification:
-    return admin_log.verify(session)
+def verify(session: SessionDep, settings: SettingsDep) -> AdminLogVerification:
+    return admin_log.verify(session, settings)
