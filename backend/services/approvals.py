@@ -35,11 +35,11 @@ from backend.services.periods import to_public
 COOLING_OFF = timedelta(hours=24)
 _PASSWORD = (AdminAction.password_reset, AdminAction.password_changed)
 _DESCRIBED = {
-    AdminAction.account_created: "account was created",
-    AdminAction.role_changed: "role was changed",
-    AdminAction.password_reset: "password was reset by an admin",
-    AdminAction.password_changed: "password was changed",
-    AdminAction.account_activated: "account was re-activated",
+    AdminAction.account_created: "was created",
+    AdminAction.role_changed: "had its role changed",
+    AdminAction.password_reset: "had its password reset by an admin",
+    AdminAction.password_changed: "had its password changed by its owner",
+    AdminAction.account_activated: "was re-activated",
 }
 
 

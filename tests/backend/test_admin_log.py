@@ -68,9 +68,7 @@ def test_one_admin_with_two_fresh_finance_accounts_cannot_close_a_period(company
     refused = post(api, "/api/periods/1/approval", "checker")
     assert refused.status_code == 409 and error_code(refused) == "account_recently_changed"
     message = refused.json()["error"]["message"]
-    assert f"approving account (user {checker}) account was created by user {admin_id(api)}" in (
-        message
-    )
+    assert f"the approving account (user {checker}) was created by user {admin_id(api)}" in message
     assert made_at.isoformat() in message
     assert refused.json()["error"]["details"]["allowed_from"] == (
         (made_at + timedelta(hours=24)).isoformat()
@@ -104,7 +102,7 @@ def test_a_recent_reset_or_promotion_of_either_account_blocks_the_approval(compa
     assert reset.status_code == 200, reset.text
     refused = post(api, "/api/periods/1/approval", "finance2")
     assert error_code(refused) == "account_recently_changed"
-    assert "password was reset by an admin" in refused.json()["error"]["message"]
+    assert "had its password reset by an admin" in refused.json()["error"]["message"]
 
     api.clock.advance(hours=25)
     maker = int(api.client.get("/api/users/me", headers=api.as_("finance")).json()["id"])
