@@ -18,9 +18,11 @@ from numpy.typing import NDArray
 from ledger.errors import InputError, NegativeVolumeError, UnknownReferenceError
 
 __all__ = [
+    "ADMIN_LOG_GENESIS",
     "KIND_FEE",
     "KIND_OWN",
     "KIND_RETAIL",
+    "AdminLogHead",
     "Genealogy",
     "Orders",
     "PeriodInputs",
@@ -136,9 +138,27 @@ def empty_state() -> State:
     return State(z, z, z, z, z, z)
 
 
+#: The ``prev_hash`` of an admin log's first entry, and the head hash of an empty log.
+ADMIN_LOG_GENESIS = "0x" + "00" * 32
+
+
+@dataclass(frozen=True)
+class AdminLogHead:
+    """The company's admin action log as the period was computed: the number and hash of its
+    last entry (``seq`` 0 and :data:`ADMIN_LOG_GENESIS` while the log is empty).
+
+    The engine never reads it. It is an input so that the package's ``inputsHash``, which is
+    anchored on chain, commits to every account, role, password, price and stock change made
+    before the computation: a later rewrite of that history no longer matches the anchor.
+    """
+
+    seq: int
+    hash: str  # "0x" + 64 lower-case hex digits
+
+
 @dataclass(frozen=True, eq=False)
 class PeriodInputs:
-    """Everything a period run reads besides the plan."""
+    """Everything a period run reads besides the plan (``admin_log`` is carried, not read)."""
 
     period_id: int
     start_day: int
@@ -147,6 +167,7 @@ class PeriodInputs:
     orders: Orders
     returns: Returns = field(default_factory=empty_returns)
     state: State = field(default_factory=empty_state)
+    admin_log: AdminLogHead | None = None
 
 
 @dataclass(frozen=True, eq=False)

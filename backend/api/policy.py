@@ -105,6 +105,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/distributors/{distributor_id}/statements"): roles(A, F, U, D),
     # audit: database against chain, read-only
     ("GET", "/api/audit/reconciliation"): roles(A, U),
+    # the admin action log (accounts, roles, passwords, prices, stock adjustments)
+    ("GET", "/api/admin-log"): roles(A, U),
+    ("GET", "/api/admin-log/verify"): roles(A, U),
 }
 
 

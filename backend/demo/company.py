@@ -119,6 +119,7 @@ class CompanyBuilder:
                         role=role,
                         password=login.password,
                     ),
+                    now=start,
                 )
                 for login, role in zip(logins, roles, strict=True)
             ]

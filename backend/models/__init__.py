@@ -1,5 +1,6 @@
 """Table and API models. Importing this package registers every table on `SQLModel.metadata`."""
 
+from backend.models.admin_log import AdminAction, AdminLogEntry
 from backend.models.base import (
     ChainStatus,
     DistributorStatus,
@@ -35,6 +36,8 @@ from backend.models.stock import StockItem, StockMovement, Warehouse
 from backend.models.user import LoginThrottle, User
 
 __all__ = [
+    "AdminAction",
+    "AdminLogEntry",
     "ChainIntent",
     "ChainStatus",
     "Distributor",

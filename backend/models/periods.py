@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from backend.models.admin_log import ApprovalContext
 from backend.models.base import IntentStatus, UTCDateTime, check_in, now_utc
 
 
@@ -245,6 +246,11 @@ class PeriodPublic(SQLModel):
     anchor_tx: str | None
     anchor_block: int | None
     package: str | None = Field(description="Folder of the period package, once computed.")
+    approval_context: ApprovalContext | None = Field(
+        default=None,
+        description="Who created or last changed the maker's and checker's accounts "
+        "(the admin log); on the period's detail and on its approval.",
+    )
 
 
 class PeriodsPublic(SQLModel):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from backend.core.errors import Conflict, Invalid, NotFound
-from backend.models import PriceList, PriceListItem, Product, ProductCategory
+from backend.models import PriceList, PriceListItem, Product, ProductCategory, User
 from backend.models.base import now_utc
 from backend.models.catalog import (
     PriceListCreate,
@@ -15,18 +17,34 @@ from backend.models.catalog import (
     ProductCreate,
     ProductUpdate,
 )
+from backend.services import admin_log
 
 
-def create_product(session: Session, data: ProductCreate) -> Product:
+def create_product(
+    session: Session,
+    data: ProductCreate,
+    *,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> Product:
     if session.exec(select(Product.id).where(Product.sku == data.sku)).first() is not None:
         raise Conflict(f"SKU {data.sku} exists")
     product = Product.model_validate(data)
     session.add(product)
+    session.flush()
+    admin_log.product_created(session, product, actor=actor, now=now)
     session.commit()
     return product
 
 
-def update_product(session: Session, product_id: int, data: ProductUpdate) -> Product:
+def update_product(
+    session: Session,
+    product_id: int,
+    data: ProductUpdate,
+    *,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> Product:
     product = get_product(session, product_id)
     changes = data.model_dump(exclude_unset=True)
     for field, value in changes.items():
@@ -40,6 +58,7 @@ def update_product(session: Session, product_id: int, data: ProductUpdate) -> Pr
         raise Invalid(f"a {merged['category']} must carry CV 0")
     if merged["wholesale_price"] > merged["retail_price"]:
         raise Invalid("wholesale_price must not exceed retail_price")
+    admin_log.product_repriced(session, product, changes, actor=actor, now=now)
     product.sqlmodel_update(changes)
     product.updated_at = now_utc()
     session.add(product)
@@ -101,7 +120,14 @@ def update_price_list(session: Session, price_list_id: int, data: PriceListUpdat
     return price_list
 
 
-def set_price(session: Session, price_list_id: int, data: PriceListItemIn) -> PriceListItem:
+def set_price(
+    session: Session,
+    price_list_id: int,
+    data: PriceListItemIn,
+    *,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> PriceListItem:
     price_list = get_price_list(session, price_list_id)
     product = get_product(session, data.product_id)
     if product.currency != price_list.currency:
@@ -115,6 +141,7 @@ def set_price(session: Session, price_list_id: int, data: PriceListItemIn) -> Pr
             PriceListItem.product_id == data.product_id,
         )
     ).first()
+    old = item.price if item is not None else None
     if item is None:
         item = PriceListItem(
             price_list_id=price_list_id, product_id=data.product_id, price=data.price
@@ -122,11 +149,21 @@ def set_price(session: Session, price_list_id: int, data: PriceListItemIn) -> Pr
     else:
         item.price = data.price
     session.add(item)
+    admin_log.list_price_set(
+        session, price_list_id, data.product_id, old, data.price, actor=actor, now=now
+    )
     session.commit()
     return item
 
 
-def remove_price(session: Session, price_list_id: int, product_id: int) -> None:
+def remove_price(
+    session: Session,
+    price_list_id: int,
+    product_id: int,
+    *,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> None:
     item = session.exec(
         select(PriceListItem).where(
             PriceListItem.price_list_id == price_list_id,
@@ -136,6 +173,9 @@ def remove_price(session: Session, price_list_id: int, product_id: int) -> None:
     if item is None:
         raise NotFound(f"product {product_id} is not on price list {price_list_id}")
     session.delete(item)
+    admin_log.list_price_set(
+        session, price_list_id, product_id, item.price, None, actor=actor, now=now
+    )
     session.commit()
 
 

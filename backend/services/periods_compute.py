@@ -7,7 +7,8 @@ database keeps the manifest it wrote, so approval can refuse a package that is n
 computed. The period row is locked for the whole compute: two computes never interleave.
 
 Approval needs a finance user other than the one who computed the preview, a period that has
-ended, and the package on disk matching the stored manifest; after it, compute is refused.
+ended, neither account created or changed in the last 24 hours (``approvals``), and the package
+on disk matching the stored manifest; after it, compute is refused.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from backend.models.periods import (
     PeriodStatus,
 )
 from backend.packages import PackageWriter
+from backend.services.approvals import check_accounts_settled
 from backend.services.periods import (
     calendar,
     day_of,
@@ -203,6 +205,7 @@ def approve(
             f"period {period_id} has not ended yet; approve it after its last day",
             code="period_not_ended",
         )
+    check_accounts_settled(session, period, actor=actor, now=now)
     _check_package(settings, period)
     period.approved_by = actor.id
     period.approved_at = now

@@ -10,6 +10,8 @@
   the order's buyer earned them there. One clawback row per (order line, payee).
 - State: the previous period's ``results/state.tbl``, read from its package after checking the
   file's hash against the manifest stored at approval.
+- Admin log: the head (last seq and hash) of the admin action log at the computation, so the
+  anchored inputs hash commits to every admin action that preceded it.
 
 Rows are read in key order, so the same database gives the same inputs, byte for byte.
 """
@@ -38,6 +40,7 @@ from backend.models.periods import (
     PeriodLine,
     PeriodReturn,
 )
+from backend.services import admin_log
 from backend.services.periods import day_of, day_start, manifest_of, package_dir
 from ledger._table import read_table
 from ledger.errors import LedgerError
@@ -76,6 +79,7 @@ def snapshot(session: Session, settings: Settings, period: Period) -> Snapshot:
         orders=orders,
         returns=returns,
         state=state,
+        admin_log=admin_log.head(session),
     )
     return Snapshot(inputs=inputs, returns=netted + clawed, clawbacks=clawbacks)
 

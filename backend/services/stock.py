@@ -20,6 +20,7 @@ from backend.core.errors import Conflict, Invalid, NotFound
 from backend.models import MovementKind, Product, StockItem, StockMovement, Warehouse
 from backend.models.base import now_utc
 from backend.models.stock import StockLevel, WarehouseCreate, WarehouseUpdate
+from backend.services import admin_log
 
 
 class InsufficientStock(Conflict):
@@ -125,6 +126,8 @@ def move(
     )
     session.add(movement)
     session.flush()
+    if kind == MovementKind.adjustment:
+        admin_log.stock_adjusted(session, movement)
     return movement
 
 

@@ -12,7 +12,7 @@ from backend.core.errors import Conflict, Invalid, NotFound, Unauthorized
 from backend.core.security import hash_password, verify_password
 from backend.models import Distributor, DistributorStatus, Role, User
 from backend.models.user import PasswordChange, UserCreate, UserUpdate
-from backend.services import login_throttle
+from backend.services import admin_log, login_throttle
 
 
 def authenticate(
@@ -70,17 +70,23 @@ def log_out(session: Session, user: User) -> None:
     session.commit()
 
 
-def create_user(session: Session, data: UserCreate) -> User:
+def create_user(
+    session: Session, data: UserCreate, *, actor: User | None = None, now: datetime | None = None
+) -> User:
     _check_link(session, data.role, data.distributor_id)
     if session.exec(select(User.id).where(User.email == data.email)).first() is not None:
         raise Conflict(f"an account for {data.email} exists")
     user = User.model_validate(data, update={"hashed_password": hash_password(data.password)})
     session.add(user)
+    session.flush()
+    admin_log.account_created(session, user, actor=actor, now=now)
     session.commit()
     return user
 
 
-def update_user(session: Session, user_id: int, data: UserUpdate, *, actor: User) -> User:
+def update_user(
+    session: Session, user_id: int, data: UserUpdate, *, actor: User, now: datetime | None = None
+) -> User:
     user = get_user(session, user_id)
     changes = data.model_dump(exclude_unset=True)
     if "role" in changes and changes["role"] is None:
@@ -94,6 +100,9 @@ def update_user(session: Session, user_id: int, data: UserUpdate, *, actor: User
     if "role" in changes:
         _check_link(session, changes["role"], user.distributor_id)
     password = changes.pop("password", None)
+    admin_log.account_updated(
+        session, user, changes, password_reset=password is not None, actor=actor, now=now
+    )
     ends_sessions = (
         password is not None
         or changes.get("role", user.role) != user.role
@@ -110,10 +119,13 @@ def update_user(session: Session, user_id: int, data: UserUpdate, *, actor: User
     return user
 
 
-def change_password(session: Session, user: User, data: PasswordChange) -> None:
+def change_password(
+    session: Session, user: User, data: PasswordChange, *, now: datetime | None = None
+) -> None:
     if not verify_password(data.current_password, user.hashed_password):
         raise Invalid("the current password is wrong")
     user.hashed_password = hash_password(data.new_password)
+    admin_log.password_changed(session, user, now=now)
     session.add(user)
     assert user.id is not None
     # Whoever else holds a token (a stolen one included) is logged out; so is the caller.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -15,7 +16,7 @@ from ledger._csv import Address, format_csv, parse_csv
 from ledger._table import read_table, write_table
 from ledger.engine import PeriodResult, run_period
 from ledger.errors import PackageError
-from ledger.inputs import Genealogy, Orders, PeriodInputs, Returns, State
+from ledger.inputs import AdminLogHead, Genealogy, Orders, PeriodInputs, Returns, State
 from ledger.plan import BONUS_TYPES, Plan, canonical_plan, load_plan
 
 __all__ = [
@@ -130,12 +131,34 @@ def _period_json(inputs: PeriodInputs) -> bytes:
     )
 
 
+def _admin_log_json(head: AdminLogHead) -> bytes:
+    return json_bytes({"hash": head.hash, "seq": head.seq})
+
+
+_HASH = re.compile(r"0x[0-9a-f]{64}")
+
+
+def _parse_admin_log(data: bytes, *, file: str) -> AdminLogHead:
+    try:
+        head = json.loads(data)
+        seq, digest = head["seq"], head["hash"]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise PackageError(f"{file}: needs an object with seq and hash ({exc})") from None
+    if type(seq) is not int or seq < 0:
+        raise PackageError(f"{file}: seq must be a non-negative integer, not {seq!r}")
+    if not isinstance(digest, str) or _HASH.fullmatch(digest) is None:
+        raise PackageError(f"{file}: hash must be 0x and 64 lower-case hex digits")
+    return AdminLogHead(seq=seq, hash=digest)
+
+
 def inputs_files(inputs: PeriodInputs) -> dict[str, bytes]:
     """The canonical ``inputs/`` files of a package."""
     return dict(_inputs_files(inputs))
 
 
 def _inputs_files(inputs: PeriodInputs) -> Iterator[tuple[str, bytes]]:
+    if inputs.admin_log is not None:
+        yield "inputs/admin_log.json", _admin_log_json(inputs.admin_log)
     yield "inputs/period.json", _period_json(inputs)
     for name, cols in _input_columns(inputs).items():
         yield f"inputs/{name}.tbl", write_table(cols)
@@ -144,6 +167,8 @@ def _inputs_files(inputs: PeriodInputs) -> Iterator[tuple[str, bytes]]:
 def inputs_csv_files(inputs: PeriodInputs) -> dict[str, bytes]:
     """The same inputs as an input directory of canonical CSV files (for people and tools)."""
     files = {"period.json": _period_json(inputs)}
+    if inputs.admin_log is not None:
+        files["admin_log.json"] = _admin_log_json(inputs.admin_log)
     for name, cols in _input_columns(inputs).items():
         if name == "distributors":
             wallet = Address(cols.pop("wallet"), cols.pop("has_wallet").astype(np.bool_))
@@ -156,7 +181,8 @@ def inputs_csv_files(inputs: PeriodInputs) -> dict[str, bytes]:
 
 def parse_inputs(files: Mapping[str, bytes], *, prefix: str = "") -> PeriodInputs:
     """Period inputs from ``<prefix>period.json`` and, per table, ``<prefix><name>.tbl`` or
-    ``.csv``; ``returns`` and ``state`` may be absent (nothing to claw back or carry)."""
+    ``.csv``; ``returns`` and ``state`` may be absent (nothing to claw back or carry), and so
+    may ``<prefix>admin_log.json`` (the admin log head, only in a company's own periods)."""
     try:
         period = json.loads(files[prefix + "period.json"])
         period_id, start, end = (int(period[k]) for k in ("period_id", "start_day", "end_day"))
@@ -198,6 +224,7 @@ def parse_inputs(files: Mapping[str, bytes], *, prefix: str = "") -> PeriodInput
             return {c: np.zeros(0, dtype=np.int64) for c in INPUT_HEADERS[name]}
         raise PackageError(f"{csv}: missing")
 
+    log_file = prefix + "admin_log.json"
     return PeriodInputs(
         period_id=period_id,
         start_day=start,
@@ -206,6 +233,7 @@ def parse_inputs(files: Mapping[str, bytes], *, prefix: str = "") -> PeriodInput
         orders=Orders(**table("orders")),
         returns=Returns(**table("returns")),
         state=State(**table("state")),
+        admin_log=_parse_admin_log(files[log_file], file=log_file) if log_file in files else None,
     )
 
 

@@ -47,8 +47,12 @@ class Api:
         return Session(self.engine)
 
 
-def token_for(user_id: int, clock: Clock) -> dict[str, str]:
-    token = security.create_access_token(subject=user_id, secret=SECRET, minutes=60, now=clock())
+def token_for(user_id: int, clock: Clock, *, version: int = 0) -> dict[str, str]:
+    """A bearer token for the account; `version` is its token_version (bumped by a password
+    change, a reset, a role change, deactivation or logout)."""
+    token = security.create_access_token(
+        subject=user_id, secret=SECRET, minutes=60, now=clock(), version=version
+    )
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -3,6 +3,7 @@ located, canonical bytes whatever the input row order, CSV and binary inputs ali
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -12,6 +13,8 @@ from typer.testing import CliRunner
 
 from backend.cli import _register, app
 from backend.packages import read_dir, read_package, write_package
+from ledger.errors import PackageError
+from ledger.inputs import AdminLogHead
 from ledger.package import build_package, inputs_csv_files, parse_inputs, verify_package
 from ledger.plan import load_plan
 
@@ -119,3 +122,48 @@ def test_export_writes_tables_as_csv(cli: CliRunner, package: Path, tmp_path: Pa
     assert payees[0] == "id,earned,clawback,balance_in,payout,balance_out,leaf_index"
     assert payees[1] == "1,128500000,0,0,128500000,0,0"
     shutil.rmtree(out)
+
+
+def test_admin_log_head_is_an_input_that_changes_the_inputs_hash() -> None:
+    plan = load_plan(PLAN.read_bytes())
+    plain = parse_inputs(read_dir(EXAMPLE))
+    head = AdminLogHead(seq=7, hash="0x" + "ab" * 32)
+    logged = dataclasses.replace(plain, admin_log=head)
+    later = dataclasses.replace(plain, admin_log=AdminLogHead(seq=8, hash="0x" + "cd" * 32))
+    manifests = [
+        json.loads(build_package(plan=plan, inputs=i)["manifest.json"])
+        for i in (plain, logged, later)
+    ]
+    assert len({m["inputsHash"] for m in manifests}) == 3
+    assert len({m["resultsHash"] for m in manifests}) == 1  # the engine does not read it
+    assert "inputs/admin_log.json" not in manifests[0]["files"]
+    files = build_package(plan=plan, inputs=logged)
+    assert json.loads(files["inputs/admin_log.json"]) == {"seq": 7, "hash": "0x" + "ab" * 32}
+    assert verify_package(files) == []
+    assert parse_inputs(inputs_csv_files(logged)).admin_log == head
+
+
+def test_a_rewritten_admin_log_head_is_caught_by_verify() -> None:
+    plan = load_plan(PLAN.read_bytes())
+    inputs = dataclasses.replace(
+        parse_inputs(read_dir(EXAMPLE)), admin_log=AdminLogHead(seq=7, hash="0x" + "ab" * 32)
+    )
+    files = build_package(plan=plan, inputs=inputs)
+    files["inputs/admin_log.json"] = files["inputs/admin_log.json"].replace(b"ab", b"ac", 1)
+    assert [p.file for p in verify_package(files)] == ["inputs/admin_log.json", "manifest.json"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b"[]", "needs an object with seq and hash"),
+        (b'{"seq": -1, "hash": "0x00"}', "seq must be a non-negative integer"),
+        (b'{"seq": 1.5, "hash": "0x00"}', "seq must be a non-negative integer"),
+        (b'{"seq": 1, "hash": "0xAB"}', "hash must be 0x and 64 lower-case hex digits"),
+    ],
+)
+def test_a_malformed_admin_log_head_is_refused(text: bytes, message: str) -> None:
+    files = read_dir(EXAMPLE)
+    files["admin_log.json"] = text
+    with pytest.raises(PackageError, match=message):
+        parse_inputs(files)

@@ -5,6 +5,7 @@ from fastapi.routing import APIRoute
 
 from backend.api.policy import POLICY, describe
 from backend.api.routes import (
+    admin_log,
     audit,
     auth,
     catalog,
@@ -28,6 +29,17 @@ def _document_roles(router: APIRouter) -> None:
 
 
 api_router = APIRouter()
-for module in (health, auth, users, distributors, catalog, warehouses, orders, periods, audit):
+for module in (
+    health,
+    auth,
+    users,
+    distributors,
+    catalog,
+    warehouses,
+    orders,
+    periods,
+    audit,
+    admin_log,
+):
     _document_roles(module.router)
     api_router.include_router(module.router)

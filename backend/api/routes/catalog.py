@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from sqlmodel import Session
 
-from backend.api.deps import Authorized, IdPath, Limit, Offset
+from backend.api.deps import Authorized, CurrentUser, IdPath, Limit, NowDep, Offset
 from backend.core.db import SessionDep
 from backend.core.errors import ERROR_RESPONSES
 from backend.models import PriceList, ProductCategory
@@ -47,8 +47,10 @@ def list_products(
     status_code=status.HTTP_201_CREATED,
     summary="Add a product (kits and fees must carry CV 0)",
 )
-def create_product(session: SessionDep, data: ProductCreate) -> ProductPublic:
-    return ProductPublic.model_validate(catalog.create_product(session, data))
+def create_product(
+    session: SessionDep, actor: CurrentUser, now: NowDep, data: ProductCreate
+) -> ProductPublic:
+    return ProductPublic.model_validate(catalog.create_product(session, data, actor=actor, now=now))
 
 
 @router.get("/api/products/{product_id}", response_model=ProductPublic, summary="One product")
@@ -59,8 +61,12 @@ def read_product(session: SessionDep, product_id: IdPath) -> ProductPublic:
 @router.patch(
     "/api/products/{product_id}", response_model=ProductPublic, summary="Change a product"
 )
-def update_product(session: SessionDep, product_id: IdPath, data: ProductUpdate) -> ProductPublic:
-    return ProductPublic.model_validate(catalog.update_product(session, product_id, data))
+def update_product(
+    session: SessionDep, actor: CurrentUser, now: NowDep, product_id: IdPath, data: ProductUpdate
+) -> ProductPublic:
+    return ProductPublic.model_validate(
+        catalog.update_product(session, product_id, data, actor=actor, now=now)
+    )
 
 
 def _price_list_public(session: Session, price_list: PriceList) -> PriceListPublic:
@@ -116,9 +122,15 @@ def update_price_list(
     summary="Set a product's price on the list",
 )
 def set_price(
-    session: SessionDep, price_list_id: IdPath, data: PriceListItemIn
+    session: SessionDep,
+    actor: CurrentUser,
+    now: NowDep,
+    price_list_id: IdPath,
+    data: PriceListItemIn,
 ) -> PriceListItemPublic:
-    return PriceListItemPublic.model_validate(catalog.set_price(session, price_list_id, data))
+    return PriceListItemPublic.model_validate(
+        catalog.set_price(session, price_list_id, data, actor=actor, now=now)
+    )
 
 
 @router.delete(
@@ -126,5 +138,7 @@ def set_price(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Take a product off the list",
 )
-def remove_price(session: SessionDep, price_list_id: IdPath, product_id: IdPath) -> None:
-    catalog.remove_price(session, price_list_id, product_id)
+def remove_price(
+    session: SessionDep, actor: CurrentUser, now: NowDep, price_list_id: IdPath, product_id: IdPath
+) -> None:
+    catalog.remove_price(session, price_list_id, product_id, actor=actor, now=now)

@@ -28,7 +28,13 @@ from backend.models.periods import (
     StatementsPublic,
     VaultPublic,
 )
-from backend.services import periods, periods_chain, periods_compute, periods_statements
+from backend.services import (
+    approvals,
+    periods,
+    periods_chain,
+    periods_compute,
+    periods_statements,
+)
 
 router = APIRouter(tags=["periods"], dependencies=[Authorized], responses=ERROR_RESPONSES)
 
@@ -56,7 +62,7 @@ def open_period(
 
 @router.get("/api/periods/{period_id}", response_model=PeriodPublic, summary="Read a period")
 def read_period(session: SessionDep, settings: SettingsDep, period_id: IdPath) -> PeriodPublic:
-    return periods.to_public(periods.get_period(session, period_id), settings)
+    return approvals.period_public(session, settings, periods.get_period(session, period_id))
 
 
 @router.get(
@@ -91,7 +97,7 @@ def approve_period(
     session: SessionDep, settings: SettingsDep, user: CurrentUser, now: NowDep, period_id: IdPath
 ) -> PeriodPublic:
     period = periods_compute.approve(session, settings, period_id, actor=user, now=now)
-    return periods.to_public(period, settings)
+    return approvals.period_public(session, settings, period)
 
 
 @router.get(

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, status
 
-from backend.api.deps import Authorized, CurrentUser, IdPath, Limit, Offset
+from backend.api.deps import Authorized, CurrentUser, IdPath, Limit, NowDep, Offset
 from backend.core.db import SessionDep
 from backend.core.errors import ERROR_RESPONSES
 from backend.models.user import PasswordChange, UserCreate, UserPublic, UsersPublic, UserUpdate
@@ -23,8 +23,10 @@ def read_me(user: CurrentUser) -> UserPublic:
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Change my password (ends every session of the account: log in again)",
 )
-def change_my_password(session: SessionDep, user: CurrentUser, data: PasswordChange) -> None:
-    users.change_password(session, user, data)
+def change_my_password(
+    session: SessionDep, user: CurrentUser, now: NowDep, data: PasswordChange
+) -> None:
+    users.change_password(session, user, data, now=now)
 
 
 @router.get("", response_model=UsersPublic, summary="List accounts")
@@ -36,8 +38,10 @@ def list_users(session: SessionDep, offset: Offset = 0, limit: Limit = 50) -> Us
 @router.post(
     "", response_model=UserPublic, status_code=status.HTTP_201_CREATED, summary="Create an account"
 )
-def create_user(session: SessionDep, data: UserCreate) -> UserPublic:
-    return UserPublic.model_validate(users.create_user(session, data))
+def create_user(
+    session: SessionDep, actor: CurrentUser, now: NowDep, data: UserCreate
+) -> UserPublic:
+    return UserPublic.model_validate(users.create_user(session, data, actor=actor, now=now))
 
 
 @router.get("/{user_id}", response_model=UserPublic, summary="One account")
@@ -47,6 +51,8 @@ def read_user(session: SessionDep, user_id: IdPath) -> UserPublic:
 
 @router.patch("/{user_id}", response_model=UserPublic, summary="Change role, name, activity")
 def update_user(
-    session: SessionDep, user_id: IdPath, data: UserUpdate, actor: CurrentUser
+    session: SessionDep, user_id: IdPath, data: UserUpdate, actor: CurrentUser, now: NowDep
 ) -> UserPublic:
-    return UserPublic.model_validate(users.update_user(session, user_id, data, actor=actor))
+    return UserPublic.model_validate(
+        users.update_user(session, user_id, data, actor=actor, now=now)
+    )

@@ -1,0 +1,115 @@
+"""The admin action log: append-only, hash-chained (see ``backend.services.admin_log``)."""
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from backend.models.base import Role, UTCDateTime, check_in
+
+
+class AdminAction(StrEnum):
+    account_created = "account_created"
+    role_changed = "role_changed"
+    password_reset = "password_reset"  # by an admin
+    password_changed = "password_changed"  # by the account's owner
+    account_deactivated = "account_deactivated"
+    account_activated = "account_activated"
+    product_created = "product_created"
+    price_changed = "price_changed"
+    price_removed = "price_removed"
+    stock_adjusted = "stock_adjusted"
+
+
+#: Account changes that bar the account from approving a period for a while.
+ACCOUNT_CHANGES = frozenset(
+    {
+        AdminAction.account_created,
+        AdminAction.role_changed,
+        AdminAction.password_reset,
+        AdminAction.password_changed,
+        AdminAction.account_activated,
+    }
+)
+
+
+class AdminLogEntry(SQLModel, table=True):
+    """One admin action. ``hash = sha256(prev_hash || canonical entry)``; ``seq`` runs 1, 2, ...
+    without gaps, and ``prev_hash`` is unique, so two appends can never fork the chain."""
+
+    __tablename__ = "admin_log"
+    __table_args__ = (
+        sa.CheckConstraint(check_in("action", AdminAction), name="action"),
+        sa.CheckConstraint("seq >= 1", name="seq_positive"),
+        sa.Index("ix_admin_log_target_seq", "target", "seq"),
+    )
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    at: datetime = Field(sa_type=UTCDateTime())
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    action: AdminAction = Field(sa_type=sa.String(32))
+    target: str = Field(max_length=100)
+    payload: str = Field(sa_type=sa.Text())
+    prev_hash: str = Field(max_length=66, unique=True)
+    hash: str = Field(max_length=66, unique=True)
+
+
+class AdminLogEntryPublic(SQLModel):
+    seq: int
+    at: datetime
+    actor_id: int | None = Field(description="Who acted; null for the system (bootstrap, demo).")
+    action: AdminAction
+    target: str = Field(description="`user:5`, `product:3`, `price_list:2/product:3`, ...")
+    payload: dict[str, object] = Field(description="What changed; never a password or its hash.")
+    prev_hash: str
+    hash: str
+
+
+class AdminLogPublic(SQLModel):
+    items: list[AdminLogEntryPublic]
+    count: int
+    head_seq: int = Field(description="The last entry's seq (0 while the log is empty).")
+    head_hash: str = Field(description="The last entry's hash: what period inputs commit to.")
+
+
+class AdminLogVerification(SQLModel):
+    ok: bool
+    entries: int = Field(description="Entries checked.")
+    head_seq: int
+    head_hash: str
+    periods_checked: int = Field(
+        description="Approved periods whose package's inputs commit to a log head, checked."
+    )
+    first_broken_seq: int | None = Field(description="The first entry that does not chain.")
+    first_broken_period: int | None = Field(
+        description="The period whose committed head the log no longer matches."
+    )
+    problem: str | None = Field(description="What is wrong.")
+
+
+class AccountChange(SQLModel):
+    seq: int = Field(description="The admin log entry.")
+    action: AdminAction
+    at: datetime
+    by: int | None = Field(description="The user who made the change (null: the system).")
+
+
+class AccountHistory(SQLModel):
+    """Who made an account what it is, from the admin log."""
+
+    user_id: int
+    email: str
+    role: Role
+    created_at: datetime
+    created_by: int | None = Field(
+        description="The admin who created it; null when made outside the API (bootstrap)."
+    )
+    last_role_change: AccountChange | None
+    last_password_change: AccountChange | None
+    changes: list[AccountChange] = Field(description="Every logged change to the account.")
+
+
+class ApprovalContext(SQLModel):
+    computed_by: AccountHistory | None
+    approved_by: AccountHistory | None
