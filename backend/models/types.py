@@ -5,8 +5,19 @@ from typing import Annotated
 
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
 from pydantic import AfterValidator, StringConstraints
+from pydantic_core import PydanticCustomError
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+# Precompiles live at the lowest addresses (0x01-0x0a on Ethereum today, 0x0b-0x11 and 0x100
+# since Prague and Osaka; rollups add their own): nobody holds a key for an address this low.
+_LOWEST_KEY_ADDRESS = 0x10000
+# Well-known addresses nobody can spend from: burn sinks and token-list placeholders.
+_UNSPENDABLE = {
+    int("dead000000000000000042069420694206942069", 16): "a well-known burn address",
+    int("ff" * 20, 16): "the all-ones address, which nobody can hold a key for",
+    int("ee" * 20, 16): "the placeholder token lists use for native ether",
+}
 
 
 def _email(value: str) -> str:
@@ -22,10 +33,30 @@ def _wallet(value: str) -> str:
         raise ValueError("not a 20-byte 0x-prefixed hex address")
     body = value[2:]
     if body == body.lower() or body == body.upper():
-        return to_checksum_address(value)
-    if not is_checksum_address(value):
+        value = to_checksum_address(value)
+    elif not is_checksum_address(value):
         raise ValueError("mixed-case address with a wrong EIP-55 checksum")
+    _payable(value)
     return value
+
+
+def _payable(address: str) -> None:
+    """Refuse addresses a payout sent to would be lost: nobody holds their key."""
+    number = int(address, 16)
+    if number == 0:
+        reason = "the zero address"
+    elif number < _LOWEST_KEY_ADDRESS:
+        reason = "reserved for precompiles and burns (every address below 0x...010000)"
+    else:
+        found = _UNSPENDABLE.get(number)
+        if found is None:
+            return
+        reason = found
+    raise PydanticCustomError(
+        "wallet_not_payable",
+        "{address} is {reason}: a payout sent there is lost; give a wallet its owner controls",
+        {"address": address, "reason": reason},
+    )
 
 
 Email = Annotated[

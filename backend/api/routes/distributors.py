@@ -136,11 +136,16 @@ def read_distributor(
     summary="Change contact data or wallet (a distributor: only their own)",
 )
 def update_distributor(
-    session: SessionDep, user: CurrentUser, distributor_id: IdPath, data: DistributorUpdate
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    distributor_id: IdPath,
+    data: DistributorUpdate,
 ) -> DistributorPublic:
-    return to_public(
-        session, distributors.update_distributor(session, distributor_id, data, actor=user)
+    updated = distributors.update_distributor(
+        session, distributor_id, data, actor=user, settings=settings
     )
+    return to_public(session, updated)
 
 
 @router.post(
