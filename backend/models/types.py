@@ -1,11 +1,17 @@
 """Validated value types shared by the request models."""
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated
 
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, StringConstraints
 from pydantic_core import PydanticCustomError
+
+# Ids are 32-bit INTEGER columns on PostgreSQL; an id beyond them can only be "not found", and
+# the database would refuse to even compare it (SQLite: any integer beyond int64).
+MAX_ID = 2**31 - 1
+MAX_INT64 = 2**63 - 1  # BIGINT columns (money, points, token amounts)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -69,3 +75,15 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{3,40}$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 WarehouseCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the date is out of range once converted to UTC") from None
+
+
+# A timestamp with its offset (`Z` or `+03:00`), normalised to UTC: a naive one would be
+# compared with UTC columns as if it were UTC, which is a guess about the caller's zone.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
