@@ -226,3 +226,20 @@ def test_the_crashing_request_leaves_the_real_server_serving(
     assert response.status_code == 400, response.text[:200]
     assert process.poll() is None
     assert httpx.get(f"{url}/health", timeout=10).json()["status"] == "ok"
+
+
+def test_every_route_documents_the_request_limit_answers(api: Api) -> None:
+    spec = api.client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in json.dumps(spec)  # FastAPI's 422 has another shape
+    error_ref = {"$ref": "#/components/schemas/ErrorResponse"}
+    operations = [
+        (method, path, op) for path, ops in spec["paths"].items() for method, op in ops.items()
+    ]
+    assert len(operations) > 60
+    for method, path, op in operations:
+        for status in ("400", "413"):
+            documented = op["responses"].get(status)
+            assert documented, (method, path, status)
+            assert documented["content"]["application/json"]["schema"] == error_ref
+        if op.get("parameters") or op.get("requestBody"):
+            assert op["responses"]["422"]["content"]["application/json"]["schema"] == error_ref

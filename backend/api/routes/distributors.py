@@ -18,7 +18,7 @@ from backend.api.deps import (
     TreesDep,
 )
 from backend.core.db import SessionDep
-from backend.core.errors import ERROR_RESPONSES
+from backend.core.errors import CHAIN_RESPONSES, ERROR_RESPONSES
 from backend.models import Distributor, DistributorStatus, Placement
 from backend.models.distributor import (
     DistributorCreate,
@@ -82,6 +82,7 @@ def list_distributors(
     response_model=DistributorPublic,
     status_code=status.HTTP_201_CREATED,
     summary="Enroll a distributor (placed automatically, or into the enroller's holding tank)",
+    responses=CHAIN_RESPONSES,  # a wallet is checked against the deployment record
 )
 async def enroll(
     session: SessionDep,
@@ -104,6 +105,7 @@ async def enroll(
     response_model=list[DistributorPublic],
     status_code=status.HTTP_201_CREATED,
     summary="Enroll up to 500 distributors in one transaction (all or none)",
+    responses=CHAIN_RESPONSES,
 )
 def enroll_batch(
     session: SessionDep,
@@ -134,6 +136,7 @@ def read_distributor(
     "/api/distributors/{distributor_id}",
     response_model=DistributorPublic,
     summary="Change contact data or wallet (a distributor: only their own)",
+    responses=CHAIN_RESPONSES,
 )
 def update_distributor(
     session: SessionDep,
