@@ -19,6 +19,7 @@ from backend.api.routes import api_router
 from backend.core.config import Settings, get_settings
 from backend.core.db import make_engine
 from backend.core.errors import install_error_handlers
+from backend.core.limits import RequestLimits, restore_recursion_limit
 from backend.core.security import load_or_create_secret, utcnow
 from backend.services.chain_info import ChainStatusProvider, not_configured
 from backend.services.placement import PlacementTreeCache
@@ -27,6 +28,9 @@ DESCRIPTION = """Back office for network-marketing companies: accounts and roles
 and their placement genealogy (mirrored on chain through an outbox), catalog, warehouse stock
 and orders. Log in at `/api/auth/token` (OAuth2 password flow) and send the bearer token.
 Every error has the shape `{"error": {"code", "message", "details"}}`."""
+
+# Routes whose bodies may be large (lists of records, uploads): they get `max_bulk_body_bytes`.
+BULK_BODY_PATHS = ("/api/distributors/batch",)
 
 
 def create_app(
@@ -38,6 +42,8 @@ def create_app(
     workers: Sequence[Callable[[Engine], AbstractContextManager[object]]] = (),
 ) -> FastAPI:
     settings = settings or get_settings()
+    # The imports above (web3's py_ecc) raised it to 100,000, which the C stack cannot honour.
+    restore_recursion_limit()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,5 +72,12 @@ def create_app(
         width=settings.tree_width, root_id=settings.default_enroller_id
     )
     install_error_handlers(app)
+    app.add_middleware(
+        RequestLimits,
+        max_body_bytes=settings.max_body_bytes,
+        max_bulk_body_bytes=settings.max_bulk_body_bytes,
+        max_json_depth=settings.max_json_depth,
+        bulk_paths=BULK_BODY_PATHS,
+    )
     app.include_router(api_router)
     return app

@@ -20,6 +20,7 @@ from backend.core.db import SessionDep
 from backend.core.errors import Forbidden, Unauthorized
 from backend.core.security import decode_access_token
 from backend.models import User
+from backend.models.types import MAX_ID, UtcDatetime
 from backend.services.chain_info import ChainStatusProvider
 from backend.services.placement import PlacementTreeCache
 
@@ -136,6 +137,8 @@ IdempotencyKey = Annotated[
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
 
-MAX_ID = 2_147_483_647
 IdPath = Annotated[int, Path(gt=0, le=MAX_ID, description="Numeric id.")]
 OptionalId = Annotated[int | None, Query(gt=0, le=MAX_ID, description="Filter by id.")]
+OptionalTime = Annotated[
+    UtcDatetime | None, Query(description="With its offset, e.g. `2026-01-31T00:00:00Z`.")
+]

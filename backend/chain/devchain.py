@@ -78,7 +78,7 @@ def cache_mb() -> int:
     raw = os.environ.get(CACHE_ENV, "").strip()
     if not raw:
         return DEFAULT_CACHE_MB
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise ChainError(f"{CACHE_ENV} must be a whole number of megabytes, got {raw!r}")
     return int(raw)
 

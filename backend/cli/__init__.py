@@ -31,4 +31,8 @@ def _register() -> None:
 
 def main() -> None:
     _register()
+    from backend.core.limits import restore_recursion_limit
+
+    # Some groups import web3 (and py_ecc, which raises the limit to 100,000) on their own.
+    restore_recursion_limit()
     app()

@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     )
     low_stock_default: int = Field(default=10, ge=0)
 
+    max_body_bytes: int = Field(
+        default=128 * 1024, gt=0, description="Request body cap of ordinary JSON endpoints."
+    )
+    max_bulk_body_bytes: int = Field(
+        default=4 * 1024 * 1024, gt=0, description="Body cap of batch enrollment and uploads."
+    )
+    max_json_depth: int = Field(default=64, gt=0, le=500, description="JSON nesting cap.")
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

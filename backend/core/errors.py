@@ -162,13 +162,28 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unhandled)
 
 
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse, "description": description}
-    for status, description in (
-        (401, "Missing or invalid credentials."),
-        (403, "The caller's role or scope does not allow this."),
-        (404, "Unknown id."),
-        (409, "Conflicts with the current state (stock, status, uniqueness)."),
-        (422, "Malformed input."),
-    )
-}
+def _documented(*pairs: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorResponse, "description": text} for status, text in pairs}
+
+
+ERROR_RESPONSES = _documented(
+    (401, "Missing or invalid credentials."),
+    (403, "The caller's role or scope does not allow this."),
+    (404, "Unknown id."),
+    (409, "Conflicts with the current state (stock, status, uniqueness)."),
+    (422, "Malformed input."),
+)
+# What any request can meet before its route runs (`backend.core.limits`); every route
+# documents these (`backend.api.routes`).
+REQUEST_LIMIT_RESPONSES = _documented(
+    (
+        400,
+        "Malformed request: a JSON body nested deeper than the limit (`json_too_deep`), a bad "
+        "Content-Length, a form that cannot be parsed.",
+    ),
+    (413, "The body is larger than this endpoint accepts (`payload_too_large`)."),
+)
+VALIDATION_RESPONSE = _documented((422, "Malformed input."))
+CHAIN_RESPONSES = _documented(
+    (503, "The chain or the contracts' deployment record cannot be read right now.")
+)

@@ -8,7 +8,7 @@ from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
 from backend.models.base import ProductCategory, UTCDateTime, check_in, now_utc
-from backend.models.types import Currency, ShortText, Sku
+from backend.models.types import MAX_ID, Currency, ShortText, Sku
 
 MAX_MONEY = 10**12  # minor units; far above any single price, far below int64
 MAX_POINTS = 10**9
@@ -108,7 +108,7 @@ class PriceList(PriceListBase, table=True):
 
 
 class PriceListItemIn(SQLModel):
-    product_id: int = Field(gt=0)
+    product_id: int = Field(gt=0, le=MAX_ID)
     price: int = Field(ge=0, le=MAX_MONEY, description="Minor units of the list's currency.")
 
 

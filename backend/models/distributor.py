@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from backend.models.base import ChainStatus, DistributorStatus, UTCDateTime, check_in, now_utc
-from backend.models.types import CountryCode, Email, Phone, ShortText, WalletAddress
+from backend.models.types import MAX_ID, CountryCode, Email, Phone, ShortText, WalletAddress
 
 
 class DistributorBase(SQLModel):
@@ -22,7 +22,9 @@ class DistributorBase(SQLModel):
 
 
 class DistributorCreate(DistributorBase):
-    enroller_id: int | None = Field(default=None, gt=0, description="Sponsor's distributor id.")
+    enroller_id: int | None = Field(
+        default=None, gt=0, le=MAX_ID, description="Sponsor's distributor id."
+    )
     referral_code: str | None = Field(
         default=None, max_length=16, description="Sponsor's referral code (instead of the id)."
     )
@@ -221,7 +223,7 @@ class HoldingTankPublic(SQLModel):
 
 
 class ManualPlacement(SQLModel):
-    parent_id: int = Field(gt=0)
+    parent_id: int = Field(gt=0, le=MAX_ID)
     position: int = Field(ge=0, le=1_000_000)
 
 

@@ -6,11 +6,15 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from backend.models.base import OrderStatus, UTCDateTime, check_in, now_utc
-from backend.models.catalog import MAX_MONEY
+from backend.models.catalog import MAX_MONEY, MAX_POINTS
 from backend.models.stock import MAX_QUANTITY
-from backend.models.types import Currency, Email, Phone, ShortText
+from backend.models.types import MAX_ID, Currency, Email, Phone, ShortText, UtcDatetime
 
 MAX_LINES = 200
+# An order may total what its lines could at the per-unit caps; beyond that it is a typo (and
+# beyond int64 the database could not store it).
+MAX_ORDER_AMOUNT = MAX_MONEY * MAX_LINES
+MAX_ORDER_POINTS = MAX_POINTS * MAX_LINES
 
 
 class RetailCustomerBase(SQLModel):
@@ -22,7 +26,7 @@ class RetailCustomerBase(SQLModel):
 
 class RetailCustomerCreate(RetailCustomerBase):
     distributor_id: int | None = Field(
-        default=None, gt=0, description="Owner; defaults to the calling distributor."
+        default=None, gt=0, le=MAX_ID, description="Owner; defaults to the calling distributor."
     )
 
 
@@ -50,17 +54,22 @@ class RetailCustomersPublic(SQLModel):
 
 
 class OrderLineIn(SQLModel):
-    product_id: int = Field(gt=0)
+    product_id: int = Field(gt=0, le=MAX_ID)
     quantity: int = Field(gt=0, le=MAX_QUANTITY)
 
 
 class OrderCreate(SQLModel):
     distributor_id: int | None = Field(
-        default=None, gt=0, description="Who the volume counts for; defaults to the caller."
+        default=None,
+        gt=0,
+        le=MAX_ID,
+        description="Who the volume counts for; defaults to the caller.",
     )
-    customer_id: int | None = Field(default=None, gt=0, description="A retail customer's order.")
-    warehouse_id: int = Field(gt=0)
-    price_list_id: int | None = Field(default=None, gt=0)
+    customer_id: int | None = Field(
+        default=None, gt=0, le=MAX_ID, description="A retail customer's order."
+    )
+    warehouse_id: int = Field(gt=0, le=MAX_ID)
+    price_list_id: int | None = Field(default=None, gt=0, le=MAX_ID)
     lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
     note: str | None = Field(default=None, max_length=1000)
 
@@ -159,11 +168,12 @@ class OrdersPublic(SQLModel):
 
 
 class PaymentIn(SQLModel):
-    amount: int = Field(gt=0, le=MAX_MONEY * MAX_LINES, description="Must equal the order total.")
+    amount: int = Field(gt=0, le=MAX_ORDER_AMOUNT, description="Must equal the order total.")
     currency: Currency
     reference: str = Field(min_length=1, max_length=200, description="Bank or cash reference.")
-    paid_at: datetime | None = Field(
-        default=None, description="When the money arrived (default now); sets the period."
+    paid_at: UtcDatetime | None = Field(
+        default=None,
+        description="When the money arrived, with its offset (default now); sets the period.",
     )
 
 
@@ -196,7 +206,7 @@ class PaymentPublic(SQLModel):
 
 
 class ReturnLineIn(SQLModel):
-    line_id: int = Field(gt=0)
+    line_id: int = Field(gt=0, le=MAX_ID)
     quantity: int = Field(gt=0, le=MAX_QUANTITY)
 
 

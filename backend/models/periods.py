@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.models.admin_log import ApprovalContext
 from backend.models.base import IntentStatus, UTCDateTime, check_in, now_utc
+from backend.models.types import MAX_INT64
 
 
 class PeriodStatus(StrEnum):
@@ -361,7 +362,9 @@ class PeriodBatchesPublic(SQLModel):
 
 
 class FundingRequest(SQLModel):
-    amount: int = Field(gt=0, le=2**96, description="Token minor units to mint to the vault.")
+    amount: int = Field(
+        gt=0, le=MAX_INT64, description="Token minor units to mint to the vault (int64)."
+    )
 
 
 class VaultPublic(SQLModel):

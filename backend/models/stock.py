@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from backend.models.base import MovementKind, UTCDateTime, check_in, now_utc
-from backend.models.types import CountryCode, ShortText, WarehouseCode
+from backend.models.types import MAX_ID, CountryCode, ShortText, WarehouseCode
 
 MAX_QUANTITY = 10**9
 
@@ -98,7 +98,7 @@ class StockMovementsPublic(SQLModel):
 
 
 class ReceiptIn(SQLModel):
-    product_id: int = Field(gt=0)
+    product_id: int = Field(gt=0, le=MAX_ID)
     quantity: int = Field(gt=0, le=MAX_QUANTITY)
     reason: str | None = Field(default=None, max_length=500)
 
@@ -108,15 +108,15 @@ class ShipmentIn(ReceiptIn):
 
 
 class AdjustmentIn(SQLModel):
-    product_id: int = Field(gt=0)
+    product_id: int = Field(gt=0, le=MAX_ID)
     delta: int = Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY, description="Signed, not zero.")
     reason: str = Field(min_length=1, max_length=500)
 
 
 class TransferIn(SQLModel):
-    product_id: int = Field(gt=0)
+    product_id: int = Field(gt=0, le=MAX_ID)
     quantity: int = Field(gt=0, le=MAX_QUANTITY)
-    to_warehouse_id: int = Field(gt=0)
+    to_warehouse_id: int = Field(gt=0, le=MAX_ID)
     reason: str | None = Field(default=None, max_length=500)
 
 

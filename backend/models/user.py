@@ -7,7 +7,7 @@ from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
 from backend.models.base import Role, UTCDateTime, check_in, now_utc
-from backend.models.types import Email
+from backend.models.types import MAX_ID, Email
 
 
 class UserBase(SQLModel):
@@ -20,7 +20,10 @@ class UserBase(SQLModel):
 class UserCreate(UserBase):
     password: str = Field(min_length=8, max_length=128)
     distributor_id: int | None = Field(
-        default=None, gt=0, description="Required for (and only for) the distributor role."
+        default=None,
+        gt=0,
+        le=MAX_ID,
+        description="Required for (and only for) the distributor role.",
     )
 
 

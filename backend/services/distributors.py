@@ -7,16 +7,23 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from backend.core.config import Settings
 from backend.core.errors import Conflict, Invalid
 from backend.models import Distributor, DistributorStatus, StatusChangeRecord, User
 from backend.models.distributor import DistributorUpdate, StatusChange
 from backend.services import users
 from backend.services.access import ensure_self, is_distributor, own_distributor
 from backend.services.genealogy import check_unique_contacts, get_distributor, search_text
+from backend.services.wallets import check_payable
 
 
 def update_distributor(
-    session: Session, distributor_id: int, data: DistributorUpdate, *, actor: User
+    session: Session,
+    distributor_id: int,
+    data: DistributorUpdate,
+    *,
+    actor: User,
+    settings: Settings,
 ) -> Distributor:
     distributor = ensure_self(session, actor, distributor_id)
     changes = data.model_dump(exclude_unset=True)
@@ -26,6 +33,7 @@ def update_distributor(
     if changes.get("email") and changes["email"] != distributor.email:
         check_unique_contacts(session, email=changes["email"], wallet=None, login=None)
     if changes.get("wallet") and changes["wallet"] != distributor.wallet:
+        check_payable(changes["wallet"], settings)
         check_unique_contacts(session, email=None, wallet=changes["wallet"], login=None)
     distributor.sqlmodel_update(changes)
     distributor.search_name = search_text(

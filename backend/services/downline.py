@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 from backend.core.errors import Invalid
 from backend.models import Distributor, DistributorStatus, Placement
 from backend.models.distributor import DownlineMember, DownlinePage
+from backend.models.types import MAX_ID
 from backend.services.tree_path import subtree_end
 
 MAX_PAGE = 200
@@ -120,7 +121,8 @@ def _filters(q: str | None, status: DistributorStatus | None) -> list[ColumnElem
     needle = (q or "").strip().lower()
     if needle:
         matches = [col(Distributor.search_name).contains(needle, autoescape=True)]
-        if needle.isdigit() and len(needle) <= 10:
+        # isdigit() alone admits "²" and other digits int() refuses.
+        if needle.isascii() and needle.isdigit() and int(needle) <= MAX_ID:
             matches.append(col(Distributor.id) == int(needle))
         filters.append(or_(*matches))
     return filters

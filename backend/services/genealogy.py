@@ -34,6 +34,7 @@ from backend.services import enrollment_requests, outbox
 from backend.services.access import can_see, is_distributor, own_distributor
 from backend.services.placement import PlacementSlot, PlacementTreeCache, Spot
 from backend.services.tree_path import child_path, segment
+from backend.services.wallets import check_payable
 from ledger.errors import PlacementError
 from ledger.placement import PlacementTree
 
@@ -274,6 +275,7 @@ def _check_admission(
         raise Invalid("leg applies to automatic placement, not to the holding tank")
     if data.password is not None and data.email is None:
         raise Invalid("a login (password) needs an email")
+    check_payable(data.wallet, settings)
     check_unique_contacts(session, email=data.email, wallet=data.wallet, login=data.password)
     assert enroller.id is not None
     return enroller.id, to_tank

@@ -29,7 +29,14 @@ from backend.models import (
     RetailCustomer,
     User,
 )
-from backend.models.order import CancelIn, OrderCreate, PaymentIn, ReturnIn
+from backend.models.order import (
+    MAX_ORDER_AMOUNT,
+    MAX_ORDER_POINTS,
+    CancelIn,
+    OrderCreate,
+    PaymentIn,
+    ReturnIn,
+)
 from backend.models.periods import LOCKED as LOCKED_PERIOD_STATES
 from backend.models.periods import Period
 from backend.services import catalog, stock
@@ -382,7 +389,26 @@ def _price_lines(
         else:
             unit = product.retail_price if retail else product.wholesale_price
         priced.append((product, unit, line.quantity))
+    _check_totals(priced)
     return priced
+
+
+def _check_totals(priced: list[tuple[Product, int, int]]) -> None:
+    """Refuse an order whose total money or volume is beyond any real order (and the int64
+    columns): each line is capped, but 200 lines of the largest price and quantity are not."""
+    totals = {
+        "total_amount": (sum(unit * quantity for _, unit, quantity in priced), MAX_ORDER_AMOUNT),
+        "total_pv": (sum(p.pv * quantity for p, _, quantity in priced), MAX_ORDER_POINTS),
+        "total_cv": (sum(p.cv * quantity for p, _, quantity in priced), MAX_ORDER_POINTS),
+    }
+    for field, (total, cap) in totals.items():
+        if total > cap:
+            raise Invalid(
+                f"the order's {field} would be {total}, above the {cap} one order may reach; "
+                "split it or check the quantities",
+                code="order_too_large",
+                details={"field": field, "total": total, "max": cap},
+            )
 
 
 def _by_key(session: Session, actor: User, key: str) -> Order | None:

@@ -1,6 +1,7 @@
 """One router per resource; `api_router` assembles them."""
 
 from fastapi import APIRouter
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.routing import APIRoute
 
 from backend.api.policy import POLICY, describe
@@ -16,6 +17,7 @@ from backend.api.routes import (
     users,
     warehouses,
 )
+from backend.core.errors import REQUEST_LIMIT_RESPONSES, VALIDATION_RESPONSE
 
 
 def _document_roles(router: APIRouter) -> None:
@@ -26,6 +28,16 @@ def _document_roles(router: APIRouter) -> None:
                 rule = POLICY.get((method, route.path))
                 if rule is not None:
                     route.description = f"{route.description or ''}\n\n{describe(rule)}".strip()
+
+
+def _document_errors(router: APIRouter) -> None:
+    """Every route documents the request-limit answers, and a 422 in the error shape wherever
+    it takes input (FastAPI's default 422 has another shape), in this one place."""
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            takes_input = bool(get_flat_params(route.dependant) or route.body_field)
+            common = REQUEST_LIMIT_RESPONSES | (VALIDATION_RESPONSE if takes_input else {})
+            route.responses = common | route.responses
 
 
 api_router = APIRouter()
@@ -42,4 +54,5 @@ for module in (
     admin_log,
 ):
     _document_roles(module.router)
+    _document_errors(module.router)
     api_router.include_router(module.router)

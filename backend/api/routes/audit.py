@@ -7,13 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from backend.api.deps import MAX_ID, Authorized, SettingsDep
+from backend.api.deps import Authorized, SettingsDep
 from backend.audit.connect import load_deployment, open_reader
 from backend.audit.package_audit import AuditInputError
 from backend.audit.reconcile import reconcile
 from backend.chain.gateway import ChainError
 from backend.core.db import SessionDep
-from backend.core.errors import ERROR_RESPONSES, Unavailable
+from backend.core.errors import CHAIN_RESPONSES, ERROR_RESPONSES, Unavailable
+from backend.models.types import MAX_ID
 
 router = APIRouter(tags=["audit"], dependencies=[Authorized], responses=ERROR_RESPONSES)
 
@@ -39,6 +40,7 @@ class ReconciliationPublic(BaseModel):
     "/api/audit/reconciliation",
     response_model=ReconciliationPublic,
     summary="Every divergence between the database and the chain",
+    responses=CHAIN_RESPONSES,
 )
 def reconciliation(
     session: SessionDep,

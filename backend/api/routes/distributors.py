@@ -19,7 +19,7 @@ from backend.api.deps import (
     TreesDep,
 )
 from backend.core.db import SessionDep
-from backend.core.errors import ERROR_RESPONSES
+from backend.core.errors import CHAIN_RESPONSES, ERROR_RESPONSES
 from backend.models import Distributor, DistributorStatus, Placement
 from backend.models.distributor import (
     DistributorCreate,
@@ -86,7 +86,8 @@ def list_distributors(
     response_model=DistributorPublic,
     status_code=status.HTTP_201_CREATED,
     summary="Enroll a distributor (placed automatically, or into the enroller's holding tank)",
-    responses=REPLAY,
+    # a retry's first result; a wallet is checked against the deployment record
+    responses={**REPLAY, **CHAIN_RESPONSES},
 )
 async def enroll(
     session: SessionDep,
@@ -120,7 +121,8 @@ async def enroll(
     response_model=list[DistributorPublic],
     status_code=status.HTTP_201_CREATED,
     summary="Enroll up to 500 distributors in one transaction (all or none)",
-    responses=REPLAY,
+    # a retry's first result; a wallet is checked against the deployment record
+    responses={**REPLAY, **CHAIN_RESPONSES},
 )
 def enroll_batch(
     session: SessionDep,
@@ -161,13 +163,19 @@ def read_distributor(
     "/api/distributors/{distributor_id}",
     response_model=DistributorPublic,
     summary="Change contact data or wallet (a distributor: only their own)",
+    responses=CHAIN_RESPONSES,
 )
 def update_distributor(
-    session: SessionDep, user: CurrentUser, distributor_id: IdPath, data: DistributorUpdate
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    distributor_id: IdPath,
+    data: DistributorUpdate,
 ) -> DistributorPublic:
-    return to_public(
-        session, distributors.update_distributor(session, distributor_id, data, actor=user)
+    updated = distributors.update_distributor(
+        session, distributor_id, data, actor=user, settings=settings
     )
+    return to_public(session, updated)
 
 
 @router.post(

@@ -1,6 +1,5 @@
 """Orders and retail customers."""
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Response, status
@@ -15,6 +14,7 @@ from backend.api.deps import (
     NowDep,
     Offset,
     OptionalId,
+    OptionalTime,
     SettingsDep,
 )
 from backend.core.db import SessionDep
@@ -57,8 +57,8 @@ def list_orders(
     limit: Limit = 50,
     distributor_id: OptionalId = None,
     status: OrderStatus | None = None,
-    paid_from: datetime | None = None,
-    paid_to: datetime | None = None,
+    paid_from: OptionalTime = None,
+    paid_to: OptionalTime = None,
 ) -> OrdersPublic:
     items, count = order_reads.list_orders(
         session,

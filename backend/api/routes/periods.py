@@ -15,7 +15,7 @@ from backend.api.deps import (
 )
 from backend.api.routes import period_chain_reads as chain_reads
 from backend.core.db import SessionDep
-from backend.core.errors import ERROR_RESPONSES
+from backend.core.errors import CHAIN_RESPONSES, ERROR_RESPONSES
 from backend.models.periods import (
     ChainJobPublic,
     FundingRequest,
@@ -166,6 +166,7 @@ def anchor_period(
     response_model=PeriodBatchesPublic,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Pay an anchored period in payBatch batches (409 with the shortfall if underfunded)",
+    responses=CHAIN_RESPONSES,
 )
 def pay_period(
     session: SessionDep, settings: SettingsDep, user: CurrentUser, now: NowDep, period_id: IdPath
@@ -192,7 +193,12 @@ def period_batches(session: SessionDep, period_id: IdPath) -> PeriodBatchesPubli
     return chain_reads.batches_public(periods_chain.batches(session, period_id))
 
 
-@router.get("/api/vault", response_model=VaultPublic, summary="The payout vault's token balance")
+@router.get(
+    "/api/vault",
+    response_model=VaultPublic,
+    summary="The payout vault's token balance",
+    responses=CHAIN_RESPONSES,
+)
 def read_vault(session: SessionDep, settings: SettingsDep) -> VaultPublic:
     return chain_reads.vault(session, settings)
 
@@ -202,6 +208,7 @@ def read_vault(session: SessionDep, settings: SettingsDep) -> VaultPublic:
     response_model=ChainJobPublic,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Fund the vault (local test token only: mints to the vault); the writer sends it",
+    responses=CHAIN_RESPONSES,
 )
 def fund_vault(
     session: SessionDep, settings: SettingsDep, user: CurrentUser, now: NowDep, body: FundingRequest
