@@ -17,10 +17,10 @@ from numpy.typing import NDArray
 from ledger.bonuses import binary as binary_bonus
 from ledger.bonuses import stairstep as stairstep_bonus
 from ledger.bonuses import upline
-from ledger.engine._context import Context, build_context
-from ledger.engine._lines import PPM, LineBlock, apply_global_cap, apply_payee_cap
+from ledger.context import Context, build_context
 from ledger.engine._report import compliance, sales, threshold_flags, totals
 from ledger.inputs import PeriodInputs, densify
+from ledger.lines import PPM, LineBlock, apply_global_cap, apply_payee_cap
 from ledger.merkle import PayoutTree
 from ledger.plan import BONUS_TYPES, Plan, pct_to_ppm
 
