@@ -39,7 +39,6 @@ from backend.models.periods import (
     PeriodReturn,
 )
 from backend.services.periods import day_of, day_start, manifest_of, package_dir
-from ledger._table import read_table
 from ledger.errors import LedgerError
 from ledger.inputs import (
     KIND_FEE,
@@ -52,7 +51,7 @@ from ledger.inputs import (
     State,
     empty_state,
 )
-from ledger.package import INPUT_HEADERS
+from ledger.package import INPUT_HEADERS, read_table
 
 
 @dataclass

@@ -68,6 +68,7 @@ _RESULT_DISTRIBUTORS = (
 )
 _LINES = ("bonus", "source", "level", "payee", "base", "rate", "gross", "amount", "breakage")
 _PAYEES = ("id", "earned", "clawback", "balance_in", "payout", "balance_out", "leaf_index")
+#: The columns of every ``.tbl`` file of a package, by path.
 TABLE_COLUMNS = {
     "inputs/distributors.tbl": _DIST_TABLE,
     "inputs/orders.tbl": INPUT_HEADERS["orders"],
@@ -81,6 +82,7 @@ TABLE_COLUMNS = {
 
 
 def json_bytes(value: Any) -> bytes:
+    """A package's JSON bytes: sorted keys, two-space indent, UTF-8, one final newline."""
     return (json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
 
 

@@ -1,6 +1,8 @@
 """The ledger's layering, read from its source (ast): no import of the backend, no arrow from the
 bonuses up to the engine, and no import cycle between the ledger's parts (``ledger.engine``,
-``ledger.bonuses``, ``ledger.lines``, ``ledger._tree``, ... each counted as one part).
+``ledger.bonuses``, ``ledger.lines``, ``ledger._tree``, ... each counted as one part). And from
+outside (the backend, benchmarks, scripts, tools, tests other than the ledger's own), only the
+ledger's public names are used: no ``ledger._x`` module, no ``_name`` from a ledger module.
 
 Every import counts, also those inside functions or under ``TYPE_CHECKING``: a layer that needs
 a name from above to type-check is still the wrong way round. An import-linter contract for the
@@ -13,7 +15,9 @@ import ast
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-LEDGER = Path(__file__).resolve().parents[2] / "ledger"
+ROOT = Path(__file__).resolve().parents[2]
+LEDGER = ROOT / "ledger"
+OUTSIDE = ("backend", "bench", "scripts", "tools", "tests")
 
 
 def _module_name(path: Path) -> str:
@@ -21,6 +25,23 @@ def _module_name(path: Path) -> str:
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
+
+
+def _private_ledger_imports(path: Path) -> Iterator[str]:
+    """Names ``path`` takes from the ledger that start with ``_`` (modules or attributes)."""
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+            names: list[str] = []
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            modules = [node.module]
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in modules + names:
+            parts = name.split(".")
+            if parts[0] == "ledger" and any(part.startswith("_") for part in parts[1:]):
+                yield name
 
 
 def _is_module(name: str) -> bool:
@@ -137,8 +158,37 @@ def test_no_import_cycle_between_the_ledgers_parts() -> None:
     assert _cycles(graph) == []
 
 
+def test_nothing_outside_the_ledger_uses_its_private_names() -> None:
+    wrong = {
+        f"{path.relative_to(ROOT)} imports {name}"
+        for folder in OUTSIDE
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if ROOT / "tests" / "ledger" not in path.parents
+        for name in _private_ledger_imports(path)
+    }
+    assert not wrong, sorted(wrong)
+
+
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"engine": {"bonuses"}, "bonuses": {"engine", "lines"}, "lines": set()}) == [
         ["bonuses", "engine"]
     ]
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": set()}) == []
+
+
+def test_the_public_modules_are_listed_and_import() -> None:
+    import importlib
+
+    import ledger
+
+    public = sorted(
+        path.stem if path.suffix == ".py" else path.name
+        for path in LEDGER.iterdir()
+        if not path.name.startswith("_")
+        and (path.suffix == ".py" or (path / "__init__.py").is_file())
+    )
+    assert sorted(ledger.__all__) == public
+    for name in public:
+        module = importlib.import_module(f"ledger.{name}")
+        for attr in getattr(module, "__all__", ()):  # a name it defines, or a submodule
+            assert hasattr(module, attr) or _is_module(f"ledger.{name}.{attr}"), (name, attr)
