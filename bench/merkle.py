@@ -17,8 +17,7 @@ import time
 import numpy as np
 
 from backend.cli._memory import keep_freed_memory
-from ledger import _native
-from ledger.merkle import PayoutTree
+from ledger.merkle import PayoutTree, native_hasher_built
 
 
 def main() -> None:
@@ -33,7 +32,7 @@ def main() -> None:
 
     keep_freed_memory()  # as the period CLI does: see backend/cli/_memory.py
     rows = []
-    hashers = [("native", True)] if _native.LIBRARY is not None else []
+    hashers = [("native", True)] if native_hasher_built() else []
     hashers.append(("python", False))
     for name, native in hashers:
         runs = 3 if native else 1

@@ -7,9 +7,9 @@ Set-up (timed apart, not in the total): a fresh data folder (a temporary one unl
 SQLite migrated and seeded, a managed Ganache with the contracts deployed by brownie, and one
 month of a company: N distributors enrolled through the service (`genealogy.enroll_many`, one
 transaction per day of the month, every one with a random EIP-55 wallet) and all their
-placements confirmed on chain by the chain writer; a catalog and two warehouses through the
-services; retail customers, orders (paid and shipped), payments and stock movements written
-straight into the database with set-based inserts, in the rows the order service writes. About
+placements confirmed on chain by the chain writer; a catalog and two warehouses, retail
+customers and orders placed, paid and shipped, all through the services the API calls
+(`customers.create_customer`, `orders.place_order`, `pay_order`, `ship_order`). About
 nine in ten distributors sell to a retail customer, whose profit alone is above the plan's
 payout minimum, so most distributors get a payout line; the rest earn from their downline
 (fast start, unilevel, binary, matching) or carry forward.
@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 from pydantic import SecretStr  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
-from sqlalchemy import func, insert  # noqa: E402
+from sqlalchemy import func  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 from web3 import Web3  # noqa: E402
@@ -67,32 +67,26 @@ from backend.core.config import Settings  # noqa: E402
 from backend.core.db import make_engine  # noqa: E402
 from backend.demo.close import PeriodCloser, settle  # noqa: E402
 from backend.demo.company import FIRST, Company, CompanyBuilder, at, month_starts  # noqa: E402
-from backend.models import (  # noqa: E402
-    ChainStatus,
-    Distributor,
-    Order,
-    OrderLine,
-    OrderStatus,
-    Payment,
-    Placement,
-    RetailCustomer,
-    StockMovement,
-)
+from backend.models import ChainStatus, Distributor, OrderLine, Placement  # noqa: E402
 from backend.models.base import MovementKind, ProductCategory  # noqa: E402
 from backend.models.catalog import ProductCreate  # noqa: E402
 from backend.models.distributor import DistributorCreate  # noqa: E402
-from backend.models.order import OrderCreate, OrderLineIn  # noqa: E402
+from backend.models.order import (  # noqa: E402
+    OrderCreate,
+    OrderLineIn,
+    PaymentIn,
+    RetailCustomerCreate,
+)
 from backend.models.periods import Period, PeriodBatch, PeriodPayee, PeriodStatus  # noqa: E402
 from backend.models.stock import WarehouseCreate  # noqa: E402
 from backend.packages import read_package  # noqa: E402
-from backend.services import catalog, genealogy, stock  # noqa: E402
-from backend.services.orders import request_hash  # noqa: E402
+from backend.services import catalog, customers, genealogy, orders, stock  # noqa: E402
 from backend.services.periods import package_dir  # noqa: E402
 from backend.services.placement import PlacementTreeCache  # noqa: E402
 
 STAGES = ("open", "compute", "approve", "anchor", "fund", "pay")
 ENROLL_DAYS = 27  # days 2..28 of the month, as the demo company
-INSERT_CHUNK = 20_000
+ORDER_SESSION_BUYERS = 1_000  # buyers whose orders share one session (each call commits)
 USD = 1_000_000  # the payout token's minor units per unit (6 decimals)
 # (retail, wholesale, pv, cv): a retail sale of one unit earns the seller retail - wholesale,
 # at least 20 USDT, the plan's payout minimum; own orders of 1-2 units make them active.
@@ -271,13 +265,9 @@ def enroll(
     return joined
 
 
-def chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, len(rows), INSERT_CHUNK):
-        yield rows[start : start + INSERT_CHUNK]
-
-
 def write_orders(
     engine: Engine,
+    settings: Settings,
     company: Company,
     joined: dict[int, date],
     products: list[tuple[int, str, int, int, int, int]],
@@ -285,31 +275,18 @@ def write_orders(
     rng: random.Random,
     result: SetUp,
 ) -> None:
-    """Retail customers, shipped orders, their lines, payments and stock movements, set-based,
-    with the values `orders.place_order`, `pay_order` and `ship_order` would write."""
-    admin, finance = company.admin.id, company.finance.id
-    assert admin is not None and finance is not None
+    """Retail customers and shipped orders through the services the API calls (create the
+    customer; place, pay and ship the order), each at its moment of the month."""
     last_day = company.months[0] + timedelta(days=ENROLL_DAYS)
-    with Session(engine) as session:
-        next_customer = int(session.exec(select(func.max(RetailCustomer.id))).one() or 0) + 1
-        next_order = int(session.exec(select(func.max(Order.id))).one() or 0) + 1
-    customers: list[dict[str, Any]] = []
-    orders: list[dict[str, Any]] = []
-    lines: list[dict[str, Any]] = []
-    payments: list[dict[str, Any]] = []
-    movements: list[dict[str, Any]] = []
+    threshold = settings.low_stock_default
+    buyers = list(joined.items())
 
-    def order(buyer: int, day: date, customer: int | None, hour: int) -> None:
-        nonlocal next_order
+    def order(session: Session, buyer: int, day: date, customer: int | None, hour: int) -> None:
         retail = customer is not None
         picks = rng.sample(products, 1 if retail else rng.randint(1, 2))
         quantities = [rng.randint(1, 2) for _ in picks]
         warehouse = rng.choice(warehouses)
         placed = at(day, hour, rng.randrange(30))
-        paid_at, shipped_at = placed + timedelta(minutes=30), placed + timedelta(hours=3)
-        order_id = next_order
-        next_order += 1
-        total = pv_total = cv_total = 0
         data = OrderCreate(
             distributor_id=buyer,
             customer_id=customer,
@@ -319,113 +296,58 @@ def write_orders(
                 for p, q in zip(picks, quantities, strict=True)
             ],
         )
-        for line_no, ((product_id, sku, retail_price, wholesale, pv, cv), quantity) in enumerate(
-            zip(picks, quantities, strict=True), start=1
-        ):
-            unit = retail_price if retail else wholesale
-            total += unit * quantity
-            pv_total += pv * quantity
-            cv_total += cv * quantity
-            lines.append(
-                {
-                    "order_id": order_id,
-                    "line_no": line_no,
-                    "product_id": product_id,
-                    "sku": sku,
-                    "quantity": quantity,
-                    "unit_price": unit,
-                    "amount": unit * quantity,
-                    "pv": pv * quantity,
-                    "cv": cv * quantity,
-                    "returned_quantity": 0,
-                    "clawback": False,
-                }
-            )
-            for kind, moved_at, on_hand, reserved in (
-                (MovementKind.reservation, placed, 0, quantity),
-                (MovementKind.shipment, shipped_at, -quantity, -quantity),
-            ):
-                movements.append(
-                    {
-                        "warehouse_id": warehouse,
-                        "product_id": product_id,
-                        "kind": kind.value,
-                        "quantity": quantity,
-                        "on_hand_delta": on_hand,
-                        "reserved_delta": reserved,
-                        "reason": None,
-                        "order_id": order_id,
-                        "transfer_ref": None,
-                        "created_by": admin,
-                        "created_at": moved_at,
-                    }
-                )
-        orders.append(
-            {
-                "id": order_id,
-                "distributor_id": buyer,
-                "customer_id": customer,
-                "warehouse_id": warehouse,
-                "price_list_id": None,
-                "status": OrderStatus.shipped.value,
-                "currency": "USD",
-                "total_amount": total,
-                "total_pv": pv_total,
-                "total_cv": cv_total,
-                "note": None,
-                "idempotency_key": None,
-                "request_hash": request_hash(data),
-                "created_by": admin,
-                "created_at": placed,
-                "paid_at": paid_at,
-                "shipped_at": shipped_at,
-                "cancelled_at": None,
-                "returned_at": None,
-            }
+        made, _ = orders.place_order(
+            session,
+            data,
+            actor=company.admin,
+            idempotency_key=None,
+            default_threshold=threshold,
+            now=placed,
         )
-        payments.append(
-            {
-                "order_id": order_id,
-                "amount": total,
-                "currency": "USD",
-                "reference": f"BENCH-{order_id}",
-                "paid_at": paid_at,
-                "idempotency_key": None,
-                "recorded_by": finance,
-                "recorded_at": paid_at,
-            }
+        assert made.id is not None
+        payment = PaymentIn(
+            amount=made.total_amount, currency=made.currency, reference=f"BENCH-{made.id}"
         )
+        orders.pay_order(
+            session,
+            made.id,
+            payment,
+            actor=company.finance,
+            idempotency_key=None,
+            now=placed + timedelta(minutes=30),
+        )
+        orders.ship_order(
+            session,
+            made.id,
+            actor=company.admin,
+            now=placed + timedelta(hours=3),
+            default_threshold=threshold,
+        )
+        result.orders += 1
 
-    for buyer, day in joined.items():
-        span = (last_day - day).days
-        if rng.random() < 0.9:
-            order(buyer, day + timedelta(days=rng.randint(0, span)), None, 11)
-        if rng.random() < 0.9:
-            customers.append(
-                {
-                    "id": next_customer,
-                    "first_name": rng.choice(FIRST),
-                    "last_name": f"Customer-{buyer:06d}",
-                    "email": None,
-                    "phone": None,
-                    "distributor_id": buyer,
-                    "created_at": at(day, 12),
-                }
-            )
-            order(buyer, day + timedelta(days=rng.randint(0, span)), next_customer, 15)
-            next_customer += 1
+    for start in range(0, len(buyers), ORDER_SESSION_BUYERS):
+        with Session(engine) as session:
+            for buyer, day in buyers[start : start + ORDER_SESSION_BUYERS]:
+                span = (last_day - day).days
+                if rng.random() < 0.9:
+                    order(session, buyer, day + timedelta(days=rng.randint(0, span)), None, 11)
+                if rng.random() < 0.9:
+                    customer = customers.create_customer(
+                        session,
+                        RetailCustomerCreate(
+                            first_name=rng.choice(FIRST),
+                            last_name=f"Customer-{buyer:06d}",
+                            distributor_id=buyer,
+                        ),
+                        actor=company.admin,
+                    )
+                    assert customer.id is not None
+                    result.customers += 1
+                    sale_day = day + timedelta(days=rng.randint(0, span))
+                    order(session, buyer, sale_day, customer.id, 15)
     with Session(engine) as session:
-        for model, rows in (
-            (RetailCustomer, customers),
-            (Order, orders),
-            (OrderLine, lines),
-            (Payment, payments),
-            (StockMovement, movements),
-        ):
-            for chunk in chunks(rows):
-                session.execute(insert(model), chunk)
-        session.commit()
-    result.customers, result.orders, result.order_lines = len(customers), len(orders), len(lines)
+        lines = session.exec(select(func.count()).select_from(OrderLine)).one()
+    result.order_lines = int(lines)
 
 
 def pending_placements(engine: Engine) -> int:
@@ -714,8 +636,8 @@ def build_company(
     setup.seconds["enroll (service)"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    write_orders(engine, company, joined, products, warehouses, rng, setup)
-    setup.seconds["orders (set-based)"] = time.perf_counter() - mark
+    write_orders(engine, settings, company, joined, products, warehouses, rng, setup)
+    setup.seconds["orders (service)"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
     settle(writer, rounds=100_000)

@@ -31,6 +31,7 @@ __all__ = [
     "PayoutLeaf",
     "PayoutTree",
     "leaf_hash",
+    "native_hasher_built",
     "process_proof",
     "verify_multiproof",
     "verify_proof",
@@ -78,6 +79,12 @@ class MultiProof:
     leaves: tuple[PayoutLeaf, ...]
     proof: tuple[bytes, ...]
     proof_flags: tuple[bool, ...]
+
+
+def native_hasher_built() -> bool:
+    """True when the native batch hasher is built and passed its self-check (``native=True``
+    then works; without it a tree asked for ``native=True`` raises :class:`MerkleError`)."""
+    return _native.LIBRARY is not None
 
 
 def leaf_hash(leaf: PayoutLeaf) -> bytes:

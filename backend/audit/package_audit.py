@@ -24,10 +24,8 @@ from typing import Any
 
 from backend.audit.report import PACKAGE_CHECKS, AuditReport
 from backend.chain.audit_reads import AuditReader, PaymentEvents
-from ledger._table import read_table
 from ledger.errors import LedgerError
-from ledger.package import verify_package
-from ledger.package._files import TABLE_COLUMNS
+from ledger.package import TABLE_COLUMNS, read_table, verify_package
 
 GENEALOGY_FILE = "inputs/distributors.tbl"
 LEAVES_FILE = "results/leaves.json"

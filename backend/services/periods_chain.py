@@ -30,7 +30,7 @@ from backend.models.periods import (
 )
 from backend.services.periods import get_period, package_dir, transition
 from backend.services.periods_statements import payout_tree
-from ledger.package._files import json_bytes
+from ledger.package import json_bytes
 
 BATCH_LINES = 300
 

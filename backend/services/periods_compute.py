@@ -47,7 +47,7 @@ from backend.services.periods import (
     transition,
 )
 from backend.services.periods_snapshot import Snapshot, snapshot
-from ledger.engine import PeriodResult, run_period
+from ledger.engine import PeriodResult, payee_rows, run_period
 from ledger.errors import LedgerError
 from ledger.package import build_package
 
@@ -154,20 +154,13 @@ def _line_rows(period_id: int, result: PeriodResult) -> list[dict[str, Any]]:
 
 def _payee_rows(period_id: int, result: PeriodResult) -> list[dict[str, Any]]:
     """The rows of ``results/payees.tbl`` plus each leaf's account."""
-    leaf_index = np.full(result.ids.shape[0], -1, dtype=np.int64)
-    leaf_index[result.payees] = np.arange(result.payees.shape[0])
-    keep = np.flatnonzero(
-        (result.earned != 0)
-        | (result.clawback != 0)
-        | (result.balance_in != 0)
-        | (result.payout != 0)
-        | (result.balance_out != 0)
-    )
+    payees = payee_rows(result)
+    keep, leaf_index = payees.index, payees.leaf_index
     wallets = result.wallet[keep]
     has_wallet: list[bool] = np.any(wallets != 0, axis=1).tolist()
     rows = []
     for i, position in enumerate(keep.tolist()):
-        leaf = int(leaf_index[position])
+        leaf = int(leaf_index[i])
         rows.append(
             {
                 "period_id": period_id,

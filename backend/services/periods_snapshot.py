@@ -42,7 +42,6 @@ from backend.models.periods import (
 )
 from backend.services import admin_log
 from backend.services.periods import day_of, day_start, manifest_of, package_dir
-from ledger._table import read_table
 from ledger.errors import LedgerError
 from ledger.inputs import (
     KIND_FEE,
@@ -55,7 +54,7 @@ from ledger.inputs import (
     State,
     empty_state,
 )
-from ledger.package import INPUT_HEADERS
+from ledger.package import INPUT_HEADERS, read_table
 
 
 @dataclass

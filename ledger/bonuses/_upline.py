@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ledger._tree import Forest
-from ledger.engine._lines import LineBlock, round_amount
+from ledger.lines import LineBlock, round_amount
 
 __all__ = ["upline_lines"]
 

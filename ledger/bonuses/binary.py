@@ -22,8 +22,8 @@ from decimal import Decimal
 import numpy as np
 from numpy.typing import NDArray
 
-from ledger.engine._context import Context
-from ledger.engine._lines import PPM, LineBlock, round_amount
+from ledger.context import Context
+from ledger.lines import PPM, LineBlock, round_amount
 from ledger.plan import BONUS_TYPES, pct_to_ppm, rank_table
 
 __all__ = ["BinaryOutcome", "binary"]

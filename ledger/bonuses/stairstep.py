@@ -28,8 +28,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ledger._tree import Forest
-from ledger.engine._context import Context
-from ledger.engine._lines import LineBlock, round_amount
+from ledger.context import Context
+from ledger.lines import LineBlock, round_amount
 from ledger.plan import BONUS_TYPES, pct_to_ppm
 
 __all__ = ["stairstep"]

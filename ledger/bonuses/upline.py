@@ -19,9 +19,9 @@ from numpy.typing import NDArray
 
 from ledger._tree import volume_by
 from ledger.bonuses._upline import upline_lines
-from ledger.engine._context import Context
-from ledger.engine._lines import PPM, LineBlock, round_amount
+from ledger.context import Context
 from ledger.inputs import KIND_FEE, KIND_RETAIL
+from ledger.lines import PPM, LineBlock, round_amount
 from ledger.plan import BONUS_TYPES, pct_to_ppm
 
 __all__ = ["fast_start", "fast_start_cv", "matching", "matrix", "retail", "unilevel"]

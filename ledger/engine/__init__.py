@@ -3,6 +3,8 @@
 ``run_period(plan=..., inputs=...)`` is pure and deterministic: the same inputs in any row order
 give the same :class:`PeriodResult`. ``on_stage`` (optional) is called with each stage's name
 when the stage ends, so a caller may time stages; the engine itself never reads a clock.
+``payee_rows(result)`` says who has a payee row and which payout leaf is theirs: the one payee
+rule (``ledger/engine/_payees.py``) that the package and every copy of its payee table follow.
 """
 
 from __future__ import annotations
@@ -17,14 +19,15 @@ from numpy.typing import NDArray
 from ledger.bonuses import binary as binary_bonus
 from ledger.bonuses import stairstep as stairstep_bonus
 from ledger.bonuses import upline
-from ledger.engine._context import Context, build_context
-from ledger.engine._lines import PPM, LineBlock, apply_global_cap, apply_payee_cap
+from ledger.context import Context, build_context
+from ledger.engine._payees import PayeeRows, payee_rows, payouts
 from ledger.engine._report import compliance, sales, threshold_flags, totals
 from ledger.inputs import PeriodInputs, densify
+from ledger.lines import PPM, LineBlock, apply_global_cap, apply_payee_cap
 from ledger.merkle import PayoutTree
 from ledger.plan import BONUS_TYPES, Plan, pct_to_ppm
 
-__all__ = ["PeriodResult", "run_period"]
+__all__ = ["PayeeRows", "PeriodResult", "payee_rows", "run_period"]
 
 I64 = NDArray[np.int64]
 
@@ -88,8 +91,7 @@ def run_period(
     clawback = np.zeros(n, dtype=np.int64)
     np.add.at(clawback, d.return_owner, d.returns.amount)
     net = earned - clawback + d.balance
-    payable = (net > 0) & (net >= plan.payout.minimum) & d.has_wallet
-    payout = np.where(payable, net, 0)
+    payout = payouts(net, minimum=plan.payout.minimum, has_wallet=d.has_wallet)
     balance_out = net - payout
     payees = np.flatnonzero(payout > 0)
     on_stage("payouts")

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ledger.engine._context import Context
-from ledger.engine._lines import LineBlock
+from ledger.context import Context
 from ledger.inputs import KIND_FEE, KIND_OWN, KIND_RETAIL
+from ledger.lines import LineBlock
 from ledger.plan import BONUS_TYPES, pct_to_ppm
 
 __all__ = ["compliance", "pct_string", "threshold_flags", "totals"]

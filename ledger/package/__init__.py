@@ -19,19 +19,24 @@ Layout (format ``lineage-period-package/1``; columns in docs/period-inputs.md)::
     results/totals.json      totals per bonus type, global cap factor, payout root
     results/compliance.json  the compliance report
 
-Tables (``.tbl``) are canonical binary columns (see ``ledger/_table.py``); the input
+Tables (``.tbl``) are canonical binary columns (see ``ledger/_table.py``), read and written with
+:func:`read_table` / :func:`write_table`, their columns by path in ``TABLE_COLUMNS``; JSON files
+are :func:`json_bytes` (sorted keys, two-space indent, UTF-8, one final newline). The input
 directory given to ``lineage period compute`` uses the same columns as CSV (``.csv``).
 ``inputsHash``/``resultsHash`` are SHA-256 over the lines ``<path> <sha256 hex>\\n`` of the
 ``inputs/`` (``results/``) files in path order; ``planHash`` is SHA-256 of ``plan.toml``.
 """
 
+from ledger._table import read_table, write_table
 from ledger.package._files import (
     ENGINE_VERSION,
     FORMAT_VERSION,
     INPUT_HEADERS,
+    TABLE_COLUMNS,
     build_package,
     inputs_csv_files,
     inputs_files,
+    json_bytes,
     parse_inputs,
     read_package,
 )
@@ -41,12 +46,16 @@ __all__ = [
     "ENGINE_VERSION",
     "FORMAT_VERSION",
     "INPUT_HEADERS",
+    "TABLE_COLUMNS",
     "Mismatch",
     "build_package",
     "inputs_csv_files",
     "inputs_files",
+    "json_bytes",
     "parse_inputs",
     "read_package",
+    "read_table",
     "tables_as_csv",
     "verify_package",
+    "write_table",
 ]

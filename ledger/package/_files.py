@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from ledger._csv import Address, format_csv, parse_csv
 from ledger._table import read_table, write_table
-from ledger.engine import PeriodResult, run_period
+from ledger.engine import PeriodResult, payee_rows, run_period
 from ledger.errors import PackageError
 from ledger.inputs import AdminLogHead, Genealogy, Orders, PeriodInputs, Returns, State
 from ledger.plan import BONUS_TYPES, Plan, canonical_plan, load_plan
@@ -69,6 +69,7 @@ _RESULT_DISTRIBUTORS = (
 )
 _LINES = ("bonus", "source", "level", "payee", "base", "rate", "gross", "amount", "breakage")
 _PAYEES = ("id", "earned", "clawback", "balance_in", "payout", "balance_out", "leaf_index")
+#: The columns of every ``.tbl`` file of a package, by path.
 TABLE_COLUMNS = {
     "inputs/distributors.tbl": _DIST_TABLE,
     "inputs/orders.tbl": INPUT_HEADERS["orders"],
@@ -82,6 +83,7 @@ TABLE_COLUMNS = {
 
 
 def json_bytes(value: Any) -> bytes:
+    """A package's JSON bytes: sorted keys, two-space indent, UTF-8, one final newline."""
     return (json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
 
 
@@ -293,15 +295,8 @@ def _results_files(result: PeriodResult) -> Iterator[tuple[str, bytes]]:
     yield "results/lines.tbl", write_table(line_cols)
     del line_cols, ext
 
-    leaf_index = np.full(ids.shape[0], -1, dtype=np.int64)
-    leaf_index[leaves] = np.arange(leaves.shape[0])
-    keep = np.flatnonzero(
-        (result.earned != 0)
-        | (result.clawback != 0)
-        | (result.balance_in != 0)
-        | (result.payout != 0)
-        | (result.balance_out != 0)
-    )
+    payee_table = payee_rows(result)
+    keep = payee_table.index
     payees = {
         "id": ids[keep],
         "earned": result.earned[keep],
@@ -309,10 +304,10 @@ def _results_files(result: PeriodResult) -> Iterator[tuple[str, bytes]]:
         "balance_in": result.balance_in[keep],
         "payout": result.payout[keep],
         "balance_out": result.balance_out[keep],
-        "leaf_index": leaf_index[keep],
+        "leaf_index": payee_table.leaf_index,
     }
     yield "results/payees.tbl", write_table(payees)
-    del payees, keep, leaf_index
+    del payees, keep, payee_table
 
     state_cols = {
         "carry_left": result.carry_left,

@@ -23,10 +23,8 @@ from backend.chain.gateway import ChainGateway, PlacementRequest, load_abi
 from backend.cli import _register, app
 from backend.packages import read_dir, write_package
 from backend.services.chain_info import Deployment
-from ledger._table import read_table, write_table
 from ledger.merkle import PayoutLeaf, PayoutTree
-from ledger.package import build_package, parse_inputs
-from ledger.package._files import TABLE_COLUMNS
+from ledger.package import TABLE_COLUMNS, build_package, parse_inputs, read_table, write_table
 from ledger.plan import load_plan
 
 pytestmark = pytest.mark.chain

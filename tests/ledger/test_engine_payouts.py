@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from engine_kit import HEADER, company, lines, of, paid, plan, run
 
+from ledger.engine import payee_rows
+
 CHAIN = [(1, 0, 0, 0), (2, 1, 1, 0), (3, 2, 2, 0), (4, 3, 3, 0)]  # 4 -> 3 -> 2 -> 1
 
 
@@ -177,3 +179,24 @@ def test_payee_without_wallet_keeps_the_money_as_balance() -> None:
     assert (of(result, "payout", 1), of(result, "balance_out", 1)) == (0, 1500)
     assert result.payees.tolist() == []
     assert result.payout_root == "0x" + "00" * 32
+
+
+def test_payee_rows_are_who_has_money_moving_and_their_leaves() -> None:
+    """A chain 1..6 (unilevel 5 %, minimum 10.00, 1-4 active): 1 earns 5.00 from 2 (below the
+    minimum: held); 2 earns 15.00 from 3 (paid, leaf 0); 3 earns 20.00 from 4 but has no wallet
+    (held); 4 earns nothing and is clawed back 8.00 (negative balance); 5 earns nothing but
+    brings 12.00 in (paid, leaf 1); 6 has nothing at all: no row."""
+    chain = [*CHAIN, (5, 4, 4, 0), (6, 5, 5, 0)]
+    data = company(
+        chain,
+        [(1, 100), (2, 100), (3, 300), (4, 400)],
+        no_wallet=[3],
+        returns=[(4, 800)],
+        state=[(5, 0, 0, 1200, 0, 0)],
+    )
+    result = run(plan("", header=MINIMUM), data)
+    rows = payee_rows(result)
+    assert result.ids[rows.index].tolist() == [1, 2, 3, 4, 5]
+    assert rows.leaf_index.tolist() == [-1, 0, -1, -1, 1]
+    assert result.payout[rows.index].tolist() == [0, 1500, 0, 0, 1200]
+    assert result.balance_out[rows.index].tolist() == [500, 0, 2000, -800, 0]

@@ -1,0 +1,56 @@
+"""The payee rule, once: who is paid, and who has a payee row.
+
+Semantics: docs/compensation.md#payouts-and-balances.
+
+
+- **Paid**: a distributor is paid their ``net = balance_in + earned - clawback`` when it is
+  positive, at least the plan's ``[payout] minimum`` and they have a wallet; otherwise they are
+  paid 0 and ``net`` is carried (``balance_out``). The payout leaves are the paid distributors in
+  id order; a leaf's index is its position in that list.
+- **Payee row**: a distributor has a row in ``results/payees.tbl`` (and in every copy of it, such
+  as the backend's payee table) when any of ``earned``, ``clawback``, ``balance_in``, ``payout``,
+  ``balance_out`` is non-zero; nobody else has one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from ledger.engine import PeriodResult
+
+__all__ = ["PayeeRows", "payee_rows", "payouts"]
+
+I64 = NDArray[np.int64]
+
+
+def payouts(net: I64, *, minimum: int, has_wallet: NDArray[np.bool_]) -> I64:
+    """Each distributor's payout: ``net`` when payable (see above), else 0."""
+    payable = (net > 0) & (net >= minimum) & has_wallet
+    return np.where(payable, net, 0)
+
+
+@dataclass(frozen=True, eq=False)
+class PayeeRows:
+    """The payee rows of a period result, in id order."""
+
+    index: I64  # each row's distributor as a dense index into the result's per-distributor arrays
+    leaf_index: I64  # each row's payout leaf, -1 when the row is paid nothing this period
+
+
+def payee_rows(result: PeriodResult) -> PayeeRows:
+    """Who has a payee row, and their payout leaf (see above)."""
+    leaf_index = np.full(result.ids.shape[0], -1, dtype=np.int64)
+    leaf_index[result.payees] = np.arange(result.payees.shape[0])
+    index = np.flatnonzero(
+        (result.earned != 0)
+        | (result.clawback != 0)
+        | (result.balance_in != 0)
+        | (result.payout != 0)
+        | (result.balance_out != 0)
+    )
+    return PayeeRows(index=index, leaf_index=leaf_index[index])
