@@ -4,10 +4,14 @@ Compute snapshots the inputs (``periods_snapshot``), runs the engine, writes the
 to ``<data_dir>/periods/<id>/`` and stores the lines, payees and clawbacks, replacing the
 previous preview. The package folder is swapped in whole just before the commit, and the
 database keeps the manifest it wrote, so approval can refuse a package that is not the one
-computed. The period row is locked for the whole compute: two computes never interleave.
+computed. Compute is a write unit (`begin_write`, the period row locked) for its whole length:
+two computes, or a compute and an approval, never interleave.
 
-Approval needs a finance user other than the one who computed the preview, a period that has
-ended, and the package on disk matching the stored manifest; after it, compute is refused.
+Approval names the compute it approves (the period's ``computations`` as the approver saw it)
+and needs a finance user other than the one who computed it, a period that has ended, and the
+package on disk matching the stored manifest; after it, compute is refused. Both write the
+period with a compare-and-set on (status, computations), so even a path that skipped the lock
+could not approve a compute nobody reviewed or compute over an approval.
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ import hashlib
 import json
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 from sqlalchemy import delete, insert
 from sqlmodel import Session, col
 
 from backend.core.config import Settings
+from backend.core.db import compare_and_set
 from backend.core.errors import Conflict, Forbidden
 from backend.models import User
 from backend.models.periods import (
@@ -50,6 +55,7 @@ from ledger.errors import LedgerError
 from ledger.package import build_package
 
 INSERT_CHUNK = 20_000
+PERIOD = Period.metadata.tables["period"]
 
 
 def compute(
@@ -77,6 +83,14 @@ def compute(
         ) from None
     target = package_dir(settings, period.id)
     target.parent.mkdir(parents=True, exist_ok=True)
+    seen = {"id": period.id, "status": str(period.status), "computations": period.computations}
+    if not compare_and_set(
+        session, PERIOD, where=seen, values={"computations": period.computations + 1}
+    ):
+        raise Conflict(
+            f"period {period_id} changed while it was being computed; compute again",
+            code="period_changed",
+        )
     with PackageWriter(target) as writer:
         files = build_package(
             plan=plan, inputs=snap.inputs, result=result, on_file=writer.add, keep=False
@@ -184,14 +198,24 @@ def _payee_rows(period_id: int, result: PeriodResult) -> list[dict[str, Any]]:
 
 
 def approve(
-    session: Session, settings: Settings, period_id: int, *, actor: User, now: datetime
+    session: Session,
+    settings: Settings,
+    period_id: int,
+    *,
+    computation: int,
+    actor: User,
+    now: datetime,
 ) -> Period:
+    """Approve compute #``computation`` of the period: refused (409 ``stale_computation``)
+    when the period has been recomputed since the approver reviewed it."""
     period = get_period(session, period_id, lock=True)
     if period.status != PeriodStatus.computed:
         raise Conflict(
             f"period {period_id} is {period.status}; only a computed period can be approved",
             code="period_state",
         )
+    if period.computations != computation:
+        _refuse_stale(period, computation)
     if period.computed_by == actor.id:
         raise Forbidden(
             "maker-checker: the user who computed a period cannot approve it; "
@@ -204,6 +228,16 @@ def approve(
             code="period_not_ended",
         )
     _check_package(settings, period)
+    seen = {
+        "id": period.id,
+        "status": PeriodStatus.computed.value,
+        "computations": computation,
+        "computed_by": period.computed_by,
+    }
+    changes = {"status": PeriodStatus.approved.value, "approved_by": actor.id, "approved_at": now}
+    if not compare_and_set(session, PERIOD, where=seen, values=changes):
+        session.rollback()
+        _refuse_stale(get_period(session, period_id), computation)
     period.approved_by = actor.id
     period.approved_at = now
     transition(
@@ -216,6 +250,16 @@ def approve(
     )
     session.commit()
     return period
+
+
+def _refuse_stale(period: Period, computation: int) -> NoReturn:
+    raise Conflict(
+        f"period {period.id} is at compute #{period.computations} ({period.status}), not the "
+        f"compute #{computation} this approval names; review compute #{period.computations} "
+        "and approve it by its number",
+        code="stale_computation",
+        details={"approved": computation, "current": period.computations},
+    )
 
 
 def _check_package(settings: Settings, period: Period) -> None:
