@@ -23,7 +23,8 @@ turns out to write never holds an old read snapshot, which SQLite would refuse t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -136,6 +137,28 @@ def begin_write(session: Session) -> None:
     conn = session.connection()
     if not _driver(conn).in_transaction:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def snapshot_read(session: Session) -> Iterator[None]:
+    """A long read that a write unit follows (a period's compute): the reads inside share one
+    snapshot (SQLite: a DEFERRED read transaction; PostgreSQL: REPEATABLE READ) and block no
+    writer; the read transaction ends on leaving the block. The write unit after it takes the
+    lock and checks with :func:`compare_and_set` that what it decided on still holds."""
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("commit or roll back pending writes before a snapshot read")
+        session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    else:
+        driver = _driver(session.connection())
+        if not driver.in_transaction:
+            driver.execute("BEGIN")
+    yield
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a snapshot read wrote; use begin_write")
+    session.commit()
 
 
 def compare_and_set(

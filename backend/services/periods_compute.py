@@ -4,14 +4,15 @@ Compute snapshots the inputs (``periods_snapshot``), runs the engine, writes the
 to ``<data_dir>/periods/<id>/`` and stores the lines, payees and clawbacks, replacing the
 previous preview. The package folder is swapped in whole just before the commit, and the
 database keeps the manifest it wrote, so approval can refuse a package that is not the one
-computed. Compute is a write unit (`begin_write`, the period row locked) for its whole length:
-two computes, or a compute and an approval, never interleave.
+computed. Compute reads its inputs in one snapshot that blocks nobody (`snapshot_read`), runs
+the engine, then writes as a write unit (`begin_write`, the period row locked) that first checks
+with a compare-and-set that the period is still as it read it: of two overlapping computes, or a
+compute and an approval, the later one to write is refused (409) and nothing interleaves.
 
 Approval names the compute it approves (the period's ``computations`` as the approver saw it)
 and needs a finance user other than the one who computed it, a period that has ended, and the
-package on disk matching the stored manifest; after it, compute is refused. Both write the
-period with a compare-and-set on (status, computations), so even a path that skipped the lock
-could not approve a compute nobody reviewed or compute over an approval.
+package on disk matching the stored manifest; after it, compute is refused. Approval, too,
+writes with a compare-and-set on (status, computations, computed_by).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy import delete, insert
 from sqlmodel import Session, col
 
 from backend.core.config import Settings
-from backend.core.db import compare_and_set
+from backend.core.db import compare_and_set, snapshot_read
 from backend.core.errors import Conflict, Forbidden
 from backend.models import User
 from backend.models.periods import (
@@ -61,36 +62,40 @@ PERIOD = Period.metadata.tables["period"]
 def compute(
     session: Session, settings: Settings, period_id: int, *, actor: User, now: datetime
 ) -> Period:
+    with snapshot_read(session):
+        period = get_period(session, period_id)
+        if period.status in LOCKED:
+            raise Conflict(
+                f"period {period_id} is {period.status}: its plan and inputs are locked",
+                code="period_locked",
+            )
+        plan = load_company_plan(settings)
+        if calendar(session, plan).bounds(period.id) != (period.start_day, period.end_day):
+            raise Conflict(
+                f"the plan's calendar no longer gives period {period_id} the days it was "
+                "opened with; restore the plan's [calendar]",
+                code="calendar_changed",
+            )
+        seen = {"id": period.id, "status": str(period.status), "computations": period.computations}
+        snap = snapshot(session, settings, period)
+        try:
+            result = run_period(plan=plan, inputs=snap.inputs)
+        except LedgerError as exc:
+            raise Conflict(
+                f"the engine refused the period's inputs: {exc}", code="engine_refused"
+            ) from None
+    # The engine ran without holding any lock; the write unit checks nothing moved meanwhile.
     period = get_period(session, period_id, lock=True)
-    if period.status in LOCKED:
-        raise Conflict(
-            f"period {period_id} is {period.status}: its plan and inputs are locked",
-            code="period_locked",
-        )
-    plan = load_company_plan(settings)
-    if calendar(session, plan).bounds(period.id) != (period.start_day, period.end_day):
-        raise Conflict(
-            f"the plan's calendar no longer gives period {period_id} the days it was opened "
-            "with; restore the plan's [calendar]",
-            code="calendar_changed",
-        )
-    snap = snapshot(session, settings, period)
-    try:
-        result = run_period(plan=plan, inputs=snap.inputs)
-    except LedgerError as exc:
-        raise Conflict(
-            f"the engine refused the period's inputs: {exc}", code="engine_refused"
-        ) from None
-    target = package_dir(settings, period.id)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    seen = {"id": period.id, "status": str(period.status), "computations": period.computations}
     if not compare_and_set(
         session, PERIOD, where=seen, values={"computations": period.computations + 1}
     ):
         raise Conflict(
-            f"period {period_id} changed while it was being computed; compute again",
+            f"period {period_id} changed while it was being computed (now {period.status}, "
+            f"compute #{period.computations}); compute again if it is still open",
             code="period_changed",
         )
+    target = package_dir(settings, period.id)
+    target.parent.mkdir(parents=True, exist_ok=True)
     with PackageWriter(target) as writer:
         files = build_package(
             plan=plan, inputs=snap.inputs, result=result, on_file=writer.add, keep=False

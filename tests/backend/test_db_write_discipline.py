@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from backend.core.db import SQLITE_BEGIN, begin_write, compare_and_set
+from backend.core.db import SQLITE_BEGIN, begin_write, compare_and_set, snapshot_read
 from backend.core.errors import install_error_handlers
 from backend.models import Product, StockItem, Warehouse
 from backend.models.periods import ChainJobKind, Period, PeriodChainJob
@@ -214,3 +214,21 @@ def _answer_for(exc: Exception) -> Any:
         raise exc
 
     return TestClient(app, raise_server_exceptions=False).get("/boom")
+
+
+def test_a_snapshot_read_sees_one_moment_and_blocks_no_writer(
+    engine: Engine, warehouse: int
+) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        with snapshot_read(session):
+            assert session.exec(select(Warehouse.name)).one() == "Moscow"
+            with Session(engine) as writer:
+                begin_write(writer)  # not blocked by the open read
+                compare_and_set(writer, WAREHOUSE, where={"id": warehouse}, values={"name": "X"})
+                writer.commit()
+            assert session.exec(select(Warehouse.name)).one() == "Moscow"
+        assert not compare_and_set(
+            session, WAREHOUSE, where={"id": warehouse, "name": "Moscow"}, values={"name": "Y"}
+        )
+        session.rollback()
+    assert name_of(engine, warehouse) == "X"
