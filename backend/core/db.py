@@ -93,11 +93,12 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 def _is_read(statement: str) -> bool:
-    head = statement.lstrip().upper()
+    text = statement.lstrip()
+    head = text[:8].upper()
     if head.startswith(_READS):
         return True
     # A CTE is a read unless it feeds an INSERT/UPDATE/DELETE.
-    return head.startswith("WITH") and not any(word in head for word in _WRITE_WORDS)
+    return head.startswith("WITH") and not any(word in text.upper() for word in _WRITE_WORDS)
 
 
 def _sqlite_lazy_begin(
@@ -111,7 +112,7 @@ def _sqlite_lazy_begin(
     driver = _driver(conn)
     if driver.in_transaction or _is_read(statement):
         return
-    if statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "END")):
+    if statement.lstrip()[:8].upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "END")):
         return
     if conn.in_transaction():
         driver.execute("BEGIN")
