@@ -136,9 +136,29 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_json(422, "validation_error", f"{where}: {first['msg']}", details)
 
 
+# The constraints that are the last line under concurrency, by a fragment of what PostgreSQL
+# (constraint name) or SQLite (name, or table.column for a unique index) reports.
+_CONSTRAINT_MESSAGES = (
+    (("on_hand_nonnegative", "reserved_within_on_hand"), "not enough stock on hand"),
+    (("reserved_nonnegative",), "cannot release more stock than is reserved"),
+    (
+        ("uq_period_chain_job_live_anchor", "period_chain_job.period_id"),
+        "this period already has an anchor job queued or sent",
+    ),
+    (
+        ("uq_payment_recorded_by", "payment.recorded_by"),
+        "this Idempotency-Key was already used for a payment",
+    ),
+)
+
+
 async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     # Services check what they can first; this is the safety net for races.
     log.info("integrity error: %s", exc)
+    reported = str(getattr(exc, "orig", exc))
+    for fragments, message in _CONSTRAINT_MESSAGES:
+        if any(fragment in reported for fragment in fragments):
+            return error_json(409, "conflict", message)
     return error_json(409, "conflict", "the request conflicts with stored data")
 
 

@@ -53,9 +53,18 @@ class PeriodCloser:
         with Session(self.engine) as session:
             maker, checker = _user(session, maker_id), _user(session, checker_id)
             step("compute")
-            periods_compute.compute(session, self.settings, period_id, actor=maker, now=now)
+            computed = periods_compute.compute(
+                session, self.settings, period_id, actor=maker, now=now
+            )
             step("approve")
-            periods_compute.approve(session, self.settings, period_id, actor=checker, now=now)
+            periods_compute.approve(
+                session,
+                self.settings,
+                period_id,
+                computation=computed.computations,
+                actor=checker,
+                now=now,
+            )
             step("anchor")
             periods_chain.request_anchor(session, period_id, actor=maker, now=now)
         settle(self.writer)

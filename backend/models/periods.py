@@ -158,6 +158,9 @@ class ChainJobKind(StrEnum):
     fund = "fund"
 
 
+ANCHOR_LIVE = sa.text("kind = 'anchor' AND status <> 'failed'")
+
+
 class PeriodChainJob(SQLModel, table=True):
     """A chain write finance asked for (anchor a period, fund the vault), sent by the writer.
 
@@ -169,6 +172,14 @@ class PeriodChainJob(SQLModel, table=True):
         sa.CheckConstraint(check_in("kind", ChainJobKind), name="kind"),
         sa.CheckConstraint(check_in("status", IntentStatus), name="status"),
         sa.Index("ix_period_chain_job_status_id", "status", "id"),
+        # One live anchor job per period: the last line under concurrent anchor requests.
+        sa.Index(
+            "uq_period_chain_job_live_anchor",
+            "period_id",
+            unique=True,
+            sqlite_where=ANCHOR_LIVE,
+            postgresql_where=ANCHOR_LIVE,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -359,6 +370,17 @@ class PeriodBatchesPublic(SQLModel):
     count: int
     lines: int = Field(description="Lines planned in all batches.")
     failed: list[int] = Field(description="Leaves whose transfer failed: claimable later.")
+
+
+class ApprovalRequest(SQLModel):
+    computation: int = Field(
+        ge=1,
+        le=2_147_483_647,
+        description=(
+            "The compute being approved (the period's `computations` as the approver reviewed "
+            "it); refused with 409 when the period was recomputed since."
+        ),
+    )
 
 
 class FundingRequest(SQLModel):

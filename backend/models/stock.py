@@ -1,4 +1,5 @@
-"""Warehouses and the append-only stock movement journal; levels are sums over it."""
+"""Warehouses and the append-only stock movement journal; levels are sums over it, kept
+running on each (warehouse, product) row."""
 
 from datetime import datetime
 
@@ -45,14 +46,26 @@ class WarehousesPublic(SQLModel):
 
 
 class StockItem(SQLModel, table=True):
-    """One (warehouse, product) pair: its low-stock threshold, and the row that concurrent
-    movements lock so the journal never drives availability below zero."""
+    """One (warehouse, product) pair: its low-stock threshold, the row that concurrent
+    movements lock, and the running levels (the journal's sums, kept in the same transaction as
+    each movement) whose CHECKs refuse negative stock even if a service got it wrong."""
 
     __tablename__ = "stock_item"
+    __table_args__ = (
+        sa.CheckConstraint("on_hand >= 0", name="on_hand_nonnegative"),
+        sa.CheckConstraint("reserved >= 0", name="reserved_nonnegative"),
+        sa.CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
+    )
 
     warehouse_id: int = Field(primary_key=True, foreign_key="warehouse.id")
     product_id: int = Field(primary_key=True, foreign_key="product.id")
     low_stock_threshold: int = Field(default=0, ge=0)
+    on_hand: int = Field(
+        default=0, sa_type=sa.BigInteger(), sa_column_kwargs={"server_default": "0"}
+    )
+    reserved: int = Field(
+        default=0, sa_type=sa.BigInteger(), sa_column_kwargs={"server_default": "0"}
+    )
 
 
 class StockMovement(SQLModel, table=True):

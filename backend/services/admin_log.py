@@ -26,6 +26,7 @@ from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
+from backend.core.db import begin_write
 from backend.models import AdminAction, AdminLogEntry, Product, StockMovement, User
 from backend.models.admin_log import AdminLogEntryPublic, AdminLogPublic, AdminLogVerification
 from backend.models.base import now_utc
@@ -37,8 +38,6 @@ HEAD_FILE = "inputs/admin_log.json"
 
 #: pg_advisory_xact_lock key of the log ("admin_lo" as a signed 64-bit number).
 _PG_LOCK_KEY = int.from_bytes(b"admin_lo", "big", signed=True)
-#: Writes nothing, but makes pysqlite open the transaction and SQLite grant the write lock.
-_SQLITE_WRITE_LOCK = text("UPDATE admin_log SET seq = seq WHERE 0 = 1")
 #: Product fields that change what is sold at which price and with how much volume.
 PRICED_FIELDS = ("category", "currency", "retail_price", "wholesale_price", "pv", "cv")
 
@@ -115,7 +114,7 @@ def _serialise(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
     else:
-        session.execute(_SQLITE_WRITE_LOCK)
+        begin_write(session)
 
 
 # -- the actions, one call each from the services that perform them ---------------------------

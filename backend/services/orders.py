@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from backend.core.db import begin_write
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.models import (
     Distributor,
@@ -149,20 +150,15 @@ def pay_order(
     idempotency_key: str | None,
     now: datetime,
 ) -> tuple[Payment, bool]:
-    if idempotency_key is not None:
-        earlier = session.exec(
-            select(Payment).where(
-                Payment.recorded_by == actor.id, Payment.idempotency_key == idempotency_key
-            )
-        ).first()
-        if earlier is not None:
-            if earlier.order_id != order_id:
-                raise Conflict(
-                    "this Idempotency-Key was used for another order's payment",
-                    code="idempotency_key_reused",
-                )
-            return earlier, False
+    """The payment and whether it was recorded now (False: a replay of the same key, answered
+    with the first payment however many replays race it)."""
+    # The order's lock first, then the key: a replay that waited for the first payment's lock
+    # then finds its payment instead of an order that is no longer awaiting one.
     order = _locked_order(session, order_id)
+    if idempotency_key is not None:
+        earlier = _payment_by_key(session, actor, idempotency_key, order_id)
+        if earlier is not None:
+            return earlier, False
     if order.status != OrderStatus.placed:
         raise Conflict(f"order {order_id} is {order.status}, not awaiting payment")
     if data.currency != order.currency or data.amount != order.total_amount:
@@ -193,8 +189,33 @@ def pay_order(
     order.paid_at = paid_at
     session.add(payment)
     session.add(order)
+    try:
+        session.flush()
+    except IntegrityError:
+        # The unique (recorded_by, idempotency_key) caught a replay that no lock serialised.
+        session.rollback()
+        earlier = (
+            _payment_by_key(session, actor, idempotency_key, order_id)
+            if idempotency_key is not None
+            else None
+        )
+        if earlier is None:
+            raise
+        return earlier, False
     session.commit()
     return payment, True
+
+
+def _payment_by_key(session: Session, actor: User, key: str, order_id: int) -> Payment | None:
+    earlier = session.exec(
+        select(Payment).where(Payment.recorded_by == actor.id, Payment.idempotency_key == key)
+    ).first()
+    if earlier is not None and earlier.order_id != order_id:
+        raise Conflict(
+            "this Idempotency-Key was used for another order's payment",
+            code="idempotency_key_reused",
+        )
+    return earlier
 
 
 def ship_order(
@@ -418,7 +439,11 @@ def _by_key(session: Session, actor: User, key: str) -> Order | None:
 
 
 def _locked_order(session: Session, order_id: int) -> Order:
-    order = session.exec(select(Order).where(Order.id == order_id).with_for_update()).first()
+    """The order, read afresh under the write discipline (row lock on PostgreSQL, the write
+    lock on SQLite): status checks made on it hold until the commit."""
+    begin_write(session)
+    query = select(Order).where(Order.id == order_id).with_for_update()
+    order = session.exec(query.execution_options(populate_existing=True)).first()
     if order is None:
         raise NotFound(f"order {order_id} not found")
     return order

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlmodel import Session, col, func, select
 
 from backend.core.config import Settings
+from backend.core.db import begin_write
 from backend.core.errors import Conflict, NotFound
 from backend.models import Distributor, User
 from backend.models.periods import (
@@ -97,9 +98,12 @@ def calendar(session: Session, plan: Plan) -> Calendar:
 
 
 def get_period(session: Session, period_id: int, *, lock: bool = False) -> Period:
+    """The period; with ``lock`` the caller's transaction becomes a write unit (`begin_write`)
+    and the row is locked and read afresh, so the state it decides on holds until its commit."""
     query = select(Period).where(Period.id == period_id)
     if lock:
-        query = query.with_for_update()
+        begin_write(session)
+        query = query.with_for_update().execution_options(populate_existing=True)
     period = session.exec(query).first()
     if period is None:
         raise NotFound(f"period {period_id} not found")
@@ -154,6 +158,7 @@ def transition(
 
 def open_next(session: Session, settings: Settings, *, actor: User, now: datetime) -> Period:
     """Open the period after the last one; refused while its first day is still to come."""
+    begin_write(session)
     cal = calendar(session, load_company_plan(settings))
     last = session.exec(select(func.max(Period.id))).one()
     number = 1 if last is None else int(last) + 1

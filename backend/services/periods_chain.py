@@ -13,9 +13,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from backend.core.config import Settings
+from backend.core.db import begin_write
 from backend.core.errors import Conflict
 from backend.models import User
 from backend.models.base import IntentStatus, now_utc
@@ -41,14 +43,10 @@ BATCH_LINES = 300
 def request_anchor(
     session: Session, period_id: int, *, actor: User, now: datetime
 ) -> PeriodChainJob:
-    """Queue the anchor of an approved period (idempotent while one is queued or sent)."""
+    """Queue the anchor of an approved period (idempotent while one is queued or sent: every
+    concurrent request gets the one job; a unique index backs the period lock)."""
     period = get_period(session, period_id, lock=True)
-    existing = session.exec(
-        select(PeriodChainJob)
-        .where(PeriodChainJob.kind == ChainJobKind.anchor)
-        .where(PeriodChainJob.period_id == period_id)
-        .where(col(PeriodChainJob.status) != IntentStatus.failed)
-    ).first()
+    existing = _live_anchor(session, period_id)
     if existing is not None:
         return existing
     if period.status != PeriodStatus.approved:
@@ -75,9 +73,26 @@ def request_anchor(
         kind=ChainJobKind.anchor, period_id=period_id, requested_by=actor.id, created_at=now
     )
     session.add(job)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        existing = _live_anchor(session, period_id)
+        if existing is None:
+            raise
+        return existing
     session.commit()
     session.refresh(job)
     return job
+
+
+def _live_anchor(session: Session, period_id: int) -> PeriodChainJob | None:
+    return session.exec(
+        select(PeriodChainJob)
+        .where(PeriodChainJob.kind == ChainJobKind.anchor)
+        .where(PeriodChainJob.period_id == period_id)
+        .where(col(PeriodChainJob.status) != IntentStatus.failed)
+    ).first()
 
 
 def request_funding(session: Session, amount: int, *, actor: User, now: datetime) -> PeriodChainJob:
@@ -228,6 +243,7 @@ def confirm_job(
     chain: dict[str, Any],
 ) -> None:
     """A mined job; an anchor also moves its period to `anchored` and records where."""
+    begin_write(session)
     job.status, job.block_number, job.tx_hash = IntentStatus.confirmed, block, tx_hash
     job.updated_at = now_utc()
     session.add(job)
@@ -274,6 +290,7 @@ def confirm_batch(
     note: str | None = None,
 ) -> None:
     """A settled batch; the period becomes `paid` when its last batch is."""
+    begin_write(session)
     batch.status = BatchStatus.confirmed
     batch.block_number, batch.tx_hash, batch.gas_used = block, tx_hash, gas_used
     batch.paid, batch.failed, batch.skipped = paid, failed, skipped

@@ -4,11 +4,16 @@ Compute snapshots the inputs (``periods_snapshot``), runs the engine, writes the
 to ``<data_dir>/periods/<id>/`` and stores the lines, payees and clawbacks, replacing the
 previous preview. The package folder is swapped in whole just before the commit, and the
 database keeps the manifest it wrote, so approval can refuse a package that is not the one
-computed. The period row is locked for the whole compute: two computes never interleave.
+computed. Compute reads its inputs in one snapshot that blocks nobody (`snapshot_read`), runs
+the engine, then writes as a write unit (`begin_write`, the period row locked) that first checks
+with a compare-and-set that the period is still as it read it: of two overlapping computes, or a
+compute and an approval, the later one to write is refused (409) and nothing interleaves.
 
-Approval needs a finance user other than the one who computed the preview, a period that has
-ended, neither account created or changed in the last 24 hours (``approvals``), and the package
-on disk matching the stored manifest; after it, compute is refused.
+Approval names the compute it approves (the period's ``computations`` as the approver saw it)
+and needs a finance user other than the one who computed it, a period that has ended, neither
+account created or changed in the last 24 hours (``approvals``), and the package on disk
+matching the stored manifest; after it, compute is refused. Approval, too, writes with a
+compare-and-set on (status, computations, computed_by).
 """
 
 from __future__ import annotations
@@ -17,13 +22,14 @@ import hashlib
 import json
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 from sqlalchemy import delete, insert
 from sqlmodel import Session, col
 
 from backend.core.config import Settings
+from backend.core.db import compare_and_set, snapshot_read
 from backend.core.errors import Conflict, Forbidden
 from backend.models import User
 from backend.models.periods import (
@@ -52,31 +58,44 @@ from ledger.errors import LedgerError
 from ledger.package import build_package
 
 INSERT_CHUNK = 20_000
+PERIOD = Period.metadata.tables["period"]
 
 
 def compute(
     session: Session, settings: Settings, period_id: int, *, actor: User, now: datetime
 ) -> Period:
+    with snapshot_read(session):
+        period = get_period(session, period_id)
+        if period.status in LOCKED:
+            raise Conflict(
+                f"period {period_id} is {period.status}: its plan and inputs are locked",
+                code="period_locked",
+            )
+        plan = load_company_plan(settings)
+        if calendar(session, plan).bounds(period.id) != (period.start_day, period.end_day):
+            raise Conflict(
+                f"the plan's calendar no longer gives period {period_id} the days it was "
+                "opened with; restore the plan's [calendar]",
+                code="calendar_changed",
+            )
+        seen = {"id": period.id, "status": str(period.status), "computations": period.computations}
+        snap = snapshot(session, settings, period)
+        try:
+            result = run_period(plan=plan, inputs=snap.inputs)
+        except LedgerError as exc:
+            raise Conflict(
+                f"the engine refused the period's inputs: {exc}", code="engine_refused"
+            ) from None
+    # The engine ran without holding any lock; the write unit checks nothing moved meanwhile.
     period = get_period(session, period_id, lock=True)
-    if period.status in LOCKED:
+    if not compare_and_set(
+        session, PERIOD, where=seen, values={"computations": period.computations + 1}
+    ):
         raise Conflict(
-            f"period {period_id} is {period.status}: its plan and inputs are locked",
-            code="period_locked",
+            f"period {period_id} changed while it was being computed (now {period.status}, "
+            f"compute #{period.computations}); compute again if it is still open",
+            code="period_changed",
         )
-    plan = load_company_plan(settings)
-    if calendar(session, plan).bounds(period.id) != (period.start_day, period.end_day):
-        raise Conflict(
-            f"the plan's calendar no longer gives period {period_id} the days it was opened "
-            "with; restore the plan's [calendar]",
-            code="calendar_changed",
-        )
-    snap = snapshot(session, settings, period)
-    try:
-        result = run_period(plan=plan, inputs=snap.inputs)
-    except LedgerError as exc:
-        raise Conflict(
-            f"the engine refused the period's inputs: {exc}", code="engine_refused"
-        ) from None
     target = package_dir(settings, period.id)
     target.parent.mkdir(parents=True, exist_ok=True)
     with PackageWriter(target) as writer:
@@ -179,14 +198,24 @@ def _payee_rows(period_id: int, result: PeriodResult) -> list[dict[str, Any]]:
 
 
 def approve(
-    session: Session, settings: Settings, period_id: int, *, actor: User, now: datetime
+    session: Session,
+    settings: Settings,
+    period_id: int,
+    *,
+    computation: int,
+    actor: User,
+    now: datetime,
 ) -> Period:
+    """Approve compute #``computation`` of the period: refused (409 ``stale_computation``)
+    when the period has been recomputed since the approver reviewed it."""
     period = get_period(session, period_id, lock=True)
     if period.status != PeriodStatus.computed:
         raise Conflict(
             f"period {period_id} is {period.status}; only a computed period can be approved",
             code="period_state",
         )
+    if period.computations != computation:
+        _refuse_stale(period, computation)
     if period.computed_by == actor.id:
         raise Forbidden(
             "maker-checker: the user who computed a period cannot approve it; "
@@ -200,6 +229,16 @@ def approve(
         )
     check_accounts_settled(session, period, actor=actor, now=now)
     _check_package(settings, period)
+    seen = {
+        "id": period.id,
+        "status": PeriodStatus.computed.value,
+        "computations": computation,
+        "computed_by": period.computed_by,
+    }
+    changes = {"status": PeriodStatus.approved.value, "approved_by": actor.id, "approved_at": now}
+    if not compare_and_set(session, PERIOD, where=seen, values=changes):
+        session.rollback()
+        _refuse_stale(get_period(session, period_id), computation)
     period.approved_by = actor.id
     period.approved_at = now
     transition(
@@ -212,6 +251,16 @@ def approve(
     )
     session.commit()
     return period
+
+
+def _refuse_stale(period: Period, computation: int) -> NoReturn:
+    raise Conflict(
+        f"period {period.id} is at compute #{period.computations} ({period.status}), not the "
+        f"compute #{computation} this approval names; review compute #{period.computations} "
+        "and approve it by its number",
+        code="stale_computation",
+        details={"approved": computation, "current": period.computations},
+    )
 
 
 def _check_package(settings: Settings, period: Period) -> None:

@@ -1,9 +1,11 @@
 """Warehouses and stock: an append-only movement journal; levels are sums over it.
 
 Each movement carries its effect on `on_hand` and on `reserved`; `available = on_hand -
-reserved`. Before a movement is written its (warehouse, product) row is locked and the levels
-recomputed, so no sequence of movements, concurrent or not, drives any of the three below zero;
-a movement that would is refused with 409 and the shortfall.
+reserved`. A movement is a write unit (`begin_write`: the write lock on SQLite) that locks its
+(warehouse, product) row, reads the running levels kept on it, and writes the movement and the
+new levels together, so no sequence of movements, concurrent or not, drives any of the three
+below zero; a movement that would is refused with 409 and the shortfall. The row's CHECKs
+(on_hand >= 0, 0 <= reserved <= on_hand) are the last line.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from backend.core.db import begin_write
 from backend.core.errors import Conflict, Invalid, NotFound
 from backend.models import MovementKind, Product, StockItem, StockMovement, Warehouse
 from backend.models.base import now_utc
@@ -98,19 +101,22 @@ def move(
     """Append one movement inside the caller's transaction (no commit)."""
     if quantity <= 0:
         raise Invalid("quantity must be positive")
+    begin_write(session)
     warehouse = get_warehouse(session, warehouse_id)
     if session.get(Product, product_id) is None:
         raise NotFound(f"product {product_id} not found")
     inbound = kind in (MovementKind.receipt, MovementKind.transfer_in, MovementKind.return_)
     if inbound and not warehouse.active:
         raise Conflict(f"warehouse {warehouse_id} is inactive")
-    _lock_item(session, warehouse_id, product_id, default_threshold)
+    item = _lock_item(session, warehouse_id, product_id, default_threshold)
     on_hand_delta, reserved_delta = _effect(
         kind, quantity, adjustment, for_order=order_id is not None
     )
-    current = levels(session, warehouse_id, product_id)
+    current = Levels(item.on_hand, item.reserved)
     after = Levels(current.on_hand + on_hand_delta, current.reserved + reserved_delta)
     _check_not_negative(current, after, warehouse_id, product_id, kind, quantity)
+    item.on_hand, item.reserved = after.on_hand, after.reserved
+    session.add(item)
     movement = StockMovement(
         warehouse_id=warehouse_id,
         product_id=product_id,
@@ -151,6 +157,7 @@ def transfer(
 ) -> list[StockMovement]:
     if from_id == to_id:
         raise Invalid("a transfer needs two different warehouses")
+    begin_write(session)
     get_warehouse(session, to_id)
     ref = str(uuid.uuid4())
     # Lock both rows in id order so two opposite transfers cannot deadlock.
@@ -180,6 +187,7 @@ def transfer(
 def set_threshold(
     session: Session, warehouse_id: int, product_id: int, threshold: int
 ) -> StockLevel:
+    begin_write(session)
     get_warehouse(session, warehouse_id)
     if session.get(Product, product_id) is None:
         raise NotFound(f"product {product_id} not found")
@@ -313,6 +321,7 @@ def _lock_item(
         select(StockItem)
         .where(StockItem.warehouse_id == warehouse_id, StockItem.product_id == product_id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
     item = session.exec(query).first()
     if item is None:

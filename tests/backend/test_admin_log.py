@@ -17,7 +17,7 @@ import test_api_periods
 from lineage_api import Api, add_user, error_code, token_for
 from sqlalchemy import text
 from sqlmodel import col, select
-from test_api_periods import close, post, today
+from test_api_periods import approve, close, post, today
 
 from backend.models import AdminLogEntry, Role
 from backend.models.admin_log import AdminLogVerification
@@ -65,7 +65,7 @@ def test_one_admin_with_two_fresh_finance_accounts_cannot_close_a_period(company
     assert post(api, "/api/periods/1/compute", "maker").status_code == 200
 
     api.clock.advance(hours=23, minutes=59)
-    refused = post(api, "/api/periods/1/approval", "checker")
+    refused = approve(api, 1, "checker")
     assert refused.status_code == 409 and error_code(refused) == "account_recently_changed"
     message = refused.json()["error"]["message"]
     assert f"the approving account (user {checker}) was created by user {admin_id(api)}" in message
@@ -78,7 +78,7 @@ def test_one_admin_with_two_fresh_finance_accounts_cannot_close_a_period(company
     )
 
     api.clock.advance(minutes=1, seconds=1)
-    approved = post(api, "/api/periods/1/approval", "checker")
+    approved = approve(api, 1, "checker")
     assert approved.status_code == 200, approved.text
     context = approved.json()["approval_context"]
     admin = admin_id(api)
@@ -102,7 +102,7 @@ def test_a_recent_reset_or_promotion_of_either_account_blocks_the_approval(compa
     assert reset.status_code == 200, reset.text
     # the reset ended its session: a fresh token carries the new version
     api.headers["finance2"] = token_for(checker, api.clock, version=1)
-    refused = post(api, "/api/periods/1/approval", "finance2")
+    refused = approve(api, 1, "finance2")
     assert error_code(refused) == "account_recently_changed"
     assert "had its password reset by an admin" in refused.json()["error"]["message"]
 
@@ -113,7 +113,7 @@ def test_a_recent_reset_or_promotion_of_either_account_blocks_the_approval(compa
             f"/api/users/{maker}", json={"role": role}, headers=api.as_("admin")
         )
         assert changed.status_code == 200, changed.text
-    refused = post(api, "/api/periods/1/approval", "finance2")
+    refused = approve(api, 1, "finance2")
     details = refused.json()["error"]["details"]
     assert (details["part"], details["user_id"], details["action"]) == (
         "computing",
@@ -122,7 +122,7 @@ def test_a_recent_reset_or_promotion_of_either_account_blocks_the_approval(compa
     )
 
     api.clock.advance(hours=24, seconds=1)
-    approved = post(api, "/api/periods/1/approval", "finance2")
+    approved = approve(api, 1, "finance2")
     assert approved.status_code == 200, approved.text
     context = approved.json()["approval_context"]
     assert context["computed_by"]["created_by"] is None  # made outside the API

@@ -98,6 +98,15 @@ def post(api: Api, url: str, role: str = "finance") -> Any:
     return api.client.post(url, headers=api.as_(role))
 
 
+def approve(api: Api, period: int, role: str = "finance2", computation: int | None = None) -> Any:
+    """Approve the compute named (default: the period's latest, as a reviewer would)."""
+    if computation is None:
+        read = api.client.get(f"/api/periods/{period}", headers=api.as_("auditor"))
+        computation = max(read.json()["computations"], 1) if read.status_code == 200 else 1
+    body = {"computation": computation}
+    return api.client.post(f"/api/periods/{period}/approval", json=body, headers=api.as_(role))
+
+
 def today(api: Api) -> None:
     """Back to the real present: periods are approved after they end."""
     api.clock.now = datetime.now(UTC).replace(microsecond=0)
@@ -107,7 +116,7 @@ def close(api: Api, period: int) -> dict[str, Any]:
     today(api)
     computed = post(api, f"/api/periods/{period}/compute")
     assert computed.status_code == 200, computed.text
-    approved = post(api, f"/api/periods/{period}/approval", "finance2")
+    approved = approve(api, period)
     assert approved.status_code == 200, approved.text
     return dict(approved.json())
 
@@ -136,13 +145,13 @@ def test_open_compute_recompute_and_approve(company: Api) -> None:
     assert sum(p.payout for p in payees) == first["payout_total"]
 
     today(api)
-    own = post(api, "/api/periods/1/approval")
+    own = approve(api, 1, "finance")
     assert own.status_code == 403 and error_code(own) == "same_user"
-    approved = post(api, "/api/periods/1/approval", "finance2")
+    approved = approve(api, 1)
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
     assert error_code(post(api, "/api/periods/1/compute")) == "period_locked"
-    assert error_code(post(api, "/api/periods/1/approval", "finance2")) == "period_state"
+    assert error_code(approve(api, 1)) == "period_state"
     log = api.client.get("/api/periods/1/transitions", headers=api.as_("auditor")).json()
     assert [(t["from_status"], t["to_status"]) for t in log] == [
         (None, "open"),
@@ -157,7 +166,7 @@ def test_refusals_leave_nothing_half_written(company: Api) -> None:
     api = company
     today(api)
     assert post(api, "/api/periods/9/compute").status_code == 404
-    assert post(api, "/api/periods/9/approval", "finance2").status_code == 404
+    assert approve(api, 9).status_code == 404
     missing = api.client.get("/api/periods/9/statements/2", headers=api.as_("finance"))
     assert missing.status_code == 404
     for _ in range(3):  # periods 1..3 have started; 4 is this month, 5 has not begun
@@ -165,7 +174,7 @@ def test_refusals_leave_nothing_half_written(company: Api) -> None:
     assert post(api, "/api/periods").status_code == 201
     refused = post(api, "/api/periods")
     assert refused.status_code == 409 and error_code(refused) == "period_not_started"
-    assert error_code(post(api, "/api/periods/1/approval", "finance2")) == "period_state"
+    assert error_code(approve(api, 1)) == "period_state"
     early = post(api, "/api/periods/2/compute")
     assert early.status_code == 409 and error_code(early) == "previous_not_approved"
     period = api.client.get("/api/periods/2", headers=api.as_("finance")).json()
@@ -176,7 +185,7 @@ def test_refusals_leave_nothing_half_written(company: Api) -> None:
     assert current.status_code == 409  # period 3 is not approved
     assert api.client.get("/api/periods/4", headers=api.as_("admin")).json()["status"] == "open"
     assert post(api, "/api/periods/1/compute", "admin").status_code == 403
-    assert post(api, "/api/periods/1/approval", "admin").status_code == 403
+    assert approve(api, 1, "admin").status_code == 403
 
 
 def test_approval_refuses_a_package_changed_on_disk(company: Api) -> None:
@@ -185,10 +194,10 @@ def test_approval_refuses_a_package_changed_on_disk(company: Api) -> None:
     computed = post(api, "/api/periods/1/compute").json()
     lines = Path(computed["package"]) / "results" / "lines.tbl"
     lines.write_bytes(lines.read_bytes() + b"\0")
-    unfinished = post(api, "/api/periods/1/approval", "finance2")
+    unfinished = approve(api, 1)
     assert unfinished.status_code == 409 and error_code(unfinished) == "period_not_ended"
     today(api)
-    refused = post(api, "/api/periods/1/approval", "finance2")
+    refused = approve(api, 1)
     assert refused.status_code == 409 and error_code(refused) == "package_mismatch"
     assert api.client.get("/api/periods/1", headers=api.as_("admin")).json()["status"] == "computed"
 

@@ -17,6 +17,7 @@ from backend.api.routes import period_chain_reads as chain_reads
 from backend.core.db import SessionDep
 from backend.core.errors import CHAIN_RESPONSES, ERROR_RESPONSES
 from backend.models.periods import (
+    ApprovalRequest,
     ChainJobPublic,
     FundingRequest,
     PeriodBatchesPublic,
@@ -92,11 +93,19 @@ def compute_period(
     "/api/periods/{period_id}/approval",
     response_model=PeriodPublic,
     summary="Approve the computed period (a second finance user); locks plan and inputs",
+    description="The body names the compute approved; a period recomputed since is refused (409).",
 )
 def approve_period(
-    session: SessionDep, settings: SettingsDep, user: CurrentUser, now: NowDep, period_id: IdPath
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    now: NowDep,
+    period_id: IdPath,
+    body: ApprovalRequest,
 ) -> PeriodPublic:
-    period = periods_compute.approve(session, settings, period_id, actor=user, now=now)
+    period = periods_compute.approve(
+        session, settings, period_id, computation=body.computation, actor=user, now=now
+    )
     return approvals.period_public(session, settings, period)
 
 
