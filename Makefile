@@ -5,7 +5,7 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 BROWNIE := $(CURDIR)/.venv-brownie/bin/brownie
 BROWNIE_PY := $(CURDIR)/.venv-brownie/bin/python
 
-.PHONY: setup run demo test test-app test-contracts lint bench bench-gas bench-merkle
+.PHONY: setup run demo test test-app test-contracts lint postgres bench bench-gas bench-merkle
 
 setup:
 	@tools/setup.sh
@@ -13,11 +13,14 @@ setup:
 run: setup  ## the main job on the embedded defaults
 	.venv/bin/lineage run $(ARGS)
 
-test: setup lint test-app test-contracts  ## the whole suite (what .ci/run calls)
+test: setup lint postgres test-app test-contracts  ## the whole suite (what .ci/run calls)
 
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/mypy
+
+postgres:  ## start the local PostgreSQL the tests use (installed but stopped); quick when up
+	@tools/postgres.sh
 
 test-app:  ## ledger and backend (SQLite and PostgreSQL)
 	.venv/bin/pytest
