@@ -5,7 +5,7 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 BROWNIE := $(CURDIR)/.venv-brownie/bin/brownie
 BROWNIE_PY := $(CURDIR)/.venv-brownie/bin/python
 
-.PHONY: setup run demo test test-app test-contracts lint bench bench-gas bench-merkle
+.PHONY: setup run demo test test-app test-contracts lint postgres bench bench-gas bench-merkle
 
 setup:
 	@tools/setup.sh
@@ -13,11 +13,14 @@ setup:
 run: setup  ## the main job on the embedded defaults
 	.venv/bin/lineage run $(ARGS)
 
-test: setup lint test-app test-contracts  ## the whole suite (what .ci/run calls)
+test: setup lint postgres test-app test-contracts  ## the whole suite (what .ci/run calls)
 
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/mypy
+
+postgres:  ## start the local PostgreSQL the tests use (installed but stopped); quick when up
+	@tools/postgres.sh
 
 test-app:  ## ledger and backend (SQLite and PostgreSQL)
 	.venv/bin/pytest
@@ -34,6 +37,7 @@ bench: setup bench-gas bench-merkle  ## every benchmark; each prints a table, la
 	.venv/bin/python bench/period_close.py --distributors 10000
 	.venv/bin/python bench/period_pay.py --lines 300 --periods 30 --crash-rate 0.7 --seed 12
 	.venv/bin/python bench/downline.py  # PostgreSQL at 127.0.0.1:5432 (LINEAGE_TEST_POSTGRES_URL)
+	.venv/bin/python bench/load.py  # 100 users, 2 min on SQLite, then on PostgreSQL at 127.0.0.1:5432
 
 bench-gas: setup
 	$(BROWNIE_PY) bench/gas.py --network lineage-anvil

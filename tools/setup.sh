@@ -2,7 +2,7 @@
 # Installs everything Lineage needs on a fresh machine; safe to run again (each step is skipped
 # when it is already done). Needs: python3.11 with pip, node + npm, a C compiler.
 #   - uv, and the application environment (.venv) from uv.lock
-#   - npm packages from package-lock.json (solc, ganache, anvil, cast, OpenZeppelin)
+#   - npm packages from package-lock.json (npm ci: solc, ganache, anvil, cast, OpenZeppelin)
 #   - brownie in its own environment (.venv-brownie), pinned in tools/brownie-requirements.txt
 #   - the solc shim where py-solc-x looks (.solcx/solc-v0.8.28): solc cannot be downloaded here
 #   - the native batch keccak (ledger/_native/libkeccak_batch.so)
@@ -28,9 +28,10 @@ stamp_ok() { [ -f "$1" ] && [ "$1" -nt "$2" ]; }
 
 if ! stamp_ok node_modules/.package-lock.json package-lock.json; then
   say "npm packages (package-lock.json)"
-  # npm install, not npm ci: npm 11's ci refuses @foundry-rs/anvil's per-platform optional
-  # dependencies however the lock is written; install follows the same lock (checked unchanged).
-  npm install --no-audit --no-fund --loglevel=error
+  # npm ci never rewrites the lock (like `uv sync --frozen`). The lock lists every platform's
+  # optional @foundry-rs/anvil and cast binary: with only this machine's, npm ci refuses it as
+  # out of sync and npm install rewrites it, leaving the work tree dirty after setup.
+  npm ci --no-audit --no-fund --loglevel=error
   touch node_modules/.package-lock.json
 fi
 [ -x node_modules/.bin/anvil ] && node_modules/.bin/anvil --version >/dev/null \
