@@ -27,15 +27,20 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Annotated, Any
 
+import anyio.to_thread
 import sqlalchemy as sa
+from anyio import CapacityLimiter
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
-from starlette.concurrency import run_in_threadpool
 
+#: Connections kept per engine: one per request thread (anyio runs up to 40 handlers at once).
+#: Fewer connections than threads lets handlers wait on the pool while the sessions that would
+#: free a connection wait on a thread (the pool jam `bench/load.py` found on PostgreSQL).
 SQLITE_POOL_SIZE = 40
+POSTGRES_POOL_SIZE = 40
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -57,7 +62,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     # plan, and a downline query's best plan depends on its values (how selective a search
     # term or a path range is). Planning costs well under a millisecond.
     connect_args = {"prepare_threshold": None} if "+psycopg" in url else {}
-    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=POSTGRES_POOL_SIZE,
+        max_overflow=10,
+        connect_args=connect_args,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -190,14 +202,18 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session for the request. Opening one does no I/O (the connection is checked out at
     the first statement, in the handler's thread), so this runs on the event loop instead of
     costing two thread-pool hops a request. Closing does I/O (a rollback) only while a
-    transaction still holds a connection; only then does it go to the thread pool."""
+    transaction still holds a connection; only then does it leave the event loop, on threads of
+    its own: queued behind the request handlers, a close that would give a connection back
+    could wait for a handler that waits for a connection."""
     # expire_on_commit=False: handlers serialise objects after the service has committed.
     session = Session(get_engine(request), expire_on_commit=False)
     try:
         yield session
     finally:
         if session.in_transaction():
-            await run_in_threadpool(session.close)
+            # A limiter of its own per close (not the handlers' shared one); anyio reuses idle
+            # worker threads, so this costs a thread only while closes overlap.
+            await anyio.to_thread.run_sync(session.close, limiter=CapacityLimiter(1))
         else:
             session.close()
 
