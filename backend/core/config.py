@@ -41,7 +41,7 @@ class Settings(BaseSettings):
         default=5, gt=0, description="Failed logins per account in a window before 429."
     )
     login_max_failures_per_address: int = Field(
-        default=20,
+        default=100,
         gt=0,
         description="Failed logins from one client address in a window (any accounts) before "
         "429; higher than per account, as an office or a mobile carrier shares one address.",

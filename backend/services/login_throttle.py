@@ -6,7 +6,10 @@ two rows (always account first, then address, so two logins cannot deadlock); on
 takes the database's write lock when it starts, before reading anything (and it is the first
 statement of its transaction, so there is no earlier snapshot that could be stale). So N
 simultaneous guesses get the numbers 1..N and only those within the limit reach the password
-check; a right password does not use up an attempt (it is given back).
+check; a right password does not use up an attempt (it is given back), and neither does an
+attempt refused with 429 (it checked no password): a locked key stays at its limit instead of
+counting the refusals, so a burst of right logins from one address recovers as soon as the
+logins in flight finish.
 
 Windows are fixed: a key's window starts at its first attempt after the previous window ended.
 """
@@ -53,6 +56,7 @@ def count_attempt(
     }
     over = [row for row in rows if row.attempts > limits[row.key]]
     if over:
+        give_back(session, keys)
         until = max(row.window_start for row in over) + window
         retry_after = max(1, math.ceil((until - now).total_seconds()))
         which = "account" if any(row.key == keys.account for row in over) else "address"

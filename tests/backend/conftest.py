@@ -115,6 +115,7 @@ def settings(tmp_path: Path) -> Settings:
         admin_email=ADMIN_EMAIL,
         admin_password=ADMIN_PASSWORD,
         login_max_failures=5,
+        login_max_failures_per_address=20,
         login_window_seconds=300,
         holding_tank_days=0,
         low_stock_default=5,

@@ -190,3 +190,26 @@ def test_client_address_believes_only_trusted_proxies(
     peer: str, forwarded: list[str], trusted: Any, expected: str
 ) -> None:
     assert client_address(request_from(peer, forwarded), trusted) == expected
+
+
+def test_a_burst_of_right_logins_from_one_address_recovers_when_it_has_passed(api: Api) -> None:
+    """An office behind one address: more simultaneous right logins than the address's limit.
+    Those over it are refused while the others are in flight, but a refusal checked no password
+    and is not counted: once the burst has passed, the next right login is accepted at once
+    (it used to stay refused for the whole window, each refusal counting as a failure)."""
+    people = api.settings.login_max_failures_per_address + 10
+    emails = [f"office-{n}@example.com" for n in range(people)]
+    with Session(api.engine) as session:
+        for email in emails:
+            session.add(
+                User(
+                    email=email,
+                    role="auditor",
+                    hashed_password=PRODUCTION_HASHER.hash("office-pass-1"),
+                )
+            )
+        session.commit()
+    for round_no in range(2):
+        counts = statuses(burst([attempt(api.client, email, "office-pass-1") for email in emails]))
+        assert counts[200] >= 1 and counts[200] + counts[429] == people, (round_no, counts)
+        assert attempt(api.client, emails[0], "office-pass-1")().status_code == 200, round_no
