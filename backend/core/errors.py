@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,18 @@ async def _data_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_json(422, "invalid", "a value is out of range for the database")
 
 
+async def _pool_timeout(_request: Request, exc: Exception) -> JSONResponse:
+    # Every database connection stayed busy for the pool's whole timeout: the service is
+    # overloaded, not broken; the client may retry (nothing was written).
+    log.warning("no database connection within the pool timeout: %s", exc)
+    return error_json(
+        503,
+        "overloaded",
+        "the service is busy; try again in a few seconds",
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _unhandled(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return error_json(500, "internal_error", "internal server error")
@@ -179,6 +192,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(PoolTimeout, _pool_timeout)
     app.add_exception_handler(Exception, _unhandled)
 
 

@@ -31,6 +31,9 @@ def authenticate(
     keys = login_throttle.keys_for(email, client_address)
     login_throttle.count_attempt(session, keys, settings=settings, now=now)
     user = session.exec(select(User).where(User.email == email)).first()
+    # Give the connection back before the password check: argon2 costs tens of milliseconds
+    # of CPU, and a burst of logins holding connections through it starves every other request.
+    session.commit()
     if not verify_password(password, user.hashed_password if user else None) or user is None:
         # Old windows only matter while they last; prune them as we go.
         login_throttle.prune(session, settings=settings, now=now)

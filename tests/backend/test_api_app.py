@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
 from lineage_api import Api
 
 from backend.main import create_app
@@ -132,3 +133,21 @@ def test_unexpected_errors_are_500_in_the_error_shape(
     assert response.json() == {
         "error": {"code": "internal_error", "message": "internal server error", "details": None}
     }
+
+
+def test_no_free_database_connection_is_503_with_retry_after_not_500(api: Api) -> None:
+    """Overload, not breakage: when every pooled connection stays busy for the pool's timeout,
+    the request is refused with 503 and Retry-After (it used to be a 500)."""
+    tight = create_engine(api.engine.url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    app = create_app(api.settings, engine=tight)
+    try:
+        with TestClient(app) as client, tight.connect() as held:
+            held.exec_driver_sql("SELECT 1")
+            answer = client.post(
+                "/api/auth/token", data={"username": "nobody@example.com", "password": "x"}
+            )
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["Retry-After"] == "5"
+        assert answer.json()["error"]["code"] == "overloaded"
+    finally:
+        tight.dispose()
