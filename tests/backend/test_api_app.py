@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
 from lineage_api import Api
+from sqlalchemy import create_engine
 
 from backend.main import create_app
 from backend.services.chain_info import ChainStatus
