@@ -126,6 +126,8 @@ def place_order(
                 cv=product.cv * quantity,
             )
         )
+    for product, _unit, quantity in sorted(priced, key=_by_product):
+        assert product.id is not None
         stock.move(
             session,
             warehouse_id=order.warehouse_id,
@@ -224,7 +226,7 @@ def ship_order(
     order = _locked_order(session, order_id)
     if order.status != OrderStatus.paid:
         raise Conflict(f"order {order_id} is {order.status}; only paid orders ship")
-    for line in lines_of(session, order_id):
+    for line in sorted(lines_of(session, order_id), key=_line_product):
         stock.move(
             session,
             warehouse_id=order.warehouse_id,
@@ -261,7 +263,7 @@ def cancel_order(
     if order.status not in (OrderStatus.placed, OrderStatus.paid):
         raise Conflict(f"order {order_id} is {order.status}; it can no longer be cancelled")
     was_paid = order.status == OrderStatus.paid
-    for line in lines_of(session, order_id):
+    for line in sorted(lines_of(session, order_id), key=_line_product):
         stock.move(
             session,
             warehouse_id=order.warehouse_id,
@@ -307,7 +309,7 @@ def return_order(
         if item.line_id not in lines:
             raise NotFound(f"order {order_id} has no line {item.line_id}")
         wanted[item.line_id] = wanted.get(item.line_id, 0) + item.quantity
-    for line_id, quantity in wanted.items():
+    for line_id, quantity in sorted(wanted.items(), key=lambda item: lines[item[0]].product_id):
         line = lines[line_id]
         if quantity <= 0:
             continue
@@ -436,6 +438,16 @@ def _by_key(session: Session, actor: User, key: str) -> Order | None:
     return session.exec(
         select(Order).where(Order.created_by == actor.id, Order.idempotency_key == key)
     ).first()
+
+
+# Stock rows are locked in product order whatever the order of the lines: two orders holding
+# the same products in another order would otherwise deadlock (PostgreSQL aborts one).
+def _by_product(priced: tuple[Product, int, int]) -> int:
+    return priced[0].id or 0
+
+
+def _line_product(line: OrderLine) -> int:
+    return line.product_id
 
 
 def _locked_order(session: Session, order_id: int) -> Order:
