@@ -15,9 +15,13 @@ run: setup  ## the main job on the embedded defaults
 
 test: setup lint test-app test-contracts  ## the whole suite (what .ci/run calls)
 
-lint:
+lint:  ## ruff, mypy, and solhint on contracts/ (.solhint.json; --disc: no update check online)
 	.venv/bin/ruff check .
 	.venv/bin/mypy
+	node_modules/.bin/solhint --disc --noPoster --max-warnings 0 'contracts/**/*.sol'
+	@# solhint cannot tell `0.8.28` from `^0.8.28`: deployables pin the compiler, interfaces float.
+	@if grep -nE '^pragma solidity [^0-9]' contracts/*.sol contracts/test/*.sol; then \
+	  echo "deployable contracts pin the exact compiler: pragma solidity 0.8.28;" >&2; exit 1; fi
 
 test-app:  ## ledger and backend (SQLite and PostgreSQL)
 	.venv/bin/pytest
