@@ -31,6 +31,7 @@ test-contracts:  ## the brownie suite on Anvil, then on Ganache (hardfork shangh
 	$(BROWNIE) test tests/contracts --network lineage-ganache
 
 bench: setup bench-gas bench-merkle  ## every benchmark; each prints a table, last line JSON
+	.venv/bin/python bench/cli_start.py
 	.venv/bin/python bench/placement.py
 	.venv/bin/python bench/engine.py --distributors 1000000 --orders 5000000
 	.venv/bin/python bench/enroll.py
