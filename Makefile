@@ -15,9 +15,13 @@ run: setup  ## the main job on the embedded defaults
 
 test: setup lint postgres test-app test-contracts  ## the whole suite (what .ci/run calls)
 
-lint:
+lint:  ## ruff, mypy, and solhint on contracts/ (.solhint.json; --disc: no update check online)
 	.venv/bin/ruff check .
 	.venv/bin/mypy
+	node_modules/.bin/solhint --disc --noPoster --max-warnings 0 'contracts/**/*.sol'
+	@# solhint cannot tell `0.8.28` from `^0.8.28`: deployables pin the compiler, interfaces float.
+	@if grep -nE '^pragma solidity [^0-9]' contracts/*.sol contracts/test/*.sol; then \
+	  echo "deployable contracts pin the exact compiler: pragma solidity 0.8.28;" >&2; exit 1; fi
 
 postgres:  ## start the local PostgreSQL the tests use (installed but stopped); quick when up
 	@tools/postgres.sh
@@ -30,6 +34,7 @@ test-contracts:  ## the brownie suite on Anvil, then on Ganache (hardfork shangh
 	$(BROWNIE) test tests/contracts --network lineage-ganache
 
 bench: setup bench-gas bench-merkle  ## every benchmark; each prints a table, last line JSON
+	.venv/bin/python bench/cli_start.py
 	.venv/bin/python bench/placement.py
 	.venv/bin/python bench/engine.py --distributors 1000000 --orders 5000000
 	.venv/bin/python bench/enroll.py

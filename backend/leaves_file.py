@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eth_utils.address import is_checksum_address
+from sha3 import keccak_256
 
 from ledger.errors import MerkleError
 from ledger.merkle import PayoutLeaf
 
-__all__ = ["LeavesFileError", "parse_leaves", "read_leaves"]
+__all__ = ["LeavesFileError", "is_checksum_address", "parse_leaves", "read_leaves"]
 
 
 class LeavesFileError(ValueError):
@@ -39,6 +39,25 @@ def read_leaves(path: Path) -> list[PayoutLeaf]:
         return parse_leaves(rows)
     except LeavesFileError as exc:
         raise LeavesFileError(f"{path}: {exc}") from None
+
+
+def is_checksum_address(account: str) -> bool:
+    """EIP-55: a hex letter is upper case exactly where the keccak of the lower-case address has
+    a nibble of 8 or more. Written here rather than imported from eth_utils, whose import (web3's
+    pydantic models included) would triple the start-up time of `lineage merkle`."""
+    if len(account) != 42 or account[:2] != "0x":
+        return False
+    body = account[2:]
+    try:
+        bytes.fromhex(body)
+    except ValueError:
+        return False
+    digest = keccak_256(body.lower().encode("ascii")).hexdigest()
+    expected = "".join(
+        char.upper() if int(nibble, 16) >= 8 else char
+        for char, nibble in zip(body.lower(), digest, strict=False)
+    )
+    return body == expected
 
 
 def parse_leaves(rows: object) -> list[PayoutLeaf]:

@@ -18,6 +18,7 @@ contract GenealogyRegistry is IGenealogyRegistry, AccessControl {
     // warm or non-zero write instead of a fresh slot. Key: parent << 32 | position / 4.
     mapping(uint256 key => uint256 ids) private _children;
 
+    /// @notice Places the company's root distributor and hands out the two roles.
     /// @param admin receives the admin role (grants and revokes the others; a multisig in production)
     /// @param registrar receives the registrar role
     /// @param rootId_ the company's root distributor, placed here with no sponsor and no parent

@@ -104,6 +104,7 @@ contract PayoutVault is IPayoutVault, AccessControl, Pausable, ReentrancyGuard {
         // Written once after the loop; nonReentrant keeps a token callback (none for a plain
         // ERC-20) from observing or racing the stale total.
         _books[periodId].paid = uint80(paidTotal);
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(paidIndices, paidCount) // shrink the array to the lines actually paid
         }
@@ -224,6 +225,7 @@ contract PayoutVault is IPayoutVault, AccessControl, Pausable, ReentrancyGuard {
     /// @dev `keccak256(bytes.concat(keccak256(abi.encode(periodId, index, account, amount))))`,
     /// hashed in scratch memory: the high-level form allocates ~200 bytes per line, for good.
     function _leaf(uint64 periodId, uint32 index, address account, uint256 amount) private pure returns (bytes32 leaf) {
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let encoded := mload(0x40)
             // Narrow types may carry dirty high bits in assembly: mask each to its ABI width.

@@ -3,6 +3,11 @@ writes the deployment record the backend reads.
 
     brownie run scripts/deploy.py --network lineage-anvil
 
+`lineage run` runs it through tools/brownie_deploy.py instead, which imports it by file path:
+`brownie run` cannot import a script under a folder with a dot in its name (brownie #1081). So
+the contract classes come from the loaded project, not from the `brownie` module's namespace,
+which only `brownie run` fills.
+
 Environment (all optional):
   LINEAGE_DEPLOYMENT_FILE   where the record goes (default var/deployment.json)
   LINEAGE_DEPLOYER_KEY      hex private key of the deployer; default: the node's first unlocked
@@ -25,16 +30,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from brownie import (
-    BlacklistableTestUSD,
-    GenealogyRegistry,
-    PayoutVault,
-    PeriodAnchor,
-    accounts,
-    chain,
-    network,
-    web3,
-)
+from brownie import accounts, chain, network, project, web3
 from brownie._config import CONFIG
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +67,13 @@ def _deployer():
     return accounts[0]
 
 
+def _contracts():
+    """The loaded project's contract classes (`brownie run`, brownie's test runner and
+    tools/brownie_deploy.py each load the project before calling `main`)."""
+    (loaded,) = project.get_loaded_projects()
+    return loaded
+
+
 def _role(name: str, default: str) -> str:
     return web3.to_checksum_address(os.environ.get(f"LINEAGE_ROLE_{name}", default))
 
@@ -84,6 +87,7 @@ def main():
             print(f"  {name:<18} {record['contracts'][name]}")
         return record
 
+    contracts = _contracts()
     deployer = _deployer()
     sender = {"from": deployer}
     roles = {
@@ -100,13 +104,13 @@ def main():
         token_contract = None
     else:
         # The blacklistable variant behaves like USDC: a blocked payee shows the skip path.
-        token_contract = BlacklistableTestUSD.deploy(deployer, sender)
+        token_contract = contracts.BlacklistableTestUSD.deploy(deployer, sender)
         token_address = token_contract.address
-    registry = GenealogyRegistry.deploy(
+    registry = contracts.GenealogyRegistry.deploy(
         roles["admin"], roles["registrar"], root_id, width, sender
     )
-    anchor = PeriodAnchor.deploy(roles["admin"], roles["anchorer"], sender)
-    vault = PayoutVault.deploy(
+    anchor = contracts.PeriodAnchor.deploy(roles["admin"], roles["anchorer"], sender)
+    vault = contracts.PayoutVault.deploy(
         roles["admin"], roles["payer"], roles["pauser"], token_address, anchor, window, sender
     )
     if token_contract is not None and roles["admin"] != deployer.address:

@@ -26,6 +26,15 @@ uv sync --frozen --quiet
 
 stamp_ok() { [ -f "$1" ] && [ "$1" -nt "$2" ]; }
 
+# uv installs packages without .pyc files, and where PYTHONDONTWRITEBYTECODE is set (CI images,
+# sandboxes) Python never writes them: every `lineage` start would compile typer, pydantic and
+# numpy from source (0.5 s instead of 0.1 s for `lineage --help`). Once per uv.lock.
+if ! stamp_ok .venv/.lineage-bytecode uv.lock; then
+  say "bytecode of the application environment"
+  uv sync --frozen --quiet --compile-bytecode
+  touch .venv/.lineage-bytecode
+fi
+
 if ! stamp_ok node_modules/.package-lock.json package-lock.json; then
   say "npm packages (package-lock.json)"
   # npm ci never rewrites the lock (like `uv sync --frozen`). The lock lists every platform's

@@ -1,9 +1,11 @@
 """Make sure the contracts are deployed on the chain the service talks to.
 
 A deployment record that names this chain id and whose contracts have code on it is reused;
-otherwise `brownie run scripts/deploy.py` (brownie lives in its own environment,
-`.venv-brownie`) deploys everything and writes the record. Brownie is told the node's URL
-through an in-process network definition, so any port works without touching ~/.brownie.
+otherwise scripts/deploy.py deploys everything and writes the record. It runs in brownie's own
+environment (`.venv-brownie`) through tools/brownie_deploy.py, which loads the project and the
+script through brownie's Python API rather than `brownie run` (which cannot import a script
+under a folder with a dot in its name), and tells brownie the node's URL in-process, so any
+port works without touching ~/.brownie.
 """
 
 from __future__ import annotations
@@ -24,30 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BROWNIE_PYTHON = ROOT / ".venv-brownie" / "bin" / "python"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
-# Runs inside brownie's Python: defines the network for the URL given, then hands over to the
-# `brownie run` command line. A node on this machine is attached to as a development network
-# (brownie's dev accounts and gas defaults); anything else is a live network.
-_BROWNIE_BOOT = """
-import sys
-from brownie._config import CONFIG
-url, chain_id, local = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
-if local:
-    from urllib.parse import urlparse
-    parsed = urlparse(url)
-    CONFIG.networks["lineage-rpc"] = {
-        "id": "lineage-rpc", "name": "Lineage node", "cmd": "ganache",
-        "host": f"{parsed.scheme}://{parsed.hostname}", "timeout": 120,
-        "cmd_settings": {"port": parsed.port},
-    }
-else:
-    CONFIG.networks["lineage-rpc"] = {
-        "id": "lineage-rpc", "name": "Lineage node", "host": url, "chainid": chain_id,
-        "timeout": 120,
-    }
-sys.argv = ["brownie", "run", "scripts/deploy.py", "--network", "lineage-rpc"]
-from brownie._cli.__main__ import main
-sys.exit(main())
-"""
+BROWNIE_DEPLOY = ROOT / "tools" / "brownie_deploy.py"
 
 
 def valid_record(record_path: Path, rpc_url: str) -> Deployment | None:
@@ -131,10 +110,13 @@ def run_brownie_deploy(
     deployer_key: str,
     extra_env: dict[str, str] | None = None,
     timeout: float = 900.0,
+    project_dir: Path = ROOT,
 ) -> None:
+    """Deploy with scripts/deploy.py of the brownie project in `project_dir` (this checkout
+    unless a test says otherwise), writing the record to `record_path`."""
     if not BROWNIE_PYTHON.exists():
         raise ChainError(f"brownie is not set up ({BROWNIE_PYTHON} is missing): run `make setup`")
-    if not (ROOT / "build" / "contracts" / "GenealogyRegistry.json").exists():
+    if not (project_dir / "build" / "contracts" / "GenealogyRegistry.json").exists():
         raise ChainError("the contracts are not compiled (build/contracts): run `make setup`")
     chain_id = probe_chain_id(rpc_url)
     if chain_id is None:
@@ -151,16 +133,16 @@ def run_brownie_deploy(
     local = urlparse(rpc_url).hostname in LOCAL_HOSTS
     command = [
         str(BROWNIE_PYTHON),
-        "-c",
-        _BROWNIE_BOOT,
+        str(BROWNIE_DEPLOY),
         rpc_url,
         str(chain_id),
         "1" if local else "0",
+        str(project_dir),
     ]
     try:
         result = subprocess.run(
             command,
-            cwd=ROOT,
+            cwd=project_dir,
             env=env,
             capture_output=True,
             text=True,

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from backend.audit import AuditInputError, AuditReport, audit_package
-from backend.audit.connect import load_deployment, open_reader
-from backend.chain.gateway import ChainError
 from backend.cli._memory import keep_freed_memory
-from backend.packages import read_package
+
+if TYPE_CHECKING:
+    from backend.audit import AuditReport
 
 DEFAULT_RECORD = Path("var") / "deployment.json"
 
@@ -43,6 +40,12 @@ def audit(
 ) -> None:
     """Recompute a period package and check it against the chain: hashes and root against
     PeriodAnchor, payments against the package's leaves, genealogy against Placed events."""
+    # Imported here: web3 and the audit reader cost seconds that `lineage --help` must not pay.
+    from backend.audit import AuditInputError, audit_package
+    from backend.audit.connect import load_deployment, open_reader
+    from backend.chain.gateway import ChainError
+    from backend.packages import read_package
+
     keep_freed_memory()
     if rpc is not None and data_dir is not None:
         _fail("give --rpc or --data-dir, not both")
@@ -70,6 +73,9 @@ def audit(
 
 
 def _print(report: AuditReport, package: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console(width=160)
     facts = ", ".join(f"{k} {v}" for k, v in report.facts.items())
     console.print(f"audit of {package}: {facts}")

@@ -19,10 +19,6 @@ from typing import Annotated, Any
 import typer
 
 from backend.cli._memory import keep_freed_memory
-from backend.packages import PackageWriter
-from ledger.package import build_package
-from ledger.plan import load_plan
-from ledger.synthetic import synthetic_company
 
 app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 
@@ -38,6 +34,12 @@ DEFAULT_PLAN = Path(__file__).resolve().parents[2] / "ledger" / "plans" / "binar
 def run_engine_bench(
     *, distributors: int, orders: int, plan_path: Path, out: Path | None, seed: int = 0
 ) -> dict[str, Any]:
+    # Imported here: numpy and the engine are not needed to parse arguments.
+    from backend.packages import PackageWriter
+    from ledger.package import build_package
+    from ledger.plan import load_plan
+    from ledger.synthetic import synthetic_company
+
     plan = load_plan(plan_path.read_bytes(), source=str(plan_path))
     started = time.perf_counter()
     inputs = synthetic_company(distributors=distributors, orders=orders, seed=seed)

@@ -11,8 +11,6 @@ from typing import Annotated
 
 import typer
 
-from backend.core.config import Settings
-
 DataDir = Annotated[
     Path | None,
     typer.Option("--data-dir", help="An empty data folder for the demo company. Default: var"),
@@ -37,6 +35,7 @@ def demo(
 
     from backend.chain.gateway import ChainError
     from backend.cli.run import _fail, open_chain
+    from backend.core.config import Settings
     from backend.core.errors import AppError
     from backend.demo.runner import DemoError, DemoOptions, run_demo
 

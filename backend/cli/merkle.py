@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from backend.leaves_file import LeavesFileError, read_leaves
 from ledger.errors import MerkleError
-from ledger.merkle import PayoutTree
+
+if TYPE_CHECKING:
+    from ledger.merkle import PayoutTree
 
 app = typer.Typer(help="Payout Merkle roots and proofs (OpenZeppelin StandardMerkleTree).",
                   no_args_is_help=True)
@@ -19,6 +20,10 @@ LeavesArg = Annotated[Path, typer.Argument(help="JSON array of [periodId, index,
 
 
 def _tree(leaves_path: Path) -> PayoutTree:
+    # Imported here: numpy and the hasher are not needed to parse arguments.
+    from backend.leaves_file import LeavesFileError, read_leaves
+    from ledger.merkle import PayoutTree
+
     try:
         return PayoutTree(read_leaves(leaves_path))
     except (LeavesFileError, MerkleError) as exc:

@@ -9,10 +9,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from backend.cli._memory import keep_freed_memory
-from backend.packages import PackageWriter, read_dir, read_package, write_package
 from ledger.errors import LedgerError
-from ledger.package import build_package, parse_inputs, tables_as_csv, verify_package
-from ledger.plan import load_plan
 
 app = typer.Typer(help="Period runs: compute packages and verify them.", no_args_is_help=True)
 
@@ -34,6 +31,11 @@ def compute(
     out: Annotated[Path, typer.Option(help="package folder (or .zip) to write")],
 ) -> None:
     """Run the period and write its package; prints the payout root and the hashes."""
+    # Imported in each command: numpy and the engine are not needed to parse arguments.
+    from backend.packages import PackageWriter, read_dir, write_package
+    from ledger.package import build_package, parse_inputs
+    from ledger.plan import load_plan
+
     keep_freed_memory()
     try:
         plan_obj = load_plan(plan.read_bytes(), source=str(plan))
@@ -66,6 +68,9 @@ def verify(
     package: Annotated[Path, typer.Argument(help="package folder or .zip")],
 ) -> None:
     """Recompute a package from its plan and inputs; exit 0 only if every file matches."""
+    from backend.packages import read_package
+    from ledger.package import verify_package
+
     keep_freed_memory()
     try:
         problems = verify_package(read_package(package))
@@ -86,6 +91,9 @@ def export(
     out: Annotated[Path, typer.Option(help="folder for the CSV copies of the package's tables")],
 ) -> None:
     """Write every binary table of a package as CSV, for people and spreadsheets."""
+    from backend.packages import read_package, write_package
+    from ledger.package import tables_as_csv
+
     try:
         write_package(out, tables_as_csv(read_package(package)))
     except LedgerError as exc:

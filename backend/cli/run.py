@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from backend.core.config import Settings
-
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from backend.chain.devchain import ManagedGanache
     from backend.chain.gateway import ChainGateway
+    from backend.core.config import Settings
 
 DataDir = Annotated[
     Path | None,
@@ -79,6 +78,7 @@ def run(
     from backend.bootstrap import bootstrap
     from backend.chain.gateway import ChainError
     from backend.chain.period_jobs import PeriodRuntime
+    from backend.core.config import Settings
     from backend.main import create_app
 
     try:

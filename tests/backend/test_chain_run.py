@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -18,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from backend.chain import deploy
-from backend.chain.devchain import SECRET_FILE, ManagedGanache
+from backend.chain.devchain import SECRET_FILE, ManagedGanache, address_of
 from backend.chain.gateway import ChainError, ChainGateway, probe_chain_id
 from backend.cli import _register, app
 from backend.services.chain_info import read_deployment
@@ -201,6 +202,30 @@ def test_deploy_without_brownie_asks_for_make_setup(
             record_path=tmp_path / "d.json",
             deployer_key="0x" + "11" * 32,
         )
+
+
+def test_deploy_works_from_a_folder_with_a_dot_in_its_path(tmp_path: Path) -> None:
+    # A clone under /home/john.doe or mktemp's /tmp/tmp.uKRF7g3fa8: `brownie run` made a module
+    # name of the script's path ("tmp.uKRF7g3fa8" as two packages) and could not import it.
+    # Real copies, not symlinks: brownie resolves the project path, which would drop the dot.
+    project = tmp_path / "john.doe" / "lineage"
+    project.mkdir(parents=True)
+    shutil.copy(deploy.ROOT / "brownie-config.yaml", project)
+    for name in ("contracts", "interfaces", "scripts", "build"):
+        shutil.copytree(
+            deploy.ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    (project / "node_modules").symlink_to(deploy.ROOT / "node_modules")
+    (project / "tests").mkdir()  # brownie makes tests/contracts, but not its parent
+    record_path = project / "var" / "deployment.json"
+    with ManagedGanache(tmp_path / "chain", port=free_port()) as node:
+        key = node.writer_key()
+        deploy.run_brownie_deploy(
+            rpc_url=node.rpc_url, record_path=record_path, deployer_key=key, project_dir=project
+        )
+        record = deploy.valid_record(record_path, node.rpc_url)
+    assert record is not None  # the chain id matches and every contract has code
+    assert json.loads(record_path.read_text())["deployer"] == address_of(key)
 
 
 def test_managed_ganache_refuses_a_port_held_by_another_chain(tmp_path: Path) -> None:

@@ -76,3 +76,23 @@ def test_missing_file_and_unknown_index_are_reported(tmp_path: Path) -> None:
     path = write(tmp_path, json.dumps([[1, 0, ALICE, 5]]))
     result = runner.invoke(app, ["merkle", "proof", str(path), "--index", "7"])
     assert result.exit_code == 2 and "no leaf with index 7" in result.output
+
+
+def test_the_eip55_check_agrees_with_eth_utils() -> None:
+    # leaves_file checks EIP-55 itself (eth_utils' import would slow `lineage merkle` down).
+    import random
+
+    from eth_utils.address import is_checksum_address as reference
+    from eth_utils.address import to_checksum_address
+
+    from backend.leaves_file import is_checksum_address
+
+    rng = random.Random(55)
+    for _ in range(500):
+        lower = "0x" + rng.randbytes(20).hex()
+        good = to_checksum_address(lower)
+        flip = rng.choice([i for i, c in enumerate(good) if c.isalpha() and i > 1])
+        typo = good[:flip] + good[flip].swapcase() + good[flip + 1 :]
+        for candidate in (good, lower, "0x" + lower[2:].upper(), typo, good[:-1], good + "0"):
+            assert is_checksum_address(candidate) == reference(candidate), candidate
+    assert is_checksum_address(CHECKSUMMED)
