@@ -31,8 +31,9 @@ def _register() -> None:
 
 def main() -> None:
     _register()
-    from backend.core.limits import restore_recursion_limit
+    from backend.core.recursion import lower_recursion_limit
 
-    # Some groups import web3 (and py_ecc, which raises the limit to 100,000) on their own.
-    restore_recursion_limit()
+    # Whatever raised it on import (py_ecc, through web3) is undone before any command runs;
+    # `lineage run` lowers it again after its own imports, where the app is created.
+    lower_recursion_limit()
     app()

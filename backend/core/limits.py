@@ -18,7 +18,6 @@ import email.message
 import importlib
 import operator
 import re
-import sys
 from collections.abc import Iterable
 from itertools import accumulate, count
 
@@ -26,8 +25,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.core.errors import error_json
-
-RECURSION_LIMIT = 1000  # CPython's own default
+from backend.core.recursion import RECURSION_LIMIT, lower_recursion_limit
 
 _STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"?', re.DOTALL)
 _BRACKETS = b"[]{}"
@@ -44,8 +42,7 @@ def restore_recursion_limit(limit: int = RECURSION_LIMIT) -> None:
     """
     with contextlib.suppress(ImportError):
         importlib.import_module("py_ecc")
-    if sys.getrecursionlimit() > limit:
-        sys.setrecursionlimit(limit)
+    lower_recursion_limit(limit)
 
 
 def json_depth(body: bytes) -> int:
