@@ -16,11 +16,14 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+import backend.db_models  # noqa: F401  (every table, before the schema is checked or seeded)
+from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.db import make_engine
+from backend.core.model_base import Role
 from backend.core.security import hash_password, load_or_create_secret, utcnow
-from backend.models import Distributor, Role, User
-from backend.services.genealogy import create_root
+from backend.genealogy.models import Distributor
+from backend.genealogy.service import create_root
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_ADMIN_EMAIL = "admin@lineage.local"

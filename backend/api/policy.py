@@ -3,14 +3,14 @@
 Every route of the app must appear here (a test walks the route table and fails on a route
 without an entry; at run time a route without an entry is refused to everyone). Object-level
 scope — a distributor sees only themself and their downline, their own orders and customers —
-is enforced by the services on top of this table (`backend.services.access`).
+is enforced by the services on top of this table (`backend.genealogy.access`).
 
 The auditor reads everything and writes nothing: no method other than GET lists it.
 """
 
 from __future__ import annotations
 
-from backend.models.base import Role
+from backend.core.model_base import Role
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"

@@ -19,12 +19,19 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from backend.accounts import service as users
+from backend.accounts.models import User, UserCreate
+from backend.catalog import service as catalog
+from backend.catalog.models import ProductCreate
 from backend.core.config import Settings
-from backend.models import Distributor, DistributorStatus, Placement, Role, User
-from backend.models.base import MovementKind, ProductCategory
-from backend.models.catalog import ProductCreate
-from backend.models.distributor import DistributorCreate, StatusChange
-from backend.models.order import (
+from backend.core.model_base import DistributorStatus, MovementKind, ProductCategory, Role
+from backend.genealogy import distributors
+from backend.genealogy import service as genealogy
+from backend.genealogy.models import Distributor, DistributorCreate, Placement, StatusChange
+from backend.genealogy.tree_cache import PlacementTreeCache
+from backend.orders import customers
+from backend.orders import service as orders
+from backend.orders.models import (
     CancelIn,
     OrderCreate,
     OrderLineIn,
@@ -32,10 +39,8 @@ from backend.models.order import (
     RetailCustomerCreate,
     ReturnIn,
 )
-from backend.models.stock import WarehouseCreate
-from backend.models.user import UserCreate
-from backend.services import catalog, customers, distributors, genealogy, orders, stock, users
-from backend.services.placement import PlacementTreeCache
+from backend.stock import service as stock
+from backend.stock.models import WarehouseCreate
 
 Tick = Callable[[int], None]
 

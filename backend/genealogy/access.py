@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from backend.accounts.models import User
 from backend.core.errors import Forbidden, NotFound
-from backend.models import Distributor, DistributorStatus, HoldingTankEntry, Role, User
-from backend.services.tree_path import is_within
+from backend.core.model_base import DistributorStatus, Role
+from backend.genealogy.models import Distributor, HoldingTankEntry
+from backend.genealogy.tree_path import is_within
 
 
 def own_distributor(session: Session, user: User) -> Distributor:

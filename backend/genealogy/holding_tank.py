@@ -7,12 +7,13 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.errors import Conflict, Forbidden, NotFound
-from backend.models import Distributor, HoldingTankEntry, User
-from backend.services.access import is_distributor, own_distributor
-from backend.services.genealogy import get_distributor, locate, write_placement
-from backend.services.placement import PlacementTreeCache
+from backend.genealogy.access import is_distributor, own_distributor
+from backend.genealogy.models import Distributor, HoldingTankEntry
+from backend.genealogy.service import get_distributor, locate, write_placement
+from backend.genealogy.tree_cache import PlacementTreeCache
 from ledger.errors import PlacementError
 
 

@@ -6,8 +6,8 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from backend.models.base import ChainStatus, DistributorStatus, UTCDateTime, check_in, now_utc
-from backend.models.types import MAX_ID, CountryCode, Email, Phone, ShortText, WalletAddress
+from backend.core.model_base import ChainStatus, DistributorStatus, UTCDateTime, check_in, now_utc
+from backend.core.types import MAX_ID, CountryCode, Email, Phone, ShortText, WalletAddress
 
 
 class DistributorBase(SQLModel):

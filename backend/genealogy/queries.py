@@ -17,10 +17,10 @@ from sqlalchemy import ColumnElement, or_, select, union_all
 from sqlmodel import Session, col
 
 from backend.core.errors import Invalid
-from backend.models import Distributor, DistributorStatus, Placement
-from backend.models.distributor import DownlineMember, DownlinePage
-from backend.models.types import MAX_ID
-from backend.services.tree_path import subtree_end
+from backend.core.model_base import DistributorStatus
+from backend.core.types import MAX_ID
+from backend.genealogy.models import Distributor, DownlineMember, DownlinePage, Placement
+from backend.genealogy.tree_path import subtree_end
 
 MAX_PAGE = 200
 # Up to this many levels a depth limit is answered level by level; deeper limits exclude

@@ -15,26 +15,26 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound
+from backend.core.model_base import ChainStatus, DistributorStatus, Role
 from backend.core.security import hash_password
-from backend.models import (
-    ChainStatus,
+from backend.genealogy import enrollment_requests
+from backend.genealogy.access import can_see, is_distributor, own_distributor
+from backend.genealogy.models import (
     Distributor,
-    DistributorStatus,
+    DistributorCreate,
     EnrollmentRequest,
     GenealogyState,
     HoldingTankEntry,
     Placement,
-    Role,
-    User,
+    PlacementPublic,
 )
-from backend.models.distributor import DistributorCreate, PlacementPublic
-from backend.services import enrollment_requests, outbox
-from backend.services.access import can_see, is_distributor, own_distributor
-from backend.services.placement import PlacementSlot, PlacementTreeCache, Spot
-from backend.services.tree_path import child_path, segment
-from backend.services.wallets import check_payable
+from backend.genealogy.tree_cache import PlacementSlot, PlacementTreeCache, Spot
+from backend.genealogy.tree_path import child_path, segment
+from backend.genealogy.wallets import check_payable
+from backend.services import outbox
 from ledger.errors import PlacementError
 from ledger.placement import PlacementTree
 

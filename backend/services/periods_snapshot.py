@@ -29,10 +29,12 @@ import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from backend.admin_log import service as admin_log
+from backend.catalog.models import Product
 from backend.core.config import Settings
 from backend.core.errors import Conflict
-from backend.models import Distributor, Order, OrderLine, OrderStatus, Placement, Product
-from backend.models.base import ProductCategory
+from backend.core.model_base import OrderStatus, ProductCategory
+from backend.genealogy.models import Distributor, Placement
 from backend.models.periods import (
     LOCKED,
     Period,
@@ -40,7 +42,7 @@ from backend.models.periods import (
     PeriodLine,
     PeriodReturn,
 )
-from backend.services import admin_log
+from backend.orders.models import Order, OrderLine
 from backend.services.periods import day_of, day_start, manifest_of, package_dir
 from ledger.errors import LedgerError
 from ledger.inputs import (

@@ -9,10 +9,12 @@ from lineage_api import ADMIN_EMAIL, ADMIN_PASSWORD, Api
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from backend.accounts.models import User
 from backend.bootstrap import seed
 from backend.core.config import Settings
+from backend.core.model_base import Role
 from backend.core.security import load_or_create_secret
-from backend.models import Distributor, Role, User
+from backend.genealogy.models import Distributor
 
 
 def login(api: Api, email: str, password: str, ip: str = "testclient") -> int:

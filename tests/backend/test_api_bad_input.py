@@ -10,8 +10,10 @@ from lineage_api import Api
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
+from backend.accounts.models import User
 from backend.api.policy import POLICY
-from backend.models import ChainIntent, Distributor, Placement, User
+from backend.genealogy.models import Distributor, Placement
+from backend.models.outbox import ChainIntent
 
 ID_ROUTES = sorted(
     path for (method, path) in POLICY if method == "GET" and re.search(r"\{\w+_id\}$", path)

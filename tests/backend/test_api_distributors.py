@@ -9,7 +9,9 @@ from lineage_api import Api, add_user, token_for
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from backend.models import ChainIntent, Distributor, Placement, Role
+from backend.core.model_base import Role
+from backend.genealogy.models import Distributor, Placement
+from backend.models.outbox import ChainIntent
 from backend.services import outbox
 
 CHECKSUMMED = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
@@ -327,9 +329,9 @@ def test_two_workers_on_one_database_never_share_a_position(api: Api) -> None:
 def test_concurrent_enrollments_are_serialised(api: Api) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from backend.models import User
-    from backend.models.distributor import DistributorCreate
-    from backend.services import genealogy
+    from backend.accounts.models import User
+    from backend.genealogy import service as genealogy
+    from backend.genealogy.models import DistributorCreate
 
     trees = api.client.app.state.placement_trees
 
@@ -434,9 +436,9 @@ def test_single_and_batch_enrollments_run_side_by_side(api: Api) -> None:
     while holding what the other needs (on SQLite that used to end in "database is locked")."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from backend.models import User
-    from backend.models.distributor import DistributorCreate
-    from backend.services import genealogy
+    from backend.accounts.models import User
+    from backend.genealogy import service as genealogy
+    from backend.genealogy.models import DistributorCreate
 
     trees = api.client.app.state.placement_trees
 

@@ -15,7 +15,9 @@ from lineage_api import Api, error_code
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from backend.models import ChainIntent, Distributor, EnrollmentRequest, User
+from backend.accounts.models import User
+from backend.genealogy.models import Distributor, EnrollmentRequest
+from backend.models.outbox import ChainIntent
 
 ROUNDS = 3
 TWINS = 8

@@ -13,9 +13,9 @@ from lineage_api import Api
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from backend.models.order import MAX_ORDER_AMOUNT, MAX_ORDER_POINTS
-from backend.models.stock import MAX_QUANTITY
-from backend.models.types import MAX_ID
+from backend.core.types import MAX_ID
+from backend.orders.models import MAX_ORDER_AMOUNT, MAX_ORDER_POINTS
+from backend.stock.models import MAX_QUANTITY
 
 HUGE_IDS = [2**63, 2**64 + 5, MAX_ID + 1]
 

@@ -13,7 +13,8 @@ from lineage_api import Api, add_user, error_code, token_for
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from backend.models import Distributor, Placement, Role
+from backend.core.model_base import Role
+from backend.genealogy.models import Distributor, Placement
 from backend.models.periods import PeriodClawback, PeriodLine, PeriodPayee
 from backend.packages import read_package
 from ledger.merkle import PayoutLeaf, verify_proof

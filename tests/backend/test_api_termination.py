@@ -5,8 +5,9 @@ from __future__ import annotations
 from lineage_api import SECRET, Api, error_code
 from sqlmodel import Session, select
 
+from backend.accounts.models import User
 from backend.core import security
-from backend.models import Distributor, User
+from backend.genealogy.models import Distributor
 
 WALLET = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 

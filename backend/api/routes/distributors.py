@@ -20,8 +20,12 @@ from backend.api.deps import (
 )
 from backend.core.db import SessionDep
 from backend.core.errors import CHAIN_RESPONSES, ERROR_RESPONSES
-from backend.models import Distributor, DistributorStatus, Placement
-from backend.models.distributor import (
+from backend.core.model_base import DistributorStatus
+from backend.genealogy import access, distributors, holding_tank
+from backend.genealogy import queries as downline
+from backend.genealogy import service as genealogy
+from backend.genealogy.models import (
+    Distributor,
     DistributorCreate,
     DistributorPublic,
     DistributorsPublic,
@@ -29,11 +33,11 @@ from backend.models.distributor import (
     DownlinePage,
     HoldingTankPublic,
     ManualPlacement,
+    Placement,
     PlacementPublic,
     StatusChange,
     StatusChangePublic,
 )
-from backend.services import access, distributors, downline, genealogy, holding_tank
 
 router = APIRouter(tags=["distributors"], dependencies=[Authorized], responses=ERROR_RESPONSES)
 REPLAY: dict[int | str, dict[str, Any]] = {
