@@ -1,6 +1,6 @@
 """First start and every start: migrate the database, then seed what must exist.
 
-Seeds, each only once: the company root distributor (id 1, the default enroller) and the first
+Seeds, each only once: the company root distributor (id 1, the default sponsor) and the first
 admin account (from LINEAGE_ADMIN_EMAIL / LINEAGE_ADMIN_PASSWORD, or generated; a generated
 password is returned so the caller can print it once, it is stored nowhere in clear).
 """
@@ -56,10 +56,10 @@ def seed(engine: Engine, settings: Settings) -> BootstrapResult:
         root_created = session.exec(select(Distributor.id).limit(1)).first() is None
         if root_created:
             root = create_root(session, now=utcnow())
-            if root.id != settings.default_enroller_id:
+            if root.id != settings.default_sponsor_id:
                 raise RuntimeError(
-                    f"the root got id {root.id}; the default enroller is "
-                    f"{settings.default_enroller_id}: start from an empty database"
+                    f"the root got id {root.id}; the default sponsor is "
+                    f"{settings.default_sponsor_id}: start from an empty database"
                 )
         admin_exists = session.exec(select(User.id).where(User.role == Role.admin)).first()
         email: str | None = None

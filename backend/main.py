@@ -69,7 +69,7 @@ def create_app(
     app.state.clock = clock
     app.state.chain_status = chain_status or not_configured
     app.state.placement_trees = PlacementTreeCache(
-        width=settings.tree_width, root_id=settings.default_enroller_id
+        width=settings.tree_width, root_id=settings.default_sponsor_id
     )
     install_error_handlers(app)
     app.add_middleware(

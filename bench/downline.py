@@ -148,7 +148,7 @@ def load(url: str, n: int, seed: int) -> None:
         rng = random.Random(seed + 1)
         with conn.cursor() as cur:
             with cur.copy(
-                "COPY distributor (id, first_name, last_name, email, enroller_id, referral_code,"
+                "COPY distributor (id, first_name, last_name, email, sponsor_id, referral_code,"
                 " status, search_name, tree_path, tree_depth, enrolled_at, status_changed_at)"
                 " FROM STDIN"
             ) as copy:

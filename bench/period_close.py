@@ -236,11 +236,11 @@ def enroll(
     tick: Callable[[int], None],
 ) -> dict[int, date]:
     """N distributors through the enrollment service, one transaction per day; id -> day."""
-    trees = PlacementTreeCache(width=settings.tree_width, root_id=settings.default_enroller_id)
+    trees = PlacementTreeCache(width=settings.tree_width, root_id=settings.default_sponsor_id)
     first = company.months[0]
     days = [first + timedelta(days=d) for d in range(1, ENROLL_DAYS + 1)]
     joined: dict[int, date] = {}
-    known = [settings.default_enroller_id]
+    known = [settings.default_sponsor_id]
     for day, wave in zip(days, spread(count, len(days)), strict=True):
         batch: list[DistributorCreate] = []
         for _ in range(wave):
@@ -253,7 +253,7 @@ def enroll(
                     last_name=f"Bench-{number:06d}",
                     country="RU",
                     wallet=random_wallet(rng),
-                    enroller_id=sponsor,
+                    sponsor_id=sponsor,
                 )
             )
         if not batch:
@@ -566,7 +566,7 @@ def main() -> None:
                 record_path=settings.resolved_deployment_file,
                 deployer_key=node.writer_key(),
                 tree_width=settings.tree_width,
-                root_id=settings.default_enroller_id,
+                root_id=settings.default_sponsor_id,
             )
             gateway = ChainGateway(node.rpc_url, deployment, private_key=node.writer_key())
             chain = TimedPayoutChain(gateway)

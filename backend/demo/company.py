@@ -91,7 +91,7 @@ class CompanyBuilder:
         self.settings = settings
         self.rng = random.Random(seed)
         self.trees = PlacementTreeCache(
-            width=settings.tree_width, root_id=settings.default_enroller_id
+            width=settings.tree_width, root_id=settings.default_sponsor_id
         )
         self.threshold = settings.low_stock_default
         self.products: list[tuple[int, bool]] = []  # (id, carries volume)
@@ -208,7 +208,7 @@ class CompanyBuilder:
     def _enroll(self, company: Company, day: date, joined: int) -> None:
         if joined <= 0:
             return
-        known = [self.settings.default_enroller_id, *company.distributor_ids]
+        known = [self.settings.default_sponsor_id, *company.distributor_ids]
         batch: list[DistributorCreate] = []
         for _ in range(joined):
             number = len(company.distributor_ids) + len(batch) + 2
@@ -220,7 +220,7 @@ class CompanyBuilder:
                     last_name=f"Demo-{number:05d}",
                     country="RU",
                     wallet=fake_wallet(number) if self.rng.random() > 0.08 else None,
-                    enroller_id=sponsor,
+                    sponsor_id=sponsor,
                 )
             )
         with Session(self.engine) as session:

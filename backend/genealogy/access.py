@@ -43,9 +43,9 @@ def can_see(session: Session, user: User, target: Distributor) -> bool:
         return True
     if me.tree_path is not None and target.tree_path is not None:
         return is_within(target.tree_path, me.tree_path)
-    # Not placed yet: visible to the enroller whose tank holds them.
+    # Not placed yet: visible to the sponsor whose tank holds them.
     entry = session.get(HoldingTankEntry, target.id)
-    return entry is not None and entry.enroller_id == me.id
+    return entry is not None and entry.sponsor_id == me.id
 
 
 def ensure_visible(session: Session, user: User, distributor_id: int) -> Distributor:

@@ -56,7 +56,7 @@ def change_status(
     distributor = get_distributor(session, distributor_id)
     if distributor.status == DistributorStatus.terminated:
         raise Conflict("a terminated distributor stays terminated")
-    if distributor.enroller_id is None:
+    if distributor.sponsor_id is None:
         raise Conflict("the company root's status cannot change")
     if distributor.status == data.status:
         raise Conflict(f"distributor {distributor_id} is already {data.status}")

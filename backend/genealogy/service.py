@@ -115,13 +115,13 @@ def enroll_one(
         if done is not None:
             return _replayed(session, done)
     try:
-        enroller_id, to_tank = _check_admission(session, data, actor=actor, settings=settings)
+        sponsor_id, to_tank = _check_admission(session, data, actor=actor, settings=settings)
         # Hashed before any lock is taken: argon2 takes tens of milliseconds.
         hashed_password = _login_hash(data)
         if to_tank:
             claimed = _claim(session, actor, idempotency_key, digest, now=now)
             distributor = _write_admission(
-                session, data, enroller_id, to_tank, hashed_password, settings=settings, now=now
+                session, data, sponsor_id, to_tank, hashed_password, settings=settings, now=now
             )
             _record(session, claimed, [distributor])
             session.commit()
@@ -134,10 +134,10 @@ def enroll_one(
         with trees.locked(session) as slot:
             claimed = _claim(session, actor, idempotency_key, digest, now=now)
             distributor = _write_admission(
-                session, data, enroller_id, to_tank, hashed_password, settings=settings, now=now
+                session, data, sponsor_id, to_tank, hashed_password, settings=settings, now=now
             )
             placement = _auto_place(
-                session, slot, distributor, enroller_id, settings, leg=data.leg, now=now
+                session, slot, distributor, sponsor_id, settings, leg=data.leg, now=now
             )
             _record(session, claimed, [distributor])
             session.commit()
@@ -189,12 +189,12 @@ def enroll_batch(
             claimed = _claim(session, actor, idempotency_key, digest, now=now)
             for index, data in enumerate(items):
                 try:
-                    distributor, enroller_id, to_tank = _admit(
+                    distributor, sponsor_id, to_tank = _admit(
                         session, data, actor=actor, settings=settings, now=now
                     )
                     if not to_tank:
                         _auto_place(
-                            session, slot, distributor, enroller_id, settings, leg=data.leg, now=now
+                            session, slot, distributor, sponsor_id, settings, leg=data.leg, now=now
                         )
                 except AppError as exc:
                     exc.message = f"item {index}: {exc.message}"
@@ -254,20 +254,20 @@ def _admit(
     session: Session, data: DistributorCreate, *, actor: User, settings: Settings, now: datetime
 ) -> tuple[Distributor, int, bool]:
     """Validate, then write the distributor (and login, and tank entry): everything but the
-    placement. Returns the distributor, the enroller's id and whether they wait in the tank."""
-    enroller_id, to_tank = _check_admission(session, data, actor=actor, settings=settings)
+    placement. Returns the distributor, the sponsor's id and whether they wait in the tank."""
+    sponsor_id, to_tank = _check_admission(session, data, actor=actor, settings=settings)
     distributor = _write_admission(
-        session, data, enroller_id, to_tank, _login_hash(data), settings=settings, now=now
+        session, data, sponsor_id, to_tank, _login_hash(data), settings=settings, now=now
     )
-    return distributor, enroller_id, to_tank
+    return distributor, sponsor_id, to_tank
 
 
 def _check_admission(
     session: Session, data: DistributorCreate, *, actor: User, settings: Settings
 ) -> tuple[int, bool]:
-    """The reads and checks of an enrollment, no writes: the enroller's id and whether the
+    """The reads and checks of an enrollment, no writes: the sponsor's id and whether the
     new distributor waits in the holding tank."""
-    enroller = _resolve_enroller(session, data, actor=actor, settings=settings)
+    sponsor = _resolve_sponsor(session, data, actor=actor, settings=settings)
     to_tank = data.holding_tank if data.holding_tank is not None else settings.holding_tank_days > 0
     if to_tank and settings.holding_tank_days == 0:
         raise Invalid("the holding tank is disabled (holding_tank_days = 0)")
@@ -277,8 +277,8 @@ def _check_admission(
         raise Invalid("a login (password) needs an email")
     check_payable(data.wallet, settings)
     check_unique_contacts(session, email=data.email, wallet=data.wallet, login=data.password)
-    assert enroller.id is not None
-    return enroller.id, to_tank
+    assert sponsor.id is not None
+    return sponsor.id, to_tank
 
 
 def _login_hash(data: DistributorCreate) -> str | None:
@@ -290,7 +290,7 @@ def _login_hash(data: DistributorCreate) -> str | None:
 def _write_admission(
     session: Session,
     data: DistributorCreate,
-    enroller_id: int,
+    sponsor_id: int,
     to_tank: bool,
     hashed_password: str | None,
     *,
@@ -305,7 +305,7 @@ def _write_admission(
         phone=data.phone,
         country=data.country,
         wallet=data.wallet,
-        enroller_id=enroller_id,
+        sponsor_id=sponsor_id,
         referral_code=new_referral_code(),
         search_name=search_text(data.first_name, data.last_name, data.email),
         enrolled_at=now,
@@ -328,7 +328,7 @@ def _write_admission(
         session.add(
             HoldingTankEntry(
                 distributor_id=distributor.id,
-                enroller_id=enroller_id,
+                sponsor_id=sponsor_id,
                 entered_at=now,
                 expires_at=now + timedelta(days=settings.holding_tank_days),
             )
@@ -340,21 +340,21 @@ def _auto_place(
     session: Session,
     slot: PlacementSlot,
     distributor: Distributor,
-    enroller_id: int,
+    sponsor_id: int,
     settings: Settings,
     *,
     leg: int | None,
     now: datetime,
 ) -> PlacementPublic:
     try:
-        spot = locate(slot.tree, enroller_id, settings, leg=leg)
+        spot = locate(slot.tree, sponsor_id, settings, leg=leg)
     except PlacementError as exc:
         raise Conflict(str(exc), code="placement_refused") from exc
     return write_placement(
         session,
         slot,
         distributor,
-        enroller_id,
+        sponsor_id,
         spot.parent_id,
         spot.position,
         strategy=settings.placement_strategy,
@@ -362,14 +362,15 @@ def _auto_place(
     )
 
 
-def locate(tree: PlacementTree, enroller_id: int, settings: Settings, *, leg: int | None) -> Spot:
+def locate(tree: PlacementTree, sponsor_id: int, settings: Settings, *, leg: int | None) -> Spot:
     if settings.placement_strategy == "weaker-leg":
         # Leg volumes belong to the period engine (issue 5); until a period feeds them in,
         # every leg weighs the same and weaker-leg takes the leftmost.
         return tree.locate(
-            enroller_id=enroller_id, strategy=settings.placement_strategy, leg_volumes={}
+            enroller_id=sponsor_id, strategy=settings.placement_strategy, leg_volumes={}
         )
-    return tree.locate(enroller_id=enroller_id, strategy=settings.placement_strategy, leg=leg)
+    # The ledger's placement engine names the sponsor `enroller`, as its period inputs do.
+    return tree.locate(enroller_id=sponsor_id, strategy=settings.placement_strategy, leg=leg)
 
 
 def write_placement(
@@ -439,37 +440,37 @@ _SET_PATH = (
 _INSERT_PLACEMENT = Placement.metadata.tables["placement"].insert()
 
 
-def _resolve_enroller(
+def _resolve_sponsor(
     session: Session, data: DistributorCreate, *, actor: User | None, settings: Settings
 ) -> Distributor:
-    if data.enroller_id is not None and data.referral_code is not None:
-        raise Invalid("give enroller_id or referral_code, not both")
+    if data.sponsor_id is not None and data.referral_code is not None:
+        raise Invalid("give sponsor_id or referral_code, not both")
     if data.referral_code is not None:
         found = session.exec(
             select(Distributor).where(Distributor.referral_code == data.referral_code.upper())
         ).first()
         if found is None:
             raise NotFound(f"no distributor has referral code {data.referral_code!r}")
-        enroller = found
+        sponsor = found
     else:
-        enroller_id = data.enroller_id
-        if enroller_id is None:
-            enroller_id = (
+        sponsor_id = data.sponsor_id
+        if sponsor_id is None:
+            sponsor_id = (
                 own_distributor(session, actor).id
                 if actor is not None and is_distributor(actor)
-                else settings.default_enroller_id
+                else settings.default_sponsor_id
             )
-        assert enroller_id is not None
-        enroller = get_distributor(session, enroller_id, what="enroller")
-    if actor is not None and not can_see(session, actor, enroller):
+        assert sponsor_id is not None
+        sponsor = get_distributor(session, sponsor_id, what="sponsor")
+    if actor is not None and not can_see(session, actor, sponsor):
         raise Forbidden(
             "distributors enroll under themselves or their downline", code="out_of_scope"
         )
-    if enroller.status == DistributorStatus.terminated:
-        raise Conflict(f"enroller {enroller.id} is terminated")
-    if enroller.tree_path is None:
-        raise Conflict(f"enroller {enroller.id} is still in a holding tank")
-    return enroller
+    if sponsor.status == DistributorStatus.terminated:
+        raise Conflict(f"sponsor {sponsor.id} is terminated")
+    if sponsor.tree_path is None:
+        raise Conflict(f"sponsor {sponsor.id} is still in a holding tank")
+    return sponsor
 
 
 def check_unique_contacts(

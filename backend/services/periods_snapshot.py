@@ -89,7 +89,7 @@ def _genealogy(session: Session, end: datetime) -> tuple[Genealogy, set[int]]:
     query = (
         sa.select(
             col(Distributor.id),
-            col(Distributor.enroller_id),
+            col(Distributor.sponsor_id),
             col(Distributor.enrolled_at),
             col(Distributor.wallet),
             col(Placement.parent_id),
@@ -113,7 +113,7 @@ def _genealogy(session: Session, end: datetime) -> tuple[Genealogy, set[int]]:
         wallets += bytes.fromhex(wallet[2:]) if wallet is not None else bytes(20)
     genealogy = Genealogy.from_columns(
         id=ids,
-        enroller=enroller,
+        enroller=enroller,  # the ledger input calls the sponsor "enroller"
         parent=parent,
         position=position,
         joined_day=joined,

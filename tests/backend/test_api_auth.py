@@ -113,7 +113,7 @@ def test_first_start_generates_an_admin_password_once(engine: Engine, tmp_path: 
     assert again.generated_password is None and not again.root_created
     with Session(engine) as session:
         root = session.get(Distributor, 1)
-        assert root is not None and root.enroller_id is None and root.tree_depth == 0
+        assert root is not None and root.sponsor_id is None and root.tree_depth == 0
         admin = session.exec(select(User).where(User.role == Role.admin)).one()
         assert first.generated_password not in admin.hashed_password
 

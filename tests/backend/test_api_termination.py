@@ -39,7 +39,7 @@ def with_downline(api: Api) -> int:
             "last_name": "Downline",
             "email": "kid@example.com",
             "phone": "+79990001122",
-            "enroller_id": api.distributor_id,
+            "sponsor_id": api.distributor_id,
         },
         headers=api.as_("admin"),
     )

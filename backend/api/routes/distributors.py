@@ -89,7 +89,7 @@ def list_distributors(
     "/api/distributors",
     response_model=DistributorPublic,
     status_code=status.HTTP_201_CREATED,
-    summary="Enroll a distributor (placed automatically, or into the enroller's holding tank)",
+    summary="Enroll a distributor (placed automatically, or into the sponsor's holding tank)",
     # a retry's first result; a wallet is checked against the deployment record
     responses={**REPLAY, **CHAIN_RESPONSES},
 )
@@ -245,7 +245,7 @@ def read_holding_tank(session: SessionDep, user: CurrentUser) -> list[HoldingTan
     return [
         HoldingTankPublic(
             distributor_id=entry.distributor_id,
-            enroller_id=entry.enroller_id,
+            sponsor_id=entry.sponsor_id,
             first_name=d.first_name,
             last_name=d.last_name,
             entered_at=entry.entered_at,
@@ -258,7 +258,7 @@ def read_holding_tank(session: SessionDep, user: CurrentUser) -> list[HoldingTan
 @router.post(
     "/api/holding-tank/{distributor_id}/placement",
     response_model=DistributorPublic,
-    summary="The enroller places someone from their tank by hand",
+    summary="The sponsor places someone from their tank by hand",
 )
 def place_from_tank(
     session: SessionDep,
