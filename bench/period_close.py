@@ -5,7 +5,7 @@ approve, anchor, fund and pay every line, each stage timed.
 
 Set-up (timed apart, not in the total): a fresh data folder (a temporary one unless --keep),
 SQLite migrated and seeded, a managed Ganache with the contracts deployed by brownie, and one
-month of a company: N distributors enrolled through the service (`genealogy.enroll_many`, one
+month of a company: N distributors enrolled through the service (`enrollment.enroll_many`, one
 transaction per day of the month, every one with a random EIP-55 wallet) and all their
 placements confirmed on chain by the chain writer; a catalog and two warehouses, retail
 customers and orders placed, paid and shipped, all through the services the API calls
@@ -70,7 +70,7 @@ from backend.core.db import make_engine  # noqa: E402
 from backend.core.model_base import ChainStatus, MovementKind, ProductCategory  # noqa: E402
 from backend.demo.close import PeriodCloser, settle  # noqa: E402
 from backend.demo.company import FIRST, Company, CompanyBuilder, at, month_starts  # noqa: E402
-from backend.genealogy import service as genealogy  # noqa: E402
+from backend.genealogy import enrollment  # noqa: E402
 from backend.genealogy.models import Distributor, DistributorCreate, Placement  # noqa: E402
 from backend.genealogy.tree_cache import PlacementTreeCache  # noqa: E402
 from backend.models.periods import Period, PeriodBatch, PeriodPayee, PeriodStatus  # noqa: E402
@@ -259,7 +259,7 @@ def enroll(
         if not batch:
             continue
         with Session(engine) as session:
-            made = genealogy.enroll_many(
+            made = enrollment.enroll_many(
                 session, batch, actor=company.admin, settings=settings, trees=trees, now=at(day, 10)
             )
             ids = [int(d.id) for d in made if d.id is not None]

@@ -25,8 +25,7 @@ from backend.catalog import service as catalog
 from backend.catalog.models import ProductCreate
 from backend.core.config import Settings
 from backend.core.model_base import DistributorStatus, MovementKind, ProductCategory, Role
-from backend.genealogy import distributors
-from backend.genealogy import service as genealogy
+from backend.genealogy import distributors, enrollment
 from backend.genealogy.models import Distributor, DistributorCreate, Placement, StatusChange
 from backend.genealogy.tree_cache import PlacementTreeCache
 from backend.orders import customers
@@ -224,7 +223,7 @@ class CompanyBuilder:
                 )
             )
         with Session(self.engine) as session:
-            made = genealogy.enroll_many(
+            made = enrollment.enroll_many(
                 session,
                 batch,
                 actor=company.admin,

@@ -330,7 +330,7 @@ def test_concurrent_enrollments_are_serialised(api: Api) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from backend.accounts.models import User
-    from backend.genealogy import service as genealogy
+    from backend.genealogy import enrollment
     from backend.genealogy.models import DistributorCreate
 
     trees = api.client.app.state.placement_trees
@@ -338,7 +338,7 @@ def test_concurrent_enrollments_are_serialised(api: Api) -> None:
     def enroll_one(i: int) -> int:
         with Session(api.engine, expire_on_commit=False) as session:
             admin = session.exec(select(User).where(User.role == Role.admin)).one()
-            made = genealogy.enroll(
+            made = enrollment.enroll(
                 session,
                 DistributorCreate(first_name="T", last_name=str(i)),
                 actor=admin,
@@ -437,7 +437,7 @@ def test_single_and_batch_enrollments_run_side_by_side(api: Api) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from backend.accounts.models import User
-    from backend.genealogy import service as genealogy
+    from backend.genealogy import enrollment
     from backend.genealogy.models import DistributorCreate
 
     trees = api.client.app.state.placement_trees
@@ -448,8 +448,8 @@ def test_single_and_batch_enrollments_run_side_by_side(api: Api) -> None:
             people = [DistributorCreate(first_name="S", last_name=f"{i}-{n}") for n in range(3)]
             common = {"actor": admin, "settings": api.settings, "trees": trees, "now": api.clock()}
             if i % 2:
-                return len(genealogy.enroll_many(session, people, **common))
-            genealogy.enroll(session, people[0], **common)
+                return len(enrollment.enroll_many(session, people, **common))
+            enrollment.enroll(session, people[0], **common)
             return 1
 
     with ThreadPoolExecutor(max_workers=4) as pool:

@@ -21,9 +21,8 @@ from backend.api.deps import (
 from backend.core.db import SessionDep
 from backend.core.errors import CHAIN_RESPONSES, ERROR_RESPONSES
 from backend.core.model_base import DistributorStatus
-from backend.genealogy import access, distributors, holding_tank
+from backend.genealogy import access, distributors, enrollment, holding_tank
 from backend.genealogy import queries as downline
-from backend.genealogy import service as genealogy
 from backend.genealogy.models import (
     Distributor,
     DistributorCreate,
@@ -106,7 +105,7 @@ async def enroll(
     # The hottest write: one thread-pool hop for the database work, and the answer is built
     # and serialised here on the event loop (a plain `def` would cost a second hop for that).
     enrolled = await run_in_threadpool(
-        genealogy.enroll_one,
+        enrollment.enroll_one,
         session,
         data,
         actor=user,
@@ -138,7 +137,7 @@ def enroll_batch(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> list[DistributorPublic]:
-    enrolled, created = genealogy.enroll_batch(
+    enrolled, created = enrollment.enroll_batch(
         session,
         data,
         actor=user,
