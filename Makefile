@@ -15,9 +15,11 @@ run: setup  ## the main job on the embedded defaults
 
 test: setup lint postgres test-app test-contracts  ## the whole suite (what .ci/run calls)
 
-lint:  ## ruff, mypy, and solhint on contracts/ (.solhint.json; --disc: no update check online)
+lint:  ## ruff, mypy, the import contracts (pyproject.toml), solhint on contracts/ (.solhint.json)
 	.venv/bin/ruff check .
 	.venv/bin/mypy
+	.venv/bin/lint-imports --no-cache
+	@# --disc: no update check online
 	node_modules/.bin/solhint --disc --noPoster --max-warnings 0 'contracts/**/*.sol'
 	@# solhint cannot tell `0.8.28` from `^0.8.28`: deployables pin the compiler, interfaces float.
 	@if grep -nE '^pragma solidity [^0-9]' contracts/*.sol contracts/test/*.sol; then \

@@ -1,6 +1,6 @@
 """First start and every start: migrate the database, then seed what must exist.
 
-Seeds, each only once: the company root distributor (id 1, the default enroller) and the first
+Seeds, each only once: the company root distributor (id 1, the default sponsor) and the first
 admin account (from LINEAGE_ADMIN_EMAIL / LINEAGE_ADMIN_PASSWORD, or generated; a generated
 password is returned so the caller can print it once, it is stored nowhere in clear).
 """
@@ -16,11 +16,14 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+import backend.db_models  # noqa: F401  (every table, before the schema is checked or seeded)
+from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.db import make_engine
+from backend.core.model_base import Role
 from backend.core.security import hash_password, load_or_create_secret, utcnow
-from backend.models import Distributor, Role, User
-from backend.services.genealogy import create_root
+from backend.genealogy.models import Distributor
+from backend.genealogy.service import create_root
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_ADMIN_EMAIL = "admin@lineage.local"
@@ -53,10 +56,10 @@ def seed(engine: Engine, settings: Settings) -> BootstrapResult:
         root_created = session.exec(select(Distributor.id).limit(1)).first() is None
         if root_created:
             root = create_root(session, now=utcnow())
-            if root.id != settings.default_enroller_id:
+            if root.id != settings.default_sponsor_id:
                 raise RuntimeError(
-                    f"the root got id {root.id}; the default enroller is "
-                    f"{settings.default_enroller_id}: start from an empty database"
+                    f"the root got id {root.id}; the default sponsor is "
+                    f"{settings.default_sponsor_id}: start from an empty database"
                 )
         admin_exists = session.exec(select(User.id).where(User.role == Role.admin)).first()
         email: str | None = None

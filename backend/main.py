@@ -21,8 +21,8 @@ from backend.core.db import make_engine
 from backend.core.errors import install_error_handlers
 from backend.core.limits import RequestLimits, restore_recursion_limit
 from backend.core.security import load_or_create_secret, utcnow
+from backend.genealogy.tree_cache import PlacementTreeCache
 from backend.services.chain_info import ChainStatusProvider, not_configured
-from backend.services.placement import PlacementTreeCache
 
 DESCRIPTION = """Back office for network-marketing companies: accounts and roles, distributors
 and their placement genealogy (mirrored on chain through an outbox), catalog, warehouse stock
@@ -69,7 +69,7 @@ def create_app(
     app.state.clock = clock
     app.state.chain_status = chain_status or not_configured
     app.state.placement_trees = PlacementTreeCache(
-        width=settings.tree_width, root_id=settings.default_enroller_id
+        width=settings.tree_width, root_id=settings.default_sponsor_id
     )
     install_error_handlers(app)
     app.add_middleware(

@@ -6,7 +6,7 @@
 Creates (once) the database named in the URL, migrates it with the service's migrations and
 loads a random binary placement tree (each newcomer descends at random from a random earlier
 distributor to the first free slot: depth ~ log n, like a company with spillover). Then it times
-the service's downline query (`backend.services.downline.downline_page`) and the HTTP endpoint
+the service's downline query (`backend.genealogy.queries.downline_page`) and the HTTP endpoint
 for the distributor whose downline is closest to --downline: first pages, deep keyset pages,
 depth-limited pages, searches. Prints a table; the last line is JSON.
 """
@@ -30,14 +30,16 @@ from sqlalchemy import make_url  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
+from backend.accounts.models import User
 from backend.bootstrap import migrate, seed  # noqa: E402
 from backend.core.config import Settings  # noqa: E402
 from backend.core.db import make_engine  # noqa: E402
+from backend.core.model_base import Role
 from backend.core.security import create_access_token, utcnow  # noqa: E402
+from backend.genealogy.models import Distributor
+from backend.genealogy.queries import downline_page
+from backend.genealogy.tree_path import segment
 from backend.main import create_app  # noqa: E402
-from backend.models import Distributor, Role, User  # noqa: E402
-from backend.services.downline import downline_page  # noqa: E402
-from backend.services.tree_path import segment  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/lineage_bench"
 FIRST = [
@@ -146,7 +148,7 @@ def load(url: str, n: int, seed: int) -> None:
         rng = random.Random(seed + 1)
         with conn.cursor() as cur:
             with cur.copy(
-                "COPY distributor (id, first_name, last_name, email, enroller_id, referral_code,"
+                "COPY distributor (id, first_name, last_name, email, sponsor_id, referral_code,"
                 " status, search_name, tree_path, tree_depth, enrolled_at, status_changed_at)"
                 " FROM STDIN"
             ) as copy:

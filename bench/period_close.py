@@ -5,7 +5,7 @@ approve, anchor, fund and pay every line, each stage timed.
 
 Set-up (timed apart, not in the total): a fresh data folder (a temporary one unless --keep),
 SQLite migrated and seeded, a managed Ganache with the contracts deployed by brownie, and one
-month of a company: N distributors enrolled through the service (`genealogy.enroll_many`, one
+month of a company: N distributors enrolled through the service (`enrollment.enroll_many`, one
 transaction per day of the month, every one with a random EIP-55 wallet) and all their
 placements confirmed on chain by the chain writer; a catalog and two warehouses, retail
 customers and orders placed, paid and shipped, all through the services the API calls
@@ -57,6 +57,8 @@ from web3 import Web3  # noqa: E402
 from backend.audit import audit_package  # noqa: E402
 from backend.audit.connect import open_reader  # noqa: E402
 from backend.bootstrap import migrate, seed  # noqa: E402
+from backend.catalog import service as catalog  # noqa: E402
+from backend.catalog.models import ProductCreate  # noqa: E402
 from backend.chain.audit_reads import AuditReader  # noqa: E402
 from backend.chain.deploy import ensure_deployment  # noqa: E402
 from backend.chain.devchain import ManagedGanache  # noqa: E402
@@ -65,24 +67,26 @@ from backend.chain.payouts import PayoutChain  # noqa: E402
 from backend.chain.period_jobs import PeriodWriter  # noqa: E402
 from backend.core.config import Settings  # noqa: E402
 from backend.core.db import make_engine  # noqa: E402
+from backend.core.model_base import ChainStatus, MovementKind, ProductCategory  # noqa: E402
 from backend.demo.close import PeriodCloser, settle  # noqa: E402
 from backend.demo.company import FIRST, Company, CompanyBuilder, at, month_starts  # noqa: E402
-from backend.models import ChainStatus, Distributor, OrderLine, Placement  # noqa: E402
-from backend.models.base import MovementKind, ProductCategory  # noqa: E402
-from backend.models.catalog import ProductCreate  # noqa: E402
-from backend.models.distributor import DistributorCreate  # noqa: E402
-from backend.models.order import (  # noqa: E402
+from backend.genealogy import enrollment  # noqa: E402
+from backend.genealogy.models import Distributor, DistributorCreate, Placement  # noqa: E402
+from backend.genealogy.tree_cache import PlacementTreeCache  # noqa: E402
+from backend.models.periods import Period, PeriodBatch, PeriodPayee, PeriodStatus  # noqa: E402
+from backend.orders import customers  # noqa: E402
+from backend.orders import service as orders  # noqa: E402
+from backend.orders.models import (  # noqa: E402
     OrderCreate,
+    OrderLine,
     OrderLineIn,
     PaymentIn,
     RetailCustomerCreate,
 )
-from backend.models.periods import Period, PeriodBatch, PeriodPayee, PeriodStatus  # noqa: E402
-from backend.models.stock import WarehouseCreate  # noqa: E402
 from backend.packages import read_package  # noqa: E402
-from backend.services import catalog, customers, genealogy, orders, stock  # noqa: E402
 from backend.services.periods import package_dir  # noqa: E402
-from backend.services.placement import PlacementTreeCache  # noqa: E402
+from backend.stock import service as stock  # noqa: E402
+from backend.stock.models import WarehouseCreate  # noqa: E402
 
 STAGES = ("open", "compute", "approve", "anchor", "fund", "pay")
 ENROLL_DAYS = 27  # days 2..28 of the month, as the demo company
@@ -232,11 +236,11 @@ def enroll(
     tick: Callable[[int], None],
 ) -> dict[int, date]:
     """N distributors through the enrollment service, one transaction per day; id -> day."""
-    trees = PlacementTreeCache(width=settings.tree_width, root_id=settings.default_enroller_id)
+    trees = PlacementTreeCache(width=settings.tree_width, root_id=settings.default_sponsor_id)
     first = company.months[0]
     days = [first + timedelta(days=d) for d in range(1, ENROLL_DAYS + 1)]
     joined: dict[int, date] = {}
-    known = [settings.default_enroller_id]
+    known = [settings.default_sponsor_id]
     for day, wave in zip(days, spread(count, len(days)), strict=True):
         batch: list[DistributorCreate] = []
         for _ in range(wave):
@@ -249,13 +253,13 @@ def enroll(
                     last_name=f"Bench-{number:06d}",
                     country="RU",
                     wallet=random_wallet(rng),
-                    enroller_id=sponsor,
+                    sponsor_id=sponsor,
                 )
             )
         if not batch:
             continue
         with Session(engine) as session:
-            made = genealogy.enroll_many(
+            made = enrollment.enroll_many(
                 session, batch, actor=company.admin, settings=settings, trees=trees, now=at(day, 10)
             )
             ids = [int(d.id) for d in made if d.id is not None]
@@ -562,7 +566,7 @@ def main() -> None:
                 record_path=settings.resolved_deployment_file,
                 deployer_key=node.writer_key(),
                 tree_width=settings.tree_width,
-                root_id=settings.default_enroller_id,
+                root_id=settings.default_sponsor_id,
             )
             gateway = ChainGateway(node.rpc_url, deployment, private_key=node.writer_key())
             chain = TimedPayoutChain(gateway)

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from pydantic import SecretStr  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
+from backend.accounts.models import User  # noqa: E402
 from backend.bootstrap import migrate, seed  # noqa: E402
 from backend.chain.audit_reads import AuditReader  # noqa: E402
 from backend.chain.deploy import ensure_deployment  # noqa: E402
@@ -39,7 +40,6 @@ from backend.chain.payouts import PayoutChain  # noqa: E402
 from backend.chain.period_jobs import PeriodWriter  # noqa: E402
 from backend.core.config import Settings  # noqa: E402
 from backend.core.db import make_engine  # noqa: E402
-from backend.models import User  # noqa: E402
 from backend.models.periods import Period, PeriodBatch, PeriodPayee, PeriodStatus  # noqa: E402
 from backend.services import periods_chain  # noqa: E402
 from ledger.merkle import PayoutLeaf, PayoutTree  # noqa: E402

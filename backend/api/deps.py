@@ -14,15 +14,15 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from backend.accounts.models import User
 from backend.api.policy import POLICY, allowed
 from backend.core.config import Settings
 from backend.core.db import SessionDep
 from backend.core.errors import Forbidden, Unauthorized
 from backend.core.security import decode_access_token
-from backend.models import User
-from backend.models.types import MAX_ID, UtcDatetime
+from backend.core.types import MAX_ID, UtcDatetime
+from backend.genealogy.tree_cache import PlacementTreeCache
 from backend.services.chain_info import ChainStatusProvider
-from backend.services.placement import PlacementTreeCache
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 

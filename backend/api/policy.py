@@ -3,19 +3,20 @@
 Every route of the app must appear here (a test walks the route table and fails on a route
 without an entry; at run time a route without an entry is refused to everyone). Object-level
 scope — a distributor sees only themself and their downline, their own orders and customers —
-is enforced by the services on top of this table (`backend.services.access`).
+is enforced by the services on top of this table (`backend.genealogy.access`).
 
 The auditor reads everything and writes nothing: no method other than GET lists it.
 """
 
 from __future__ import annotations
 
-from backend.models.base import Role
+from backend.core.model_base import Role
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 
-A, F, U, W, D = Role.admin, Role.finance, Role.auditor, Role.warehouse, Role.distributor
+ADMIN, FINANCE, AUDITOR = Role.admin, Role.finance, Role.auditor
+WAREHOUSE, DISTRIBUTOR = Role.warehouse, Role.distributor
 EVERY_ROLE = frozenset(Role)
 
 Rule = str | frozenset[Role]
@@ -33,81 +34,89 @@ POLICY: dict[tuple[str, str], Rule] = {
     # accounts
     ("GET", "/api/users/me"): AUTHENTICATED,
     ("POST", "/api/users/me/password"): AUTHENTICATED,
-    ("GET", "/api/users"): roles(A, U),
-    ("POST", "/api/users"): roles(A),
-    ("GET", "/api/users/{user_id}"): roles(A, U),
-    ("PATCH", "/api/users/{user_id}"): roles(A),
+    ("GET", "/api/users"): roles(ADMIN, AUDITOR),
+    ("POST", "/api/users"): roles(ADMIN),
+    ("GET", "/api/users/{user_id}"): roles(ADMIN, AUDITOR),
+    ("PATCH", "/api/users/{user_id}"): roles(ADMIN),
     # distributors and genealogy
-    ("GET", "/api/distributors"): roles(A, F, U, D),
-    ("POST", "/api/distributors"): roles(A, D),
-    ("POST", "/api/distributors/batch"): roles(A),
-    ("GET", "/api/distributors/{distributor_id}"): roles(A, F, U, D),
-    ("PATCH", "/api/distributors/{distributor_id}"): roles(A, D),
-    ("POST", "/api/distributors/{distributor_id}/status"): roles(A),
-    ("GET", "/api/distributors/{distributor_id}/status-history"): roles(A, F, U, D),
-    ("GET", "/api/distributors/{distributor_id}/downline"): roles(A, F, U, D),
-    ("GET", "/api/holding-tank"): roles(A, U, D),
-    ("POST", "/api/holding-tank/{distributor_id}/placement"): roles(A, D),
-    ("POST", "/api/holding-tank/expired-placements"): roles(A),
-    ("GET", "/api/chain/intents"): roles(A, F, U),
+    ("GET", "/api/distributors"): roles(ADMIN, FINANCE, AUDITOR, DISTRIBUTOR),
+    ("POST", "/api/distributors"): roles(ADMIN, DISTRIBUTOR),
+    ("POST", "/api/distributors/batch"): roles(ADMIN),
+    ("GET", "/api/distributors/{distributor_id}"): roles(ADMIN, FINANCE, AUDITOR, DISTRIBUTOR),
+    ("PATCH", "/api/distributors/{distributor_id}"): roles(ADMIN, DISTRIBUTOR),
+    ("POST", "/api/distributors/{distributor_id}/status"): roles(ADMIN),
+    ("GET", "/api/distributors/{distributor_id}/status-history"): roles(
+        ADMIN, FINANCE, AUDITOR, DISTRIBUTOR
+    ),
+    ("GET", "/api/distributors/{distributor_id}/downline"): roles(
+        ADMIN, FINANCE, AUDITOR, DISTRIBUTOR
+    ),
+    ("GET", "/api/holding-tank"): roles(ADMIN, AUDITOR, DISTRIBUTOR),
+    ("POST", "/api/holding-tank/{distributor_id}/placement"): roles(ADMIN, DISTRIBUTOR),
+    ("POST", "/api/holding-tank/expired-placements"): roles(ADMIN),
+    ("GET", "/api/chain/intents"): roles(ADMIN, FINANCE, AUDITOR),
     # catalog
     ("GET", "/api/products"): EVERY_ROLE,
-    ("POST", "/api/products"): roles(A),
+    ("POST", "/api/products"): roles(ADMIN),
     ("GET", "/api/products/{product_id}"): EVERY_ROLE,
-    ("PATCH", "/api/products/{product_id}"): roles(A),
+    ("PATCH", "/api/products/{product_id}"): roles(ADMIN),
     ("GET", "/api/price-lists"): EVERY_ROLE,
-    ("POST", "/api/price-lists"): roles(A),
+    ("POST", "/api/price-lists"): roles(ADMIN),
     ("GET", "/api/price-lists/{price_list_id}"): EVERY_ROLE,
-    ("PATCH", "/api/price-lists/{price_list_id}"): roles(A),
-    ("PUT", "/api/price-lists/{price_list_id}/items"): roles(A),
-    ("DELETE", "/api/price-lists/{price_list_id}/items/{product_id}"): roles(A),
+    ("PATCH", "/api/price-lists/{price_list_id}"): roles(ADMIN),
+    ("PUT", "/api/price-lists/{price_list_id}/items"): roles(ADMIN),
+    ("DELETE", "/api/price-lists/{price_list_id}/items/{product_id}"): roles(ADMIN),
     # warehouses and stock
     ("GET", "/api/warehouses"): EVERY_ROLE,
-    ("POST", "/api/warehouses"): roles(A, W),
+    ("POST", "/api/warehouses"): roles(ADMIN, WAREHOUSE),
     ("GET", "/api/warehouses/{warehouse_id}"): EVERY_ROLE,
-    ("PATCH", "/api/warehouses/{warehouse_id}"): roles(A, W),
-    ("GET", "/api/warehouses/{warehouse_id}/stock"): roles(A, F, U, W),
-    ("GET", "/api/warehouses/{warehouse_id}/movements"): roles(A, U, W),
-    ("POST", "/api/warehouses/{warehouse_id}/receipts"): roles(A, W),
-    ("POST", "/api/warehouses/{warehouse_id}/shipments"): roles(A, W),
-    ("POST", "/api/warehouses/{warehouse_id}/adjustments"): roles(A, W),
-    ("POST", "/api/warehouses/{warehouse_id}/transfers"): roles(A, W),
-    ("POST", "/api/warehouses/{warehouse_id}/reservations"): roles(A, W),
-    ("POST", "/api/warehouses/{warehouse_id}/releases"): roles(A, W),
-    ("PUT", "/api/warehouses/{warehouse_id}/thresholds/{product_id}"): roles(A, W),
-    ("GET", "/api/stock/low"): roles(A, U, W),
+    ("PATCH", "/api/warehouses/{warehouse_id}"): roles(ADMIN, WAREHOUSE),
+    ("GET", "/api/warehouses/{warehouse_id}/stock"): roles(ADMIN, FINANCE, AUDITOR, WAREHOUSE),
+    ("GET", "/api/warehouses/{warehouse_id}/movements"): roles(ADMIN, AUDITOR, WAREHOUSE),
+    ("POST", "/api/warehouses/{warehouse_id}/receipts"): roles(ADMIN, WAREHOUSE),
+    ("POST", "/api/warehouses/{warehouse_id}/shipments"): roles(ADMIN, WAREHOUSE),
+    ("POST", "/api/warehouses/{warehouse_id}/adjustments"): roles(ADMIN, WAREHOUSE),
+    ("POST", "/api/warehouses/{warehouse_id}/transfers"): roles(ADMIN, WAREHOUSE),
+    ("POST", "/api/warehouses/{warehouse_id}/reservations"): roles(ADMIN, WAREHOUSE),
+    ("POST", "/api/warehouses/{warehouse_id}/releases"): roles(ADMIN, WAREHOUSE),
+    ("PUT", "/api/warehouses/{warehouse_id}/thresholds/{product_id}"): roles(ADMIN, WAREHOUSE),
+    ("GET", "/api/stock/low"): roles(ADMIN, AUDITOR, WAREHOUSE),
     # orders and retail customers
-    ("GET", "/api/orders"): roles(A, F, U, W, D),
-    ("POST", "/api/orders"): roles(A, D),
-    ("GET", "/api/orders/{order_id}"): roles(A, F, U, W, D),
-    ("POST", "/api/orders/{order_id}/payment"): roles(F),
-    ("POST", "/api/orders/{order_id}/shipment"): roles(A, W),
-    ("POST", "/api/orders/{order_id}/cancellation"): roles(A, F, D),
-    ("POST", "/api/orders/{order_id}/return"): roles(A, W),
-    ("GET", "/api/customers"): roles(A, U, D),
-    ("POST", "/api/customers"): roles(A, D),
-    ("GET", "/api/customers/{customer_id}"): roles(A, U, D),
+    ("GET", "/api/orders"): EVERY_ROLE,
+    ("POST", "/api/orders"): roles(ADMIN, DISTRIBUTOR),
+    ("GET", "/api/orders/{order_id}"): EVERY_ROLE,
+    ("POST", "/api/orders/{order_id}/payment"): roles(FINANCE),
+    ("POST", "/api/orders/{order_id}/shipment"): roles(ADMIN, WAREHOUSE),
+    ("POST", "/api/orders/{order_id}/cancellation"): roles(ADMIN, FINANCE, DISTRIBUTOR),
+    ("POST", "/api/orders/{order_id}/return"): roles(ADMIN, WAREHOUSE),
+    ("GET", "/api/customers"): roles(ADMIN, AUDITOR, DISTRIBUTOR),
+    ("POST", "/api/customers"): roles(ADMIN, DISTRIBUTOR),
+    ("GET", "/api/customers/{customer_id}"): roles(ADMIN, AUDITOR, DISTRIBUTOR),
     # commission periods (maker-checker is the service's rule: approver != computer)
-    ("GET", "/api/periods"): roles(A, F, U),
-    ("POST", "/api/periods"): roles(A, F),
-    ("GET", "/api/periods/{period_id}"): roles(A, F, U),
-    ("GET", "/api/periods/{period_id}/transitions"): roles(A, F, U),
-    ("POST", "/api/periods/{period_id}/compute"): roles(F),
-    ("POST", "/api/periods/{period_id}/approval"): roles(F),
-    ("GET", "/api/periods/{period_id}/lines"): roles(A, F, U),
-    ("POST", "/api/periods/{period_id}/anchor"): roles(F),
-    ("POST", "/api/periods/{period_id}/payouts"): roles(F),
-    ("GET", "/api/periods/{period_id}/batches"): roles(A, F, U),
-    ("GET", "/api/vault"): roles(A, F, U),
-    ("POST", "/api/vault/funding"): roles(F),
+    ("GET", "/api/periods"): roles(ADMIN, FINANCE, AUDITOR),
+    ("POST", "/api/periods"): roles(ADMIN, FINANCE),
+    ("GET", "/api/periods/{period_id}"): roles(ADMIN, FINANCE, AUDITOR),
+    ("GET", "/api/periods/{period_id}/transitions"): roles(ADMIN, FINANCE, AUDITOR),
+    ("POST", "/api/periods/{period_id}/compute"): roles(FINANCE),
+    ("POST", "/api/periods/{period_id}/approval"): roles(FINANCE),
+    ("GET", "/api/periods/{period_id}/lines"): roles(ADMIN, FINANCE, AUDITOR),
+    ("POST", "/api/periods/{period_id}/anchor"): roles(FINANCE),
+    ("POST", "/api/periods/{period_id}/payouts"): roles(FINANCE),
+    ("GET", "/api/periods/{period_id}/batches"): roles(ADMIN, FINANCE, AUDITOR),
+    ("GET", "/api/vault"): roles(ADMIN, FINANCE, AUDITOR),
+    ("POST", "/api/vault/funding"): roles(FINANCE),
     # statements: a distributor reads only their own (enforced by the service)
-    ("GET", "/api/periods/{period_id}/statements/{distributor_id}"): roles(A, F, U, D),
-    ("GET", "/api/distributors/{distributor_id}/statements"): roles(A, F, U, D),
+    ("GET", "/api/periods/{period_id}/statements/{distributor_id}"): roles(
+        ADMIN, FINANCE, AUDITOR, DISTRIBUTOR
+    ),
+    ("GET", "/api/distributors/{distributor_id}/statements"): roles(
+        ADMIN, FINANCE, AUDITOR, DISTRIBUTOR
+    ),
     # audit: database against chain, read-only
-    ("GET", "/api/audit/reconciliation"): roles(A, U),
+    ("GET", "/api/audit/reconciliation"): roles(ADMIN, AUDITOR),
     # the admin action log (accounts, roles, passwords, prices, stock adjustments)
-    ("GET", "/api/admin-log"): roles(A, U),
-    ("GET", "/api/admin-log/verify"): roles(A, U),
+    ("GET", "/api/admin-log"): roles(ADMIN, AUDITOR),
+    ("GET", "/api/admin-log/verify"): roles(ADMIN, AUDITOR),
 }
 
 

@@ -91,7 +91,7 @@ def ensure_deployment(
         raise ChainError(
             f"the registry in {record_path} has tree width {shape[0]} and root {shape[1]}; "
             f"the service is set to width {tree_width} and root {root_id} "
-            "(LINEAGE_TREE_WIDTH, LINEAGE_DEFAULT_ENROLLER_ID)"
+            "(LINEAGE_TREE_WIDTH, LINEAGE_DEFAULT_SPONSOR_ID)"
         )
     writer = address_of(deployer_key)
     registrar = registrar_of(record_path)

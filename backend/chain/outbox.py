@@ -40,7 +40,8 @@ from backend.chain.gateway import (
     Reverted,
     SignedTx,
 )
-from backend.models import ChainIntent, IntentStatus
+from backend.core.model_base import IntentStatus
+from backend.models.outbox import ChainIntent
 from backend.services import outbox
 from backend.services.chain_info import ChainStatus
 

@@ -184,7 +184,7 @@ def open_chain(
             record_path=record_path,
             deployer_key=key,
             tree_width=settings.tree_width,
-            root_id=settings.default_enroller_id,
+            root_id=settings.default_sponsor_id,
         )
         gateway = ChainGateway(rpc_url, deployment, private_key=key)
         gateway.check()

@@ -54,11 +54,11 @@ class Settings(BaseSettings):
         "connection's peer and forwarded headers are ignored.",
     )
 
-    default_enroller_id: int = Field(default=1, gt=0, description="Enroller when none is given.")
+    default_sponsor_id: int = Field(default=1, gt=0, description="Sponsor when none is given.")
     placement_strategy: PlacementStrategyName = "breadth-first"
     tree_width: int = Field(default=2, ge=0, description="2 = binary, w = matrix, 0 = unlimited.")
     holding_tank_days: int = Field(
-        default=0, ge=0, description="Days an enroller may place manually; 0 = place at once."
+        default=0, ge=0, description="Days a sponsor may place manually; 0 = place at once."
     )
     low_stock_default: int = Field(default=10, ge=0)
 

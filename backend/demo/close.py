@@ -10,10 +10,10 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from backend.accounts.models import User
 from backend.chain.payouts import PayoutChain
 from backend.chain.period_jobs import PeriodWriter
 from backend.core.config import Settings
-from backend.models import User
 from backend.models.periods import Period, PeriodStatus
 from backend.services import periods, periods_chain, periods_compute
 

@@ -19,12 +19,18 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from backend.accounts import service as users
+from backend.accounts.models import User, UserCreate
+from backend.catalog import service as catalog
+from backend.catalog.models import ProductCreate
 from backend.core.config import Settings
-from backend.models import Distributor, DistributorStatus, Placement, Role, User
-from backend.models.base import MovementKind, ProductCategory
-from backend.models.catalog import ProductCreate
-from backend.models.distributor import DistributorCreate, StatusChange
-from backend.models.order import (
+from backend.core.model_base import DistributorStatus, MovementKind, ProductCategory, Role
+from backend.genealogy import distributors, enrollment
+from backend.genealogy.models import Distributor, DistributorCreate, Placement, StatusChange
+from backend.genealogy.tree_cache import PlacementTreeCache
+from backend.orders import customers
+from backend.orders import service as orders
+from backend.orders.models import (
     CancelIn,
     OrderCreate,
     OrderLineIn,
@@ -32,10 +38,8 @@ from backend.models.order import (
     RetailCustomerCreate,
     ReturnIn,
 )
-from backend.models.stock import WarehouseCreate
-from backend.models.user import UserCreate
-from backend.services import catalog, customers, distributors, genealogy, orders, stock, users
-from backend.services.placement import PlacementTreeCache
+from backend.stock import service as stock
+from backend.stock.models import WarehouseCreate
 
 Tick = Callable[[int], None]
 
@@ -86,7 +90,7 @@ class CompanyBuilder:
         self.settings = settings
         self.rng = random.Random(seed)
         self.trees = PlacementTreeCache(
-            width=settings.tree_width, root_id=settings.default_enroller_id
+            width=settings.tree_width, root_id=settings.default_sponsor_id
         )
         self.threshold = settings.low_stock_default
         self.products: list[tuple[int, bool]] = []  # (id, carries volume)
@@ -203,7 +207,7 @@ class CompanyBuilder:
     def _enroll(self, company: Company, day: date, joined: int) -> None:
         if joined <= 0:
             return
-        known = [self.settings.default_enroller_id, *company.distributor_ids]
+        known = [self.settings.default_sponsor_id, *company.distributor_ids]
         batch: list[DistributorCreate] = []
         for _ in range(joined):
             number = len(company.distributor_ids) + len(batch) + 2
@@ -215,11 +219,11 @@ class CompanyBuilder:
                     last_name=f"Demo-{number:05d}",
                     country="RU",
                     wallet=fake_wallet(number) if self.rng.random() > 0.08 else None,
-                    enroller_id=sponsor,
+                    sponsor_id=sponsor,
                 )
             )
         with Session(self.engine) as session:
-            made = genealogy.enroll_many(
+            made = enrollment.enroll_many(
                 session,
                 batch,
                 actor=company.admin,

@@ -26,7 +26,7 @@ from backend.core.config import Settings
 from backend.core.db import make_engine
 from backend.demo.close import DemoError, PeriodCloser, settle
 from backend.demo.company import Company, CompanyBuilder, DemoLogin, at, month_starts
-from backend.models import Distributor
+from backend.genealogy.models import Distributor
 from backend.models.periods import Period
 
 __all__ = ["DemoError", "DemoOptions", "DemoResult", "run_demo"]

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-import backend.models  # noqa: F401  (registers every table)
+import backend.db_models  # noqa: F401  (registers every table)
 from backend.core.config import get_settings
 from backend.core.db import make_engine
 from backend.migrations_support import include_object

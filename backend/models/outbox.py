@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from backend.models.base import IntentStatus, UTCDateTime, check_in, now_utc
+from backend.core.model_base import IntentStatus, UTCDateTime, check_in, now_utc
 
 
 class ChainIntentBase(SQLModel):

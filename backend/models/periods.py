@@ -13,9 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from backend.models.admin_log import ApprovalContext
-from backend.models.base import IntentStatus, UTCDateTime, check_in, now_utc
-from backend.models.types import MAX_INT64
+from backend.admin_log.models import ApprovalContext
+from backend.core.model_base import IntentStatus, UTCDateTime, check_in, now_utc
+from backend.core.types import MAX_INT64
 
 
 class PeriodStatus(StrEnum):

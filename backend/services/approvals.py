@@ -20,15 +20,17 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from backend.core.config import Settings
-from backend.core.errors import Conflict
-from backend.models import AdminAction, AdminLogEntry, User
-from backend.models.admin_log import (
+from backend.accounts.models import User
+from backend.admin_log.models import (
     ACCOUNT_CHANGES,
     AccountChange,
     AccountHistory,
+    AdminAction,
+    AdminLogEntry,
     ApprovalContext,
 )
+from backend.core.config import Settings
+from backend.core.errors import Conflict
 from backend.models.periods import Period, PeriodPublic
 from backend.services.periods import to_public
 

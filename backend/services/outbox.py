@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from backend.models import ChainIntent, ChainStatus, IntentStatus, Placement
-from backend.models.base import now_utc
+from backend.core.model_base import ChainStatus, IntentStatus, now_utc
+from backend.genealogy.models import Placement
+from backend.models.outbox import ChainIntent
 
 PLACE = "place"
 

@@ -18,10 +18,11 @@ from pathlib import Path
 
 from sqlmodel import Session, col, func, select
 
+from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.db import begin_write
 from backend.core.errors import Conflict, NotFound
-from backend.models import Distributor, User
+from backend.genealogy.models import Distributor
 from backend.models.periods import (
     Period,
     PeriodPublic,

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.db import begin_write
 from backend.core.errors import Conflict
-from backend.models import User
-from backend.models.base import IntentStatus, now_utc
+from backend.core.model_base import IntentStatus, now_utc
 from backend.models.periods import (
     BatchStatus,
     ChainJobKind,

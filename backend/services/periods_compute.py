@@ -28,10 +28,10 @@ import numpy as np
 from sqlalchemy import delete, insert
 from sqlmodel import Session, col
 
+from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.db import compare_and_set, snapshot_read
 from backend.core.errors import Conflict, Forbidden
-from backend.models import User
 from backend.models.periods import (
     LOCKED,
     Period,

@@ -29,10 +29,12 @@ import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from backend.admin_log import service as admin_log
+from backend.catalog.models import Product
 from backend.core.config import Settings
 from backend.core.errors import Conflict
-from backend.models import Distributor, Order, OrderLine, OrderStatus, Placement, Product
-from backend.models.base import ProductCategory
+from backend.core.model_base import OrderStatus, ProductCategory
+from backend.genealogy.models import Distributor, Placement
 from backend.models.periods import (
     LOCKED,
     Period,
@@ -40,7 +42,7 @@ from backend.models.periods import (
     PeriodLine,
     PeriodReturn,
 )
-from backend.services import admin_log
+from backend.orders.models import Order, OrderLine
 from backend.services.periods import day_of, day_start, manifest_of, package_dir
 from ledger.errors import LedgerError
 from ledger.inputs import (
@@ -87,7 +89,7 @@ def _genealogy(session: Session, end: datetime) -> tuple[Genealogy, set[int]]:
     query = (
         sa.select(
             col(Distributor.id),
-            col(Distributor.enroller_id),
+            col(Distributor.sponsor_id),
             col(Distributor.enrolled_at),
             col(Distributor.wallet),
             col(Placement.parent_id),
@@ -111,7 +113,7 @@ def _genealogy(session: Session, end: datetime) -> tuple[Genealogy, set[int]]:
         wallets += bytes.fromhex(wallet[2:]) if wallet is not None else bytes(20)
     genealogy = Genealogy.from_columns(
         id=ids,
-        enroller=enroller,
+        enroller=enroller,  # the ledger input calls the sponsor "enroller"
         parent=parent,
         position=position,
         joined_day=joined,

@@ -12,9 +12,11 @@ import numpy as np
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.errors import Conflict, Forbidden, NotFound
-from backend.models import Distributor, User
+from backend.genealogy.access import is_distributor
+from backend.genealogy.models import Distributor
 from backend.models.periods import (
     LOCKED,
     ClawbackPublic,
@@ -27,7 +29,6 @@ from backend.models.periods import (
     StatementPublic,
     StatementSummary,
 )
-from backend.services.access import is_distributor
 from backend.services.periods import get_period, to_public
 from ledger.merkle import PayoutTree
 from ledger.plan import BONUS_TYPES

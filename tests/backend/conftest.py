@@ -22,12 +22,13 @@ from sqlalchemy import make_url, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
+from backend.accounts.models import User
 from backend.bootstrap import migrate, seed
 from backend.core import security
 from backend.core.config import Settings
 from backend.core.db import make_engine
+from backend.core.model_base import Role
 from backend.main import create_app
-from backend.models import Role, User
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -9,9 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from backend.accounts.models import User
 from backend.core import security
 from backend.core.config import Settings
-from backend.models import Role, User
+from backend.core.model_base import Role
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "admin-password-1"

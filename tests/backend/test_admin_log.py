@@ -19,10 +19,10 @@ from sqlalchemy import text
 from sqlmodel import col, select
 from test_api_periods import approve, close, post, today
 
-from backend.models import AdminLogEntry, Role
-from backend.models.admin_log import AdminLogVerification
+from backend.admin_log import service as admin_log
+from backend.admin_log.models import AdminLogEntry, AdminLogVerification
+from backend.core.model_base import Role
 from backend.packages import read_package
-from backend.services import admin_log
 from ledger.inputs import ADMIN_LOG_GENESIS
 from ledger.package import verify_package
 

@@ -121,7 +121,7 @@ def test_openapi_documents_every_operation(api: Api) -> None:
 def test_unexpected_errors_are_500_in_the_error_shape(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from backend.services import catalog
+    from backend.catalog import service as catalog
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("database on fire")

@@ -9,10 +9,12 @@ from lineage_api import ADMIN_EMAIL, ADMIN_PASSWORD, Api
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from backend.accounts.models import User
 from backend.bootstrap import seed
 from backend.core.config import Settings
+from backend.core.model_base import Role
 from backend.core.security import load_or_create_secret
-from backend.models import Distributor, Role, User
+from backend.genealogy.models import Distributor
 
 
 def login(api: Api, email: str, password: str, ip: str = "testclient") -> int:
@@ -111,7 +113,7 @@ def test_first_start_generates_an_admin_password_once(engine: Engine, tmp_path: 
     assert again.generated_password is None and not again.root_created
     with Session(engine) as session:
         root = session.get(Distributor, 1)
-        assert root is not None and root.enroller_id is None and root.tree_depth == 0
+        assert root is not None and root.sponsor_id is None and root.tree_depth == 0
         admin = session.exec(select(User).where(User.role == Role.admin)).one()
         assert first.generated_password not in admin.hashed_password
 

@@ -10,8 +10,10 @@ from lineage_api import Api
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
+from backend.accounts.models import User
 from backend.api.policy import POLICY
-from backend.models import ChainIntent, Distributor, Placement, User
+from backend.genealogy.models import Distributor, Placement
+from backend.models.outbox import ChainIntent
 
 ID_ROUTES = sorted(
     path for (method, path) in POLICY if method == "GET" and re.search(r"\{\w+_id\}$", path)
@@ -53,9 +55,9 @@ def test_id_routes_refuse_unknown_and_malformed_ids(api: Api, path: str) -> None
         {"first_name": "Ann"},
         {"first_name": "Ann", "last_name": "Lee", "email": "not-an-email"},
         {"first_name": "Ann", "last_name": "Lee", "email": "a@b.c" + "x" * 260},
-        {"first_name": "Ann", "last_name": "Lee", "enroller_id": "one"},
-        {"first_name": "Ann", "last_name": "Lee", "enroller_id": -4},
-        {"first_name": "Ann", "last_name": "Lee", "enroller_id": 777},
+        {"first_name": "Ann", "last_name": "Lee", "sponsor_id": "one"},
+        {"first_name": "Ann", "last_name": "Lee", "sponsor_id": -4},
+        {"first_name": "Ann", "last_name": "Lee", "sponsor_id": 777},
         {"first_name": "Ann", "last_name": "Lee", "country": "Russia"},
         {"first_name": "Ann", "last_name": "Lee", "phone": "call me"},
         {"first_name": "Ann", "last_name": "Lee", "wallet": "0x1234"},

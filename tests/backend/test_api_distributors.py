@@ -9,7 +9,9 @@ from lineage_api import Api, add_user, token_for
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from backend.models import ChainIntent, Distributor, Placement, Role
+from backend.core.model_base import Role
+from backend.genealogy.models import Distributor, Placement
+from backend.models.outbox import ChainIntent
 from backend.services import outbox
 
 CHECKSUMMED = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
@@ -21,10 +23,10 @@ def enroll(api: Api, role: str = "admin", **fields: Any) -> Any:
 
 
 def test_enrollment_places_automatically_and_queues_a_chain_intent(api: Api) -> None:
-    response = enroll(api, enroller_id=api.distributor_id, email="ann@example.com")
+    response = enroll(api, sponsor_id=api.distributor_id, email="ann@example.com")
     assert response.status_code == 201
     body = response.json()
-    assert body["enroller_id"] == api.distributor_id
+    assert body["sponsor_id"] == api.distributor_id
     placement = body["placement"]
     # Breadth-first in a binary tree under distributor 2: its left slot.
     assert (placement["parent_id"], placement["position"]) == (api.distributor_id, 0)
@@ -58,21 +60,21 @@ def test_enroll_by_referral_code_and_default_enroller(api: Api) -> None:
         f"/api/distributors/{api.distributor_id}", headers=api.as_("admin")
     ).json()["referral_code"]
     by_code = enroll(api, referral_code=code.lower())
-    assert by_code.json()["enroller_id"] == api.distributor_id
-    assert enroll(api).json()["enroller_id"] == 1
+    assert by_code.json()["sponsor_id"] == api.distributor_id
+    assert enroll(api).json()["sponsor_id"] == 1
     assert enroll(api, referral_code="NOPE2345").status_code == 404
-    both = enroll(api, referral_code=code, enroller_id=1)
+    both = enroll(api, referral_code=code, sponsor_id=1)
     assert both.status_code == 422
 
 
 def test_distributor_enrolls_under_themself_by_default(api: Api) -> None:
     response = enroll(api, role="distributor")
     assert response.status_code == 201
-    assert response.json()["enroller_id"] == api.distributor_id
+    assert response.json()["sponsor_id"] == api.distributor_id
 
 
 def test_distributor_cannot_enroll_outside_their_downline(api: Api) -> None:
-    response = enroll(api, role="distributor", enroller_id=1)
+    response = enroll(api, role="distributor", sponsor_id=1)
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "out_of_scope"
 
@@ -123,7 +125,7 @@ def test_enrollment_with_password_creates_a_login(api: Api) -> None:
 
 def test_distributor_sees_only_themself_and_their_downline(api: Api) -> None:
     mine = enroll(api, role="distributor").json()["id"]
-    other = enroll(api, enroller_id=1).json()["id"]
+    other = enroll(api, sponsor_id=1).json()["id"]
     headers = api.as_("distributor")
     assert api.client.get(f"/api/distributors/{mine}", headers=headers).status_code == 200
     denied = api.client.get(f"/api/distributors/{other}", headers=headers)
@@ -179,7 +181,7 @@ def test_statuses_change_but_nobody_is_deleted(api: Api) -> None:
         ).status_code
         == 409
     )
-    assert enroll(api, enroller_id=api.distributor_id).status_code == 409
+    assert enroll(api, sponsor_id=api.distributor_id).status_code == 409
     assert (
         api.client.delete(f"/api/distributors/{api.distributor_id}", headers=admin).status_code
         == 405
@@ -195,7 +197,7 @@ def test_holding_tank_manual_placement_then_expiry(api: Api) -> None:
     later = enroll(api, role="distributor").json()["id"]
     tank = api.client.get("/api/holding-tank", headers=api.as_("distributor")).json()
     assert [t["distributor_id"] for t in tank] == [held_id, later]
-    # The enroller can see the people in their tank.
+    # The sponsor can see the people in their tank.
     assert (
         api.client.get(f"/api/distributors/{held_id}", headers=api.as_("distributor")).status_code
         == 200
@@ -292,7 +294,7 @@ def test_downline_pages_depth_and_search(api: Api) -> None:
 
 
 def test_second_distributor_account_has_its_own_scope(api: Api) -> None:
-    other = enroll(api, enroller_id=1).json()["id"]
+    other = enroll(api, sponsor_id=1).json()["id"]
     headers = token_for(
         add_user(api.engine, "other@example.com", Role.distributor, other), api.clock
     )
@@ -327,16 +329,16 @@ def test_two_workers_on_one_database_never_share_a_position(api: Api) -> None:
 def test_concurrent_enrollments_are_serialised(api: Api) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from backend.models import User
-    from backend.models.distributor import DistributorCreate
-    from backend.services import genealogy
+    from backend.accounts.models import User
+    from backend.genealogy import enrollment
+    from backend.genealogy.models import DistributorCreate
 
     trees = api.client.app.state.placement_trees
 
     def enroll_one(i: int) -> int:
         with Session(api.engine, expire_on_commit=False) as session:
             admin = session.exec(select(User).where(User.role == Role.admin)).one()
-            made = genealogy.enroll(
+            made = enrollment.enroll(
                 session,
                 DistributorCreate(first_name="T", last_name=str(i)),
                 actor=admin,
@@ -388,7 +390,7 @@ def test_batch_enrollment_is_all_or_nothing(api: Api) -> None:
     assert len(set(spots)) == 5
     with Session(api.engine) as session:
         before = session.exec(select(func.count()).select_from(Distributor)).one()
-    bad = people[:2] + [{"first_name": "C", "last_name": "D", "enroller_id": 999}]
+    bad = people[:2] + [{"first_name": "C", "last_name": "D", "sponsor_id": 999}]
     refused = api.client.post("/api/distributors/batch", json=bad, headers=api.as_("admin"))
     assert refused.status_code == 404
     assert refused.json()["error"]["details"]["index"] == 2
@@ -421,7 +423,7 @@ def test_a_refused_placement_keeps_the_tree_cache(api: Api) -> None:
     assert refused.json()["error"]["code"] == "placement_refused"
     # Nothing reached the tree, so it still equals the database: no rebuild from every row.
     assert trees._tree is cached
-    placed = enroll(api, enroller_id=api.distributor_id)
+    placed = enroll(api, sponsor_id=api.distributor_id)
     assert placed.status_code == 201
     assert (placed.json()["placement"]["parent_id"], placed.json()["placement"]["position"]) == (
         api.distributor_id,
@@ -434,9 +436,9 @@ def test_single_and_batch_enrollments_run_side_by_side(api: Api) -> None:
     while holding what the other needs (on SQLite that used to end in "database is locked")."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from backend.models import User
-    from backend.models.distributor import DistributorCreate
-    from backend.services import genealogy
+    from backend.accounts.models import User
+    from backend.genealogy import enrollment
+    from backend.genealogy.models import DistributorCreate
 
     trees = api.client.app.state.placement_trees
 
@@ -446,8 +448,8 @@ def test_single_and_batch_enrollments_run_side_by_side(api: Api) -> None:
             people = [DistributorCreate(first_name="S", last_name=f"{i}-{n}") for n in range(3)]
             common = {"actor": admin, "settings": api.settings, "trees": trees, "now": api.clock()}
             if i % 2:
-                return len(genealogy.enroll_many(session, people, **common))
-            genealogy.enroll(session, people[0], **common)
+                return len(enrollment.enroll_many(session, people, **common))
+            enrollment.enroll(session, people[0], **common)
             return 1
 
     with ThreadPoolExecutor(max_workers=4) as pool:

@@ -15,7 +15,9 @@ from lineage_api import Api, error_code
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from backend.models import ChainIntent, Distributor, EnrollmentRequest, User
+from backend.accounts.models import User
+from backend.genealogy.models import Distributor, EnrollmentRequest
+from backend.models.outbox import ChainIntent
 
 ROUNDS = 3
 TWINS = 8
@@ -86,7 +88,7 @@ def test_keys_belong_to_the_account_that_sent_them(api: Api) -> None:
 
 def test_a_failed_enrollment_does_not_use_up_its_key(api: Api) -> None:
     before = counts(api)
-    assert enroll(api, person(1, enroller_id=424242), "k").status_code == 404
+    assert enroll(api, person(1, sponsor_id=424242), "k").status_code == 404
     assert enroll(api, person(1), "k").status_code == 201
     assert counts(api)[0] == before[0] + 1
     with Session(api.engine) as session:

@@ -13,9 +13,9 @@ from lineage_api import Api
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from backend.models.order import MAX_ORDER_AMOUNT, MAX_ORDER_POINTS
-from backend.models.stock import MAX_QUANTITY
-from backend.models.types import MAX_ID
+from backend.core.types import MAX_ID
+from backend.orders.models import MAX_ORDER_AMOUNT, MAX_ORDER_POINTS
+from backend.stock.models import MAX_QUANTITY
 
 HUGE_IDS = [2**63, 2**64 + 5, MAX_ID + 1]
 
@@ -92,7 +92,7 @@ def test_ids_beyond_the_id_columns_are_refused_in_bodies(api: Api, huge: int) ->
     moved = {"product_id": 1, "quantity": 1, "to_warehouse_id": huge}
     user = {"email": "u@example.com", "role": "distributor", "password": "long-enough"}
     cases: list[tuple[str, str, dict[str, Any]]] = [
-        ("POST", "/api/distributors", {"first_name": "A", "last_name": "B", "enroller_id": huge}),
+        ("POST", "/api/distributors", {"first_name": "A", "last_name": "B", "sponsor_id": huge}),
         ("POST", "/api/holding-tank/2/placement", {"parent_id": huge, "position": 0}),
         ("POST", "/api/customers", {"first_name": "A", "last_name": "B", "distributor_id": huge}),
         ("POST", "/api/orders", {"warehouse_id": huge, "lines": [line]}),

@@ -22,10 +22,10 @@ from lineage_api import ADMIN_EMAIL, ADMIN_PASSWORD, Api, error_code
 from sqlmodel import Session, select
 from starlette.requests import Request
 
+from backend.accounts.models import User
 from backend.api.deps import client_address
 from backend.cli.run import SERVER_OPTIONS
 from backend.main import create_app
-from backend.models import User
 
 # The production cost (tens of ms a check): the window in which a burst of guesses used to
 # overtake the failure count is as wide as it is in service.

@@ -10,8 +10,9 @@ from lineage_api import Api
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from backend.models import Order, OrderLine, StockMovement
 from backend.models.periods import Period, PeriodStatus
+from backend.orders.models import Order, OrderLine
+from backend.stock.models import StockMovement
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from lineage_api import Api, add_user, error_code, token_for
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from backend.models import Distributor, Placement, Role
+from backend.core.model_base import Role
+from backend.genealogy.models import Distributor, Placement
 from backend.models.periods import PeriodClawback, PeriodLine, PeriodPayee
 from backend.packages import read_package
 from ledger.merkle import PayoutLeaf, verify_proof
@@ -54,11 +55,11 @@ def company(api: Api) -> Api:
     admin = api.as_("admin")
     patched = api.client.patch("/api/distributors/2", json={"wallet": WALLETS[2]}, headers=admin)
     assert patched.status_code == 200, patched.text
-    for enroller, wallet in ((2, 3), (2, 4), (3, 5), (5, 6)):
+    for sponsor, wallet in ((2, 3), (2, 4), (3, 5), (5, 6)):
         body: dict[str, Any] = {
             "first_name": "D",
             "last_name": str(wallet),
-            "enroller_id": enroller,
+            "sponsor_id": sponsor,
         }
         if wallet != 5:
             body["wallet"] = WALLETS[wallet]

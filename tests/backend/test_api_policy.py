@@ -6,7 +6,7 @@ import pytest
 from lineage_api import Api
 
 from backend.api.policy import AUTHENTICATED, POLICY, PUBLIC, allowed
-from backend.models import Role
+from backend.core.model_base import Role
 
 ROLES = [role.value for role in Role]
 PATH_IDS = {

@@ -10,8 +10,8 @@ import pytest
 from lineage_api import ADMIN_EMAIL, ADMIN_PASSWORD, SECRET, Api, error_code
 from sqlmodel import Session, select
 
+from backend.accounts.models import User
 from backend.core import security
-from backend.models import User
 
 PASSWORD = "password-123"
 

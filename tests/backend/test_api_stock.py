@@ -9,7 +9,7 @@ from lineage_api import Api
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from backend.models import StockMovement
+from backend.stock.models import StockMovement
 
 
 @pytest.fixture

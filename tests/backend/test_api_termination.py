@@ -5,8 +5,9 @@ from __future__ import annotations
 from lineage_api import SECRET, Api, error_code
 from sqlmodel import Session, select
 
+from backend.accounts.models import User
 from backend.core import security
-from backend.models import Distributor, User
+from backend.genealogy.models import Distributor
 
 WALLET = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 
@@ -38,7 +39,7 @@ def with_downline(api: Api) -> int:
             "last_name": "Downline",
             "email": "kid@example.com",
             "phone": "+79990001122",
-            "enroller_id": api.distributor_id,
+            "sponsor_id": api.distributor_id,
         },
         headers=api.as_("admin"),
     )

@@ -10,7 +10,7 @@ from lineage_api import Api
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from backend.models import Distributor
+from backend.genealogy.models import Distributor
 
 CONTRACTS = {
     "GenealogyRegistry": "0x" + "a1" * 20,

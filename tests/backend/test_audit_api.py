@@ -15,8 +15,9 @@ from test_audit_chain import Node, genealogy_rows, package_files, start_node, tr
 from test_chain_outbox import admin_headers, chain_template, db, enroll
 
 from backend.core.config import Settings
+from backend.core.model_base import ChainStatus
+from backend.genealogy.models import Placement
 from backend.main import create_app
-from backend.models import ChainStatus, Placement
 from backend.models.periods import Period, PeriodPayee, PeriodStatus
 from backend.services.chain_info import Deployment
 

@@ -19,6 +19,7 @@ from lineage_api import ADMIN_EMAIL, Clock, token_for
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from backend.accounts.models import User
 from backend.bootstrap import seed
 from backend.chain.deploy import ensure_deployment
 from backend.chain.devchain import ManagedGanache, load_or_create_mnemonic, mnemonic_key
@@ -33,8 +34,10 @@ from backend.chain.outbox import OutboxWriter, WriterConfig, WriterStopped
 from backend.chain.runtime import ChainRuntime
 from backend.core.config import Settings
 from backend.core.db import make_engine
+from backend.core.model_base import ChainStatus, IntentStatus
+from backend.genealogy.models import Placement
 from backend.main import create_app
-from backend.models import ChainIntent, ChainStatus, IntentStatus, Placement, User
+from backend.models.outbox import ChainIntent
 from backend.services import outbox
 from backend.services.chain_info import Deployment
 

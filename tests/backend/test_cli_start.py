@@ -31,6 +31,12 @@ HEAVY = (
     "backend.audit",
     "backend.chain",
     "backend.services",
+    "backend.accounts",
+    "backend.admin_log",
+    "backend.catalog",
+    "backend.genealogy",
+    "backend.orders",
+    "backend.stock",
     "backend.main",
     "backend.demo",
 )

@@ -18,10 +18,11 @@ from backend.cli import _register
 from backend.cli import app as cli
 from backend.core.config import Settings
 from backend.core.db import make_engine
+from backend.core.model_base import ChainStatus, DistributorStatus
 from backend.demo.runner import DemoError, DemoOptions, run_demo
-from backend.models import ChainStatus, Distributor, DistributorStatus, Placement
-from backend.models.order import Order
+from backend.genealogy.models import Distributor, Placement
 from backend.models.periods import PeriodStatus
+from backend.orders.models import Order
 
 pytestmark = pytest.mark.chain
 __all__ = ["chain", "chain_template"]  # fixtures, re-exported for pytest

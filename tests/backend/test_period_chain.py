@@ -28,7 +28,8 @@ from backend.chain.payouts import PayoutChain
 from backend.chain.period_jobs import PeriodWriter
 from backend.cli import _register
 from backend.cli import app as cli
-from backend.models import ChainStatus, Placement
+from backend.core.model_base import ChainStatus
+from backend.genealogy.models import Placement
 from backend.models.periods import BatchStatus, PeriodBatch
 from ledger.merkle import PayoutLeaf, verify_proof
 

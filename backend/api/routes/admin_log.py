@@ -4,11 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from backend.admin_log import service as admin_log
+from backend.admin_log.models import AdminLogPublic, AdminLogVerification
 from backend.api.deps import Authorized, Limit, Offset, SettingsDep
 from backend.core.db import SessionDep
 from backend.core.errors import ERROR_RESPONSES
-from backend.models.admin_log import AdminLogPublic, AdminLogVerification
-from backend.services import admin_log
 
 router = APIRouter(
     prefix="/api/admin-log", tags=["audit"], dependencies=[Authorized], responses=ERROR_RESPONSES

@@ -14,7 +14,7 @@ from backend.audit.reconcile import reconcile
 from backend.chain.gateway import ChainError
 from backend.core.db import SessionDep
 from backend.core.errors import CHAIN_RESPONSES, ERROR_RESPONSES, Unavailable
-from backend.models.types import MAX_ID
+from backend.core.types import MAX_ID
 
 router = APIRouter(tags=["audit"], dependencies=[Authorized], responses=ERROR_RESPONSES)
 

@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
+from backend.accounts import service as users
+from backend.accounts.models import Token
 from backend.api.deps import Authorized, ClientAddressDep, CurrentUser, NowDep, SettingsDep
 from backend.core.db import SessionDep
 from backend.core.errors import ERROR_RESPONSES, ErrorResponse
 from backend.core.security import create_access_token
-from backend.models.user import Token
-from backend.services import users
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 

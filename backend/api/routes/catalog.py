@@ -6,10 +6,9 @@ from fastapi import APIRouter, Query, status
 from sqlmodel import Session
 
 from backend.api.deps import Authorized, CurrentUser, IdPath, Limit, NowDep, Offset
-from backend.core.db import SessionDep
-from backend.core.errors import ERROR_RESPONSES
-from backend.models import PriceList, ProductCategory
-from backend.models.catalog import (
+from backend.catalog import service as catalog
+from backend.catalog.models import (
+    PriceList,
     PriceListCreate,
     PriceListItemIn,
     PriceListItemPublic,
@@ -21,7 +20,9 @@ from backend.models.catalog import (
     ProductsPublic,
     ProductUpdate,
 )
-from backend.services import catalog
+from backend.core.db import SessionDep
+from backend.core.errors import ERROR_RESPONSES
+from backend.core.model_base import ProductCategory
 
 router = APIRouter(tags=["catalog"], dependencies=[Authorized], responses=ERROR_RESPONSES)
 

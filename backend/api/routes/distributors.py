@@ -20,8 +20,11 @@ from backend.api.deps import (
 )
 from backend.core.db import SessionDep
 from backend.core.errors import CHAIN_RESPONSES, ERROR_RESPONSES
-from backend.models import Distributor, DistributorStatus, Placement
-from backend.models.distributor import (
+from backend.core.model_base import DistributorStatus
+from backend.genealogy import access, distributors, enrollment, holding_tank
+from backend.genealogy import queries as downline
+from backend.genealogy.models import (
+    Distributor,
     DistributorCreate,
     DistributorPublic,
     DistributorsPublic,
@@ -29,11 +32,11 @@ from backend.models.distributor import (
     DownlinePage,
     HoldingTankPublic,
     ManualPlacement,
+    Placement,
     PlacementPublic,
     StatusChange,
     StatusChangePublic,
 )
-from backend.services import access, distributors, downline, genealogy, holding_tank
 
 router = APIRouter(tags=["distributors"], dependencies=[Authorized], responses=ERROR_RESPONSES)
 REPLAY: dict[int | str, dict[str, Any]] = {
@@ -85,7 +88,7 @@ def list_distributors(
     "/api/distributors",
     response_model=DistributorPublic,
     status_code=status.HTTP_201_CREATED,
-    summary="Enroll a distributor (placed automatically, or into the enroller's holding tank)",
+    summary="Enroll a distributor (placed automatically, or into the sponsor's holding tank)",
     # a retry's first result; a wallet is checked against the deployment record
     responses={**REPLAY, **CHAIN_RESPONSES},
 )
@@ -102,7 +105,7 @@ async def enroll(
     # The hottest write: one thread-pool hop for the database work, and the answer is built
     # and serialised here on the event loop (a plain `def` would cost a second hop for that).
     enrolled = await run_in_threadpool(
-        genealogy.enroll_one,
+        enrollment.enroll_one,
         session,
         data,
         actor=user,
@@ -134,7 +137,7 @@ def enroll_batch(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> list[DistributorPublic]:
-    enrolled, created = genealogy.enroll_batch(
+    enrolled, created = enrollment.enroll_batch(
         session,
         data,
         actor=user,
@@ -241,7 +244,7 @@ def read_holding_tank(session: SessionDep, user: CurrentUser) -> list[HoldingTan
     return [
         HoldingTankPublic(
             distributor_id=entry.distributor_id,
-            enroller_id=entry.enroller_id,
+            sponsor_id=entry.sponsor_id,
             first_name=d.first_name,
             last_name=d.last_name,
             entered_at=entry.entered_at,
@@ -254,7 +257,7 @@ def read_holding_tank(session: SessionDep, user: CurrentUser) -> list[HoldingTan
 @router.post(
     "/api/holding-tank/{distributor_id}/placement",
     response_model=DistributorPublic,
-    summary="The enroller places someone from their tank by hand",
+    summary="The sponsor places someone from their tank by hand",
 )
 def place_from_tank(
     session: SessionDep,

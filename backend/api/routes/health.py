@@ -7,7 +7,7 @@ from sqlalchemy import text
 from backend.api.deps import Authorized, ChainStatusDep, Limit, Offset, SettingsDep
 from backend.core.db import SessionDep
 from backend.core.errors import ERROR_RESPONSES, ErrorResponse
-from backend.models import IntentStatus
+from backend.core.model_base import IntentStatus
 from backend.models.outbox import ChainIntentPublic, ChainIntentsPublic
 from backend.services import outbox
 from backend.services.chain_info import ChainStatus, Contracts, read_deployment

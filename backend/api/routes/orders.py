@@ -19,9 +19,13 @@ from backend.api.deps import (
 )
 from backend.core.db import SessionDep
 from backend.core.errors import ERROR_RESPONSES
-from backend.models import Order, OrderStatus
-from backend.models.order import (
+from backend.core.model_base import OrderStatus
+from backend.orders import customers
+from backend.orders import queries as order_reads
+from backend.orders import service as orders
+from backend.orders.models import (
     CancelIn,
+    Order,
     OrderCreate,
     OrderLinePublic,
     OrderPublic,
@@ -33,7 +37,6 @@ from backend.models.order import (
     RetailCustomersPublic,
     ReturnIn,
 )
-from backend.services import customers, order_reads, orders
 
 router = APIRouter(tags=["orders"], dependencies=[Authorized], responses=ERROR_RESPONSES)
 REPLAY: dict[int | str, dict[str, Any]] = {

@@ -29,13 +29,7 @@ from backend.models.periods import (
     StatementsPublic,
     VaultPublic,
 )
-from backend.services import (
-    approvals,
-    periods,
-    periods_chain,
-    periods_compute,
-    periods_statements,
-)
+from backend.services import approvals, periods, periods_chain, periods_compute, periods_statements
 
 router = APIRouter(tags=["periods"], dependencies=[Authorized], responses=ERROR_RESPONSES)
 

@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter, status
 
+from backend.accounts import service as users
+from backend.accounts.models import PasswordChange, UserCreate, UserPublic, UsersPublic, UserUpdate
 from backend.api.deps import Authorized, CurrentUser, IdPath, Limit, NowDep, Offset
 from backend.core.db import SessionDep
 from backend.core.errors import ERROR_RESPONSES
-from backend.models.user import PasswordChange, UserCreate, UserPublic, UsersPublic, UserUpdate
-from backend.services import users
 
 router = APIRouter(
     prefix="/api/users", tags=["users"], dependencies=[Authorized], responses=ERROR_RESPONSES

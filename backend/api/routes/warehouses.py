@@ -13,8 +13,9 @@ from backend.api.deps import (
 )
 from backend.core.db import SessionDep
 from backend.core.errors import ERROR_RESPONSES
-from backend.models import MovementKind
-from backend.models.stock import (
+from backend.core.model_base import MovementKind
+from backend.stock import service as stock
+from backend.stock.models import (
     AdjustmentIn,
     ReceiptIn,
     ReservationIn,
@@ -30,7 +31,6 @@ from backend.models.stock import (
     WarehousesPublic,
     WarehouseUpdate,
 )
-from backend.services import stock
 
 router = APIRouter(tags=["stock"], dependencies=[Authorized], responses=ERROR_RESPONSES)
 CREATED = status.HTTP_201_CREATED

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import backend.models.base
+import backend.core.model_base
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -32,10 +32,10 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", backend.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("confirmed_at", backend.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("confirmed_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "status IN ('queued', 'sent', 'confirmed', 'failed')",
             name=op.f("ck_chain_intent_status"),
@@ -61,9 +61,9 @@ def upgrade() -> None:
         sa.Column("search_name", sa.String(length=700), nullable=False),
         sa.Column("tree_path", sa.LargeBinary(), nullable=True),
         sa.Column("tree_depth", sa.Integer(), nullable=True),
-        sa.Column("enrolled_at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("enrolled_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
         sa.Column(
-            "status_changed_at", backend.models.base.UTCDateTime(timezone=True), nullable=False
+            "status_changed_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False
         ),
         sa.CheckConstraint(
             "status IN ('active', 'inactive', 'terminated')", name=op.f("ck_distributor_status")
@@ -98,7 +98,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("client_ip", sa.String(length=64), nullable=False),
-        sa.Column("at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failure")),
     )
     op.create_index(
@@ -110,7 +110,7 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("created_at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_price_list")),
         sa.UniqueConstraint("name", name=op.f("uq_price_list_name")),
     )
@@ -129,8 +129,8 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("created_at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "category = 'product' OR cv = 0", name=op.f("ck_product_kits_and_fees_no_cv")
         ),
@@ -151,7 +151,7 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=32), nullable=False),
-        sa.Column("created_at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_warehouse")),
         sa.UniqueConstraint("code", name=op.f("uq_warehouse_code")),
     )
@@ -164,7 +164,7 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("hashed_password", sa.String(length=200), nullable=False),
         sa.Column("distributor_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "role IN ('admin', 'finance', 'auditor', 'warehouse', 'distributor')",
             name=op.f("ck_app_user_role"),
@@ -182,9 +182,9 @@ def upgrade() -> None:
         "holding_tank_entry",
         sa.Column("distributor_id", sa.Integer(), nullable=False),
         sa.Column("enroller_id", sa.Integer(), nullable=False),
-        sa.Column("entered_at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("placed_at", backend.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("entered_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("placed_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["distributor_id"],
             ["distributor.id"],
@@ -216,8 +216,8 @@ def upgrade() -> None:
         sa.Column("tx_hash", sa.String(length=66), nullable=True),
         sa.Column("distributor_id", sa.Integer(), nullable=False),
         sa.Column("sponsor_id", sa.Integer(), nullable=True),
-        sa.Column("placed_at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("confirmed_at", backend.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("placed_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "chain_status IN ('pending', 'confirmed')", name=op.f("ck_placement_chain_status")
         ),
@@ -268,7 +268,7 @@ def upgrade() -> None:
         sa.Column("phone", sa.String(length=40), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("distributor_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["distributor_id"],
             ["distributor.id"],
@@ -311,11 +311,11 @@ def upgrade() -> None:
         sa.Column("idempotency_key", sa.String(length=200), nullable=True),
         sa.Column("request_hash", sa.String(length=64), nullable=True),
         sa.Column("created_by", sa.Integer(), nullable=False),
-        sa.Column("created_at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("paid_at", backend.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("shipped_at", backend.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("cancelled_at", backend.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("returned_at", backend.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("paid_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("shipped_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("returned_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "status IN ('placed', 'paid', 'shipped', 'cancelled', 'returned')",
             name=op.f("ck_sales_order_status"),
@@ -389,10 +389,10 @@ def upgrade() -> None:
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("reference", sa.String(length=200), nullable=False),
-        sa.Column("paid_at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("paid_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("idempotency_key", sa.String(length=200), nullable=True),
         sa.Column("recorded_by", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["order_id"], ["sales_order.id"], name=op.f("fk_payment_order_id_sales_order")
         ),
@@ -418,7 +418,7 @@ def upgrade() -> None:
         sa.Column("order_id", sa.Integer(), nullable=True),
         sa.Column("transfer_ref", sa.String(length=36), nullable=True),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "kind IN ('receipt', 'shipment', 'transfer_out', 'transfer_in', 'adjustment', 'reservation', 'release', 'return')",
             name=op.f("ck_stock_movement_kind"),

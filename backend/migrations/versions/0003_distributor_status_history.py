@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import backend.models.base
+import backend.core.model_base
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("new_status", sa.String(length=16), nullable=False),
         sa.Column("reason", sa.String(length=500), nullable=False),
         sa.Column("changed_by", sa.Integer(), nullable=True),
-        sa.Column("at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "new_status IN ('active', 'inactive', 'terminated')",
             name=op.f("ck_distributor_status_change_new_status"),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import backend.models.base
+import backend.core.model_base
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -35,12 +35,12 @@ def upgrade() -> None:
         sa.Column("leaf_count", sa.Integer(), nullable=True),
         sa.Column("manifest", sa.Text(), nullable=True),
         sa.Column("computed_by", sa.Integer(), nullable=True),
-        sa.Column("computed_at", backend.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("computed_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("approved_by", sa.Integer(), nullable=True),
-        sa.Column("approved_at", backend.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("approved_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("anchor_tx", sa.String(length=66), nullable=True),
         sa.Column("anchor_block", sa.BigInteger(), nullable=True),
-        sa.Column("opened_at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("opened_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "status IN ('open', 'computed', 'approved', 'anchored', 'paying', 'paid')",
             name=op.f("ck_period_status"),
@@ -112,7 +112,7 @@ def upgrade() -> None:
         sa.Column("from_status", sa.String(length=16), nullable=True),
         sa.Column("to_status", sa.String(length=16), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=True),
-        sa.Column("at", backend.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("detail", sa.String(length=500), nullable=False),
         sa.CheckConstraint(
             "to_status IN ('open', 'computed', 'approved', 'anchored', 'paying', 'paid')",

@@ -10,14 +10,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import backend.models.base
+import backend.core.model_base
 
 revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-UTC = backend.models.base.UTCDateTime(timezone=True)
+UTC = backend.core.model_base.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:

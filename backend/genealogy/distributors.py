@@ -7,14 +7,20 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from backend.accounts import service as users
+from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.errors import Conflict, Invalid
-from backend.models import Distributor, DistributorStatus, StatusChangeRecord, User
-from backend.models.distributor import DistributorUpdate, StatusChange
-from backend.services import users
-from backend.services.access import ensure_self, is_distributor, own_distributor
-from backend.services.genealogy import check_unique_contacts, get_distributor, search_text
-from backend.services.wallets import check_payable
+from backend.core.model_base import DistributorStatus
+from backend.genealogy.access import ensure_self, is_distributor, own_distributor
+from backend.genealogy.models import (
+    Distributor,
+    DistributorUpdate,
+    StatusChange,
+    StatusChangeRecord,
+)
+from backend.genealogy.service import check_unique_contacts, get_distributor, search_text
+from backend.genealogy.wallets import check_payable
 
 
 def update_distributor(
@@ -50,7 +56,7 @@ def change_status(
     distributor = get_distributor(session, distributor_id)
     if distributor.status == DistributorStatus.terminated:
         raise Conflict("a terminated distributor stays terminated")
-    if distributor.enroller_id is None:
+    if distributor.sponsor_id is None:
         raise Conflict("the company root's status cannot change")
     if distributor.status == data.status:
         raise Conflict(f"distributor {distributor_id} is already {data.status}")

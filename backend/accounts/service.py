@@ -7,12 +7,14 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from backend.accounts import login_throttle
+from backend.accounts.models import PasswordChange, User, UserCreate, UserUpdate
+from backend.admin_log import service as admin_log
 from backend.core.config import Settings
 from backend.core.errors import Conflict, Invalid, NotFound, Unauthorized
+from backend.core.model_base import DistributorStatus, Role
 from backend.core.security import hash_password, verify_password
-from backend.models import Distributor, DistributorStatus, Role, User
-from backend.models.user import PasswordChange, UserCreate, UserUpdate
-from backend.services import admin_log, login_throttle
+from backend.genealogy.models import Distributor
 
 
 def authenticate(

@@ -1,80 +1,41 @@
-"""Enrollment and placement.
+"""Enrollment: admission checks, the distributor row, then the holding tank or a placement.
 
-Every placement writes, in one transaction: the `placement` row (chain status pending), the
-distributor's materialised path, and a `place` intent in the outbox for the chain writer.
+One enrollment, a list of them in one transaction, or an idempotent batch (`Idempotency-Key`);
+placing is `backend.genealogy.service` (the placement row, the path and the chain intent).
 """
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound
+from backend.core.model_base import DistributorStatus, Role
 from backend.core.security import hash_password
-from backend.models import (
-    ChainStatus,
+from backend.genealogy import enrollment_requests
+from backend.genealogy.access import can_see, is_distributor, own_distributor
+from backend.genealogy.models import (
     Distributor,
-    DistributorStatus,
+    DistributorCreate,
     EnrollmentRequest,
-    GenealogyState,
     HoldingTankEntry,
     Placement,
-    Role,
-    User,
+    PlacementPublic,
 )
-from backend.models.distributor import DistributorCreate, PlacementPublic
-from backend.services import enrollment_requests, outbox
-from backend.services.access import can_see, is_distributor, own_distributor
-from backend.services.placement import PlacementSlot, PlacementTreeCache, Spot
-from backend.services.tree_path import child_path, segment
-from backend.services.wallets import check_payable
-from ledger.errors import PlacementError
-from ledger.placement import PlacementTree
-
-_REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
-
-
-def new_referral_code() -> str:
-    return "".join(secrets.choice(_REFERRAL_ALPHABET) for _ in range(8))
-
-
-def search_text(first_name: str, last_name: str, email: str | None) -> str:
-    return " ".join(part for part in (first_name, last_name, email or "") if part).lower()
-
-
-def create_root(session: Session, *, now: datetime) -> Distributor:
-    """The company's root distributor (id 1), placed at the top; bootstrap calls this once."""
-    root = Distributor(
-        first_name="Company",
-        last_name="Root",
-        referral_code=new_referral_code(),
-        search_name="company root",
-        enrolled_at=now,
-        status_changed_at=now,
-    )
-    session.add(root)
-    session.flush()
-    assert root.id is not None
-    root.tree_path = segment(root.id)
-    root.tree_depth = 0
-    session.add(
-        Placement(distributor_id=root.id, position=0, strategy="root", placed_at=now, seq=1)
-    )
-    session.add(GenealogyState(id=1, placement_seq=1))
-    outbox.enqueue(
-        session,
-        kind=outbox.PLACE,
-        payload={"id": root.id, "sponsor": 0, "parent": 0, "position": 0},
-        subject_id=root.id,
-    )
-    return root
+from backend.genealogy.service import (
+    auto_place,
+    check_unique_contacts,
+    get_distributor,
+    new_referral_code,
+    search_text,
+)
+from backend.genealogy.tree_cache import PlacementTreeCache
+from backend.genealogy.wallets import check_payable
 
 
 class Enrollment(NamedTuple):
@@ -115,13 +76,13 @@ def enroll_one(
         if done is not None:
             return _replayed(session, done)
     try:
-        enroller_id, to_tank = _check_admission(session, data, actor=actor, settings=settings)
+        sponsor_id, to_tank = _check_admission(session, data, actor=actor, settings=settings)
         # Hashed before any lock is taken: argon2 takes tens of milliseconds.
         hashed_password = _login_hash(data)
         if to_tank:
             claimed = _claim(session, actor, idempotency_key, digest, now=now)
             distributor = _write_admission(
-                session, data, enroller_id, to_tank, hashed_password, settings=settings, now=now
+                session, data, sponsor_id, to_tank, hashed_password, settings=settings, now=now
             )
             _record(session, claimed, [distributor])
             session.commit()
@@ -134,10 +95,10 @@ def enroll_one(
         with trees.locked(session) as slot:
             claimed = _claim(session, actor, idempotency_key, digest, now=now)
             distributor = _write_admission(
-                session, data, enroller_id, to_tank, hashed_password, settings=settings, now=now
+                session, data, sponsor_id, to_tank, hashed_password, settings=settings, now=now
             )
-            placement = _auto_place(
-                session, slot, distributor, enroller_id, settings, leg=data.leg, now=now
+            placement = auto_place(
+                session, slot, distributor, sponsor_id, settings, leg=data.leg, now=now
             )
             _record(session, claimed, [distributor])
             session.commit()
@@ -189,12 +150,12 @@ def enroll_batch(
             claimed = _claim(session, actor, idempotency_key, digest, now=now)
             for index, data in enumerate(items):
                 try:
-                    distributor, enroller_id, to_tank = _admit(
+                    distributor, sponsor_id, to_tank = _admit(
                         session, data, actor=actor, settings=settings, now=now
                     )
                     if not to_tank:
-                        _auto_place(
-                            session, slot, distributor, enroller_id, settings, leg=data.leg, now=now
+                        auto_place(
+                            session, slot, distributor, sponsor_id, settings, leg=data.leg, now=now
                         )
                 except AppError as exc:
                     exc.message = f"item {index}: {exc.message}"
@@ -254,20 +215,20 @@ def _admit(
     session: Session, data: DistributorCreate, *, actor: User, settings: Settings, now: datetime
 ) -> tuple[Distributor, int, bool]:
     """Validate, then write the distributor (and login, and tank entry): everything but the
-    placement. Returns the distributor, the enroller's id and whether they wait in the tank."""
-    enroller_id, to_tank = _check_admission(session, data, actor=actor, settings=settings)
+    placement. Returns the distributor, the sponsor's id and whether they wait in the tank."""
+    sponsor_id, to_tank = _check_admission(session, data, actor=actor, settings=settings)
     distributor = _write_admission(
-        session, data, enroller_id, to_tank, _login_hash(data), settings=settings, now=now
+        session, data, sponsor_id, to_tank, _login_hash(data), settings=settings, now=now
     )
-    return distributor, enroller_id, to_tank
+    return distributor, sponsor_id, to_tank
 
 
 def _check_admission(
     session: Session, data: DistributorCreate, *, actor: User, settings: Settings
 ) -> tuple[int, bool]:
-    """The reads and checks of an enrollment, no writes: the enroller's id and whether the
+    """The reads and checks of an enrollment, no writes: the sponsor's id and whether the
     new distributor waits in the holding tank."""
-    enroller = _resolve_enroller(session, data, actor=actor, settings=settings)
+    sponsor = _resolve_sponsor(session, data, actor=actor, settings=settings)
     to_tank = data.holding_tank if data.holding_tank is not None else settings.holding_tank_days > 0
     if to_tank and settings.holding_tank_days == 0:
         raise Invalid("the holding tank is disabled (holding_tank_days = 0)")
@@ -277,8 +238,8 @@ def _check_admission(
         raise Invalid("a login (password) needs an email")
     check_payable(data.wallet, settings)
     check_unique_contacts(session, email=data.email, wallet=data.wallet, login=data.password)
-    assert enroller.id is not None
-    return enroller.id, to_tank
+    assert sponsor.id is not None
+    return sponsor.id, to_tank
 
 
 def _login_hash(data: DistributorCreate) -> str | None:
@@ -290,7 +251,7 @@ def _login_hash(data: DistributorCreate) -> str | None:
 def _write_admission(
     session: Session,
     data: DistributorCreate,
-    enroller_id: int,
+    sponsor_id: int,
     to_tank: bool,
     hashed_password: str | None,
     *,
@@ -305,7 +266,7 @@ def _write_admission(
         phone=data.phone,
         country=data.country,
         wallet=data.wallet,
-        enroller_id=enroller_id,
+        sponsor_id=sponsor_id,
         referral_code=new_referral_code(),
         search_name=search_text(data.first_name, data.last_name, data.email),
         enrolled_at=now,
@@ -328,7 +289,7 @@ def _write_admission(
         session.add(
             HoldingTankEntry(
                 distributor_id=distributor.id,
-                enroller_id=enroller_id,
+                sponsor_id=sponsor_id,
                 entered_at=now,
                 expires_at=now + timedelta(days=settings.holding_tank_days),
             )
@@ -336,163 +297,34 @@ def _write_admission(
     return distributor
 
 
-def _auto_place(
-    session: Session,
-    slot: PlacementSlot,
-    distributor: Distributor,
-    enroller_id: int,
-    settings: Settings,
-    *,
-    leg: int | None,
-    now: datetime,
-) -> PlacementPublic:
-    try:
-        spot = locate(slot.tree, enroller_id, settings, leg=leg)
-    except PlacementError as exc:
-        raise Conflict(str(exc), code="placement_refused") from exc
-    return write_placement(
-        session,
-        slot,
-        distributor,
-        enroller_id,
-        spot.parent_id,
-        spot.position,
-        strategy=settings.placement_strategy,
-        now=now,
-    )
-
-
-def locate(tree: PlacementTree, enroller_id: int, settings: Settings, *, leg: int | None) -> Spot:
-    if settings.placement_strategy == "weaker-leg":
-        # Leg volumes belong to the period engine (issue 5); until a period feeds them in,
-        # every leg weighs the same and weaker-leg takes the leftmost.
-        return tree.locate(
-            enroller_id=enroller_id, strategy=settings.placement_strategy, leg_volumes={}
-        )
-    return tree.locate(enroller_id=enroller_id, strategy=settings.placement_strategy, leg=leg)
-
-
-def write_placement(
-    session: Session,
-    slot: PlacementSlot,
-    distributor: Distributor,
-    sponsor_id: int,
-    parent_id: int,
-    position: int,
-    *,
-    strategy: str,
-    now: datetime,
-) -> PlacementPublic:
-    """The placement row, the distributor's path and depth, the next `seq` and the chain
-    intent, written with prepared Core statements rather than the unit of work: this is the
-    hot part of every enrollment, and it writes four rows but reads only the parent's path."""
-    connection = session.connection()
-    parent = connection.execute(_PARENT_PATH, {"parent_id": parent_id}).one_or_none()
-    if parent is None:
-        raise NotFound(f"distributor {parent_id} not found")
-    assert distributor.id is not None and parent.tree_path is not None
-    tree_path = child_path(parent.tree_path, distributor.id)
-    tree_depth = (parent.tree_depth or 0) + 1
-    connection.execute(
-        _SET_PATH, {"target_id": distributor.id, "tree_path": tree_path, "tree_depth": tree_depth}
-    )
-    # The row has them now; the session must not write them a second time.
-    set_committed_value(distributor, "tree_path", tree_path)
-    set_committed_value(distributor, "tree_depth", tree_depth)
-    placement = PlacementPublic(
-        distributor_id=distributor.id,
-        sponsor_id=sponsor_id,
-        parent_id=parent_id,
-        position=position,
-        strategy=strategy,
-        chain_status=ChainStatus.pending,
-        block_number=None,
-        tx_hash=None,
-        placed_at=now,
-        confirmed_at=None,
-    )
-    connection.execute(_INSERT_PLACEMENT, {**placement.model_dump(), "seq": slot.next_seq()})
-    slot.record(node_id=distributor.id, parent_id=parent_id, position=position)
-    outbox.enqueue_now(
-        session,
-        kind=outbox.PLACE,
-        payload={
-            "id": distributor.id,
-            "sponsor": sponsor_id,
-            "parent": parent_id,
-            "position": position,
-        },
-        subject_id=distributor.id,
-    )
-    return placement
-
-
-_DISTRIBUTOR = Distributor.metadata.tables["distributor"]
-_PARENT_PATH = sa.select(_DISTRIBUTOR.c.tree_path, _DISTRIBUTOR.c.tree_depth).where(
-    _DISTRIBUTOR.c.id == sa.bindparam("parent_id")
-)
-_SET_PATH = (
-    _DISTRIBUTOR.update()
-    .where(_DISTRIBUTOR.c.id == sa.bindparam("target_id"))
-    .values(tree_path=sa.bindparam("tree_path"), tree_depth=sa.bindparam("tree_depth"))
-)
-_INSERT_PLACEMENT = Placement.metadata.tables["placement"].insert()
-
-
-def _resolve_enroller(
+def _resolve_sponsor(
     session: Session, data: DistributorCreate, *, actor: User | None, settings: Settings
 ) -> Distributor:
-    if data.enroller_id is not None and data.referral_code is not None:
-        raise Invalid("give enroller_id or referral_code, not both")
+    if data.sponsor_id is not None and data.referral_code is not None:
+        raise Invalid("give sponsor_id or referral_code, not both")
     if data.referral_code is not None:
         found = session.exec(
             select(Distributor).where(Distributor.referral_code == data.referral_code.upper())
         ).first()
         if found is None:
             raise NotFound(f"no distributor has referral code {data.referral_code!r}")
-        enroller = found
+        sponsor = found
     else:
-        enroller_id = data.enroller_id
-        if enroller_id is None:
-            enroller_id = (
+        sponsor_id = data.sponsor_id
+        if sponsor_id is None:
+            sponsor_id = (
                 own_distributor(session, actor).id
                 if actor is not None and is_distributor(actor)
-                else settings.default_enroller_id
+                else settings.default_sponsor_id
             )
-        assert enroller_id is not None
-        enroller = get_distributor(session, enroller_id, what="enroller")
-    if actor is not None and not can_see(session, actor, enroller):
+        assert sponsor_id is not None
+        sponsor = get_distributor(session, sponsor_id, what="sponsor")
+    if actor is not None and not can_see(session, actor, sponsor):
         raise Forbidden(
             "distributors enroll under themselves or their downline", code="out_of_scope"
         )
-    if enroller.status == DistributorStatus.terminated:
-        raise Conflict(f"enroller {enroller.id} is terminated")
-    if enroller.tree_path is None:
-        raise Conflict(f"enroller {enroller.id} is still in a holding tank")
-    return enroller
-
-
-def check_unique_contacts(
-    session: Session, *, email: str | None, wallet: str | None, login: str | None
-) -> None:
-    if (
-        wallet is not None
-        and session.exec(select(Distributor.id).where(Distributor.wallet == wallet)).first()
-        is not None
-    ):
-        raise Conflict("this wallet belongs to another distributor")
-    if (
-        login is not None
-        and email is not None
-        and session.exec(select(User.id).where(User.email == email)).first() is not None
-    ):
-        raise Conflict("an account with this email exists")
-
-
-def get_distributor(
-    session: Session, distributor_id: int, *, what: str = "distributor"
-) -> Distributor:
-    distributor = session.get(Distributor, distributor_id)
-    if distributor is None:
-        raise NotFound(f"{what} {distributor_id} not found")
-    return distributor
+    if sponsor.status == DistributorStatus.terminated:
+        raise Conflict(f"sponsor {sponsor.id} is terminated")
+    if sponsor.tree_path is None:
+        raise Conflict(f"sponsor {sponsor.id} is still in a holding tank")
+    return sponsor

@@ -15,34 +15,30 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from backend.accounts.models import User
+from backend.catalog import service as catalog
+from backend.catalog.models import PriceListItem, Product
 from backend.core.db import begin_write
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
-from backend.models import (
-    Distributor,
-    DistributorStatus,
-    MovementKind,
-    Order,
-    OrderLine,
-    OrderStatus,
-    Payment,
-    PriceListItem,
-    Product,
-    RetailCustomer,
-    User,
-)
-from backend.models.order import (
+from backend.core.model_base import DistributorStatus, MovementKind, OrderStatus
+from backend.genealogy.access import is_distributor, own_distributor
+from backend.genealogy.models import Distributor
+from backend.models.periods import LOCKED as LOCKED_PERIOD_STATES
+from backend.models.periods import Period
+from backend.orders.models import (
     MAX_ORDER_AMOUNT,
     MAX_ORDER_POINTS,
     CancelIn,
+    Order,
     OrderCreate,
+    OrderLine,
+    Payment,
     PaymentIn,
+    RetailCustomer,
     ReturnIn,
 )
-from backend.models.periods import LOCKED as LOCKED_PERIOD_STATES
-from backend.models.periods import Period
-from backend.services import catalog, stock
-from backend.services.access import is_distributor, own_distributor
-from backend.services.order_reads import lines_of
+from backend.orders.queries import lines_of
+from backend.stock import service as stock
 
 CLOCK_SKEW = timedelta(minutes=5)
 

@@ -7,17 +7,20 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from backend.core.errors import Conflict, Invalid, NotFound
-from backend.models import PriceList, PriceListItem, Product, ProductCategory, User
-from backend.models.base import now_utc
-from backend.models.catalog import (
+from backend.accounts.models import User
+from backend.admin_log import service as admin_log
+from backend.catalog.models import (
+    PriceList,
     PriceListCreate,
+    PriceListItem,
     PriceListItemIn,
     PriceListUpdate,
+    Product,
     ProductCreate,
     ProductUpdate,
 )
-from backend.services import admin_log
+from backend.core.errors import Conflict, Invalid, NotFound
+from backend.core.model_base import ProductCategory, now_utc
 
 
 def create_product(

@@ -15,9 +15,9 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from backend.accounts.models import User
 from backend.core.errors import Conflict
-from backend.models import EnrollmentRequest, User
-from backend.models.distributor import DistributorCreate
+from backend.genealogy.models import DistributorCreate, EnrollmentRequest
 
 
 def request_hash(items: Sequence[DistributorCreate], *, batch: bool) -> str:

@@ -6,8 +6,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from backend.models.base import MovementKind, UTCDateTime, check_in, now_utc
-from backend.models.types import MAX_ID, CountryCode, ShortText, WarehouseCode
+from backend.core.model_base import MovementKind, UTCDateTime, check_in, now_utc
+from backend.core.types import MAX_ID, CountryCode, ShortText, WarehouseCode
 
 MAX_QUANTITY = 10**9
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from backend.accounts.models import User
 from backend.core.errors import Forbidden, Invalid, NotFound
-from backend.models import Distributor, RetailCustomer, User
-from backend.models.order import RetailCustomerCreate
-from backend.services.access import is_distributor, own_distributor
+from backend.genealogy.access import is_distributor, own_distributor
+from backend.genealogy.models import Distributor
+from backend.orders.models import RetailCustomer, RetailCustomerCreate
 
 
 def create_customer(session: Session, data: RetailCustomerCreate, *, actor: User) -> RetailCustomer:

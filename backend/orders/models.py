@@ -5,10 +5,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from backend.models.base import OrderStatus, UTCDateTime, check_in, now_utc
-from backend.models.catalog import MAX_MONEY, MAX_POINTS
-from backend.models.stock import MAX_QUANTITY
-from backend.models.types import MAX_ID, Currency, Email, Phone, ShortText, UtcDatetime
+from backend.catalog.models import MAX_MONEY, MAX_POINTS
+from backend.core.model_base import OrderStatus, UTCDateTime, check_in, now_utc
+from backend.core.types import MAX_ID, Currency, Email, Phone, ShortText, UtcDatetime
+from backend.stock.models import MAX_QUANTITY
 
 MAX_LINES = 200
 # An order may total what its lines could at the per-unit caps; beyond that it is a typo (and

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
-from backend.models.base import ProductCategory, UTCDateTime, check_in, now_utc
-from backend.models.types import MAX_ID, Currency, ShortText, Sku
+from backend.core.model_base import ProductCategory, UTCDateTime, check_in, now_utc
+from backend.core.types import MAX_ID, Currency, ShortText, Sku
 
 MAX_MONEY = 10**12  # minor units; far above any single price, far below int64
 MAX_POINTS = 10**9

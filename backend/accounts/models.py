@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
-from backend.models.base import Role, UTCDateTime, check_in, now_utc
-from backend.models.types import MAX_ID, Email
+from backend.core.model_base import Role, UTCDateTime, check_in, now_utc
+from backend.core.types import MAX_ID, Email
 
 
 class UserBase(SQLModel):

@@ -1,7 +1,7 @@
 """Payout wallets the project's own contracts would swallow.
 
 The request models already refuse addresses nobody holds a key for (zero, precompiles, burn
-sinks: `backend.models.types`); this adds the addresses only the deployment record knows:
+sinks: `backend.core.types`); this adds the addresses only the deployment record knows:
 the registry, the anchor, the vault and the token. A payout to the vault would sit in it as
 unaccounted balance; one to the token or another contract would be stuck for good.
 """

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from backend.models import GenealogyState, Placement
+from backend.genealogy.models import GenealogyState, Placement
 from ledger.placement import Placement as Spot
 from ledger.placement import PlacementTree
 

@@ -6,8 +6,8 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from backend.models.base import ChainStatus, DistributorStatus, UTCDateTime, check_in, now_utc
-from backend.models.types import MAX_ID, CountryCode, Email, Phone, ShortText, WalletAddress
+from backend.core.model_base import ChainStatus, DistributorStatus, UTCDateTime, check_in, now_utc
+from backend.core.types import MAX_ID, CountryCode, Email, Phone, ShortText, WalletAddress
 
 
 class DistributorBase(SQLModel):
@@ -22,17 +22,17 @@ class DistributorBase(SQLModel):
 
 
 class DistributorCreate(DistributorBase):
-    enroller_id: int | None = Field(
+    sponsor_id: int | None = Field(
         default=None, gt=0, le=MAX_ID, description="Sponsor's distributor id."
     )
     referral_code: str | None = Field(
         default=None, max_length=16, description="Sponsor's referral code (instead of the id)."
     )
     leg: int | None = Field(
-        default=None, ge=0, le=255, description="Leg the enroller chooses (outer-left/right)."
+        default=None, ge=0, le=255, description="Leg the sponsor chooses (outer-left/right)."
     )
     holding_tank: bool | None = Field(
-        default=None, description="Put into the enroller's holding tank instead of auto-placing."
+        default=None, description="Put into the sponsor's holding tank instead of auto-placing."
     )
     password: str | None = Field(
         default=None, min_length=8, max_length=128, description="Creates a login (needs email)."
@@ -77,7 +77,7 @@ class Distributor(DistributorBase, table=True):
     last_name: str = Field(max_length=200)
     email: str | None = Field(default=None, max_length=254, index=True)
     wallet: str | None = Field(default=None, max_length=42, unique=True)
-    enroller_id: int | None = Field(default=None, foreign_key="distributor.id", index=True)
+    sponsor_id: int | None = Field(default=None, foreign_key="distributor.id", index=True)
     referral_code: str = Field(max_length=16, unique=True)
     status: DistributorStatus = Field(default=DistributorStatus.active, sa_type=sa.String(16))
     # Lower-case "first last email": what the downline search matches against.
@@ -169,12 +169,12 @@ class PlacementPublic(PlacementBase):
 
 
 class HoldingTankEntry(SQLModel, table=True):
-    """An enrolled but not yet placed distributor, waiting for the enroller's manual choice."""
+    """An enrolled but not yet placed distributor, waiting for the sponsor's manual choice."""
 
     __tablename__ = "holding_tank_entry"
 
     distributor_id: int = Field(primary_key=True, foreign_key="distributor.id")
-    enroller_id: int = Field(foreign_key="distributor.id", index=True)
+    sponsor_id: int = Field(foreign_key="distributor.id", index=True)
     entered_at: datetime = Field(sa_type=UTCDateTime())
     expires_at: datetime = Field(sa_type=UTCDateTime(), index=True)
     placed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
@@ -199,7 +199,7 @@ class EnrollmentRequest(SQLModel, table=True):
 
 class DistributorPublic(DistributorBase):
     id: int
-    enroller_id: int | None
+    sponsor_id: int | None
     referral_code: str
     status: DistributorStatus
     enrolled_at: datetime
@@ -215,7 +215,7 @@ class DistributorsPublic(SQLModel):
 
 class HoldingTankPublic(SQLModel):
     distributor_id: int
-    enroller_id: int
+    sponsor_id: int
     first_name: str
     last_name: str
     entered_at: datetime
@@ -232,7 +232,7 @@ class DownlineMember(SQLModel):
     first_name: str
     last_name: str
     status: DistributorStatus
-    enroller_id: int | None
+    sponsor_id: int | None
     parent_id: int | None
     position: int
     level: int = Field(description="Levels below the distributor whose downline this is.")

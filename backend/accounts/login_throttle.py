@@ -25,9 +25,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from backend.accounts.models import LoginThrottle
 from backend.core.config import Settings
 from backend.core.errors import TooManyRequests
-from backend.models import LoginThrottle
 
 _THROTTLE = LoginThrottle.metadata.tables["login_throttle"]
 

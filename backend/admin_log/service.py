@@ -25,13 +25,21 @@ from typing import Any
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
+from backend.accounts.models import User
+from backend.admin_log.models import (
+    AdminAction,
+    AdminLogEntry,
+    AdminLogEntryPublic,
+    AdminLogPublic,
+    AdminLogVerification,
+)
+from backend.catalog.models import Product
 from backend.core.config import Settings
 from backend.core.db import begin_write
-from backend.models import AdminAction, AdminLogEntry, Product, StockMovement, User
-from backend.models.admin_log import AdminLogEntryPublic, AdminLogPublic, AdminLogVerification
-from backend.models.base import now_utc
+from backend.core.model_base import now_utc
 from backend.models.periods import LOCKED, Period
 from backend.services.periods import package_dir
+from backend.stock.models import StockMovement
 from ledger.inputs import ADMIN_LOG_GENESIS, AdminLogHead
 
 HEAD_FILE = "inputs/admin_log.json"

@@ -1,4 +1,4 @@
-"""The admin action log: append-only, hash-chained (see ``backend.services.admin_log``)."""
+"""The admin action log: append-only, hash-chained (see ``backend.admin_log.service``)."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -6,7 +6,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from backend.models.base import Role, UTCDateTime, check_in
+from backend.core.model_base import Role, UTCDateTime, check_in
 
 
 class AdminAction(StrEnum):

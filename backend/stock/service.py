@@ -18,12 +18,19 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from backend.admin_log import service as admin_log
+from backend.catalog.models import Product
 from backend.core.db import begin_write
 from backend.core.errors import Conflict, Invalid, NotFound
-from backend.models import MovementKind, Product, StockItem, StockMovement, Warehouse
-from backend.models.base import now_utc
-from backend.models.stock import StockLevel, WarehouseCreate, WarehouseUpdate
-from backend.services import admin_log
+from backend.core.model_base import MovementKind, now_utc
+from backend.stock.models import (
+    StockItem,
+    StockLevel,
+    StockMovement,
+    Warehouse,
+    WarehouseCreate,
+    WarehouseUpdate,
+)
 
 
 class InsufficientStock(Conflict):

@@ -1,4 +1,4 @@
-"""The holding tank: enrolled, not yet placed; the enroller places by hand within the hold,
+"""The holding tank: enrolled, not yet placed; the sponsor places by hand within the hold,
 then the default strategy does (`place_expired`)."""
 
 from __future__ import annotations
@@ -7,12 +7,13 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.errors import Conflict, Forbidden, NotFound
-from backend.models import Distributor, HoldingTankEntry, User
-from backend.services.access import is_distributor, own_distributor
-from backend.services.genealogy import get_distributor, locate, write_placement
-from backend.services.placement import PlacementTreeCache
+from backend.genealogy.access import is_distributor, own_distributor
+from backend.genealogy.models import Distributor, HoldingTankEntry
+from backend.genealogy.service import get_distributor, locate, write_placement
+from backend.genealogy.tree_cache import PlacementTreeCache
 from ledger.errors import PlacementError
 
 
@@ -26,17 +27,17 @@ def place_from_tank(
     trees: PlacementTreeCache,
     now: datetime,
 ) -> Distributor:
-    """The enroller's manual choice for someone in their holding tank."""
+    """The sponsor's manual choice for someone in their holding tank."""
     entry = _tank_entry(session, distributor_id)
-    if is_distributor(actor) and own_distributor(session, actor).id != entry.enroller_id:
-        raise Forbidden("only the enroller places from their holding tank", code="out_of_scope")
+    if is_distributor(actor) and own_distributor(session, actor).id != entry.sponsor_id:
+        raise Forbidden("only the sponsor places from their holding tank", code="out_of_scope")
     if now >= entry.expires_at:
         raise Conflict("the hold has ended; the default strategy places this distributor")
     distributor = get_distributor(session, distributor_id)
     with trees.locked(session) as slot:
         try:
             slot.tree.check_manual(
-                enroller_id=entry.enroller_id, parent_id=parent_id, position=position
+                enroller_id=entry.sponsor_id, parent_id=parent_id, position=position
             )
         except PlacementError as exc:
             raise Conflict(str(exc), code="placement_refused") from exc
@@ -44,7 +45,7 @@ def place_from_tank(
             session,
             slot,
             distributor,
-            entry.enroller_id,
+            entry.sponsor_id,
             parent_id,
             position,
             strategy="manual",
@@ -70,14 +71,14 @@ def place_expired(
         for entry in session.exec(query).all():
             distributor = get_distributor(session, entry.distributor_id)
             try:
-                spot = locate(slot.tree, entry.enroller_id, settings, leg=None)
+                spot = locate(slot.tree, entry.sponsor_id, settings, leg=None)
             except PlacementError as exc:
                 raise Conflict(str(exc), code="placement_refused") from exc
             write_placement(
                 session,
                 slot,
                 distributor,
-                entry.enroller_id,
+                entry.sponsor_id,
                 spot.parent_id,
                 spot.position,
                 strategy=settings.placement_strategy,
@@ -98,7 +99,7 @@ def holding_tank(session: Session, *, actor: User) -> list[tuple[HoldingTankEntr
         .order_by(col(HoldingTankEntry.distributor_id))
     )
     if is_distributor(actor):
-        query = query.where(HoldingTankEntry.enroller_id == own_distributor(session, actor).id)
+        query = query.where(HoldingTankEntry.sponsor_id == own_distributor(session, actor).id)
     return list(session.exec(query).all())
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from backend.accounts.models import User
 from backend.core.errors import Forbidden, NotFound
-from backend.models import Distributor, DistributorStatus, HoldingTankEntry, Role, User
-from backend.services.tree_path import is_within
+from backend.core.model_base import DistributorStatus, Role
+from backend.genealogy.models import Distributor, HoldingTankEntry
+from backend.genealogy.tree_path import is_within
 
 
 def own_distributor(session: Session, user: User) -> Distributor:
@@ -41,9 +43,9 @@ def can_see(session: Session, user: User, target: Distributor) -> bool:
         return True
     if me.tree_path is not None and target.tree_path is not None:
         return is_within(target.tree_path, me.tree_path)
-    # Not placed yet: visible to the enroller whose tank holds them.
+    # Not placed yet: visible to the sponsor whose tank holds them.
     entry = session.get(HoldingTankEntry, target.id)
-    return entry is not None and entry.enroller_id == me.id
+    return entry is not None and entry.sponsor_id == me.id
 
 
 def ensure_visible(session: Session, user: User, distributor_id: int) -> Distributor:

@@ -7,9 +7,11 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from backend.accounts.models import User
 from backend.core.errors import Forbidden, NotFound
-from backend.models import Order, OrderLine, OrderStatus, User
-from backend.services.access import is_distributor, own_distributor
+from backend.core.model_base import OrderStatus
+from backend.genealogy.access import is_distributor, own_distributor
+from backend.orders.models import Order, OrderLine
 
 
 def get_order(session: Session, order_id: int, *, actor: User) -> Order:

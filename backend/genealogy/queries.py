@@ -17,10 +17,10 @@ from sqlalchemy import ColumnElement, or_, select, union_all
 from sqlmodel import Session, col
 
 from backend.core.errors import Invalid
-from backend.models import Distributor, DistributorStatus, Placement
-from backend.models.distributor import DownlineMember, DownlinePage
-from backend.models.types import MAX_ID
-from backend.services.tree_path import subtree_end
+from backend.core.model_base import DistributorStatus
+from backend.core.types import MAX_ID
+from backend.genealogy.models import Distributor, DownlineMember, DownlinePage, Placement
+from backend.genealogy.tree_path import subtree_end
 
 MAX_PAGE = 200
 # Up to this many levels a depth limit is answered level by level; deeper limits exclude
@@ -83,7 +83,7 @@ def downline_page(
             col(Distributor.first_name),
             col(Distributor.last_name),
             col(Distributor.status),
-            col(Distributor.enroller_id),
+            col(Distributor.sponsor_id),
             col(Distributor.tree_depth),
             col(Placement.parent_id),
             col(Placement.position),
@@ -102,7 +102,7 @@ def downline_page(
             first_name=row.first_name,
             last_name=row.last_name,
             status=row.status,
-            enroller_id=row.enroller_id,
+            sponsor_id=row.sponsor_id,
             parent_id=row.parent_id,
             position=row.position,
             level=row.tree_depth - root.tree_depth,

@@ -1,0 +1,26 @@
+"""Every table, registered on `SQLModel.metadata`: import this module before using the whole schema.
+
+Each domain package keeps its own tables in its `models.py`; Alembic's environment
+(`backend/migrations/env.py`), start-up (`backend/bootstrap.py`) and the tests that walk every
+table import this one module so that none is missed. A new domain adds its `models` here.
+"""
+
+from backend.accounts import models as accounts_models
+from backend.admin_log import models as admin_log_models
+from backend.catalog import models as catalog_models
+from backend.genealogy import models as genealogy_models
+from backend.models import outbox as outbox_models
+from backend.models import periods as periods_models
+from backend.orders import models as orders_models
+from backend.stock import models as stock_models
+
+__all__ = [
+    "accounts_models",
+    "admin_log_models",
+    "catalog_models",
+    "genealogy_models",
+    "orders_models",
+    "outbox_models",
+    "periods_models",
+    "stock_models",
+]

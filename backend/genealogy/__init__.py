@@ -1,0 +1,1 @@
+"""Genealogy: distributors, enrollment, placement in the tree, the holding tank, downline reads."""

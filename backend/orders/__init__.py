@@ -1,0 +1,1 @@
+"""Orders: placing, paying, shipping, cancelling and returning orders; retail customers."""

@@ -1,0 +1,1 @@
+"""Stock: warehouses and the append-only movement journal."""
