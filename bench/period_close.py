@@ -58,15 +58,14 @@ from backend.audit import audit_package  # noqa: E402
 from backend.audit.connect import open_reader  # noqa: E402
 from backend.bootstrap import migrate, seed  # noqa: E402
 from backend.chain.audit_reads import AuditReader  # noqa: E402
-from backend.chain.deploy import ensure_deployment  # noqa: E402
-from backend.chain.devchain import ManagedGanache  # noqa: E402
 from backend.chain.gateway import ChainGateway  # noqa: E402
 from backend.chain.payouts import PayoutChain  # noqa: E402
-from backend.chain.period_jobs import PeriodWriter  # noqa: E402
 from backend.core.config import Settings  # noqa: E402
 from backend.core.db import make_engine  # noqa: E402
-from backend.demo.close import PeriodCloser, settle  # noqa: E402
-from backend.demo.company import FIRST, Company, CompanyBuilder, at, month_starts  # noqa: E402
+from backend.dev.demo.close import PeriodCloser, settle  # noqa: E402
+from backend.dev.demo.company import FIRST, Company, CompanyBuilder, at, month_starts  # noqa: E402
+from backend.dev.deploy import ensure_deployment  # noqa: E402
+from backend.dev.devchain import ManagedGanache  # noqa: E402
 from backend.models import ChainStatus, Distributor, OrderLine, Placement  # noqa: E402
 from backend.models.base import MovementKind, ProductCategory  # noqa: E402
 from backend.models.catalog import ProductCreate  # noqa: E402
@@ -77,12 +76,13 @@ from backend.models.order import (  # noqa: E402
     PaymentIn,
     RetailCustomerCreate,
 )
-from backend.models.periods import Period, PeriodBatch, PeriodPayee, PeriodStatus  # noqa: E402
 from backend.models.stock import WarehouseCreate  # noqa: E402
 from backend.packages import read_package  # noqa: E402
+from backend.periods.models import Period, PeriodBatch, PeriodPayee, PeriodStatus  # noqa: E402
+from backend.periods.service import package_dir  # noqa: E402
 from backend.services import catalog, customers, genealogy, orders, stock  # noqa: E402
-from backend.services.periods import package_dir  # noqa: E402
 from backend.services.placement import PlacementTreeCache  # noqa: E402
+from backend.worker.period_jobs import PeriodWriter  # noqa: E402
 
 STAGES = ("open", "compute", "approve", "anchor", "fund", "pay")
 ENROLL_DAYS = 27  # days 2..28 of the month, as the demo company

@@ -31,17 +31,17 @@ from sqlmodel import Session, select  # noqa: E402
 
 from backend.bootstrap import migrate, seed  # noqa: E402
 from backend.chain.audit_reads import AuditReader  # noqa: E402
-from backend.chain.deploy import ensure_deployment  # noqa: E402
-from backend.chain.devchain import ManagedGanache  # noqa: E402
 from backend.chain.gateway import ChainGateway, SignedTx  # noqa: E402
-from backend.chain.outbox import WriterConfig, WriterStopped  # noqa: E402
 from backend.chain.payouts import PayoutChain  # noqa: E402
-from backend.chain.period_jobs import PeriodWriter  # noqa: E402
 from backend.core.config import Settings  # noqa: E402
 from backend.core.db import make_engine  # noqa: E402
+from backend.dev.deploy import ensure_deployment  # noqa: E402
+from backend.dev.devchain import ManagedGanache  # noqa: E402
 from backend.models import User  # noqa: E402
-from backend.models.periods import Period, PeriodBatch, PeriodPayee, PeriodStatus  # noqa: E402
-from backend.services import periods_chain  # noqa: E402
+from backend.periods import onchain as periods_chain  # noqa: E402
+from backend.periods.models import Period, PeriodBatch, PeriodPayee, PeriodStatus  # noqa: E402
+from backend.worker.period_jobs import PeriodWriter  # noqa: E402
+from backend.worker.writer import WriterConfig, WriterStopped  # noqa: E402
 from ledger.merkle import PayoutLeaf, PayoutTree  # noqa: E402
 
 HASH = "0x" + "ab" * 32

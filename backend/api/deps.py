@@ -15,13 +15,16 @@ from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from backend.api.policy import POLICY, allowed
+from backend.chain.audit_reads import AuditReader
+from backend.chain.deployment import ChainStatusProvider
+from backend.chain.reads import ChainReads
 from backend.core.config import Settings
 from backend.core.db import SessionDep
 from backend.core.errors import Forbidden, Unauthorized
 from backend.core.security import decode_access_token
 from backend.models import User
 from backend.models.types import MAX_ID, UtcDatetime
-from backend.services.chain_info import ChainStatusProvider
+from backend.periods.vault import PayoutReads
 from backend.services.placement import PlacementTreeCache
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
@@ -47,10 +50,23 @@ async def get_chain_status(request: Request) -> ChainStatusProvider:
     return provider
 
 
+def get_payout_reads(request: Request) -> PayoutReads:
+    """The app's vault and anchor bindings (built once; 503 until the contracts are deployed)."""
+    reads: ChainReads = request.app.state.chain_reads
+    return reads.payouts()
+
+
+def get_audit_reader(request: Request) -> AuditReader:
+    reads: ChainReads = request.app.state.chain_reads
+    return reads.audit()
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 NowDep = Annotated[datetime, Depends(get_now)]
 TreesDep = Annotated[PlacementTreeCache, Depends(get_trees)]
 ChainStatusDep = Annotated[ChainStatusProvider, Depends(get_chain_status)]
+PayoutReadsDep = Annotated[PayoutReads, Depends(get_payout_reads)]
+AuditReaderDep = Annotated[AuditReader, Depends(get_audit_reader)]
 TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
 
 

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from backend.audit.report import RECONCILIATION_CHECKS, AuditReport
 from backend.chain.audit_reads import AnchorRecord, AuditReader
 from backend.models import ChainStatus, Placement
-from backend.models.periods import Period, PeriodPayee, PeriodStatus
+from backend.periods.models import Period, PeriodPayee, PeriodStatus
 
 ANCHORED = frozenset({PeriodStatus.anchored, PeriodStatus.paying, PeriodStatus.paid})
 

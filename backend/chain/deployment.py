@@ -1,7 +1,8 @@
-"""What the service knows about the chain: the deployment record, and a status provider.
+"""The deployment record (`deployment.json`: chain id, RPC URL, contract addresses) and the
+chain's status as /health shows it: plain data, no web3.
 
-The chain gateway (`backend/chain/`) plugs its own `ChainStatusProvider` into `create_app`;
-until it does, the default answers "not configured".
+The one writer (`backend.worker`) plugs its own `ChainStatusProvider` into `create_app`; until
+something does, the default answers "not configured".
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field, ValidationError
 
 from backend.core.errors import Unavailable
+
+# The chain id of the managed local Ganache (`backend.dev.devchain`), whose token the service
+# may mint: on any other chain the vault is funded by a token transfer.
+LOCAL_CHAIN_ID = 1337
 
 
 class ChainStatus(BaseModel):

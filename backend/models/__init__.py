@@ -21,7 +21,9 @@ from backend.models.distributor import (
 )
 from backend.models.order import Order, OrderLine, Payment, RetailCustomer
 from backend.models.outbox import ChainIntent
-from backend.models.periods import (
+from backend.models.stock import StockItem, StockMovement, Warehouse
+from backend.models.user import LoginThrottle, User
+from backend.periods.models import (
     Period,
     PeriodBatch,
     PeriodChainJob,
@@ -32,8 +34,6 @@ from backend.models.periods import (
     PeriodStatus,
     PeriodTransition,
 )
-from backend.models.stock import StockItem, StockMovement, Warehouse
-from backend.models.user import LoginThrottle, User
 
 __all__ = [
     "AdminAction",

@@ -22,7 +22,7 @@ from backend.core.config import Settings
 from backend.core.db import begin_write
 from backend.core.errors import Conflict, NotFound
 from backend.models import Distributor, User
-from backend.models.periods import (
+from backend.periods.models import (
     Period,
     PeriodPublic,
     PeriodStatus,

@@ -33,15 +33,15 @@ from backend.core.config import Settings
 from backend.core.errors import Conflict
 from backend.models import Distributor, Order, OrderLine, OrderStatus, Placement, Product
 from backend.models.base import ProductCategory
-from backend.models.periods import (
+from backend.periods.models import (
     LOCKED,
     Period,
     PeriodClawback,
     PeriodLine,
     PeriodReturn,
 )
+from backend.periods.service import day_of, day_start, manifest_of, package_dir
 from backend.services import admin_log
-from backend.services.periods import day_of, day_start, manifest_of, package_dir
 from ledger.errors import LedgerError
 from ledger.inputs import (
     KIND_FEE,

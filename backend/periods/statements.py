@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from backend.core.config import Settings
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.models import Distributor, User
-from backend.models.periods import (
+from backend.periods.models import (
     LOCKED,
     ClawbackPublic,
     Period,
@@ -27,8 +27,8 @@ from backend.models.periods import (
     StatementPublic,
     StatementSummary,
 )
+from backend.periods.service import get_period, to_public
 from backend.services.access import is_distributor
-from backend.services.periods import get_period, to_public
 from ledger.merkle import PayoutTree
 from ledger.plan import BONUS_TYPES
 

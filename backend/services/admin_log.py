@@ -30,8 +30,8 @@ from backend.core.db import begin_write
 from backend.models import AdminAction, AdminLogEntry, Product, StockMovement, User
 from backend.models.admin_log import AdminLogEntryPublic, AdminLogPublic, AdminLogVerification
 from backend.models.base import now_utc
-from backend.models.periods import LOCKED, Period
-from backend.services.periods import package_dir
+from backend.periods.models import LOCKED, Period
+from backend.periods.service import package_dir
 from ledger.inputs import ADMIN_LOG_GENESIS, AdminLogHead
 
 HEAD_FILE = "inputs/admin_log.json"

@@ -29,8 +29,8 @@ from backend.models.admin_log import (
     AccountHistory,
     ApprovalContext,
 )
-from backend.models.periods import Period, PeriodPublic
-from backend.services.periods import to_public
+from backend.periods.models import Period, PeriodPublic
+from backend.periods.service import to_public
 
 COOLING_OFF = timedelta(hours=24)
 _PASSWORD = (AdminAction.password_reset, AdminAction.password_changed)

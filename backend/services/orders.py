@@ -38,8 +38,8 @@ from backend.models.order import (
     PaymentIn,
     ReturnIn,
 )
-from backend.models.periods import LOCKED as LOCKED_PERIOD_STATES
-from backend.models.periods import Period
+from backend.periods.models import LOCKED as LOCKED_PERIOD_STATES
+from backend.periods.models import Period
 from backend.services import catalog, stock
 from backend.services.access import is_distributor, own_distributor
 from backend.services.order_reads import lines_of

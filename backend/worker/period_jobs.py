@@ -22,14 +22,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from backend.chain.gateway import ChainError, ChainGateway, ChainUnavailable, Receipt, SignedTx
-from backend.chain.outbox import OutboxWriter, WriterConfig
 from backend.chain.payouts import AnchorTerms, PayoutChain
-from backend.chain.runtime import ChainRuntime
 from backend.core.config import Settings
-from backend.models.periods import ChainJobKind, PeriodBatch, PeriodChainJob
-from backend.services import periods_chain
-from backend.services.periods import get_period
-from backend.services.periods_statements import payout_tree
+from backend.periods import onchain as periods_chain
+from backend.periods.models import ChainJobKind, PeriodBatch, PeriodChainJob
+from backend.periods.service import get_period
+from backend.periods.statements import payout_tree
+from backend.worker.runtime import ChainRuntime
+from backend.worker.writer import OutboxWriter, WriterConfig
 from ledger.merkle import PayoutTree
 
 log = logging.getLogger("lineage.chain.periods")

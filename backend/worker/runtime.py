@@ -7,9 +7,9 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import Engine
 
+from backend.chain.deployment import ChainStatus
 from backend.chain.gateway import ChainGateway, SignedTx
-from backend.chain.outbox import OutboxWriter, WriterConfig
-from backend.services.chain_info import ChainStatus
+from backend.worker.writer import OutboxWriter, WriterConfig
 
 
 class ChainRuntime:

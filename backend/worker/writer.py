@@ -32,6 +32,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from backend.chain.deployment import ChainStatus
 from backend.chain.gateway import (
     ChainError,
     ChainGateway,
@@ -42,7 +43,6 @@ from backend.chain.gateway import (
 )
 from backend.models import ChainIntent, IntentStatus
 from backend.services import outbox
-from backend.services.chain_info import ChainStatus
 
 log = logging.getLogger("lineage.chain.writer")
 

@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from backend.models import Order, OrderLine, StockMovement
-from backend.models.periods import Period, PeriodStatus
+from backend.periods.models import Period, PeriodStatus
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from backend.models import Distributor, Placement, Role
-from backend.models.periods import PeriodClawback, PeriodLine, PeriodPayee
 from backend.packages import read_package
+from backend.periods.models import PeriodClawback, PeriodLine, PeriodPayee
 from ledger.merkle import PayoutLeaf, verify_proof
 from ledger.package import verify_package
 

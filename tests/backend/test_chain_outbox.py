@@ -20,8 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from backend.bootstrap import seed
-from backend.chain.deploy import ensure_deployment
-from backend.chain.devchain import ManagedGanache, load_or_create_mnemonic, mnemonic_key
+from backend.chain.deployment import Deployment
 from backend.chain.gateway import (
     ChainError,
     ChainGateway,
@@ -29,14 +28,15 @@ from backend.chain.gateway import (
     Reverted,
     SignedTx,
 )
-from backend.chain.outbox import OutboxWriter, WriterConfig, WriterStopped
-from backend.chain.runtime import ChainRuntime
 from backend.core.config import Settings
 from backend.core.db import make_engine
+from backend.dev.deploy import ensure_deployment
+from backend.dev.devchain import ManagedGanache, load_or_create_mnemonic, mnemonic_key
 from backend.main import create_app
 from backend.models import ChainIntent, ChainStatus, IntentStatus, Placement, User
 from backend.services import outbox
-from backend.services.chain_info import Deployment
+from backend.worker.runtime import ChainRuntime
+from backend.worker.writer import OutboxWriter, WriterConfig, WriterStopped
 
 pytestmark = pytest.mark.chain
 

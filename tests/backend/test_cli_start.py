@@ -32,7 +32,7 @@ HEAVY = (
     "backend.chain",
     "backend.services",
     "backend.main",
-    "backend.demo",
+    "backend.dev.demo",
 )
 
 def loaded_heavy_modules(args: list[str], heavy: tuple[str, ...]) -> tuple[int, list[str]]:

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from backend.core.db import SQLITE_BEGIN, begin_write, compare_and_set, snapshot_read
 from backend.core.errors import install_error_handlers
 from backend.models import Product, StockItem, Warehouse
-from backend.models.periods import ChainJobKind, Period, PeriodChainJob
+from backend.periods.models import ChainJobKind, Period, PeriodChainJob
 
 WAREHOUSE = Warehouse.metadata.tables["warehouse"]
 

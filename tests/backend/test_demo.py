@@ -18,10 +18,10 @@ from backend.cli import _register
 from backend.cli import app as cli
 from backend.core.config import Settings
 from backend.core.db import make_engine
-from backend.demo.runner import DemoError, DemoOptions, run_demo
+from backend.dev.demo.runner import DemoError, DemoOptions, run_demo
 from backend.models import ChainStatus, Distributor, DistributorStatus, Placement
 from backend.models.order import Order
-from backend.models.periods import PeriodStatus
+from backend.periods.models import PeriodStatus
 
 pytestmark = pytest.mark.chain
 __all__ = ["chain", "chain_template"]  # fixtures, re-exported for pytest

@@ -23,13 +23,13 @@ from typer.testing import CliRunner
 from web3 import Web3
 
 from backend.chain.gateway import SignedTx, load_abi
-from backend.chain.outbox import WriterStopped
 from backend.chain.payouts import PayoutChain
-from backend.chain.period_jobs import PeriodWriter
 from backend.cli import _register
 from backend.cli import app as cli
 from backend.models import ChainStatus, Placement
-from backend.models.periods import BatchStatus, PeriodBatch
+from backend.periods.models import BatchStatus, PeriodBatch
+from backend.worker.period_jobs import PeriodWriter
+from backend.worker.writer import WriterStopped
 from ledger.merkle import PayoutLeaf, verify_proof
 
 pytestmark = pytest.mark.chain

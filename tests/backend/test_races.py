@@ -23,7 +23,7 @@ from test_api_periods import company, post, today  # noqa: F401  (company is a f
 
 from backend.models import StockMovement
 from backend.models.base import IntentStatus
-from backend.models.periods import ChainJobKind, Period, PeriodChainJob, PeriodTransition
+from backend.periods.models import ChainJobKind, Period, PeriodChainJob, PeriodTransition
 
 Request = Callable[[TestClient, int], httpx.Response]
 

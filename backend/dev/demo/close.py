@@ -11,11 +11,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from backend.chain.payouts import PayoutChain
-from backend.chain.period_jobs import PeriodWriter
 from backend.core.config import Settings
 from backend.models import User
-from backend.models.periods import Period, PeriodStatus
-from backend.services import periods, periods_chain, periods_compute
+from backend.periods import compute as periods_compute
+from backend.periods import onchain as periods_chain
+from backend.periods import service as periods
+from backend.periods.models import Period, PeriodStatus
+from backend.worker.period_jobs import PeriodWriter
 
 Step = Callable[[str], None]
 
