@@ -82,7 +82,7 @@ from backend.periods.models import Period, PeriodBatch, PeriodPayee, PeriodStatu
 from backend.periods.service import package_dir  # noqa: E402
 from backend.services import catalog, customers, genealogy, orders, stock  # noqa: E402
 from backend.services.placement import PlacementTreeCache  # noqa: E402
-from backend.worker.period_jobs import PeriodWriter  # noqa: E402
+from backend.worker.writer import ChainWriter  # noqa: E402
 
 STAGES = ("open", "compute", "approve", "anchor", "fund", "pay")
 ENROLL_DAYS = 27  # days 2..28 of the month, as the demo company
@@ -566,7 +566,7 @@ def main() -> None:
             )
             gateway = ChainGateway(node.rpc_url, deployment, private_key=node.writer_key())
             chain = TimedPayoutChain(gateway)
-            writer = PeriodWriter(engine, gateway, settings)
+            writer = ChainWriter(engine, gateway, settings)
             closer = PeriodCloser(engine, settings, writer, chain)
             setup.seconds["ganache + deploy"] = time.perf_counter() - mark
             company, close_at = build_company(engine, settings, writer, args, rng, setup, console)
@@ -608,7 +608,7 @@ def main() -> None:
 def build_company(
     engine: Engine,
     settings: Settings,
-    writer: PeriodWriter,
+    writer: ChainWriter,
     args: argparse.Namespace,
     rng: random.Random,
     setup: SetUp,

@@ -79,7 +79,7 @@ def run(
     from backend.chain.gateway import ChainError
     from backend.core.config import Settings
     from backend.main import create_app
-    from backend.worker.period_jobs import PeriodRuntime
+    from backend.worker.runtime import ChainRuntime
 
     try:
         settings = Settings(data_dir=data_dir) if data_dir is not None else Settings()
@@ -102,7 +102,7 @@ def run(
                 f"first admin: {result.admin_email} / {result.generated_password} "
                 "(shown once; change it after logging in)"
             )
-        runtime = PeriodRuntime(gateway, settings)
+        runtime = ChainRuntime(gateway, settings)
         app = create_app(settings, chain_status=runtime.status, workers=[runtime.serve])
         typer.echo(f"serving on http://{host}:{port} (Ctrl-C stops everything)")
         # uvicorn re-raises a captured SIGTERM after its own shutdown; with Python's default

@@ -35,8 +35,9 @@ from backend.dev.devchain import ManagedGanache, load_or_create_mnemonic, mnemon
 from backend.main import create_app
 from backend.models import ChainIntent, ChainStatus, IntentStatus, Placement, User
 from backend.services import outbox
+from backend.worker.config import WriterConfig, WriterStopped
 from backend.worker.runtime import ChainRuntime
-from backend.worker.writer import OutboxWriter, WriterConfig, WriterStopped
+from backend.worker.writer import ChainWriter
 
 pytestmark = pytest.mark.chain
 
@@ -185,7 +186,7 @@ def test_a_writer_killed_between_send_and_receipt_resumes_without_sending_twice(
     with TestClient(app) as client:
         ids = enroll(client, admin_headers(db, clock), 120)
     config = WriterConfig(batch_size=50, idle_poll=0.02, pending_grace=0.5)
-    first = OutboxWriter(db, runtime.gateway, config=config, after_send=die_after_first_send)
+    first = ChainWriter(db, runtime.gateway, config=config, after_send=die_after_first_send)
     with pytest.raises(WriterStopped):
         while True:
             first.run_once()
@@ -194,7 +195,7 @@ def test_a_writer_killed_between_send_and_receipt_resumes_without_sending_twice(
     assert intents_by_status(db).get(IntentStatus.sent) == 50
     nonce_before = chain.gateway().nonce()
 
-    second = OutboxWriter(db, chain.gateway(), config=config)
+    second = ChainWriter(db, chain.gateway(), config=config)
     while second.pending():
         second.run_once()
     gateway = chain.gateway()
@@ -230,7 +231,7 @@ def test_a_writer_that_died_before_broadcasting_requeues_and_sends_once(
         )
     assert gateway.receipt(signed.tx_hash) is None
     nonce_before = gateway.nonce()
-    writer = OutboxWriter(db, gateway, config=FAST)
+    writer = ChainWriter(db, gateway, config=FAST)
     while writer.pending():
         writer.run_once()
     assert intents_by_status(db) == {IntentStatus.confirmed: 21}
@@ -293,7 +294,7 @@ def test_an_intent_the_chain_refuses_fails_with_the_decoded_reason_and_the_rest_
         bogus_id = bogus.id
     with TestClient(app) as client:
         later = enroll(client, admin_headers(db, clock), 3, start=4)
-    writer = OutboxWriter(db, chain.gateway(), config=FAST)
+    writer = ChainWriter(db, chain.gateway(), config=FAST)
     for _ in range(10):
         if not writer.pending():
             break

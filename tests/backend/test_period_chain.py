@@ -28,8 +28,8 @@ from backend.cli import _register
 from backend.cli import app as cli
 from backend.models import ChainStatus, Placement
 from backend.periods.models import BatchStatus, PeriodBatch
-from backend.worker.period_jobs import PeriodWriter
-from backend.worker.writer import WriterStopped
+from backend.worker.config import WriterStopped
+from backend.worker.writer import ChainWriter
 from ledger.merkle import PayoutLeaf, verify_proof
 
 pytestmark = pytest.mark.chain
@@ -48,16 +48,16 @@ def on_chain(company: Api, chain: Chain) -> Iterator[tuple[Api, Chain]]:
     yield company, chain
 
 
-def writer(api: Api, chain: Chain, armed: list[bool] | None = None) -> PeriodWriter:
+def writer(api: Api, chain: Chain, armed: list[bool] | None = None) -> ChainWriter:
     def crash(signed: SignedTx) -> None:
         if armed and armed[0]:
             armed[0] = False
             raise WriterStopped
 
-    return PeriodWriter(api.engine, chain.gateway(), api.settings, config=FAST, after_send=crash)
+    return ChainWriter(api.engine, chain.gateway(), api.settings, config=FAST, after_send=crash)
 
 
-def settle(chain_writer: PeriodWriter) -> None:
+def settle(chain_writer: ChainWriter) -> None:
     """Rounds until a round does nothing and no placement is pending."""
     for _ in range(100):
         if chain_writer.run_once() == 0 and chain_writer.pending() == 0:
