@@ -10,8 +10,8 @@ from backend.admin_log import models as admin_log_models
 from backend.catalog import models as catalog_models
 from backend.genealogy import models as genealogy_models
 from backend.models import outbox as outbox_models
-from backend.models import periods as periods_models
 from backend.orders import models as orders_models
+from backend.periods import models as periods_models
 from backend.stock import models as stock_models
 
 __all__ = [

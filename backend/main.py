@@ -16,13 +16,14 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from backend.api.routes import api_router
+from backend.chain.deployment import ChainStatusProvider, not_configured
+from backend.chain.reads import ChainReads
 from backend.core.config import Settings, get_settings
 from backend.core.db import make_engine
 from backend.core.errors import install_error_handlers
 from backend.core.limits import RequestLimits, restore_recursion_limit
 from backend.core.security import load_or_create_secret, utcnow
 from backend.genealogy.tree_cache import PlacementTreeCache
-from backend.services.chain_info import ChainStatusProvider, not_configured
 
 DESCRIPTION = """Back office for network-marketing companies: accounts and roles, distributors
 and their placement genealogy (mirrored on chain through an outbox), catalog, warehouse stock
@@ -38,6 +39,7 @@ def create_app(
     *,
     engine: Engine | None = None,
     chain_status: ChainStatusProvider | None = None,
+    chain_reads: ChainReads | None = None,
     clock: Callable[[], datetime] = utcnow,
     workers: Sequence[Callable[[Engine], AbstractContextManager[object]]] = (),
 ) -> FastAPI:
@@ -68,6 +70,8 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     app.state.chain_status = chain_status or not_configured
+    # The chain reads of the API, one set per app (never built per request).
+    app.state.chain_reads = chain_reads or ChainReads(settings.resolved_deployment_file)
     app.state.placement_trees = PlacementTreeCache(
         width=settings.tree_width, root_id=settings.default_sponsor_id
     )

@@ -30,8 +30,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from backend.chain.deployment import read_deployment  # noqa: E402
 from backend.chain.gateway import ChainGateway  # noqa: E402
-from backend.services.chain_info import read_deployment  # noqa: E402
 
 PASSWORD = "bench-admin-password"
 

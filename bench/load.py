@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ADMIN_EMAIL = "admin@lineage.local"
 ADMIN_PASSWORD = "bench-load-admin-password"
 USER_PASSWORD = "bench-load-user-password"
-DEMO_STAFF = [  # the demo company's staff logins (backend/demo/company.py)
+DEMO_STAFF = [  # the demo company's staff logins (backend/dev/demo/company.py)
     ("finance@demo.lineage.local", "demo-finance-1", "finance"),
     ("checker@demo.lineage.local", "demo-finance-2", "finance"),
     ("auditor@demo.lineage.local", "demo-auditor", "auditor"),

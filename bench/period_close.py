@@ -60,20 +60,18 @@ from backend.bootstrap import migrate, seed  # noqa: E402
 from backend.catalog import service as catalog  # noqa: E402
 from backend.catalog.models import ProductCreate  # noqa: E402
 from backend.chain.audit_reads import AuditReader  # noqa: E402
-from backend.chain.deploy import ensure_deployment  # noqa: E402
-from backend.chain.devchain import ManagedGanache  # noqa: E402
 from backend.chain.gateway import ChainGateway  # noqa: E402
 from backend.chain.payouts import PayoutChain  # noqa: E402
-from backend.chain.period_jobs import PeriodWriter  # noqa: E402
 from backend.core.config import Settings  # noqa: E402
 from backend.core.db import make_engine  # noqa: E402
 from backend.core.model_base import ChainStatus, MovementKind, ProductCategory  # noqa: E402
-from backend.demo.close import PeriodCloser, settle  # noqa: E402
-from backend.demo.company import FIRST, Company, CompanyBuilder, at, month_starts  # noqa: E402
+from backend.dev.demo.close import PeriodCloser, settle  # noqa: E402
+from backend.dev.demo.company import FIRST, Company, CompanyBuilder, at, month_starts  # noqa: E402
+from backend.dev.deploy import ensure_deployment  # noqa: E402
+from backend.dev.devchain import ManagedGanache  # noqa: E402
 from backend.genealogy import enrollment  # noqa: E402
 from backend.genealogy.models import Distributor, DistributorCreate, Placement  # noqa: E402
 from backend.genealogy.tree_cache import PlacementTreeCache  # noqa: E402
-from backend.models.periods import Period, PeriodBatch, PeriodPayee, PeriodStatus  # noqa: E402
 from backend.orders import customers  # noqa: E402
 from backend.orders import service as orders  # noqa: E402
 from backend.orders.models import (  # noqa: E402
@@ -84,9 +82,11 @@ from backend.orders.models import (  # noqa: E402
     RetailCustomerCreate,
 )
 from backend.packages import read_package  # noqa: E402
-from backend.services.periods import package_dir  # noqa: E402
+from backend.periods.models import Period, PeriodBatch, PeriodPayee, PeriodStatus  # noqa: E402
+from backend.periods.service import package_dir  # noqa: E402
 from backend.stock import service as stock  # noqa: E402
 from backend.stock.models import WarehouseCreate  # noqa: E402
+from backend.worker.writer import ChainWriter  # noqa: E402
 
 STAGES = ("open", "compute", "approve", "anchor", "fund", "pay")
 ENROLL_DAYS = 27  # days 2..28 of the month, as the demo company
@@ -570,7 +570,7 @@ def main() -> None:
             )
             gateway = ChainGateway(node.rpc_url, deployment, private_key=node.writer_key())
             chain = TimedPayoutChain(gateway)
-            writer = PeriodWriter(engine, gateway, settings)
+            writer = ChainWriter(engine, gateway, settings)
             closer = PeriodCloser(engine, settings, writer, chain)
             setup.seconds["ganache + deploy"] = time.perf_counter() - mark
             company, close_at = build_company(engine, settings, writer, args, rng, setup, console)
@@ -612,7 +612,7 @@ def main() -> None:
 def build_company(
     engine: Engine,
     settings: Settings,
-    writer: PeriodWriter,
+    writer: ChainWriter,
     args: argparse.Namespace,
     rng: random.Random,
     setup: SetUp,

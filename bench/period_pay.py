@@ -32,16 +32,16 @@ from sqlmodel import Session, select  # noqa: E402
 from backend.accounts.models import User  # noqa: E402
 from backend.bootstrap import migrate, seed  # noqa: E402
 from backend.chain.audit_reads import AuditReader  # noqa: E402
-from backend.chain.deploy import ensure_deployment  # noqa: E402
-from backend.chain.devchain import ManagedGanache  # noqa: E402
 from backend.chain.gateway import ChainGateway, SignedTx  # noqa: E402
-from backend.chain.outbox import WriterConfig, WriterStopped  # noqa: E402
 from backend.chain.payouts import PayoutChain  # noqa: E402
-from backend.chain.period_jobs import PeriodWriter  # noqa: E402
 from backend.core.config import Settings  # noqa: E402
 from backend.core.db import make_engine  # noqa: E402
-from backend.models.periods import Period, PeriodBatch, PeriodPayee, PeriodStatus  # noqa: E402
-from backend.services import periods_chain  # noqa: E402
+from backend.dev.deploy import ensure_deployment  # noqa: E402
+from backend.dev.devchain import ManagedGanache  # noqa: E402
+from backend.periods import onchain as periods_chain  # noqa: E402
+from backend.periods.models import Period, PeriodBatch, PeriodPayee, PeriodStatus  # noqa: E402
+from backend.worker.config import WriterConfig, WriterStopped  # noqa: E402
+from backend.worker.writer import ChainWriter  # noqa: E402
 from ledger.merkle import PayoutLeaf, PayoutTree  # noqa: E402
 
 HASH = "0x" + "ab" * 32
@@ -109,7 +109,7 @@ class Crashing:
 
     def settle(self, done: object) -> None:
         while True:
-            writer: PeriodWriter = self.make(self.hook)  # type: ignore[operator]
+            writer: ChainWriter = self.make(self.hook)  # type: ignore[operator]
             try:
                 while not done():  # type: ignore[operator]
                     writer.run_once()
@@ -146,8 +146,8 @@ def main() -> None:
         chain = PayoutChain(gateway)
         config = WriterConfig(idle_poll=0.01, pending_grace=0.2)
 
-        def make(hook: object) -> PeriodWriter:
-            return PeriodWriter(engine, gateway, settings, config=config, after_send=hook)  # type: ignore[arg-type]
+        def make(hook: object) -> ChainWriter:
+            return ChainWriter(engine, gateway, settings, config=config, after_send=hook)  # type: ignore[arg-type]
 
         crashing = Crashing(make, args.crash_rate, rng)
         reader = AuditReader(node.rpc_url, deployment)

@@ -2,7 +2,7 @@
 
     .venv-brownie/bin/python tools/brownie_deploy.py RPC_URL CHAIN_ID LOCAL [PROJECT_DIR]
 
-`lineage run` deploys with this (backend/chain/deploy.py). It does what
+`lineage run` deploys with this (backend/dev/deploy.py). It does what
 `brownie run scripts/deploy.py --network ...` does, except for how the script is imported:
 `brownie run` turns the script's absolute path into a dotted module name, so a project under a
 folder with a dot in its name (/home/john.doe/..., mktemp's /tmp/tmp.uKRF7g3fa8) cannot run it

@@ -37,8 +37,8 @@ from backend.catalog.models import Product
 from backend.core.config import Settings
 from backend.core.db import begin_write
 from backend.core.model_base import now_utc
-from backend.models.periods import LOCKED, Period
-from backend.services.periods import package_dir
+from backend.periods.models import LOCKED, Period
+from backend.periods.service import package_dir
 from backend.stock.models import StockMovement
 from ledger.inputs import ADMIN_LOG_GENESIS, AdminLogHead
 

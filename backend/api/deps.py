@@ -16,13 +16,16 @@ from fastapi.security import OAuth2PasswordBearer
 
 from backend.accounts.models import User
 from backend.api.policy import POLICY, allowed
+from backend.chain.audit_reads import AuditReader
+from backend.chain.deployment import ChainStatusProvider
+from backend.chain.reads import ChainReads
 from backend.core.config import Settings
 from backend.core.db import SessionDep
 from backend.core.errors import Forbidden, Unauthorized
 from backend.core.security import decode_access_token
 from backend.core.types import MAX_ID, UtcDatetime
 from backend.genealogy.tree_cache import PlacementTreeCache
-from backend.services.chain_info import ChainStatusProvider
+from backend.periods.vault import PayoutReads
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
@@ -47,10 +50,26 @@ async def get_chain_status(request: Request) -> ChainStatusProvider:
     return provider
 
 
+async def get_payout_reads(request: Request) -> Callable[[], PayoutReads]:
+    """Opens the app's vault and anchor bindings when called (built once; 503 until the
+    contracts are deployed): the route validates its input before the chain is needed."""
+    reads: ChainReads = request.app.state.chain_reads
+    return reads.payouts
+
+
+async def get_audit_reader(request: Request) -> Callable[[], AuditReader]:
+    """Opens the auditor's reader when called: a route validates its input first, and only a
+    valid request learns that the chain is not deployed or cannot be read."""
+    reads: ChainReads = request.app.state.chain_reads
+    return reads.audit
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 NowDep = Annotated[datetime, Depends(get_now)]
 TreesDep = Annotated[PlacementTreeCache, Depends(get_trees)]
 ChainStatusDep = Annotated[ChainStatusProvider, Depends(get_chain_status)]
+PayoutReadsDep = Annotated[Callable[[], PayoutReads], Depends(get_payout_reads)]
+AuditReaderDep = Annotated[Callable[[], AuditReader], Depends(get_audit_reader)]
 TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
 
 

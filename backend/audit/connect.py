@@ -9,8 +9,8 @@ from pydantic import ValidationError
 
 from backend.audit.package_audit import AuditInputError
 from backend.chain.audit_reads import AuditReader
+from backend.chain.deployment import Deployment
 from backend.chain.gateway import ChainError
-from backend.services.chain_info import Deployment
 
 
 def load_deployment(path: Path) -> Deployment:

@@ -21,7 +21,7 @@ from backend.audit.report import RECONCILIATION_CHECKS, AuditReport
 from backend.chain.audit_reads import AnchorRecord, AuditReader
 from backend.core.model_base import ChainStatus
 from backend.genealogy.models import Placement
-from backend.models.periods import Period, PeriodPayee, PeriodStatus
+from backend.periods.models import Period, PeriodPayee, PeriodStatus
 
 ANCHORED = frozenset({PeriodStatus.anchored, PeriodStatus.paying, PeriodStatus.paid})
 

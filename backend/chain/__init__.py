@@ -1,6 +1,11 @@
-"""The chain side of the service: the gateway (the one module that imports web3), the outbox
-writer that mirrors placements on chain, the managed local Ganache and the deployment check.
+"""The chain, web3 only: a leaf that imports no domain, entry point or dev tool.
 
-`lineage run` wires them: `ManagedGanache` (or `--rpc`), `ensure_deployment`, then a
-`ChainRuntime` whose writer runs inside the app's lifespan and whose `status` feeds /health.
+- `deployment`: the deployment record and the chain's status (plain data, no web3);
+- `gateway`: the one web3 client per process and the registry binding, signing, receipts;
+- `payouts`: the anchor, vault and token bindings; `audit_reads`: the auditor's event scans;
+- `reads`: the read-only bindings the API uses, built once per app;
+- `chain_types`: the error family (`ChainError`, `ChainUnavailable`, `Reverted`) and plain types.
+
+The one writer lives in `backend.worker`; the managed Ganache and the deploy driver in
+`backend.dev`.
 """

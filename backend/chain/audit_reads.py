@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from requests.exceptions import RequestException
-from web3 import Web3
 from web3.exceptions import ContractLogicError, Web3RPCError
 
+from backend.chain.deployment import Deployment
 from backend.chain.gateway import (
     ARTIFACTS,
     ChainError,
@@ -23,9 +23,7 @@ from backend.chain.gateway import (
     ChainPlacement,
     ChainUnavailable,
     PayoutTerms,
-    load_abi,
 )
-from backend.services.chain_info import Deployment
 
 __all__ = [
     "AnchorRecord",
@@ -102,28 +100,25 @@ class AuditReader:
         *,
         artifacts: Path = ARTIFACTS,
         request_timeout: float = 30.0,
+        gateway: ChainGateway | None = None,
     ) -> None:
         self.rpc_url = rpc_url
         self.deployment = deployment
-        self.gateway = ChainGateway(
+        self.gateway = gateway or ChainGateway(
             rpc_url, deployment, artifacts=artifacts, request_timeout=request_timeout
         )
-        self._w3 = Web3(
-            Web3.HTTPProvider(
-                rpc_url,
-                request_kwargs={"timeout": request_timeout},
-                exception_retry_configuration=None,
-            )
-        )
-        addresses = deployment.contracts
-        self._registry = self._contract("GenealogyRegistry", addresses.GenealogyRegistry, artifacts)
-        self._anchor = self._contract("PeriodAnchor", addresses.PeriodAnchor, artifacts)
-        self._vault = self._contract("PayoutVault", addresses.PayoutVault, artifacts)
+        self._bind()
 
-    def _contract(self, name: str, address: str, artifacts: Path) -> Any:
-        return self._w3.eth.contract(
-            address=Web3.to_checksum_address(address), abi=load_abi(name, artifacts)
-        )
+    @classmethod
+    def on(cls, gateway: ChainGateway) -> AuditReader:
+        """A reader on an existing gateway's client (the app's, built once)."""
+        return cls(gateway.rpc_url, gateway.deployment, gateway=gateway)
+
+    def _bind(self) -> None:
+        addresses = self.deployment.contracts
+        self._registry = self.gateway.binding("GenealogyRegistry", addresses.GenealogyRegistry)
+        self._anchor = self.gateway.binding("PeriodAnchor", addresses.PeriodAnchor)
+        self._vault = self.gateway.binding("PayoutVault", addresses.PayoutVault)
 
     # -- identity ---------------------------------------------------------------------------
 
@@ -217,7 +212,7 @@ class AuditReader:
 
     def _logs(self, event: Any, filters: dict[str, Any] | None) -> list[Any]:
         start = self.deployment.deploymentBlock
-        latest = int(self._read(lambda: self._w3.eth.block_number))
+        latest = int(self._read(lambda: self.gateway.w3.eth.block_number))
         logs: list[Any] = []
         while start <= latest:
             end = min(latest, start + LOG_CHUNK - 1)

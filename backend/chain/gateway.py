@@ -1,4 +1,4 @@
-"""The chain gateway: the one module in the service that talks to an EVM node (web3.py).
+"""The chain gateway: the one module in the service that builds a web3 client for an EVM node.
 
 Everything else speaks in plain data: `PlacementRequest` in, transaction hashes, `Receipt`s and
 `ChainPlacement`s out, and `ChainError` (with a decoded, human-readable reason) when the node or
@@ -40,7 +40,7 @@ from backend.chain.chain_types import (
     SignedTx,
     load_abi,
 )
-from backend.services.chain_info import ChainStatus, Deployment
+from backend.chain.deployment import ChainStatus, Deployment
 
 # Re-exported: callers import the chain's vocabulary from the gateway that produces it.
 __all__ = [
@@ -60,6 +60,7 @@ __all__ = [
     "code_at",
     "load_abi",
     "probe_chain_id",
+    "set_dev_balance",
     "wait_for_node",
 ]
 
@@ -353,6 +354,16 @@ class ChainGateway:
     # -- plumbing -------------------------------------------------------------------------
 
     def _contract(self, name: str, address: str) -> Any:
+        return self.binding(name, address)
+
+    @property
+    def w3(self) -> Web3:
+        """The process's client for this node (bindings read through it)."""
+        return self._w3
+
+    def binding(self, name: str, address: str) -> Any:
+        """A contract binding on this gateway's client (`PayoutChain`, `AuditReader` use it:
+        one client per gateway, so one per process)."""
         return self._w3.eth.contract(
             address=Web3.to_checksum_address(address), abi=load_abi(name, self._artifacts)
         )
@@ -498,6 +509,13 @@ def probe_chain_id(rpc_url: str) -> int | None:
         return int(probe.eth.chain_id)
     except Exception:  # noqa: BLE001
         return None
+
+
+def set_dev_balance(rpc_url: str, address: str, wei: int) -> None:
+    """Give `address` ether on a dev node (Ganache's `evm_setAccountBalance`) if it has none."""
+    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 10.0}))
+    if w3.eth.get_balance(address) == 0:  # type: ignore[arg-type]
+        w3.provider.make_request("evm_setAccountBalance", [address, hex(wei)])  # type: ignore[arg-type]
 
 
 def code_at(rpc_url: str, addresses: Iterable[str]) -> dict[str, bool]:

@@ -14,7 +14,7 @@ from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 from web3 import Web3
 
-from backend.chain.gateway import TX_GAS_CAP, ChainGateway, SignedTx, load_abi
+from backend.chain.gateway import TX_GAS_CAP, ChainGateway, SignedTx
 from ledger.merkle import MultiProof
 
 _ANCHOR_ARGS = ["uint64", "bytes32", "uint256", "uint32", "bytes32", "bytes32", "bytes32"]
@@ -63,17 +63,17 @@ class PayoutChain:
     def __init__(self, gateway: ChainGateway) -> None:
         self.gateway = gateway
         contracts = gateway.deployment.contracts
-        self._w3 = Web3(Web3.HTTPProvider(gateway.rpc_url, request_kwargs={"timeout": 30.0}))
         self.anchor_address = Web3.to_checksum_address(contracts.PeriodAnchor)
         self.vault_address = Web3.to_checksum_address(contracts.PayoutVault)
         self.token_address = Web3.to_checksum_address(contracts.PayoutToken)
-        self._vault = self._w3.eth.contract(address=self.vault_address, abi=load_abi("PayoutVault"))
-        self._anchor = self._w3.eth.contract(
-            address=self.anchor_address, abi=load_abi("PeriodAnchor")
-        )
-        self._token = self._w3.eth.contract(
-            address=self.token_address, abi=load_abi("BlacklistableTestUSD")
-        )
+        self._vault = gateway.binding("PayoutVault", self.vault_address)
+        self._anchor = gateway.binding("PeriodAnchor", self.anchor_address)
+        self._token = gateway.binding("BlacklistableTestUSD", self.token_address)
+
+    @property
+    def deployed_chain_id(self) -> int:
+        """The chain id of the deployment record (no node round trip)."""
+        return self.gateway.deployment.chainId
 
     # -- transactions ---------------------------------------------------------------------
 
@@ -121,7 +121,7 @@ class PayoutChain:
 
     def batch_outcome(self, tx_hash: str, period_id: int) -> BatchOutcome:
         """Paid, failed and skipped leaves named by the vault's events in a mined receipt."""
-        raw = self._call(lambda: self._w3.eth.get_transaction_receipt(tx_hash))  # type: ignore[arg-type]
+        raw = self._call(lambda: self.gateway.w3.eth.get_transaction_receipt(tx_hash))  # type: ignore[arg-type]
         outcome = BatchOutcome()
         events = self._vault.events
         for log in raw["logs"]:

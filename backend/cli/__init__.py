@@ -25,6 +25,7 @@ def _register() -> None:
     app.add_typer(__import__("backend.cli.period", fromlist=["app"]).app, name="period")
     app.add_typer(__import__("backend.cli.bench", fromlist=["app"]).app, name="bench")
     app.command(name="run")(__import__("backend.cli.run", fromlist=["run"]).run)
+    app.command(name="worker")(__import__("backend.cli.worker", fromlist=["worker"]).worker)
     app.command(name="audit")(__import__("backend.cli.audit", fromlist=["audit"]).audit)
     app.command(name="demo")(__import__("backend.cli.demo", fromlist=["demo"]).demo)
 

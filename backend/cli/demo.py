@@ -1,7 +1,7 @@
 """`lineage demo`: a realistic company on the embedded defaults, every period closed and paid.
 
 Starts (or reuses) the data folder's Ganache, deploys the contracts, then creates and closes
-the company (see `backend.demo.runner`). `lineage run --data-dir DIR` serves it afterwards.
+the company (see `backend.dev.demo.runner`). `lineage run --data-dir DIR` serves it afterwards.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def demo(
     from backend.cli.run import _fail, open_chain
     from backend.core.config import Settings
     from backend.core.errors import AppError
-    from backend.demo.runner import DemoError, DemoOptions, run_demo
+    from backend.dev.demo.runner import DemoError, DemoOptions, run_demo
 
     try:
         settings = Settings(data_dir=data_dir) if data_dir is not None else Settings()

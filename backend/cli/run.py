@@ -19,9 +19,9 @@ import typer
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from backend.chain.devchain import ManagedGanache
     from backend.chain.gateway import ChainGateway
     from backend.core.config import Settings
+    from backend.dev.devchain import ManagedGanache
 
 DataDir = Annotated[
     Path | None,
@@ -77,9 +77,9 @@ def run(
 
     from backend.bootstrap import bootstrap
     from backend.chain.gateway import ChainError
-    from backend.chain.period_jobs import PeriodRuntime
     from backend.core.config import Settings
     from backend.main import create_app
+    from backend.worker.runtime import ChainRuntime
 
     try:
         settings = Settings(data_dir=data_dir) if data_dir is not None else Settings()
@@ -102,7 +102,7 @@ def run(
                 f"first admin: {result.admin_email} / {result.generated_password} "
                 "(shown once; change it after logging in)"
             )
-        runtime = PeriodRuntime(gateway, settings)
+        runtime = ChainRuntime(gateway, settings)
         app = create_app(settings, chain_status=runtime.status, workers=[runtime.serve])
         typer.echo(f"serving on http://{host}:{port} (Ctrl-C stops everything)")
         # uvicorn re-raises a captured SIGTERM after its own shutdown; with Python's default
@@ -141,7 +141,7 @@ SERVER_OPTIONS: dict[str, Any] = {"proxy_headers": False}
 
 def _first_start_demo(settings: Settings, gateway: ChainGateway, *, url: str) -> None:
     from backend.core.errors import AppError
-    from backend.demo.runner import DemoError, DemoOptions, run_demo
+    from backend.dev.demo.runner import DemoError, DemoOptions, run_demo
 
     typer.echo("first start on an empty data folder: creating the demo company")
     typer.echo("(pass --no-demo to start with an empty company instead)")
@@ -159,9 +159,9 @@ def open_chain(
     """Start (or reuse) the managed Ganache unless `rpc` names a chain, deploy the contracts
     if the data folder has no deployment yet, and check the gateway. The caller stops the
     returned node (when it is not None and not reused)."""
-    from backend.chain.deploy import ensure_deployment
-    from backend.chain.devchain import ManagedGanache, env_key
     from backend.chain.gateway import ChainGateway
+    from backend.dev.deploy import ensure_deployment
+    from backend.dev.devchain import ManagedGanache, env_key
 
     node: ManagedGanache | None = None
     if rpc is None:

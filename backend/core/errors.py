@@ -1,7 +1,8 @@
 """One error shape for every 4xx/5xx: `{"error": {"code", "message", "details"}}`.
 
 Services raise `AppError` subclasses; the handlers installed by `install_error_handlers`
-translate those, FastAPI's validation errors and Starlette's 404/405 into the same shape.
+translate those, the chain's errors (503 `chain_unavailable`), FastAPI's validation errors and
+Starlette's 404/405 into the same shape.
 """
 
 from __future__ import annotations
@@ -118,6 +119,14 @@ async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_json(exc.status_code, exc.code, exc.message, exc.details, headers)
 
 
+async def _chain_error(_request: Request, exc: Exception) -> JSONResponse:
+    # A node that does not answer, or refuses a read: the service is fine, the chain is not.
+    reason = str(getattr(exc, "reason", exc))
+    first = reason.splitlines()[0] if reason else type(exc).__name__
+    log.info("chain error: %s", reason)
+    return error_json(503, "chain_unavailable", f"the chain cannot be read: {first}")
+
+
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _STATUS_CODES.get(exc.status_code, "error")
@@ -187,7 +196,12 @@ async def _unhandled(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    # Here, not at the top: `lineage --help` imports this module (through `core.limits`)
+    # and must not pay for the chain's eth_* stack.
+    from backend.chain.chain_types import ChainError
+
     app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(ChainError, _chain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from backend.chain.deployment import read_deployment
 from backend.core.config import Settings
 from backend.core.errors import Invalid
-from backend.services.chain_info import read_deployment
 
 
 def check_payable(wallet: str | None, settings: Settings) -> None:

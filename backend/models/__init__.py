@@ -1,2 +1,2 @@
-"""Period and chain-intent tables (moving to the periods domain package); the registry of every
+"""The chain-intent table (placements waiting for the chain writer); the registry of every
 table is `backend.db_models`."""

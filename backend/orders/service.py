@@ -23,8 +23,6 @@ from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.core.model_base import DistributorStatus, MovementKind, OrderStatus
 from backend.genealogy.access import is_distributor, own_distributor
 from backend.genealogy.models import Distributor
-from backend.models.periods import LOCKED as LOCKED_PERIOD_STATES
-from backend.models.periods import Period
 from backend.orders.models import (
     MAX_ORDER_AMOUNT,
     MAX_ORDER_POINTS,
@@ -38,6 +36,8 @@ from backend.orders.models import (
     ReturnIn,
 )
 from backend.orders.queries import lines_of
+from backend.periods.models import LOCKED as LOCKED_PERIOD_STATES
+from backend.periods.models import Period
 from backend.stock import service as stock
 
 CLOCK_SKEW = timedelta(minutes=5)

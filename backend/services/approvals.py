@@ -31,8 +31,8 @@ from backend.admin_log.models import (
 )
 from backend.core.config import Settings
 from backend.core.errors import Conflict
-from backend.models.periods import Period, PeriodPublic
-from backend.services.periods import to_public
+from backend.periods.models import Period, PeriodPublic
+from backend.periods.service import to_public
 
 COOLING_OFF = timedelta(hours=24)
 _PASSWORD = (AdminAction.password_reset, AdminAction.password_changed)

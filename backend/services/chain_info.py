@@ -1,60 +1,31 @@
-"""What the service knows about the chain: the deployment record, and a status provider.
+"""What the API shows of the chain: its deployment record and status.
 
-The chain gateway (`backend/chain/`) plugs its own `ChainStatusProvider` into `create_app`;
-until it does, the default answers "not configured".
+The types are the chain's own (`backend.chain.deployment`, plain data, no web3); routes reach
+them through here, so no route imports `backend.chain`.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any, Protocol
+from backend.chain.deployment import (
+    ChainStatus,
+    ChainStatusProvider,
+    Contracts,
+    Deployment,
+    not_configured,
+    read_deployment,
+)
+from backend.core.config import Settings
 
-from pydantic import BaseModel, Field, ValidationError
-
-from backend.core.errors import Unavailable
-
-
-class ChainStatus(BaseModel):
-    status: str = Field(description="`ok`, `down` or `not configured`.")
-    detail: str | None = None
-    chain_id: int | None = None
-    latest_block: int | None = None
-    queued_intents: int | None = None
-
-
-class ChainStatusProvider(Protocol):
-    def __call__(self) -> ChainStatus: ...
-
-
-def not_configured() -> ChainStatus:
-    return ChainStatus(status="not configured", detail="no chain gateway is attached")
+__all__ = [
+    "ChainStatus",
+    "ChainStatusProvider",
+    "Contracts",
+    "Deployment",
+    "deployment",
+    "not_configured",
+]
 
 
-class Contracts(BaseModel):
-    GenealogyRegistry: str
-    PeriodAnchor: str
-    PayoutVault: str
-    PayoutToken: str
-
-
-class Deployment(BaseModel):
-    chainId: int
-    rpcUrl: str
-    deploymentBlock: int
-    contracts: Contracts
-    compiler: dict[str, Any] = Field(default_factory=dict)
-
-
-def read_deployment(path: Path) -> Deployment:
-    if not path.exists():
-        raise Unavailable(
-            f"no deployment record at {path}: the contracts are not deployed yet",
-            code="chain_not_deployed",
-        )
-    try:
-        return Deployment.model_validate(json.loads(path.read_text()))
-    except (ValueError, ValidationError) as exc:
-        raise Unavailable(
-            f"the deployment record at {path} is malformed: {exc}", code="chain_record_invalid"
-        ) from exc
+def deployment(settings: Settings) -> Deployment:
+    """The data folder's deployment record (503 `chain_not_deployed` until there is one)."""
+    return read_deployment(settings.resolved_deployment_file)

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from lineage_api import Api
 from sqlalchemy import create_engine
 
+from backend.chain.deployment import ChainStatus
 from backend.main import create_app
-from backend.services.chain_info import ChainStatus
 
 
 def test_health_reports_database_and_unconfigured_chain(api: Api) -> None:

@@ -10,8 +10,8 @@ from lineage_api import Api
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from backend.models.periods import Period, PeriodStatus
 from backend.orders.models import Order, OrderLine
+from backend.periods.models import Period, PeriodStatus
 from backend.stock.models import StockMovement
 
 

@@ -15,8 +15,8 @@ from sqlmodel import col, select
 
 from backend.core.model_base import Role
 from backend.genealogy.models import Distributor, Placement
-from backend.models.periods import PeriodClawback, PeriodLine, PeriodPayee
 from backend.packages import read_package
+from backend.periods.models import PeriodClawback, PeriodLine, PeriodPayee
 from ledger.merkle import PayoutLeaf, verify_proof
 from ledger.package import verify_package
 

@@ -14,12 +14,12 @@ from sqlmodel import Session, select
 from test_audit_chain import Node, genealogy_rows, package_files, start_node, tree_of
 from test_chain_outbox import admin_headers, chain_template, db, enroll
 
+from backend.chain.deployment import Deployment
 from backend.core.config import Settings
 from backend.core.model_base import ChainStatus
 from backend.genealogy.models import Placement
 from backend.main import create_app
-from backend.models.periods import Period, PeriodPayee, PeriodStatus
-from backend.services.chain_info import Deployment
+from backend.periods.models import Period, PeriodPayee, PeriodStatus
 
 pytestmark = pytest.mark.chain
 __all__ = ["chain_template", "db", "package_files"]  # fixtures, re-exported for pytest

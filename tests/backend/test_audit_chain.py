@@ -18,11 +18,11 @@ from test_chain_outbox import chain_template, free_port
 from typer.testing import CliRunner
 from web3 import Web3
 
-from backend.chain.devchain import ManagedGanache, address_of, load_or_create_mnemonic, mnemonic_key
+from backend.chain.deployment import Deployment
 from backend.chain.gateway import ChainGateway, PlacementRequest, load_abi
 from backend.cli import _register, app
+from backend.dev.devchain import ManagedGanache, address_of, load_or_create_mnemonic, mnemonic_key
 from backend.packages import read_dir, write_package
-from backend.services.chain_info import Deployment
 from ledger.merkle import PayoutLeaf, PayoutTree
 from ledger.package import TABLE_COLUMNS, build_package, parse_inputs, read_table, write_table
 from ledger.plan import load_plan

@@ -21,8 +21,7 @@ from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
 from backend.bootstrap import seed
-from backend.chain.deploy import ensure_deployment
-from backend.chain.devchain import ManagedGanache, load_or_create_mnemonic, mnemonic_key
+from backend.chain.deployment import Deployment
 from backend.chain.gateway import (
     ChainError,
     ChainGateway,
@@ -30,16 +29,18 @@ from backend.chain.gateway import (
     Reverted,
     SignedTx,
 )
-from backend.chain.outbox import OutboxWriter, WriterConfig, WriterStopped
-from backend.chain.runtime import ChainRuntime
 from backend.core.config import Settings
 from backend.core.db import make_engine
 from backend.core.model_base import ChainStatus, IntentStatus
+from backend.dev.deploy import ensure_deployment
+from backend.dev.devchain import ManagedGanache, load_or_create_mnemonic, mnemonic_key
 from backend.genealogy.models import Placement
 from backend.main import create_app
 from backend.models.outbox import ChainIntent
 from backend.services import outbox
-from backend.services.chain_info import Deployment
+from backend.worker.config import WriterConfig, WriterStopped
+from backend.worker.runtime import ChainRuntime
+from backend.worker.writer import ChainWriter
 
 pytestmark = pytest.mark.chain
 
@@ -188,7 +189,7 @@ def test_a_writer_killed_between_send_and_receipt_resumes_without_sending_twice(
     with TestClient(app) as client:
         ids = enroll(client, admin_headers(db, clock), 120)
     config = WriterConfig(batch_size=50, idle_poll=0.02, pending_grace=0.5)
-    first = OutboxWriter(db, runtime.gateway, config=config, after_send=die_after_first_send)
+    first = ChainWriter(db, runtime.gateway, config=config, after_send=die_after_first_send)
     with pytest.raises(WriterStopped):
         while True:
             first.run_once()
@@ -197,7 +198,7 @@ def test_a_writer_killed_between_send_and_receipt_resumes_without_sending_twice(
     assert intents_by_status(db).get(IntentStatus.sent) == 50
     nonce_before = chain.gateway().nonce()
 
-    second = OutboxWriter(db, chain.gateway(), config=config)
+    second = ChainWriter(db, chain.gateway(), config=config)
     while second.pending():
         second.run_once()
     gateway = chain.gateway()
@@ -233,7 +234,7 @@ def test_a_writer_that_died_before_broadcasting_requeues_and_sends_once(
         )
     assert gateway.receipt(signed.tx_hash) is None
     nonce_before = gateway.nonce()
-    writer = OutboxWriter(db, gateway, config=FAST)
+    writer = ChainWriter(db, gateway, config=FAST)
     while writer.pending():
         writer.run_once()
     assert intents_by_status(db) == {IntentStatus.confirmed: 21}
@@ -296,7 +297,7 @@ def test_an_intent_the_chain_refuses_fails_with_the_decoded_reason_and_the_rest_
         bogus_id = bogus.id
     with TestClient(app) as client:
         later = enroll(client, admin_headers(db, clock), 3, start=4)
-    writer = OutboxWriter(db, chain.gateway(), config=FAST)
+    writer = ChainWriter(db, chain.gateway(), config=FAST)
     for _ in range(10):
         if not writer.pending():
             break

@@ -18,11 +18,11 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from backend.chain import deploy
-from backend.chain.devchain import SECRET_FILE, ManagedGanache, address_of
+from backend.chain.deployment import read_deployment
 from backend.chain.gateway import ChainError, ChainGateway, probe_chain_id
 from backend.cli import _register, app
-from backend.services.chain_info import read_deployment
+from backend.dev import deploy
+from backend.dev.devchain import SECRET_FILE, ManagedGanache, address_of
 
 pytestmark = pytest.mark.chain
 

@@ -38,7 +38,7 @@ HEAVY = (
     "backend.orders",
     "backend.stock",
     "backend.main",
-    "backend.demo",
+    "backend.dev.demo",
 )
 
 def loaded_heavy_modules(args: list[str], heavy: tuple[str, ...]) -> tuple[int, list[str]]:

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from backend.catalog.models import Product
 from backend.core.db import SQLITE_BEGIN, begin_write, compare_and_set, snapshot_read
 from backend.core.errors import install_error_handlers
-from backend.models.periods import ChainJobKind, Period, PeriodChainJob
+from backend.periods.models import ChainJobKind, Period, PeriodChainJob
 from backend.stock.models import StockItem, Warehouse
 
 WAREHOUSE = Warehouse.metadata.tables["warehouse"]

@@ -19,10 +19,10 @@ from backend.cli import app as cli
 from backend.core.config import Settings
 from backend.core.db import make_engine
 from backend.core.model_base import ChainStatus, DistributorStatus
-from backend.demo.runner import DemoError, DemoOptions, run_demo
+from backend.dev.demo.runner import DemoError, DemoOptions, run_demo
 from backend.genealogy.models import Distributor, Placement
-from backend.models.periods import PeriodStatus
 from backend.orders.models import Order
+from backend.periods.models import PeriodStatus
 
 pytestmark = pytest.mark.chain
 __all__ = ["chain", "chain_template"]  # fixtures, re-exported for pytest

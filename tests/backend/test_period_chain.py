@@ -23,14 +23,14 @@ from typer.testing import CliRunner
 from web3 import Web3
 
 from backend.chain.gateway import SignedTx, load_abi
-from backend.chain.outbox import WriterStopped
 from backend.chain.payouts import PayoutChain
-from backend.chain.period_jobs import PeriodWriter
 from backend.cli import _register
 from backend.cli import app as cli
 from backend.core.model_base import ChainStatus
 from backend.genealogy.models import Placement
-from backend.models.periods import BatchStatus, PeriodBatch
+from backend.periods.models import BatchStatus, PeriodBatch
+from backend.worker.config import WriterStopped
+from backend.worker.writer import ChainWriter
 from ledger.merkle import PayoutLeaf, verify_proof
 
 pytestmark = pytest.mark.chain
@@ -49,16 +49,16 @@ def on_chain(company: Api, chain: Chain) -> Iterator[tuple[Api, Chain]]:
     yield company, chain
 
 
-def writer(api: Api, chain: Chain, armed: list[bool] | None = None) -> PeriodWriter:
+def writer(api: Api, chain: Chain, armed: list[bool] | None = None) -> ChainWriter:
     def crash(signed: SignedTx) -> None:
         if armed and armed[0]:
             armed[0] = False
             raise WriterStopped
 
-    return PeriodWriter(api.engine, chain.gateway(), api.settings, config=FAST, after_send=crash)
+    return ChainWriter(api.engine, chain.gateway(), api.settings, config=FAST, after_send=crash)
 
 
-def settle(chain_writer: PeriodWriter) -> None:
+def settle(chain_writer: ChainWriter) -> None:
     """Rounds until a round does nothing and no placement is pending."""
     for _ in range(100):
         if chain_writer.run_once() == 0 and chain_writer.pending() == 0:

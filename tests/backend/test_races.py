@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from test_api_periods import company, post, today  # noqa: F401  (company is a fixture)
 
 from backend.core.model_base import IntentStatus
-from backend.models.periods import ChainJobKind, Period, PeriodChainJob, PeriodTransition
+from backend.periods.models import ChainJobKind, Period, PeriodChainJob, PeriodTransition
 from backend.stock.models import StockMovement
 
 Request = Callable[[TestClient, int], httpx.Response]

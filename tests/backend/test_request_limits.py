@@ -163,7 +163,7 @@ def _free_port() -> int:
 SERVER = """
     import sys
     from backend.bootstrap import bootstrap
-    from backend.chain.period_jobs import PeriodRuntime  # noqa: F401 - what `lineage run` imports
+    from backend.worker.runtime import ChainRuntime  # noqa: F401 - what `lineage run` imports
     from backend.cli.run import serve_app
     from backend.core.config import Settings
     from backend.main import create_app

@@ -7,11 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from backend.api.deps import Authorized, SettingsDep
-from backend.audit.connect import load_deployment, open_reader
+from backend.api.deps import AuditReaderDep, Authorized
 from backend.audit.package_audit import AuditInputError
 from backend.audit.reconcile import reconcile
-from backend.chain.gateway import ChainError
 from backend.core.db import SessionDep
 from backend.core.errors import CHAIN_RESPONSES, ERROR_RESPONSES, Unavailable
 from backend.core.types import MAX_ID
@@ -44,15 +42,14 @@ class ReconciliationPublic(BaseModel):
 )
 def reconciliation(
     session: SessionDep,
-    settings: SettingsDep,
+    open_reader: AuditReaderDep,
     period_id: Annotated[
         int | None, Query(gt=0, le=MAX_ID, description="Only this period's anchor and payouts.")
     ] = None,
 ) -> ReconciliationPublic:
     try:
-        reader = open_reader(load_deployment(settings.resolved_deployment_file))
-        report = reconcile(session, reader, period_id)
-    except (AuditInputError, ChainError) as exc:
+        report = reconcile(session, open_reader(), period_id)
+    except AuditInputError as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise Unavailable(f"the chain cannot be read: {message}", code="chain_unavailable") from exc
     return ReconciliationPublic.model_validate(report.as_json())

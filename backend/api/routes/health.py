@@ -9,8 +9,9 @@ from backend.core.db import SessionDep
 from backend.core.errors import ERROR_RESPONSES, ErrorResponse
 from backend.core.model_base import IntentStatus
 from backend.models.outbox import ChainIntentPublic, ChainIntentsPublic
+from backend.services import chain_info as chain_facts
 from backend.services import outbox
-from backend.services.chain_info import ChainStatus, Contracts, read_deployment
+from backend.services.chain_info import ChainStatus, Contracts
 
 router = APIRouter(tags=["service"])
 
@@ -58,7 +59,7 @@ def health(session: SessionDep, chain_status: ChainStatusDep) -> Health:
     responses={503: {"model": ErrorResponse, "description": "Contracts not deployed yet."}},
 )
 def chain_info(settings: SettingsDep) -> ChainInfo:
-    deployment = read_deployment(settings.resolved_deployment_file)
+    deployment = chain_facts.deployment(settings)
     return ChainInfo(
         chain_id=deployment.chainId,
         rpc_url=deployment.rpcUrl,

@@ -11,12 +11,17 @@ from backend.api.deps import (
     NowDep,
     Offset,
     OptionalId,
+    PayoutReadsDep,
     SettingsDep,
 )
-from backend.api.routes import period_chain_reads as chain_reads
 from backend.core.db import SessionDep
 from backend.core.errors import CHAIN_RESPONSES, ERROR_RESPONSES
-from backend.models.periods import (
+from backend.periods import compute as periods_compute
+from backend.periods import onchain as periods_chain
+from backend.periods import service as periods
+from backend.periods import statements as periods_statements
+from backend.periods import vault
+from backend.periods.models import (
     ApprovalRequest,
     ChainJobPublic,
     FundingRequest,
@@ -29,7 +34,7 @@ from backend.models.periods import (
     StatementsPublic,
     VaultPublic,
 )
-from backend.services import approvals, periods, periods_chain, periods_compute, periods_statements
+from backend.services import approvals
 
 router = APIRouter(tags=["periods"], dependencies=[Authorized], responses=ERROR_RESPONSES)
 
@@ -172,19 +177,13 @@ def anchor_period(
     responses=CHAIN_RESPONSES,
 )
 def pay_period(
-    session: SessionDep, settings: SettingsDep, user: CurrentUser, now: NowDep, period_id: IdPath
+    session: SessionDep,
+    open_reads: PayoutReadsDep,
+    user: CurrentUser,
+    now: NowDep,
+    period_id: IdPath,
 ) -> PeriodBatchesPublic:
-    chain = chain_reads.open_chain(settings)
-    with chain_reads.readable():
-        items = periods_chain.plan_payouts(
-            session,
-            period_id,
-            paid_flags=lambda indices: chain.paid_flags(period_id, indices),
-            vault_balance=chain.vault_balance,
-            actor=user,
-            now=now,
-        )
-    return chain_reads.batches_public(items)
+    return vault.plan_payouts(session, period_id, open_reads(), actor=user, now=now)
 
 
 @router.get(
@@ -193,7 +192,7 @@ def pay_period(
     summary="The period's payout batches: lines, transaction, block, gas, paid/failed/skipped",
 )
 def period_batches(session: SessionDep, period_id: IdPath) -> PeriodBatchesPublic:
-    return chain_reads.batches_public(periods_chain.batches(session, period_id))
+    return vault.batches_public(periods_chain.batches(session, period_id))
 
 
 @router.get(
@@ -202,8 +201,8 @@ def period_batches(session: SessionDep, period_id: IdPath) -> PeriodBatchesPubli
     summary="The payout vault's token balance",
     responses=CHAIN_RESPONSES,
 )
-def read_vault(session: SessionDep, settings: SettingsDep) -> VaultPublic:
-    return chain_reads.vault(session, settings)
+def read_vault(session: SessionDep, open_reads: PayoutReadsDep) -> VaultPublic:
+    return vault.vault(session, open_reads())
 
 
 @router.post(
@@ -214,8 +213,12 @@ def read_vault(session: SessionDep, settings: SettingsDep) -> VaultPublic:
     responses=CHAIN_RESPONSES,
 )
 def fund_vault(
-    session: SessionDep, settings: SettingsDep, user: CurrentUser, now: NowDep, body: FundingRequest
+    session: SessionDep,
+    open_reads: PayoutReadsDep,
+    user: CurrentUser,
+    now: NowDep,
+    body: FundingRequest,
 ) -> ChainJobPublic:
-    chain_reads.require_test_token(settings)
+    vault.require_test_token(open_reads())
     job = periods_chain.request_funding(session, body.amount, actor=user, now=now)
     return ChainJobPublic.model_validate(job)

@@ -22,14 +22,14 @@ from pathlib import Path
 from types import TracebackType
 
 from eth_account import Account
-from web3 import Web3
 
-from backend.chain.gateway import ChainError, probe_chain_id, wait_for_node
+from backend.chain.deployment import LOCAL_CHAIN_ID
+from backend.chain.gateway import ChainError, probe_chain_id, set_dev_balance, wait_for_node
 
 ROOT = Path(__file__).resolve().parents[2]
 GANACHE = ROOT / "node_modules" / ".bin" / "ganache"
 LAUNCHER = ROOT / "tools" / "ganache-node.js"
-CHAIN_ID = 1337
+CHAIN_ID = LOCAL_CHAIN_ID
 DEFAULT_PORT = 8545
 SECRET_FILE = "chain-secret.json"
 KEY_ENV = "LINEAGE_CHAIN_KEY"
@@ -220,7 +220,4 @@ class ManagedGanache:
         key = env_key()
         if key is None:
             return
-        w3 = Web3(Web3.HTTPProvider(self.rpc_url, request_kwargs={"timeout": 10.0}))
-        address = address_of(key)
-        if w3.eth.get_balance(address) == 0:  # type: ignore[arg-type]
-            w3.provider.make_request("evm_setAccountBalance", [address, hex(10**21)])  # type: ignore[arg-type]
+        set_dev_balance(self.rpc_url, address_of(key), 10**21)

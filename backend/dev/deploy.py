@@ -18,9 +18,9 @@ from urllib.parse import urlparse
 
 from pydantic import ValidationError
 
-from backend.chain.devchain import address_of
+from backend.chain.deployment import Deployment
 from backend.chain.gateway import ChainError, code_at, probe_chain_id
-from backend.services.chain_info import Deployment
+from backend.dev.devchain import address_of
 
 ROOT = Path(__file__).resolve().parents[2]
 BROWNIE_PYTHON = ROOT / ".venv-brownie" / "bin" / "python"

@@ -1,5 +1,5 @@
 """Closing a demo period end to end, as finance would: open, compute (maker), approve (checker),
-anchor, fund the vault, pay; every chain step is run by the one chain writer (`PeriodWriter`,
+anchor, fund the vault, pay; every chain step is run by the one chain writer (`ChainWriter`,
 the writer `lineage run` serves with), driven here round by round until it has settled."""
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from sqlmodel import Session
 
 from backend.accounts.models import User
 from backend.chain.payouts import PayoutChain
-from backend.chain.period_jobs import PeriodWriter
 from backend.core.config import Settings
-from backend.models.periods import Period, PeriodStatus
-from backend.services import periods, periods_chain, periods_compute
+from backend.periods import compute as periods_compute
+from backend.periods import onchain as periods_chain
+from backend.periods import service as periods
+from backend.periods.models import Period, PeriodStatus
+from backend.worker.writer import ChainWriter
 
 Step = Callable[[str], None]
 
@@ -24,7 +26,7 @@ class DemoError(Exception):
     """Something the demo could not do; the message is the one line the CLI prints."""
 
 
-def settle(writer: PeriodWriter, *, rounds: int = 10_000) -> None:
+def settle(writer: ChainWriter, *, rounds: int = 10_000) -> None:
     """Rounds until one does nothing and no placement is pending (queued or sent)."""
     for _ in range(rounds):
         if writer.run_once() == 0 and writer.pending() == 0:
@@ -34,7 +36,7 @@ def settle(writer: PeriodWriter, *, rounds: int = 10_000) -> None:
 
 class PeriodCloser:
     def __init__(
-        self, engine: Engine, settings: Settings, writer: PeriodWriter, chain: PayoutChain
+        self, engine: Engine, settings: Settings, writer: ChainWriter, chain: PayoutChain
     ) -> None:
         self.engine = engine
         self.settings = settings

@@ -32,7 +32,8 @@ from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.db import compare_and_set, snapshot_read
 from backend.core.errors import Conflict, Forbidden
-from backend.models.periods import (
+from backend.packages import PackageWriter
+from backend.periods.models import (
     LOCKED,
     Period,
     PeriodClawback,
@@ -41,9 +42,7 @@ from backend.models.periods import (
     PeriodReturn,
     PeriodStatus,
 )
-from backend.packages import PackageWriter
-from backend.services.approvals import check_accounts_settled
-from backend.services.periods import (
+from backend.periods.service import (
     calendar,
     day_of,
     get_period,
@@ -52,7 +51,8 @@ from backend.services.periods import (
     package_dir,
     transition,
 )
-from backend.services.periods_snapshot import Snapshot, snapshot
+from backend.periods.snapshot import Snapshot, snapshot
+from backend.services.approvals import check_accounts_settled
 from ledger.engine import PeriodResult, payee_rows, run_period
 from ledger.errors import LedgerError
 from ledger.package import build_package

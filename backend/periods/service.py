@@ -23,7 +23,7 @@ from backend.core.config import Settings
 from backend.core.db import begin_write
 from backend.core.errors import Conflict, NotFound
 from backend.genealogy.models import Distributor
-from backend.models.periods import (
+from backend.periods.models import (
     Period,
     PeriodPublic,
     PeriodStatus,

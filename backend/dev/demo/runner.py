@@ -21,13 +21,13 @@ from sqlmodel import Session, func, select
 from backend.bootstrap import bootstrap
 from backend.chain.gateway import ChainGateway
 from backend.chain.payouts import PayoutChain
-from backend.chain.period_jobs import PeriodWriter
 from backend.core.config import Settings
 from backend.core.db import make_engine
-from backend.demo.close import DemoError, PeriodCloser, settle
-from backend.demo.company import Company, CompanyBuilder, DemoLogin, at, month_starts
+from backend.dev.demo.close import DemoError, PeriodCloser, settle
+from backend.dev.demo.company import Company, CompanyBuilder, DemoLogin, at, month_starts
 from backend.genealogy.models import Distributor
-from backend.models.periods import Period
+from backend.periods.models import Period
+from backend.worker.writer import ChainWriter
 
 __all__ = ["DemoError", "DemoOptions", "DemoResult", "run_demo"]
 
@@ -82,7 +82,7 @@ def run_demo(
         builder = CompanyBuilder(engine, settings, seed=options.seed)
         company = builder.users(months)
         builder.catalog(company)
-        writer = PeriodWriter(engine, gateway, settings)
+        writer = ChainWriter(engine, gateway, settings)
         closer = PeriodCloser(engine, settings, writer, PayoutChain(gateway))
         result = DemoResult(data_dir=settings.data_dir, logins=company.logins)
         if boot.generated_password is not None and boot.admin_email is not None:

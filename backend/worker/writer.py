@@ -1,4 +1,6 @@
-"""The single chain writer: drains `place` intents from the outbox into `placeBatch` transactions.
+"""The one chain writer: one loop, one nonce. Each round it reconciles when in doubt, sends a
+`placeBatch` of queued placements, then at most one period transaction (anchor, funding or a
+`payBatch`, `backend.worker.period_jobs`), all on its own nonce.
 
 Why nothing is sent twice:
 - Every transaction is signed here first, so its hash and nonce are known before it leaves; the
@@ -32,6 +34,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from backend.chain.deployment import ChainStatus
 from backend.chain.gateway import (
     ChainError,
     ChainGateway,
@@ -40,10 +43,12 @@ from backend.chain.gateway import (
     Reverted,
     SignedTx,
 )
+from backend.core.config import Settings
 from backend.core.model_base import IntentStatus
 from backend.models.outbox import ChainIntent
 from backend.services import outbox
-from backend.services.chain_info import ChainStatus
+from backend.worker.config import WriterConfig, WriterStopped
+from backend.worker.period_jobs import PeriodJobs
 
 log = logging.getLogger("lineage.chain.writer")
 
@@ -58,21 +63,6 @@ PLACEMENT_ERRORS = frozenset(
         "PositionOccupied",
     }
 )
-
-
-class WriterStopped(Exception):
-    """Raised by a fault-injection hook to stop the writer on the spot (tests)."""
-
-
-@dataclass
-class WriterConfig:
-    batch_size: int = 300
-    idle_poll: float = 0.05
-    backoff_initial: float = 0.5
-    backoff_max: float = 10.0
-    receipt_timeout: float = 120.0
-    # How long a restarted writer waits for a sent but unmined transaction before replacing it.
-    pending_grace: float = 5.0
 
 
 @dataclass
@@ -99,13 +89,17 @@ def _ids(intents: Sequence[ChainIntent]) -> list[int]:
     return [intent.id for intent in intents if intent.id is not None]
 
 
-class OutboxWriter:
-    """Run it with `start()`/`stop()` (a daemon thread) or drive it with `run_once()`."""
+class ChainWriter:
+    """Run it with `start()`/`stop()` (a daemon thread) or drive it with `run_once()`.
+
+    Without `settings` it writes placements only (the placement tests); with them it also
+    anchors, funds and pays periods (`lineage run`, `lineage worker`)."""
 
     def __init__(
         self,
         engine: Engine,
         gateway: ChainGateway,
+        settings: Settings | None = None,
         *,
         config: WriterConfig | None = None,
         after_send: Callable[[SignedTx], None] | None = None,
@@ -114,6 +108,11 @@ class OutboxWriter:
         self.gateway = gateway
         self.config = config or WriterConfig()
         self.after_send = after_send
+        self.periods = (
+            PeriodJobs(engine, gateway, settings, config=self.config, after_send=after_send)
+            if settings is not None
+            else None
+        )
         self.stats = WriterStats()
         self._nonce: int | None = None
         self._needs_reconcile = True
@@ -146,7 +145,7 @@ class OutboxWriter:
         self._wake.set()
 
     @contextmanager
-    def running_in_background(self) -> Iterator[OutboxWriter]:
+    def running_in_background(self) -> Iterator[ChainWriter]:
         self.start()
         try:
             yield self
@@ -190,13 +189,21 @@ class OutboxWriter:
     # -- one round ------------------------------------------------------------------------
 
     def run_once(self) -> int:
-        """Reconcile if needed, then send at most one batch; returns intents settled."""
+        """Reconcile if needed, then send at most one placement batch and at most one period
+        transaction; returns the intents and jobs settled."""
         settled = 0
         if self._needs_reconcile:
             settled += self.reconcile()
             self._nonce = self.gateway.nonce("latest")
             self._needs_reconcile = False
-        return settled + self._send_next_batch()
+        settled += self._send_next_batch()
+        if self.periods is not None:
+            assert self._nonce is not None
+            self._needs_reconcile = True  # until a period step returns, the truth is on chain
+            done, self._nonce = self.periods.run_once(self._nonce)
+            self._needs_reconcile = False
+            settled += done
+        return settled
 
     def reconcile(self) -> int:
         """Settle every `sent` intent against the chain, and the head of the queue too (the
@@ -215,6 +222,8 @@ class OutboxWriter:
         with Session(self.engine) as session:
             head = outbox.fetch_queued(session, limit=self.config.batch_size, kind=outbox.PLACE)
         settled += len(self._confirm_placed(head, requeue_rest=False))
+        if self.periods is not None:
+            settled += self.periods.reconcile()
         self.stats.reconciled += settled
         return settled
 

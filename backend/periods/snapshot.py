@@ -35,15 +35,15 @@ from backend.core.config import Settings
 from backend.core.errors import Conflict
 from backend.core.model_base import OrderStatus, ProductCategory
 from backend.genealogy.models import Distributor, Placement
-from backend.models.periods import (
+from backend.orders.models import Order, OrderLine
+from backend.periods.models import (
     LOCKED,
     Period,
     PeriodClawback,
     PeriodLine,
     PeriodReturn,
 )
-from backend.orders.models import Order, OrderLine
-from backend.services.periods import day_of, day_start, manifest_of, package_dir
+from backend.periods.service import day_of, day_start, manifest_of, package_dir
 from ledger.errors import LedgerError
 from ledger.inputs import (
     KIND_FEE,

@@ -1,7 +1,7 @@
 """The period work the chain writer runs: anchor jobs, vault funding, payout batches.
 
-`PeriodWriter` is the one `OutboxWriter` with this work added to each round, on the writer's
-own nonce: reconcile first (placements, then period jobs), then a placement batch, then at most
+`ChainWriter` (`backend.worker.writer`) runs this after its placements in each round, on its
+one nonce: reconcile first (placements, then period jobs), then a placement batch, then at most
 one period transaction. The same rules as for placements keep anything from happening twice:
 - a job or batch is marked `sent` with its hash and nonce, and committed, before the broadcast;
 - after a start or an error every `sent` row is settled from the chain before anything is sent:
@@ -15,21 +15,19 @@ one period transaction. The same rules as for placements keep anything from happ
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from backend.chain.gateway import ChainError, ChainGateway, ChainUnavailable, Receipt, SignedTx
-from backend.chain.outbox import OutboxWriter, WriterConfig
 from backend.chain.payouts import AnchorTerms, PayoutChain
-from backend.chain.runtime import ChainRuntime
 from backend.core.config import Settings
-from backend.models.periods import ChainJobKind, PeriodBatch, PeriodChainJob
-from backend.services import periods_chain
-from backend.services.periods import get_period
-from backend.services.periods_statements import payout_tree
+from backend.periods import onchain as periods_chain
+from backend.periods.models import ChainJobKind, PeriodBatch, PeriodChainJob
+from backend.periods.service import get_period
+from backend.periods.statements import payout_tree
+from backend.worker.config import WriterConfig
 from ledger.merkle import PayoutTree
 
 log = logging.getLogger("lineage.chain.periods")
@@ -231,57 +229,3 @@ class PeriodJobs:
             failed=outcome.failed,
             skipped=outcome.skipped,
         )
-
-
-class PeriodWriter(OutboxWriter):
-    """The chain writer with the period jobs added to each round, on its own nonce."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        gateway: ChainGateway,
-        settings: Settings,
-        *,
-        config: WriterConfig | None = None,
-        after_send: Callable[[SignedTx], None] | None = None,
-    ) -> None:
-        super().__init__(engine, gateway, config=config, after_send=after_send)
-        self.jobs = PeriodJobs(engine, gateway, settings, config=self.config, after_send=after_send)
-
-    def run_once(self) -> int:
-        settled = super().run_once()
-        assert self._nonce is not None
-        self._needs_reconcile = True  # until a period step returns, the truth is on chain
-        done, self._nonce = self.jobs.run_once(self._nonce)
-        self._needs_reconcile = False
-        return settled + done
-
-    def reconcile(self) -> int:
-        return super().reconcile() + self.jobs.reconcile()
-
-
-class PeriodRuntime(ChainRuntime):
-    """`ChainRuntime` whose writer also anchors, funds and pays periods."""
-
-    def __init__(
-        self,
-        gateway: ChainGateway,
-        settings: Settings,
-        *,
-        config: WriterConfig | None = None,
-        after_send: Callable[[SignedTx], None] | None = None,
-    ) -> None:
-        super().__init__(gateway, config=config, after_send=after_send)
-        self.settings = settings
-
-    @contextmanager
-    def serve(self, engine: Engine) -> Iterator[OutboxWriter]:
-        writer = PeriodWriter(
-            engine, self.gateway, self.settings, config=self.config, after_send=self.after_send
-        )
-        self.writer = writer
-        writer.start()
-        try:
-            yield writer
-        finally:
-            writer.stop()

@@ -1,7 +1,7 @@
 """Periods on chain: anchor jobs, vault funding jobs, and payout batches (database side).
 
 The API records what finance asks for (an anchor job, a funding job, a plan of `payBatch`
-batches); the one chain writer (`backend.chain.period_jobs`) sends them and calls the
+batches); the one chain writer (`backend.worker.period_jobs`) sends them and calls the
 bookkeeping functions below with what the chain answered. Every row is marked `sent` with its
 transaction hash and nonce, and committed, before the transaction is broadcast.
 """
@@ -21,7 +21,7 @@ from backend.core.config import Settings
 from backend.core.db import begin_write
 from backend.core.errors import Conflict
 from backend.core.model_base import IntentStatus, now_utc
-from backend.models.periods import (
+from backend.periods.models import (
     BatchStatus,
     ChainJobKind,
     Period,
@@ -30,8 +30,8 @@ from backend.models.periods import (
     PeriodChainJob,
     PeriodStatus,
 )
-from backend.services.periods import get_period, package_dir, transition
-from backend.services.periods_statements import payout_tree
+from backend.periods.service import get_period, package_dir, transition
+from backend.periods.statements import payout_tree
 from ledger.package import json_bytes
 
 BATCH_LINES = 300

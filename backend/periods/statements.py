@@ -17,7 +17,7 @@ from backend.core.config import Settings
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.genealogy.access import is_distributor
 from backend.genealogy.models import Distributor
-from backend.models.periods import (
+from backend.periods.models import (
     LOCKED,
     ClawbackPublic,
     Period,
@@ -29,7 +29,7 @@ from backend.models.periods import (
     StatementPublic,
     StatementSummary,
 )
-from backend.services.periods import get_period, to_public
+from backend.periods.service import get_period, to_public
 from ledger.merkle import PayoutTree
 from ledger.plan import BONUS_TYPES
 

@@ -1,0 +1,65 @@
+"""The deployment record (`deployment.json`: chain id, RPC URL, contract addresses) and the
+chain's status as /health shows it: plain data, no web3.
+
+The one writer (`backend.worker`) plugs its own `ChainStatusProvider` into `create_app`; until
+something does, the default answers "not configured".
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field, ValidationError
+
+from backend.core.errors import Unavailable
+
+# The chain id of the managed local Ganache (`backend.dev.devchain`), whose token the service
+# may mint: on any other chain the vault is funded by a token transfer.
+LOCAL_CHAIN_ID = 1337
+
+
+class ChainStatus(BaseModel):
+    status: str = Field(description="`ok`, `down` or `not configured`.")
+    detail: str | None = None
+    chain_id: int | None = None
+    latest_block: int | None = None
+    queued_intents: int | None = None
+
+
+class ChainStatusProvider(Protocol):
+    def __call__(self) -> ChainStatus: ...
+
+
+def not_configured() -> ChainStatus:
+    return ChainStatus(status="not configured", detail="no chain gateway is attached")
+
+
+class Contracts(BaseModel):
+    GenealogyRegistry: str
+    PeriodAnchor: str
+    PayoutVault: str
+    PayoutToken: str
+
+
+class Deployment(BaseModel):
+    chainId: int
+    rpcUrl: str
+    deploymentBlock: int
+    contracts: Contracts
+    compiler: dict[str, Any] = Field(default_factory=dict)
+
+
+def read_deployment(path: Path) -> Deployment:
+    if not path.exists():
+        raise Unavailable(
+            f"no deployment record at {path}: the contracts are not deployed yet",
+            code="chain_not_deployed",
+        )
+    try:
+        return Deployment.model_validate(json.loads(path.read_text()))
+    except (ValueError, ValidationError) as exc:
+        raise Unavailable(
+            f"the deployment record at {path} is malformed: {exc}", code="chain_record_invalid"
+        ) from exc
