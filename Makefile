@@ -15,8 +15,9 @@ run: setup  ## the main job on the embedded defaults
 
 test: setup lint postgres test-app test-contracts  ## the whole suite (what .ci/run calls)
 
-lint:  ## ruff, mypy, the import contracts (pyproject.toml), solhint on contracts/ (.solhint.json)
+lint:  ## ruff (lint and format), mypy, the import contracts (pyproject.toml), solhint on contracts/ (.solhint.json)
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 	.venv/bin/lint-imports --no-cache
 	@# --disc: no update check online

@@ -73,8 +73,12 @@ def parse_leaves(rows: object) -> list[PayoutLeaf]:
         period_id, index, account, amount = row
         if isinstance(amount, str) and amount.isdigit() and amount.isascii():
             amount = int(amount)
-        if isinstance(account, str) and account[2:].lower() != account[2:] \
-                and account[2:].upper() != account[2:] and not is_checksum_address(account):
+        if (
+            isinstance(account, str)
+            and account[2:].lower() != account[2:]
+            and account[2:].upper() != account[2:]
+            and not is_checksum_address(account)
+        ):
             raise LeavesFileError(f"row {number}: account {account} fails its EIP-55 checksum")
         try:
             leaf = PayoutLeaf(period_id=period_id, index=index, account=account, amount=amount)

@@ -313,9 +313,7 @@ def verify(
     return result
 
 
-def _committed_heads(
-    session: Session, settings: Settings
-) -> list[tuple[int, AdminLogHead | str]]:
+def _committed_heads(session: Session, settings: Settings) -> list[tuple[int, AdminLogHead | str]]:
     """(period, the head its package's inputs commit to, or why it cannot be read) for each
     approved period computed with a log head, in period order."""
     query = (

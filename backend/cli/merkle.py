@@ -13,8 +13,9 @@ from ledger.errors import MerkleError
 if TYPE_CHECKING:
     from ledger.merkle import PayoutTree
 
-app = typer.Typer(help="Payout Merkle roots and proofs (OpenZeppelin StandardMerkleTree).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Payout Merkle roots and proofs (OpenZeppelin StandardMerkleTree).", no_args_is_help=True
+)
 
 LeavesArg = Annotated[Path, typer.Argument(help="JSON array of [periodId, index, account, amount]")]
 

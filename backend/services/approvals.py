@@ -45,9 +45,7 @@ _DESCRIBED = {
 }
 
 
-def check_accounts_settled(
-    session: Session, period: Period, *, actor: User, now: datetime
-) -> None:
+def check_accounts_settled(session: Session, period: Period, *, actor: User, now: datetime) -> None:
     """Refuse the approval if the checker's or the maker's account changed in the last 24 h."""
     since = now - COOLING_OFF
     for part, user_id in (("approving", actor.id), ("computing", period.computed_by)):

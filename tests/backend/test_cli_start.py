@@ -41,6 +41,7 @@ HEAVY = (
     "backend.dev.demo",
 )
 
+
 def loaded_heavy_modules(args: list[str], heavy: tuple[str, ...]) -> tuple[int, list[str]]:
     """Run `lineage ARGS` in a fresh interpreter; its exit code and the `heavy` modules (or
     their submodules) it imported."""

@@ -146,9 +146,7 @@ def test_a_paid_order_ships_or_cancels_once_and_returns_once(stocked: Api) -> No
 
         def ship_or_cancel(client: TestClient, i: int, order_id: int = order_id) -> Any:
             if i % 2:
-                return client.post(
-                    f"/api/orders/{order_id}/shipment", headers=api.as_("warehouse")
-                )
+                return client.post(f"/api/orders/{order_id}/shipment", headers=api.as_("warehouse"))
             return client.post(
                 f"/api/orders/{order_id}/cancellation",
                 json={"reason": "changed mind"},

@@ -44,8 +44,9 @@ def test_deploy_writes_a_record_with_roles_and_a_second_run_deploys_nothing(
     assert deployer.nonce == nonce  # nothing sent
 
 
-def test_roles_can_go_to_separate_accounts(deploy_script, monkeypatch, accounts,
-                                           GenealogyRegistry, PayoutVault):
+def test_roles_can_go_to_separate_accounts(
+    deploy_script, monkeypatch, accounts, GenealogyRegistry, PayoutVault
+):
     module, _ = deploy_script
     monkeypatch.setenv("LINEAGE_ROLE_REGISTRAR", accounts[1].address)
     monkeypatch.setenv("LINEAGE_ROLE_PAYER", accounts[2].address)

@@ -34,26 +34,36 @@ def oz(leaves: list[PayoutLeaf], proofs: list[int], multiproofs: list[list[int]]
     assert node, "node is needed for the @openzeppelin/merkle-tree oracle (make setup)"
     # Amounts as strings: JSON numbers beyond 2**53 lose precision in JavaScript.
     rows = [[leaf.period_id, leaf.index, leaf.account, str(leaf.amount)] for leaf in leaves]
-    request = {"leaves": rows, "proofs": proofs,
-               "multiproofs": multiproofs}
-    out = subprocess.run([node, str(ORACLE)], input=json.dumps(request), capture_output=True,
-                         text=True, check=True)
+    request = {"leaves": rows, "proofs": proofs, "multiproofs": multiproofs}
+    out = subprocess.run(
+        [node, str(ORACLE)], input=json.dumps(request), capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout)
 
 
 def random_leaves(count: int, rng: random.Random, period_id: int = 7) -> list[PayoutLeaf]:
     return [
-        PayoutLeaf(period_id=period_id, index=i,
-                   account="0x" + rng.randbytes(20).hex(),
-                   amount=rng.choice([0, 1, rng.randrange(10**6, 10**12), 2**256 - 1]))
+        PayoutLeaf(
+            period_id=period_id,
+            index=i,
+            account="0x" + rng.randbytes(20).hex(),
+            amount=rng.choice([0, 1, rng.randrange(10**6, 10**12), 2**256 - 1]),
+        )
         for i in rng.sample(range(count * 3), count)
     ]
 
 
-HASHERS = [pytest.param(False, id="python"),
-           pytest.param(True, id="native", marks=pytest.mark.skipif(
-               _native.LIBRARY is None and not os.environ.get("CI"),
-               reason="native hasher not built (make setup builds it; CI requires it)"))]
+HASHERS = [
+    pytest.param(False, id="python"),
+    pytest.param(
+        True,
+        id="native",
+        marks=pytest.mark.skipif(
+            _native.LIBRARY is None and not os.environ.get("CI"),
+            reason="native hasher not built (make setup builds it; CI requires it)",
+        ),
+    ),
+]
 
 
 @pytest.mark.parametrize("native", HASHERS)
@@ -72,7 +82,8 @@ def test_root_proofs_and_multiproofs_equal_openzeppelin(count: int, native: bool
     for group, reference in zip(groups, expected["multiproofs"], strict=True):
         multiproof = tree.multiproof(leaves[p].index for p in group)
         assert [leaf.as_json() for leaf in multiproof.leaves] == [
-            [int(v[0]), int(v[1]), v[2], int(v[3])] for v in reference["leaves"]]
+            [int(v[0]), int(v[1]), v[2], int(v[3])] for v in reference["leaves"]
+        ]
         assert ["0x" + node.hex() for node in multiproof.proof] == reference["proof"]
         assert list(multiproof.proof_flags) == reference["proofFlags"]
         assert verify_multiproof(tree.root, multiproof)
@@ -81,20 +92,25 @@ def test_root_proofs_and_multiproofs_equal_openzeppelin(count: int, native: bool
 @pytest.mark.parametrize("native", HASHERS)
 def test_columns_build_the_same_tree_as_leaf_objects(native: bool) -> None:
     leaves = random_leaves(5003, random.Random(1))
-    small = [PayoutLeaf(period_id=7, index=leaf.index, account=leaf.account,
-                        amount=leaf.amount % 2**64) for leaf in leaves]
+    small = [
+        PayoutLeaf(period_id=7, index=leaf.index, account=leaf.account, amount=leaf.amount % 2**64)
+        for leaf in leaves
+    ]
     reference = PayoutTree(small, native=False)
     columns = PayoutTree.from_columns(
         period_id=7,
         indices=np.array([leaf.index for leaf in small]),
-        accounts=np.frombuffer(b"".join(bytes.fromhex(leaf.account[2:]) for leaf in small),
-                               dtype=np.uint8).reshape(-1, 20),
+        accounts=np.frombuffer(
+            b"".join(bytes.fromhex(leaf.account[2:]) for leaf in small), dtype=np.uint8
+        ).reshape(-1, 20),
         amounts=np.array([leaf.amount for leaf in small], dtype=np.uint64),
-        native=native)
+        native=native,
+    )
     assert columns.root == reference.root
     assert columns.total == reference.total == sum(leaf.amount for leaf in small)
-    assert all(columns.proof_bytes(leaf.index) == reference.proof_bytes(leaf.index)
-               for leaf in small[::97])
+    assert all(
+        columns.proof_bytes(leaf.index) == reference.proof_bytes(leaf.index) for leaf in small[::97]
+    )
     assert columns.leaf(small[5].index) == small[5]
 
 
@@ -103,13 +119,13 @@ def test_native_and_python_hashers_agree_on_big_amounts_and_duplicate_leaves() -
         pytest.skip("native hasher not built")
     rng = random.Random(3)
     leaves = random_leaves(300, rng)
-    twins = [PayoutLeaf(period_id=1, index=i, account="0x" + "22" * 20, amount=9)
-             for i in range(4)]
+    twins = [PayoutLeaf(period_id=1, index=i, account="0x" + "22" * 20, amount=9) for i in range(4)]
     for group in (leaves, twins):
         native, python = PayoutTree(group, native=True), PayoutTree(group, native=False)
         assert native.root == python.root
         assert [native.proof(leaf.index) for leaf in group] == [
-            python.proof(leaf.index) for leaf in group]
+            python.proof(leaf.index) for leaf in group
+        ]
 
 
 @settings(max_examples=60, deadline=None)
@@ -120,18 +136,24 @@ def test_every_proof_verifies_and_a_changed_leaf_does_not(count: int, rng: rando
     for leaf in leaves:
         proof = tree.proof_bytes(leaf.index)
         assert verify_proof(tree.root, leaf, proof)
-        richer = PayoutLeaf(period_id=leaf.period_id, index=leaf.index, account=leaf.account,
-                            amount=(leaf.amount + 1) % 2**256)
+        richer = PayoutLeaf(
+            period_id=leaf.period_id,
+            index=leaf.index,
+            account=leaf.account,
+            amount=(leaf.amount + 1) % 2**256,
+        )
         assert not verify_proof(tree.root, richer, proof)
-        other_period = PayoutLeaf(period_id=leaf.period_id + 1, index=leaf.index,
-                                  account=leaf.account, amount=leaf.amount)
+        other_period = PayoutLeaf(
+            period_id=leaf.period_id + 1, index=leaf.index, account=leaf.account, amount=leaf.amount
+        )
         assert not verify_proof(tree.root, other_period, proof)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(min_value=1, max_value=60), st.randoms(use_true_random=False))
-def test_every_multiproof_verifies_and_a_forged_one_does_not(count: int,
-                                                              rng: random.Random) -> None:
+def test_every_multiproof_verifies_and_a_forged_one_does_not(
+    count: int, rng: random.Random
+) -> None:
     leaves = random_leaves(count, rng)
     tree = PayoutTree(leaves)
     chosen = rng.sample([leaf.index for leaf in leaves], rng.randint(1, count))
@@ -139,10 +161,17 @@ def test_every_multiproof_verifies_and_a_forged_one_does_not(count: int,
     assert sorted(leaf.index for leaf in multiproof.leaves) == sorted(chosen)
     assert verify_multiproof(tree.root, multiproof)
     first = multiproof.leaves[0]
-    forged = (PayoutLeaf(period_id=first.period_id, index=first.index, account=first.account,
-                         amount=(first.amount + 1) % 2**256),) + multiproof.leaves[1:]
-    assert not verify_multiproof(tree.root, MultiProof(forged, multiproof.proof,
-                                                       multiproof.proof_flags))
+    forged = (
+        PayoutLeaf(
+            period_id=first.period_id,
+            index=first.index,
+            account=first.account,
+            amount=(first.amount + 1) % 2**256,
+        ),
+    ) + multiproof.leaves[1:]
+    assert not verify_multiproof(
+        tree.root, MultiProof(forged, multiproof.proof, multiproof.proof_flags)
+    )
 
 
 def test_leaf_hash_is_the_double_keccak_of_the_abi_encoding() -> None:

@@ -60,8 +60,9 @@ def test_amounts_as_digit_strings_and_checksummed_addresses_are_accepted(tmp_pat
         (json.dumps([[1, 0, ALICE]]), "row 0: expected [periodId, index, account, amount]"),
     ],
 )
-def test_malformed_input_exits_non_zero_with_a_one_line_reason(tmp_path: Path, content: str,
-                                                               reason: str) -> None:
+def test_malformed_input_exits_non_zero_with_a_one_line_reason(
+    tmp_path: Path, content: str, reason: str
+) -> None:
     path = write(tmp_path, content)
     result = runner.invoke(app, ["merkle", "root", str(path)])
     assert result.exit_code == 2

@@ -35,7 +35,9 @@ def upgrade() -> None:
         sa.Column("created_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sent_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("confirmed_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "confirmed_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.CheckConstraint(
             "status IN ('queued', 'sent', 'confirmed', 'failed')",
             name=op.f("ck_chain_intent_status"),
@@ -61,7 +63,9 @@ def upgrade() -> None:
         sa.Column("search_name", sa.String(length=700), nullable=False),
         sa.Column("tree_path", sa.LargeBinary(), nullable=True),
         sa.Column("tree_depth", sa.Integer(), nullable=True),
-        sa.Column("enrolled_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "enrolled_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.Column(
             "status_changed_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False
         ),
@@ -217,7 +221,9 @@ def upgrade() -> None:
         sa.Column("distributor_id", sa.Integer(), nullable=False),
         sa.Column("sponsor_id", sa.Integer(), nullable=True),
         sa.Column("placed_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("confirmed_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "confirmed_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.CheckConstraint(
             "chain_status IN ('pending', 'confirmed')", name=op.f("ck_placement_chain_status")
         ),
@@ -314,7 +320,9 @@ def upgrade() -> None:
         sa.Column("created_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("paid_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("shipped_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("cancelled_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "cancelled_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("returned_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "status IN ('placed', 'paid', 'shipped', 'cancelled', 'returned')",
@@ -392,7 +400,9 @@ def upgrade() -> None:
         sa.Column("paid_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("idempotency_key", sa.String(length=200), nullable=True),
         sa.Column("recorded_by", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "recorded_at", backend.core.model_base.UTCDateTime(timezone=True), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["order_id"], ["sales_order.id"], name=op.f("fk_payment_order_id_sales_order")
         ),
