@@ -3,7 +3,8 @@
 State: placed -> paid -> shipped -> returned, and placed|paid -> cancelled. An order's volume
 counts in the period containing its `paid_at`; cancelling a paid order or returning goods marks
 the lines `clawback`, so the period engine takes that volume back. Every money figure is an
-integer in minor units and every volume integer points; all the arithmetic is here.
+integer in minor units and every volume integer points. A new order is checked and priced in
+`pricing`; this module writes it and runs its life cycle.
 """
 
 from __future__ import annotations
@@ -16,25 +17,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
-from backend.catalog import service as catalog
-from backend.catalog.models import PriceListItem, Product
 from backend.core.db import begin_write
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
-from backend.core.model_base import DistributorStatus, MovementKind, OrderStatus
+from backend.core.model_base import MovementKind, OrderStatus
 from backend.genealogy.access import is_distributor, own_distributor
-from backend.genealogy.models import Distributor
+from backend.orders import pricing
 from backend.orders.models import (
-    MAX_ORDER_AMOUNT,
-    MAX_ORDER_POINTS,
     CancelIn,
     Order,
     OrderCreate,
     OrderLine,
     Payment,
     PaymentIn,
-    RetailCustomer,
     ReturnIn,
 )
+from backend.orders.pricing import PricedLine
 from backend.orders.queries import lines_of
 from backend.periods.models import LOCKED as LOCKED_PERIOD_STATES
 from backend.periods.models import Period
@@ -68,24 +65,20 @@ def place_order(
                     code="idempotency_key_reused",
                 )
             return earlier, False
-    distributor = _ordering_distributor(session, data, actor)
-    customer = _customer(session, data.customer_id, distributor)
+    distributor = pricing.ordering_distributor(session, data, actor)
+    customer = pricing.retail_customer(session, data.customer_id, distributor)
     warehouse = stock.get_warehouse(session, data.warehouse_id)
     if not warehouse.active:
         raise Conflict(f"warehouse {warehouse.id} is inactive")
-    priced = _price_lines(session, data, retail=customer is not None)
-    currencies = {product.currency for product, _, _ in priced}
-    if data.price_list_id is not None:
-        currencies = {catalog.get_price_list(session, data.price_list_id).currency}
-    if len(currencies) != 1:
-        raise Invalid("an order's products must share one currency")
+    priced = pricing.price_lines(session, data, retail=customer is not None)
+    currency = pricing.order_currency(session, data, priced)
     assert actor.id is not None and distributor.id is not None
     order = Order(
         distributor_id=distributor.id,
         customer_id=customer.id if customer else None,
         warehouse_id=data.warehouse_id,
         price_list_id=data.price_list_id,
-        currency=currencies.pop(),
+        currency=currency,
         total_amount=sum(unit * quantity for _, unit, quantity in priced),
         total_pv=sum(product.pv * quantity for product, _, quantity in priced),
         total_cv=sum(product.cv * quantity for product, _, quantity in priced),
@@ -340,96 +333,6 @@ def return_order(
     return order
 
 
-def _ordering_distributor(session: Session, data: OrderCreate, actor: User) -> Distributor:
-    if is_distributor(actor):
-        me = own_distributor(session, actor)
-        if data.distributor_id not in (None, me.id):
-            raise Forbidden("distributors order for themselves", code="out_of_scope")
-        distributor = me
-    else:
-        if data.distributor_id is None:
-            raise Invalid("distributor_id is required")
-        found = session.get(Distributor, data.distributor_id)
-        if found is None:
-            raise NotFound(f"distributor {data.distributor_id} not found")
-        distributor = found
-    if distributor.status == DistributorStatus.terminated:
-        raise Conflict(f"distributor {distributor.id} is terminated")
-    return distributor
-
-
-def _customer(
-    session: Session, customer_id: int | None, distributor: Distributor
-) -> RetailCustomer | None:
-    if customer_id is None:
-        return None
-    customer = session.get(RetailCustomer, customer_id)
-    if customer is None:
-        raise NotFound(f"retail customer {customer_id} not found")
-    if customer.distributor_id != distributor.id:
-        raise Invalid(f"retail customer {customer_id} belongs to another distributor")
-    return customer
-
-
-def _price_lines(
-    session: Session, data: OrderCreate, *, retail: bool
-) -> list[tuple[Product, int, int]]:
-    """(product, unit price, quantity) per line: the price list's price when one is given,
-    else retail for a retail customer and wholesale for the distributor's own order."""
-    product_ids = [line.product_id for line in data.lines]
-    if len(set(product_ids)) != len(product_ids):
-        raise Invalid("each product appears on one line")
-    products = {
-        product.id: product
-        for product in session.exec(select(Product).where(col(Product.id).in_(product_ids)))
-    }
-    listed: dict[int, int] = {}
-    if data.price_list_id is not None:
-        price_list = catalog.get_price_list(session, data.price_list_id)
-        if not price_list.active:
-            raise Conflict(f"price list {price_list.id} is inactive")
-        listed = {
-            item.product_id: item.price
-            for item in session.exec(
-                select(PriceListItem).where(PriceListItem.price_list_id == data.price_list_id)
-            )
-        }
-    priced = []
-    for line in data.lines:
-        product = products.get(line.product_id)
-        if product is None:
-            raise NotFound(f"product {line.product_id} not found")
-        if not product.active:
-            raise Conflict(f"product {product.sku} is not for sale")
-        if data.price_list_id is not None:
-            if line.product_id not in listed:
-                raise Invalid(f"product {product.sku} is not on price list {data.price_list_id}")
-            unit = listed[line.product_id]
-        else:
-            unit = product.retail_price if retail else product.wholesale_price
-        priced.append((product, unit, line.quantity))
-    _check_totals(priced)
-    return priced
-
-
-def _check_totals(priced: list[tuple[Product, int, int]]) -> None:
-    """Refuse an order whose total money or volume is beyond any real order (and the int64
-    columns): each line is capped, but 200 lines of the largest price and quantity are not."""
-    totals = {
-        "total_amount": (sum(unit * quantity for _, unit, quantity in priced), MAX_ORDER_AMOUNT),
-        "total_pv": (sum(p.pv * quantity for p, _, quantity in priced), MAX_ORDER_POINTS),
-        "total_cv": (sum(p.cv * quantity for p, _, quantity in priced), MAX_ORDER_POINTS),
-    }
-    for field, (total, cap) in totals.items():
-        if total > cap:
-            raise Invalid(
-                f"the order's {field} would be {total}, above the {cap} one order may reach; "
-                "split it or check the quantities",
-                code="order_too_large",
-                details={"field": field, "total": total, "max": cap},
-            )
-
-
 def _by_key(session: Session, actor: User, key: str) -> Order | None:
     return session.exec(
         select(Order).where(Order.created_by == actor.id, Order.idempotency_key == key)
@@ -438,7 +341,7 @@ def _by_key(session: Session, actor: User, key: str) -> Order | None:
 
 # Stock rows are locked in product order whatever the order of the lines: two orders holding
 # the same products in another order would otherwise deadlock (PostgreSQL aborts one).
-def _by_product(priced: tuple[Product, int, int]) -> int:
+def _by_product(priced: PricedLine) -> int:
     return priced[0].id or 0
 
 
