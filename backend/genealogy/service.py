@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
+from backend import chain_jobs
 from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.errors import Conflict, NotFound
@@ -25,7 +26,6 @@ from backend.genealogy.models import (
 )
 from backend.genealogy.tree_cache import PlacementSlot, Spot
 from backend.genealogy.tree_path import child_path, segment
-from backend.services import outbox
 from ledger.errors import PlacementError
 from ledger.placement import PlacementTree
 
@@ -59,12 +59,7 @@ def create_root(session: Session, *, now: datetime) -> Distributor:
         Placement(distributor_id=root.id, position=0, strategy="root", placed_at=now, seq=1)
     )
     session.add(GenealogyState(id=1, placement_seq=1))
-    outbox.enqueue(
-        session,
-        kind=outbox.PLACE,
-        payload={"id": root.id, "sponsor": 0, "parent": 0, "position": 0},
-        subject_id=root.id,
-    )
+    chain_jobs.enqueue(session, chain_jobs.PlaceJob(id=root.id, sponsor=0, parent=0, position=0))
     return root
 
 
@@ -146,16 +141,11 @@ def write_placement(
     )
     connection.execute(_INSERT_PLACEMENT, {**placement.model_dump(), "seq": slot.next_seq()})
     slot.record(node_id=distributor.id, parent_id=parent_id, position=position)
-    outbox.enqueue_now(
+    chain_jobs.enqueue_now(
         session,
-        kind=outbox.PLACE,
-        payload={
-            "id": distributor.id,
-            "sponsor": sponsor_id,
-            "parent": parent_id,
-            "position": position,
-        },
-        subject_id=distributor.id,
+        chain_jobs.PlaceJob(
+            id=distributor.id, sponsor=sponsor_id, parent=parent_id, position=position
+        ),
     )
     return placement
 
