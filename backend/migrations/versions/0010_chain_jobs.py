@@ -177,6 +177,7 @@ def _period_jobs(bind: sa.Connection) -> Iterator[dict[str, Any]]:
             "payload": payload,
             "attempts": 0 if row["status"] == "queued" else 1,
             "note": row["error"],
+            **_times(row["status"], row["updated_at"]),
         }
 
 
@@ -204,7 +205,16 @@ def _batches(bind: sa.Connection) -> Iterator[dict[str, Any]]:
             "payload": payload,
             "attempts": 0 if row["status"] == "planned" else 1,
             "result": result,
+            **_times(row["status"], row["updated_at"]),
         }
+
+
+def _times(status: str, updated_at: Any) -> dict[str, Any]:
+    """The old period tables kept one `updated_at`: the best known send and confirm times."""
+    return {
+        "sent_at": updated_at if status in ("sent", "confirmed") else None,
+        "confirmed_at": updated_at if status == "confirmed" else None,
+    }
 
 
 def downgrade() -> None:
