@@ -1,7 +1,7 @@
 """Placement and distributor records: the root, locating a spot, writing a placement.
 
 Every placement writes, in one transaction: the `placement` row (chain status pending), the
-distributor's materialised path, and a `place` intent in the outbox for the chain writer.
+distributor's materialised path, and a `place` job in the chain-job queue for the chain writer.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def write_placement(
     now: datetime,
 ) -> PlacementPublic:
     """The placement row, the distributor's path and depth, the next `seq` and the chain
-    intent, written with prepared Core statements rather than the unit of work: this is the
+    job, written with prepared Core statements rather than the unit of work: this is the
     hot part of every enrollment, and it writes four rows but reads only the parent's path."""
     connection = session.connection()
     parent = connection.execute(_PARENT_PATH, {"parent_id": parent_id}).one_or_none()

@@ -70,7 +70,7 @@ def chain_info(settings: SettingsDep) -> ChainInfo:
 @router.get(
     "/api/chain/intents",
     response_model=ChainIntentsPublic,
-    summary="The outbox of chain writes, oldest first",
+    summary="The place jobs of the chain-job queue (placements on their way), oldest first",
     dependencies=[Authorized],
     responses=ERROR_RESPONSES,
 )
