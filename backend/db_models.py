@@ -8,8 +8,8 @@ table import this one module so that none is missed. A new domain adds its `mode
 from backend.accounts import models as accounts_models
 from backend.admin_log import models as admin_log_models
 from backend.catalog import models as catalog_models
+from backend.chain_jobs import models as chain_jobs_models
 from backend.genealogy import models as genealogy_models
-from backend.models import outbox as outbox_models
 from backend.orders import models as orders_models
 from backend.periods import models as periods_models
 from backend.stock import models as stock_models
@@ -18,9 +18,9 @@ __all__ = [
     "accounts_models",
     "admin_log_models",
     "catalog_models",
+    "chain_jobs_models",
     "genealogy_models",
     "orders_models",
-    "outbox_models",
     "periods_models",
     "stock_models",
 ]

@@ -138,8 +138,7 @@ def load(url: str, n: int, seed: int) -> None:
         if count and count[0] == n:
             return
         conn.execute(
-            "TRUNCATE chain_intent, genealogy_state, placement, distributor"
-            " RESTART IDENTITY CASCADE"
+            "TRUNCATE chain_job, genealogy_state, placement, distributor RESTART IDENTITY CASCADE"
         )
         started = time.perf_counter()
         parent, position = build_tree(n, seed)

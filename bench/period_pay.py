@@ -39,7 +39,7 @@ from backend.core.db import make_engine  # noqa: E402
 from backend.dev.deploy import ensure_deployment  # noqa: E402
 from backend.dev.devchain import ManagedGanache  # noqa: E402
 from backend.periods import onchain as periods_chain  # noqa: E402
-from backend.periods.models import Period, PeriodBatch, PeriodPayee, PeriodStatus  # noqa: E402
+from backend.periods.models import Period, PeriodPayee, PeriodStatus  # noqa: E402
 from backend.worker.config import WriterConfig, WriterStopped  # noqa: E402
 from backend.worker.writer import ChainWriter  # noqa: E402
 from ledger.merkle import PayoutLeaf, PayoutTree  # noqa: E402
@@ -189,9 +189,7 @@ def main() -> None:
             crashing.settle(lambda: bool(status() == PeriodStatus.paid))
             paid = time.perf_counter()
             with Session(engine) as session:
-                batches = list(
-                    session.exec(select(PeriodBatch).where(PeriodBatch.period_id == number))
-                )
+                batches = periods_chain.batches(session, number)
             gas = sum(b.gas_used or 0 for b in batches)
             counts: Counter[int] = Counter()
             for batch in reader.payment_events(number).batches:

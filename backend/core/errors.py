@@ -152,7 +152,7 @@ _CONSTRAINT_MESSAGES = (
     (("on_hand_nonnegative", "reserved_within_on_hand"), "not enough stock on hand"),
     (("reserved_nonnegative",), "cannot release more stock than is reserved"),
     (
-        ("uq_period_chain_job_live_anchor", "period_chain_job.period_id"),
+        ("uq_chain_job_live_anchor", "chain_job.subject_id"),
         "this period already has an anchor job queued or sent",
     ),
     (

@@ -1,7 +1,7 @@
 """Enrollment: admission checks, the distributor row, then the holding tank or a placement.
 
 One enrollment, a list of them in one transaction, or an idempotent batch (`Idempotency-Key`);
-placing is `backend.genealogy.service` (the placement row, the path and the chain intent).
+placing is `backend.genealogy.service` (the placement row, the path and the place job).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Placement and distributor records: the root, locating a spot, writing a placement.
 
 Every placement writes, in one transaction: the `placement` row (chain status pending), the
-distributor's materialised path, and a `place` intent in the outbox for the chain writer.
+distributor's materialised path, and a `place` job in the chain-job queue for the chain writer.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
+from backend import chain_jobs
 from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.errors import Conflict, NotFound
@@ -25,7 +26,6 @@ from backend.genealogy.models import (
 )
 from backend.genealogy.tree_cache import PlacementSlot, Spot
 from backend.genealogy.tree_path import child_path, segment
-from backend.services import outbox
 from ledger.errors import PlacementError
 from ledger.placement import PlacementTree
 
@@ -59,12 +59,7 @@ def create_root(session: Session, *, now: datetime) -> Distributor:
         Placement(distributor_id=root.id, position=0, strategy="root", placed_at=now, seq=1)
     )
     session.add(GenealogyState(id=1, placement_seq=1))
-    outbox.enqueue(
-        session,
-        kind=outbox.PLACE,
-        payload={"id": root.id, "sponsor": 0, "parent": 0, "position": 0},
-        subject_id=root.id,
-    )
+    chain_jobs.enqueue(session, chain_jobs.PlaceJob(id=root.id, sponsor=0, parent=0, position=0))
     return root
 
 
@@ -117,7 +112,7 @@ def write_placement(
     now: datetime,
 ) -> PlacementPublic:
     """The placement row, the distributor's path and depth, the next `seq` and the chain
-    intent, written with prepared Core statements rather than the unit of work: this is the
+    job, written with prepared Core statements rather than the unit of work: this is the
     hot part of every enrollment, and it writes four rows but reads only the parent's path."""
     connection = session.connection()
     parent = connection.execute(_PARENT_PATH, {"parent_id": parent_id}).one_or_none()
@@ -146,16 +141,11 @@ def write_placement(
     )
     connection.execute(_INSERT_PLACEMENT, {**placement.model_dump(), "seq": slot.next_seq()})
     slot.record(node_id=distributor.id, parent_id=parent_id, position=position)
-    outbox.enqueue_now(
+    chain_jobs.enqueue_now(
         session,
-        kind=outbox.PLACE,
-        payload={
-            "id": distributor.id,
-            "sponsor": sponsor_id,
-            "parent": parent_id,
-            "position": position,
-        },
-        subject_id=distributor.id,
+        chain_jobs.PlaceJob(
+            id=distributor.id, sponsor=sponsor_id, parent=parent_id, position=position
+        ),
     )
     return placement
 

@@ -154,84 +154,18 @@ class PeriodClawback(SQLModel, table=True):
 
 
 class ChainJobKind(StrEnum):
+    """The period kinds of chain job (the queue is `backend.chain_jobs`)."""
+
     anchor = "anchor"
     fund = "fund"
 
 
-ANCHOR_LIVE = sa.text("kind = 'anchor' AND status <> 'failed'")
-
-
-class PeriodChainJob(SQLModel, table=True):
-    """A chain write finance asked for (anchor a period, fund the vault), sent by the writer.
-
-    Status queued -> sent (hash and nonce stored before the broadcast) -> confirmed or failed.
-    """
-
-    __tablename__ = "period_chain_job"
-    __table_args__ = (
-        sa.CheckConstraint(check_in("kind", ChainJobKind), name="kind"),
-        sa.CheckConstraint(check_in("status", IntentStatus), name="status"),
-        sa.Index("ix_period_chain_job_status_id", "status", "id"),
-        # One live anchor job per period: the last line under concurrent anchor requests.
-        sa.Index(
-            "uq_period_chain_job_live_anchor",
-            "period_id",
-            unique=True,
-            sqlite_where=ANCHOR_LIVE,
-            postgresql_where=ANCHOR_LIVE,
-        ),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    kind: ChainJobKind = Field(sa_type=sa.String(16))
-    period_id: int | None = Field(default=None, foreign_key="period.id")
-    amount: int | None = Field(default=None, sa_type=sa.BigInteger())
-    status: IntentStatus = Field(default=IntentStatus.queued, sa_type=sa.String(16))
-    tx_hash: str | None = Field(default=None, max_length=66)
-    nonce: int | None = Field(default=None, sa_type=sa.BigInteger())
-    block_number: int | None = Field(default=None, sa_type=sa.BigInteger())
-    error: str | None = Field(default=None, sa_type=sa.Text())
-    requested_by: int | None = Field(default=None, foreign_key="app_user.id")
-    created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
-    updated_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
-
-
 class BatchStatus(StrEnum):
+    """A payout batch as the API shows it: a queued pay job is `planned`."""
+
     planned = "planned"
     sent = "sent"
     confirmed = "confirmed"
-
-
-class PeriodBatch(SQLModel, table=True):
-    """One ``payBatch`` transaction of a period: consecutive leaves in tree order.
-
-    ``paid``/``failed``/``skipped`` are the leaf indices the receipt's events name (a failed
-    line stays claimable; a skipped one was paid before).
-    """
-
-    __tablename__ = "period_batch"
-    __table_args__ = (
-        sa.CheckConstraint(check_in("status", BatchStatus), name="status"),
-        sa.UniqueConstraint("period_id", "seq"),
-        sa.Index("ix_period_batch_status_period_id_seq", "status", "period_id", "seq"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    period_id: int = Field(foreign_key="period.id")
-    seq: int
-    indices: list[int] = Field(sa_type=sa.JSON())
-    amount: int = Field(sa_type=sa.BigInteger(), description="Sum of the batch's lines.")
-    status: BatchStatus = Field(default=BatchStatus.planned, sa_type=sa.String(16))
-    tx_hash: str | None = Field(default=None, max_length=66)
-    nonce: int | None = Field(default=None, sa_type=sa.BigInteger())
-    block_number: int | None = Field(default=None, sa_type=sa.BigInteger())
-    gas_used: int | None = Field(default=None, sa_type=sa.BigInteger())
-    paid: list[int] | None = Field(default=None, sa_type=sa.JSON())
-    failed: list[int] | None = Field(default=None, sa_type=sa.JSON())
-    skipped: list[int] | None = Field(default=None, sa_type=sa.JSON())
-    note: str | None = Field(default=None, sa_type=sa.Text())
-    created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
-    updated_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
 
 
 # API shapes ------------------------------------------------------------------------------------

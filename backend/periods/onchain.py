@@ -1,9 +1,10 @@
 """Periods on chain: anchor jobs, vault funding jobs, and payout batches (database side).
 
 The API records what finance asks for (an anchor job, a funding job, a plan of `payBatch`
-batches); the one chain writer (`backend.worker.period_jobs`) sends them and calls the
-bookkeeping functions below with what the chain answered. Every row is marked `sent` with its
-transaction hash and nonce, and committed, before the transaction is broadcast.
+batches) as jobs of the one chain-job queue (`backend.chain_jobs`); the one chain writer
+(`backend.worker.period_jobs`) sends them and calls the bookkeeping functions below with what the
+chain answered. Every job is marked `sent` with its transaction hash and nonce, and committed,
+before the transaction is broadcast.
 """
 
 from __future__ import annotations
@@ -16,18 +17,19 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from backend import chain_jobs
 from backend.accounts.models import User
+from backend.chain_jobs import AnchorJob, ChainJob, FundJob, JobKind, JobStatus, PayJob
 from backend.core.config import Settings
 from backend.core.db import begin_write
 from backend.core.errors import Conflict
-from backend.core.model_base import IntentStatus, now_utc
+from backend.core.model_base import now_utc
 from backend.periods.models import (
     BatchStatus,
     ChainJobKind,
+    ChainJobPublic,
     Period,
-    PeriodBatch,
     PeriodBatchPublic,
-    PeriodChainJob,
     PeriodStatus,
 )
 from backend.periods.service import get_period, package_dir, transition
@@ -35,14 +37,13 @@ from backend.periods.statements import payout_tree
 from ledger.package import json_bytes
 
 BATCH_LINES = 300
+PERIOD_JOBS = (JobKind.anchor, JobKind.fund)
 
 
 # -- requests (the API) -------------------------------------------------------------------------
 
 
-def request_anchor(
-    session: Session, period_id: int, *, actor: User, now: datetime
-) -> PeriodChainJob:
+def request_anchor(session: Session, period_id: int, *, actor: User, now: datetime) -> ChainJob:
     """Queue the anchor of an approved period (idempotent while one is queued or sent: every
     concurrent request gets the one job; a unique index backs the period lock)."""
     period = get_period(session, period_id, lock=True)
@@ -56,12 +57,7 @@ def request_anchor(
         )
     if period_id > 1:
         previous = get_period(session, period_id - 1)
-        queued = session.exec(
-            select(PeriodChainJob.id)
-            .where(PeriodChainJob.kind == ChainJobKind.anchor)
-            .where(PeriodChainJob.period_id == period_id - 1)
-            .where(col(PeriodChainJob.status) != IntentStatus.failed)
-        ).first()
+        queued = _live_anchor(session, period_id - 1)
         if previous.status in (PeriodStatus.open, PeriodStatus.computed) or (
             previous.status == PeriodStatus.approved and queued is None
         ):
@@ -69,10 +65,9 @@ def request_anchor(
                 f"periods are anchored in order: anchor period {period_id - 1} first",
                 code="anchor_order",
             )
-    job = PeriodChainJob(
-        kind=ChainJobKind.anchor, period_id=period_id, requested_by=actor.id, created_at=now
+    job = chain_jobs.enqueue(
+        session, AnchorJob(period_id=period_id, requested_by=actor.id), now=now
     )
-    session.add(job)
     try:
         session.flush()
     except IntegrityError:
@@ -86,33 +81,46 @@ def request_anchor(
     return job
 
 
-def _live_anchor(session: Session, period_id: int) -> PeriodChainJob | None:
+def _live_anchor(session: Session, period_id: int) -> ChainJob | None:
     return session.exec(
-        select(PeriodChainJob)
-        .where(PeriodChainJob.kind == ChainJobKind.anchor)
-        .where(PeriodChainJob.period_id == period_id)
-        .where(col(PeriodChainJob.status) != IntentStatus.failed)
+        select(ChainJob)
+        .where(ChainJob.kind == JobKind.anchor)
+        .where(ChainJob.subject_id == period_id)
+        .where(col(ChainJob.status) != JobStatus.failed)
     ).first()
 
 
-def request_funding(session: Session, amount: int, *, actor: User, now: datetime) -> PeriodChainJob:
-    job = PeriodChainJob(
-        kind=ChainJobKind.fund, amount=amount, requested_by=actor.id, created_at=now
-    )
-    session.add(job)
+def request_funding(session: Session, amount: int, *, actor: User, now: datetime) -> ChainJob:
+    job = chain_jobs.enqueue(session, FundJob(amount=amount, requested_by=actor.id), now=now)
     session.commit()
     session.refresh(job)
     return job
 
 
+def job_public(job: ChainJob) -> ChainJobPublic:
+    return ChainJobPublic(
+        id=job.id or 0,
+        kind=ChainJobKind(job.kind),
+        period_id=job.subject_id,
+        amount=job.amount,
+        status=job.status,
+        tx_hash=job.tx_hash,
+        block_number=job.block_number,
+        error=job.note,
+        created_at=job.created_at,
+    )
+
+
 def committed(session: Session, *, other_than: int | None = None) -> int:
     """Money in batches planned or sent (not yet confirmed), optionally of other periods."""
-    query = select(func.coalesce(func.sum(PeriodBatch.amount), 0)).where(
-        col(PeriodBatch.status) != BatchStatus.confirmed
+    query = (
+        select(func.coalesce(func.sum(ChainJob.amount), 0))
+        .where(ChainJob.kind == JobKind.pay)
+        .where(col(ChainJob.status) != JobStatus.confirmed)
     )
     if other_than is not None:
-        query = query.where(PeriodBatch.period_id != other_than)
-    return int(session.exec(query).one())
+        query = query.where(ChainJob.subject_id != other_than)
+    return int(session.exec(query).one() or 0)
 
 
 def plan_payouts(
@@ -123,10 +131,10 @@ def plan_payouts(
     vault_balance: Callable[[], int],
     actor: User,
     now: datetime,
-) -> list[PeriodBatch]:
-    """Plan the period's batches (lines not paid on chain yet, in tree order), refusing with
-    the shortfall when the vault cannot pay them; the period becomes `paying`. Asked again
-    while paying, it returns the plan it made."""
+) -> list[ChainJob]:
+    """Plan the period's batches (lines not paid on chain yet, in tree order) as pay jobs,
+    refusing with the shortfall when the vault cannot pay them; the period becomes `paying`.
+    Asked again while paying, it returns the plan it made."""
     period = get_period(session, period_id, lock=True)
     if period.status == PeriodStatus.paying:
         return batches(session, period_id)
@@ -153,21 +161,15 @@ def plan_payouts(
                 "shortfall": outstanding - available,
             },
         )
-    planned = []
+    planned = 0
     for seq, start in enumerate(range(0, len(open_lines), BATCH_LINES), start=1):
         chunk = open_lines[start : start + BATCH_LINES]
         assert tree is not None
-        batch = PeriodBatch(
-            period_id=period_id,
-            seq=seq,
-            indices=chunk,
-            amount=sum(tree.leaf(index).amount for index in chunk),
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(batch)
-        planned.append(batch)
-    detail = f"{len(open_lines)} lines in {len(planned)} batches, {outstanding} to pay"
+        amount = sum(tree.leaf(index).amount for index in chunk)
+        job = PayJob(period_id=period_id, seq=seq, indices=chunk, amount=amount)
+        chain_jobs.enqueue(session, job, now=now)
+        planned += 1
+    detail = f"{len(open_lines)} lines in {planned} batches, {outstanding} to pay"
     transition(session, period, PeriodStatus.paying, actor=actor, now=now, detail=detail)
     if not planned:
         transition(session, period, PeriodStatus.paid, actor=actor, now=now, detail="no lines")
@@ -175,83 +177,97 @@ def plan_payouts(
     return batches(session, period_id)
 
 
-def batches(session: Session, period_id: int) -> list[PeriodBatch]:
+def batches(session: Session, period_id: int) -> list[ChainJob]:
+    """The period's pay jobs in `seq` order (they are enqueued in that order)."""
     get_period(session, period_id)
-    query = select(PeriodBatch).where(PeriodBatch.period_id == period_id)
-    return list(session.exec(query.order_by(col(PeriodBatch.seq))))
+    query = select(ChainJob).where(ChainJob.kind == JobKind.pay, ChainJob.subject_id == period_id)
+    return list(session.exec(query.order_by(col(ChainJob.id))))
 
 
-def batch_public(batch: PeriodBatch) -> PeriodBatchPublic:
-    return PeriodBatchPublic.model_validate(batch)
+_BATCH_STATUS = {
+    JobStatus.queued: BatchStatus.planned,
+    JobStatus.sent: BatchStatus.sent,
+    JobStatus.confirmed: BatchStatus.confirmed,
+}
+
+
+def batch_public(job: ChainJob) -> PeriodBatchPublic:
+    pay = job.pay()
+    result = job.result or {}
+    return PeriodBatchPublic(
+        period_id=pay.period_id,
+        seq=pay.seq,
+        indices=pay.indices,
+        amount=pay.amount,
+        status=_BATCH_STATUS[JobStatus(job.status)],
+        tx_hash=job.tx_hash,
+        nonce=job.nonce,
+        block_number=job.block_number,
+        gas_used=job.gas_used,
+        paid=result.get("paid"),
+        failed=result.get("failed"),
+        skipped=result.get("skipped"),
+        note=job.note,
+    )
 
 
 # -- bookkeeping (the writer) ---------------------------------------------------------------------
 
 
-def next_job(session: Session) -> PeriodChainJob | None:
-    query = select(PeriodChainJob).where(PeriodChainJob.status == IntentStatus.queued)
-    return session.exec(query.order_by(col(PeriodChainJob.id))).first()
+def next_job(session: Session) -> ChainJob | None:
+    """The oldest queued anchor or funding job."""
+    found = chain_jobs.queued(session, PERIOD_JOBS, limit=1)
+    return found[0] if found else None
 
 
-def sent_jobs(session: Session) -> list[PeriodChainJob]:
-    query = select(PeriodChainJob).where(PeriodChainJob.status == IntentStatus.sent)
-    return list(session.exec(query.order_by(col(PeriodChainJob.id))))
+def sent_jobs(session: Session) -> list[ChainJob]:
+    return chain_jobs.sent(session, PERIOD_JOBS)
 
 
-def next_batch(session: Session) -> PeriodBatch | None:
-    query = select(PeriodBatch).where(PeriodBatch.status == BatchStatus.planned)
-    return session.exec(query.order_by(col(PeriodBatch.period_id), col(PeriodBatch.seq))).first()
+def next_batch(session: Session) -> ChainJob | None:
+    """The next queued pay job: the earliest period's lowest `seq`."""
+    found = chain_jobs.queued(session, [JobKind.pay], limit=1, by_subject=True)
+    return found[0] if found else None
 
 
-def sent_batches(session: Session) -> list[PeriodBatch]:
-    query = select(PeriodBatch).where(PeriodBatch.status == BatchStatus.sent)
-    return list(session.exec(query.order_by(col(PeriodBatch.id))))
+def sent_batches(session: Session) -> list[ChainJob]:
+    return chain_jobs.sent(session, [JobKind.pay])
 
 
-def mark_sent(
-    session: Session, row: PeriodChainJob | PeriodBatch, *, tx_hash: str, nonce: int
-) -> None:
-    row.status = IntentStatus.sent if isinstance(row, PeriodChainJob) else BatchStatus.sent
-    row.tx_hash, row.nonce, row.updated_at = tx_hash, nonce, now_utc()
-    session.add(row)
-    session.commit()
+def mark_sent(session: Session, job: ChainJob, *, tx_hash: str, nonce: int) -> None:
+    assert job.id is not None
+    chain_jobs.mark_sent(session, [job.id], tx_hash=tx_hash, nonce=nonce)
 
 
-def requeue(session: Session, row: PeriodChainJob | PeriodBatch, note: str) -> None:
-    if isinstance(row, PeriodChainJob):
-        row.status, row.error = IntentStatus.queued, note
-    else:
-        row.status, row.note = BatchStatus.planned, note
-    row.updated_at = now_utc()
-    session.add(row)
-    session.commit()
+def requeue(session: Session, job: ChainJob, note: str) -> None:
+    assert job.id is not None
+    chain_jobs.requeue(session, [job.id], note=note)
 
 
-def fail_job(session: Session, job: PeriodChainJob, reason: str) -> None:
-    job.status, job.error, job.updated_at = IntentStatus.failed, reason, now_utc()
-    session.add(job)
-    session.commit()
+def fail_job(session: Session, job: ChainJob, reason: str) -> None:
+    assert job.id is not None
+    chain_jobs.mark_failed(session, [job.id], error=reason)
 
 
 def confirm_job(
     session: Session,
     settings: Settings,
-    job: PeriodChainJob,
+    job: ChainJob,
     *,
     block: int,
     tx_hash: str,
     chain: dict[str, Any],
 ) -> None:
     """A mined job; an anchor also moves its period to `anchored` and records where."""
+    assert job.id is not None
     begin_write(session)
-    job.status, job.block_number, job.tx_hash = IntentStatus.confirmed, block, tx_hash
-    job.updated_at = now_utc()
-    session.add(job)
-    if job.kind == ChainJobKind.anchor and job.period_id is not None:
-        period = get_period(session, job.period_id, lock=True)
+    chain_jobs.mark_confirmed(session, [job.id], block_number=block, tx_hash=tx_hash, commit=False)
+    if job.kind == JobKind.anchor:
+        anchor = job.anchor()
+        period = get_period(session, anchor.period_id, lock=True)
         period.anchor_tx, period.anchor_block = tx_hash, block
         _record_chain(settings, period, {**chain, "anchorTx": tx_hash, "anchorBlock": block})
-        actor = session.get(User, job.requested_by) if job.requested_by is not None else None
+        actor = session.get(User, anchor.requested_by) if anchor.requested_by is not None else None
         if period.status == PeriodStatus.approved:
             transition(
                 session,
@@ -279,7 +295,7 @@ def _record_chain(settings: Settings, period: Period, chain: dict[str, Any]) -> 
 
 def confirm_batch(
     session: Session,
-    batch: PeriodBatch,
+    job: ChainJob,
     *,
     block: int | None,
     tx_hash: str | None,
@@ -289,26 +305,32 @@ def confirm_batch(
     skipped: list[int],
     note: str | None = None,
 ) -> None:
-    """A settled batch; the period becomes `paid` when its last batch is."""
+    """A settled pay job; the period becomes `paid` when its last batch is."""
+    assert job.id is not None
+    period_id = job.pay().period_id
     begin_write(session)
-    batch.status = BatchStatus.confirmed
-    batch.block_number, batch.tx_hash, batch.gas_used = block, tx_hash, gas_used
-    batch.paid, batch.failed, batch.skipped = paid, failed, skipped
-    batch.note, batch.updated_at = note, now_utc()
-    session.add(batch)
+    chain_jobs.mark_confirmed(
+        session,
+        [job.id],
+        block_number=block,
+        tx_hash=tx_hash,
+        gas_used=gas_used,
+        result={"paid": paid, "failed": failed, "skipped": skipped},
+        note=note,
+        commit=False,
+    )
     session.flush()
+    of_period = (ChainJob.kind == JobKind.pay, ChainJob.subject_id == period_id)
     left = session.exec(
         select(func.count())
-        .select_from(PeriodBatch)
-        .where(PeriodBatch.period_id == batch.period_id)
-        .where(col(PeriodBatch.status) != BatchStatus.confirmed)
+        .select_from(ChainJob)
+        .where(*of_period)
+        .where(col(ChainJob.status) != JobStatus.confirmed)
     ).one()
-    period = get_period(session, batch.period_id, lock=True)
+    period = get_period(session, period_id, lock=True)
     if int(left) == 0 and period.status == PeriodStatus.paying:
-        failures = session.exec(
-            select(PeriodBatch.failed).where(PeriodBatch.period_id == batch.period_id)
-        ).all()
-        count = sum(len(item or []) for item in failures)
+        results = session.exec(select(ChainJob.result).where(*of_period)).all()
+        count = sum(len((item or {}).get("failed") or []) for item in results)
         detail = "every batch confirmed" + (f"; {count} failed lines claimable" if count else "")
         transition(session, period, PeriodStatus.paid, actor=None, now=now_utc(), detail=detail)
     session.commit()

@@ -15,9 +15,10 @@ from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
 from backend.chain.deployment import LOCAL_CHAIN_ID
+from backend.chain_jobs import ChainJob
 from backend.core.errors import Conflict
 from backend.periods import onchain
-from backend.periods.models import Period, PeriodBatch, PeriodBatchesPublic, VaultPublic
+from backend.periods.models import Period, PeriodBatchesPublic, VaultPublic
 
 
 class PayoutReads(Protocol):
@@ -63,10 +64,11 @@ def require_test_token(reads: PayoutReads) -> None:
         )
 
 
-def batches_public(items: list[PeriodBatch]) -> PeriodBatchesPublic:
+def batches_public(jobs: list[ChainJob]) -> PeriodBatchesPublic:
+    items = [onchain.batch_public(job) for job in jobs]
     failed = sorted(index for batch in items for index in (batch.failed or []))
     return PeriodBatchesPublic(
-        items=[onchain.batch_public(batch) for batch in items],
+        items=items,
         count=len(items),
         lines=sum(len(batch.indices) for batch in items),
         failed=failed,

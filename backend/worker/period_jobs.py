@@ -22,9 +22,9 @@ from sqlmodel import Session
 
 from backend.chain.gateway import ChainError, ChainGateway, ChainUnavailable, Receipt, SignedTx
 from backend.chain.payouts import AnchorTerms, PayoutChain
+from backend.chain_jobs import ChainJob, JobKind
 from backend.core.config import Settings
 from backend.periods import onchain as periods_chain
-from backend.periods.models import ChainJobKind, PeriodBatch, PeriodChainJob
 from backend.periods.service import get_period
 from backend.periods.statements import payout_tree
 from backend.worker.config import WriterConfig
@@ -81,35 +81,37 @@ class PeriodJobs:
                 receipt = None
         return receipt
 
-    def _reconcile_job(self, session: Session, job: PeriodChainJob) -> int:
+    def _reconcile_job(self, session: Session, job: ChainJob) -> int:
         receipt = self._mined(job.tx_hash, job.nonce)
         if receipt is not None and receipt.succeeded:
             self._confirm_job(session, job, receipt.block_number, receipt.tx_hash)
             return 1
-        if job.kind == ChainJobKind.anchor and job.period_id is not None:
-            period = get_period(session, job.period_id)
-            terms = self.gateway.payout_terms_of(job.period_id)
+        if job.kind == JobKind.anchor:
+            period_id = job.anchor().period_id
+            period = get_period(session, period_id)
+            terms = self.gateway.payout_terms_of(period_id)
             if terms is not None:
                 if terms.payout_root.lower() != (period.payout_root or "").lower():
                     periods_chain.fail_job(
                         session, job, f"the chain holds another root {terms.payout_root}"
                     )
                     return 1
-                found = self.chain.anchor_event(job.period_id)
+                found = self.chain.anchor_event(period_id)
                 if found is None:
-                    raise ChainError(f"period {job.period_id} anchored without an event")
+                    raise ChainError(f"period {period_id} anchored without an event")
                 self._confirm_job(session, job, found[0], found[1])
                 return 1
         why = "reverted" if receipt is not None else "not mined"
         periods_chain.requeue(session, job, f"{why}: {job.tx_hash}; sent again")
         return 0
 
-    def _reconcile_batch(self, session: Session, batch: PeriodBatch) -> int:
+    def _reconcile_batch(self, session: Session, batch: ChainJob) -> int:
         receipt = self._mined(batch.tx_hash, batch.nonce)
         if receipt is not None and receipt.succeeded:
             self._confirm_batch(session, batch, receipt)
             return 1
-        flags = self.chain.paid_flags(batch.period_id, batch.indices)
+        pay = batch.pay()
+        flags = self.chain.paid_flags(pay.period_id, pay.indices)
         if all(flags):
             periods_chain.confirm_batch(
                 session,
@@ -119,7 +121,7 @@ class PeriodJobs:
                 gas_used=None,
                 paid=[],
                 failed=[],
-                skipped=list(batch.indices),
+                skipped=list(pay.indices),
                 note="every line found paid on chain (isPaid) after a restart",
             )
             return 1
@@ -139,19 +141,16 @@ class PeriodJobs:
                 return self._send_batch(session, batch, nonce)
         return 0, nonce
 
-    def _send(
-        self, session: Session, row: PeriodChainJob | PeriodBatch, signed: SignedTx
-    ) -> Receipt:
+    def _send(self, session: Session, row: ChainJob, signed: SignedTx) -> Receipt:
         periods_chain.mark_sent(session, row, tx_hash=signed.tx_hash, nonce=signed.nonce)
         self.gateway.broadcast(signed)
         if self.after_send is not None:
             self.after_send(signed)
         return self.gateway.wait_receipt(signed.tx_hash, timeout=self.config.receipt_timeout)
 
-    def _send_job(self, session: Session, job: PeriodChainJob, nonce: int) -> tuple[int, int]:
-        if job.kind == ChainJobKind.anchor:
-            assert job.period_id is not None
-            period = get_period(session, job.period_id)
+    def _send_job(self, session: Session, job: ChainJob, nonce: int) -> tuple[int, int]:
+        if job.kind == JobKind.anchor:
+            period = get_period(session, job.anchor().period_id)
             if None in (period.payout_root, period.inputs_hash, period.plan_hash):
                 periods_chain.fail_job(session, job, "the period has no computed hashes")
                 return 1, nonce
@@ -166,11 +165,11 @@ class PeriodJobs:
             )
             signed = self.chain.sign_anchor(terms, nonce=nonce)
         else:
-            signed = self.chain.sign_mint_to_vault(int(job.amount or 0), nonce=nonce)
+            signed = self.chain.sign_mint_to_vault(job.fund().amount, nonce=nonce)
         receipt = self._send(session, job, signed)
         if receipt.succeeded:
             self._confirm_job(session, job, receipt.block_number, receipt.tx_hash)
-        elif job.kind == ChainJobKind.anchor and self._reconcile_job(session, job):
+        elif job.kind == JobKind.anchor and self._reconcile_job(session, job):
             pass  # anchored before (write-once): settled from the chain's own record
         else:
             reason = self.gateway.revert_reason(receipt.tx_hash)
@@ -190,33 +189,33 @@ class PeriodJobs:
         self._tree = (period_id, root, tree)
         return tree
 
-    def _send_batch(self, session: Session, batch: PeriodBatch, nonce: int) -> tuple[int, int]:
-        tree = self._payout_tree(session, batch.period_id)
-        signed = self.chain.sign_pay_batch(
-            batch.period_id, tree.multiproof(batch.indices), nonce=nonce
-        )
+    def _send_batch(self, session: Session, batch: ChainJob, nonce: int) -> tuple[int, int]:
+        pay = batch.pay()
+        tree = self._payout_tree(session, pay.period_id)
+        signed = self.chain.sign_pay_batch(pay.period_id, tree.multiproof(pay.indices), nonce=nonce)
         receipt = self._send(session, batch, signed)
         if receipt.succeeded:
             self._confirm_batch(session, batch, receipt)
             return 1, signed.nonce + 1
         reason = self.gateway.revert_reason(receipt.tx_hash)
         periods_chain.requeue(session, batch, f"reverted: {reason}")
-        raise ChainError(f"payBatch of period {batch.period_id} #{batch.seq} reverted: {reason}")
+        raise ChainError(f"payBatch of period {pay.period_id} #{pay.seq} reverted: {reason}")
 
     # -- bookkeeping ----------------------------------------------------------------------
 
-    def _confirm_job(self, session: Session, job: PeriodChainJob, block: int, tx: str) -> None:
+    def _confirm_job(self, session: Session, job: ChainJob, block: int, tx: str) -> None:
         periods_chain.confirm_job(
             session, self.settings, job, block=block, tx_hash=tx, chain=self.chain_block()
         )
 
-    def _confirm_batch(self, session: Session, batch: PeriodBatch, receipt: Receipt) -> None:
-        outcome = self.chain.batch_outcome(receipt.tx_hash, batch.period_id)
+    def _confirm_batch(self, session: Session, batch: ChainJob, receipt: Receipt) -> None:
+        pay = batch.pay()
+        outcome = self.chain.batch_outcome(receipt.tx_hash, pay.period_id)
         if outcome.failed:
             log.warning(
                 "period %s batch %s: transfers failed for leaves %s (claimable)",
-                batch.period_id,
-                batch.seq,
+                pay.period_id,
+                pay.seq,
                 outcome.failed,
             )
         periods_chain.confirm_batch(

@@ -12,8 +12,8 @@ from sqlmodel import Session, SQLModel, select
 
 from backend.accounts.models import User
 from backend.api.policy import POLICY
+from backend.chain_jobs import ChainJob
 from backend.genealogy.models import Distributor, Placement
-from backend.models.outbox import ChainIntent
 
 ID_ROUTES = sorted(
     path for (method, path) in POLICY if method == "GET" and re.search(r"\{\w+_id\}$", path)
@@ -90,7 +90,7 @@ def test_a_refused_login_leaves_no_distributor_behind(api: Api) -> None:
     with Session(api.engine) as session:
         assert session.exec(select(func.count()).select_from(Distributor)).one() == 2
         assert session.exec(select(func.count()).select_from(Placement)).one() == 2
-        assert session.exec(select(func.count()).select_from(ChainIntent)).one() == 2
+        assert session.exec(select(func.count()).select_from(ChainJob)).one() == 2
         assert session.exec(select(func.count()).select_from(User)).one() == 5
 
 

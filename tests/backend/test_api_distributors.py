@@ -9,10 +9,11 @@ from lineage_api import Api, add_user, token_for
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from backend import chain_jobs
+from backend.chain_jobs import ChainJob, JobKind
 from backend.core.model_base import Role
 from backend.genealogy.models import Distributor, Placement
-from backend.models.outbox import ChainIntent
-from backend.services import outbox
+from backend.genealogy.onchain import confirm_placements
 
 CHECKSUMMED = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 
@@ -33,7 +34,7 @@ def test_enrollment_places_automatically_and_queues_a_chain_intent(api: Api) -> 
     assert placement["chain_status"] == "pending"
     assert body["depth"] == 2
     with Session(api.engine) as session:
-        intents = session.exec(select(ChainIntent).order_by(col(ChainIntent.id))).all()
+        intents = session.exec(select(ChainJob).order_by(col(ChainJob.id))).all()
     assert [i.subject_id for i in intents] == [1, api.distributor_id, body["id"]]
     assert intents[-1].payload == {
         "id": body["id"],
@@ -232,16 +233,16 @@ def test_holding_tank_manual_placement_then_expiry(api: Api) -> None:
 def test_outbox_service_confirms_placements(api: Api) -> None:
     child = enroll(api).json()["id"]
     with Session(api.engine) as session:
-        queued = outbox.fetch_queued(session, limit=10)
+        queued = chain_jobs.queued(session, [JobKind.place], limit=10)
         assert [i.subject_id for i in queued] == [1, api.distributor_id, child]
         ids = [i.id for i in queued if i.id is not None]
-        outbox.mark_sent(session, ids, tx_hash="0x" + "ab" * 32, nonce=7)
-        assert outbox.fetch_queued(session) == []
-        assert [i.id for i in outbox.fetch_by_status(session, "sent")] == ids  # type: ignore[arg-type]
-        outbox.mark_confirmed(session, ids[:2], block_number=12, tx_hash="0x" + "ab" * 32)
-        outbox.mark_failed(session, ids[2:], error="reverted")
-        outbox.requeue(session, ids[2:])
-        assert [i.id for i in outbox.fetch_queued(session)] == ids[2:]
+        chain_jobs.mark_sent(session, ids, tx_hash="0x" + "ab" * 32, nonce=7)
+        assert chain_jobs.queued(session, [JobKind.place]) == []
+        assert [i.id for i in chain_jobs.sent(session, [JobKind.place])] == ids
+        confirm_placements(session, ids[:2], block_number=12, tx_hash="0x" + "ab" * 32)
+        chain_jobs.mark_failed(session, ids[2:], error="reverted")
+        chain_jobs.requeue(session, ids[2:])
+        assert [i.id for i in chain_jobs.queued(session, [JobKind.place])] == ids[2:]
     body = api.client.get(
         f"/api/distributors/{api.distributor_id}", headers=api.as_("admin")
     ).json()
@@ -397,7 +398,7 @@ def test_batch_enrollment_is_all_or_nothing(api: Api) -> None:
     assert refused.json()["error"]["message"].startswith("item 2:")
     with Session(api.engine) as session:
         assert session.exec(select(func.count()).select_from(Distributor)).one() == before
-        assert session.exec(select(func.count()).select_from(ChainIntent)).one() == before
+        assert session.exec(select(func.count()).select_from(ChainJob)).one() == before
     # The tree cache was reset by the failure and still places correctly afterwards.
     after = enroll(api)
     assert after.status_code == 201

@@ -16,8 +16,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from backend.accounts.models import User
+from backend.chain_jobs import ChainJob
 from backend.genealogy.models import Distributor, EnrollmentRequest
-from backend.models.outbox import ChainIntent
 
 ROUNDS = 3
 TWINS = 8
@@ -27,7 +27,7 @@ def counts(api: Api) -> tuple[int, int, int]:
     with Session(api.engine) as session:
         return (
             session.exec(select(func.count()).select_from(Distributor)).one(),
-            session.exec(select(func.count()).select_from(ChainIntent)).one(),
+            session.exec(select(func.count()).select_from(ChainJob)).one(),
             session.exec(select(func.count()).select_from(User)).one(),
         )
 

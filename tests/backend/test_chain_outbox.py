@@ -19,6 +19,7 @@ from lineage_api import ADMIN_EMAIL, Clock, token_for
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from backend import chain_jobs
 from backend.accounts.models import User
 from backend.bootstrap import seed
 from backend.chain.deployment import Deployment
@@ -29,6 +30,7 @@ from backend.chain.gateway import (
     Reverted,
     SignedTx,
 )
+from backend.chain_jobs import ChainJob, JobKind, PlaceJob
 from backend.core.config import Settings
 from backend.core.db import make_engine
 from backend.core.model_base import ChainStatus, IntentStatus
@@ -36,8 +38,6 @@ from backend.dev.deploy import ensure_deployment
 from backend.dev.devchain import ManagedGanache, load_or_create_mnemonic, mnemonic_key
 from backend.genealogy.models import Placement
 from backend.main import create_app
-from backend.models.outbox import ChainIntent
-from backend.services import outbox
 from backend.worker.config import WriterConfig, WriterStopped
 from backend.worker.runtime import ChainRuntime
 from backend.worker.writer import ChainWriter
@@ -144,7 +144,7 @@ def placed_event_counts(gateway: ChainGateway, ids: list[int]) -> dict[int, int]
 
 def intents_by_status(engine: Engine) -> dict[IntentStatus, int]:
     with Session(engine) as session:
-        rows = session.exec(select(ChainIntent.status)).all()
+        rows = session.exec(select(ChainJob.status)).all()
     counts: dict[IntentStatus, int] = {}
     for status in rows:
         counts[status] = counts.get(status, 0) + 1
@@ -225,11 +225,11 @@ def test_a_writer_that_died_before_broadcasting_requeues_and_sends_once(
     # What a crash between `mark_sent` and the broadcast leaves: intents naming a transaction
     # the chain never saw.
     with Session(db) as session:
-        queued = outbox.fetch_queued(session, limit=100)
+        queued = chain_jobs.queued(session, [JobKind.place], limit=100)
         signed = gateway.sign_place_batch(
             [PlacementRequest(**q.payload) for q in queued[1:]], nonce=gateway.nonce()
         )
-        outbox.mark_sent(
+        chain_jobs.mark_sent(
             session, [q.id for q in queued if q.id], tx_hash=signed.tx_hash, nonce=signed.nonce
         )
     assert gateway.receipt(signed.tx_hash) is None
@@ -287,12 +287,7 @@ def test_an_intent_the_chain_refuses_fails_with_the_decoded_reason_and_the_rest_
         enroll(client, admin_headers(db, clock), 4)
     with Session(db) as session:
         # A placement under a parent nobody placed (e.g. a hand-edited row) ...
-        bogus = outbox.enqueue(
-            session,
-            kind=outbox.PLACE,
-            payload={"id": 900, "sponsor": 1, "parent": 777, "position": 0},
-            subject_id=None,
-        )
+        bogus = chain_jobs.enqueue(session, PlaceJob(id=900, sponsor=1, parent=777, position=0))
         session.commit()
         bogus_id = bogus.id
     with TestClient(app) as client:
@@ -303,10 +298,10 @@ def test_an_intent_the_chain_refuses_fails_with_the_decoded_reason_and_the_rest_
             break
         writer.run_once()
     with Session(db) as session:
-        failed = session.get(ChainIntent, bogus_id)
+        failed = session.get(ChainJob, bogus_id)
         assert failed is not None
         assert failed.status == IntentStatus.failed
-        assert failed.last_error == "UnknownParent(parent=777)"
+        assert failed.note == "UnknownParent(parent=777)"
     assert intents_by_status(db) == {IntentStatus.confirmed: 8, IntentStatus.failed: 1}
     assert set(placed_event_counts(chain.gateway(), later).values()) == {1}
 

@@ -17,10 +17,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from backend import chain_jobs
 from backend.catalog.models import Product
+from backend.chain_jobs import AnchorJob, FundJob
 from backend.core.db import SQLITE_BEGIN, begin_write, compare_and_set, snapshot_read
 from backend.core.errors import install_error_handlers
-from backend.periods.models import ChainJobKind, Period, PeriodChainJob
+from backend.periods.models import Period
 from backend.stock.models import StockItem, Warehouse
 
 WAREHOUSE = Warehouse.metadata.tables["warehouse"]
@@ -190,12 +192,12 @@ def test_stock_levels_cannot_be_written_out_of_bounds(
 def test_a_period_has_one_live_anchor_job(engine: Engine) -> None:
     with Session(engine) as session:
         session.add(Period(id=1, start_day=0, end_day=30))
-        session.add(PeriodChainJob(kind=ChainJobKind.anchor, period_id=1, status="failed"))
-        session.add(PeriodChainJob(kind=ChainJobKind.anchor, period_id=1))
-        session.add(PeriodChainJob(kind=ChainJobKind.fund, amount=5))
-        session.add(PeriodChainJob(kind=ChainJobKind.fund, amount=5))
+        chain_jobs.enqueue(session, AnchorJob(period_id=1)).status = chain_jobs.JobStatus.failed
+        chain_jobs.enqueue(session, AnchorJob(period_id=1))
+        chain_jobs.enqueue(session, FundJob(amount=5))
+        chain_jobs.enqueue(session, FundJob(amount=5))
         session.commit()
-        session.add(PeriodChainJob(kind=ChainJobKind.anchor, period_id=1))
+        chain_jobs.enqueue(session, AnchorJob(period_id=1))
         with pytest.raises(IntegrityError) as caught:
             session.commit()
     answer = _answer_for(caught.value)

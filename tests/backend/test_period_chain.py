@@ -24,11 +24,11 @@ from web3 import Web3
 
 from backend.chain.gateway import SignedTx, load_abi
 from backend.chain.payouts import PayoutChain
+from backend.chain_jobs import ChainJob, JobKind, JobStatus
 from backend.cli import _register
 from backend.cli import app as cli
 from backend.core.model_base import ChainStatus
 from backend.genealogy.models import Placement
-from backend.periods.models import BatchStatus, PeriodBatch
 from backend.worker.config import WriterStopped
 from backend.worker.writer import ChainWriter
 from ledger.merkle import PayoutLeaf, verify_proof
@@ -204,8 +204,10 @@ def test_crashes_after_send_resume_without_paying_twice(on_chain: tuple[Api, Cha
     with pytest.raises(WriterStopped):
         settle(writer(api, chain, armed))
     with Session(api.engine) as session:
-        sent = session.exec(select(PeriodBatch).where(PeriodBatch.period_id == 1)).one()
-        assert sent.status == BatchStatus.sent and sent.tx_hash is not None
+        sent = session.exec(
+            select(ChainJob).where(ChainJob.kind == JobKind.pay, ChainJob.subject_id == 1)
+        ).one()
+        assert sent.status == JobStatus.sent and sent.tx_hash is not None
         # As if the hash were lost: only `isPaid` can tell, and it says everything is paid.
         sent.tx_hash = "0x" + "00" * 32
         session.add(sent)

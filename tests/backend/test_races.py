@@ -21,8 +21,9 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 from test_api_periods import company, post, today  # noqa: F401  (company is a fixture)
 
+from backend.chain_jobs import ChainJob, JobKind
 from backend.core.model_base import IntentStatus
-from backend.periods.models import ChainJobKind, Period, PeriodChainJob, PeriodTransition
+from backend.periods.models import Period, PeriodTransition
 from backend.stock.models import StockMovement
 
 Request = Callable[[TestClient, int], httpx.Response]
@@ -321,10 +322,10 @@ def test_concurrent_anchor_requests_queue_one_job(company: Api) -> None:  # noqa
             assert len({a.json()["id"] for a in answers}) == 1
             with Session(api.engine) as session:
                 live = session.exec(
-                    select(PeriodChainJob).where(
-                        PeriodChainJob.kind == ChainJobKind.anchor,
-                        PeriodChainJob.period_id == period,
-                        PeriodChainJob.status != IntentStatus.failed,
+                    select(ChainJob).where(
+                        ChainJob.kind == JobKind.anchor,
+                        ChainJob.subject_id == period,
+                        ChainJob.status != IntentStatus.failed,
                     )
                 ).all()
                 assert len(live) == 1

@@ -5,12 +5,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from backend.api.deps import Authorized, ChainStatusDep, Limit, Offset, SettingsDep
+from backend.chain_jobs import ChainIntentsPublic, JobStatus
+from backend.chain_jobs import intents_public as chain_intents_public
 from backend.core.db import SessionDep
 from backend.core.errors import ERROR_RESPONSES, ErrorResponse
-from backend.core.model_base import IntentStatus
-from backend.models.outbox import ChainIntentPublic, ChainIntentsPublic
 from backend.services import chain_info as chain_facts
-from backend.services import outbox
 from backend.services.chain_info import ChainStatus, Contracts
 
 router = APIRouter(tags=["service"])
@@ -71,14 +70,11 @@ def chain_info(settings: SettingsDep) -> ChainInfo:
 @router.get(
     "/api/chain/intents",
     response_model=ChainIntentsPublic,
-    summary="The outbox of chain writes, oldest first",
+    summary="The place jobs of the chain-job queue (placements on their way), oldest first",
     dependencies=[Authorized],
     responses=ERROR_RESPONSES,
 )
 def chain_intents(
-    session: SessionDep, offset: Offset = 0, limit: Limit = 50, status: IntentStatus | None = None
+    session: SessionDep, offset: Offset = 0, limit: Limit = 50, status: JobStatus | None = None
 ) -> ChainIntentsPublic:
-    items, count = outbox.list_intents(session, status=status, offset=offset, limit=limit)
-    return ChainIntentsPublic(
-        items=[ChainIntentPublic.model_validate(item) for item in items], count=count
-    )
+    return chain_intents_public(session, status=status, offset=offset, limit=limit)

@@ -166,7 +166,7 @@ def anchor_period(
     session: SessionDep, user: CurrentUser, now: NowDep, period_id: IdPath
 ) -> ChainJobPublic:
     job = periods_chain.request_anchor(session, period_id, actor=user, now=now)
-    return ChainJobPublic.model_validate(job)
+    return periods_chain.job_public(job)
 
 
 @router.post(
@@ -221,4 +221,4 @@ def fund_vault(
 ) -> ChainJobPublic:
     vault.require_test_token(open_reads())
     job = periods_chain.request_funding(session, body.amount, actor=user, now=now)
-    return ChainJobPublic.model_validate(job)
+    return periods_chain.job_public(job)
