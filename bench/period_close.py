@@ -66,7 +66,8 @@ from backend.dev.demo.close import PeriodCloser  # noqa: E402
 from backend.dev.deploy import ensure_deployment  # noqa: E402
 from backend.dev.devchain import ManagedGanache  # noqa: E402
 from backend.packages import read_package  # noqa: E402
-from backend.periods.models import Period, PeriodBatch, PeriodPayee, PeriodStatus  # noqa: E402
+from backend.periods import onchain  # noqa: E402
+from backend.periods.models import Period, PeriodPayee, PeriodStatus  # noqa: E402
 from backend.periods.service import package_dir  # noqa: E402
 from backend.worker.writer import ChainWriter  # noqa: E402
 
@@ -152,7 +153,7 @@ def verify(engine: Engine, chain: PayoutChain, reader: AuditReader, period_id: i
     with Session(engine) as session:
         period = session.get(Period, period_id)
         assert period is not None
-        batches = list(session.exec(select(PeriodBatch).where(PeriodBatch.period_id == period_id)))
+        batches = onchain.batches(session, period_id)
         payees = session.exec(
             select(func.count()).select_from(PeriodPayee).where(PeriodPayee.period_id == period_id)
         ).one()
