@@ -33,6 +33,7 @@ from backend.core.config import Settings
 from backend.core.db import compare_and_set, snapshot_read
 from backend.core.errors import Conflict, Forbidden
 from backend.packages import PackageWriter
+from backend.periods.approvals import check_accounts_settled
 from backend.periods.models import (
     LOCKED,
     Period,
@@ -52,7 +53,6 @@ from backend.periods.service import (
     transition,
 )
 from backend.periods.snapshot import Snapshot, snapshot
-from backend.services.approvals import check_accounts_settled
 from ledger.engine import PeriodResult, payee_rows, run_period
 from ledger.errors import LedgerError
 from ledger.package import build_package

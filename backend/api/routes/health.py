@@ -9,8 +9,8 @@ from backend.chain_jobs import ChainIntentsPublic, JobStatus
 from backend.chain_jobs import intents_public as chain_intents_public
 from backend.core.db import SessionDep
 from backend.core.errors import ERROR_RESPONSES, ErrorResponse
-from backend.services import chain_info as chain_facts
-from backend.services.chain_info import ChainStatus, Contracts
+from backend.deployment import service as chain_facts
+from backend.deployment.service import ChainStatus, Contracts
 
 router = APIRouter(tags=["service"])
 

@@ -16,11 +16,11 @@ from backend.api.deps import (
 )
 from backend.core.db import SessionDep
 from backend.core.errors import CHAIN_RESPONSES, ERROR_RESPONSES
+from backend.periods import approvals, vault
 from backend.periods import compute as periods_compute
 from backend.periods import onchain as periods_chain
 from backend.periods import service as periods
 from backend.periods import statements as periods_statements
-from backend.periods import vault
 from backend.periods.models import (
     ApprovalRequest,
     ChainJobPublic,
@@ -34,7 +34,6 @@ from backend.periods.models import (
     StatementsPublic,
     VaultPublic,
 )
-from backend.services import approvals
 
 router = APIRouter(tags=["periods"], dependencies=[Authorized], responses=ERROR_RESPONSES)
 

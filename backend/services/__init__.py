@@ -1,1 +1,0 @@
-"""Business logic. Route handlers call these; these never see HTTP."""
