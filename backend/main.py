@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from backend.api.routes import api_router
-from backend.chain.deployment import ChainStatusProvider, not_configured
+from backend.chain.deployment import NodeStatusProvider, not_configured
 from backend.chain.reads import ChainReads
 from backend.core.config import Settings, get_settings
 from backend.core.db import make_engine
@@ -38,7 +38,7 @@ def create_app(
     settings: Settings | None = None,
     *,
     engine: Engine | None = None,
-    chain_status: ChainStatusProvider | None = None,
+    chain_status: NodeStatusProvider | None = None,
     chain_reads: ChainReads | None = None,
     clock: Callable[[], datetime] = utcnow,
     workers: Sequence[Callable[[Engine], AbstractContextManager[object]]] = (),

@@ -17,7 +17,7 @@ from fastapi.security import OAuth2PasswordBearer
 from backend.accounts.models import User
 from backend.api.policy import POLICY, allowed
 from backend.chain.audit_reads import AuditReader
-from backend.chain.deployment import ChainStatusProvider
+from backend.chain.deployment import NodeStatusProvider
 from backend.chain.reads import ChainReads
 from backend.core.config import Settings
 from backend.core.db import SessionDep
@@ -45,8 +45,8 @@ async def get_trees(request: Request) -> PlacementTreeCache:
     return trees
 
 
-async def get_chain_status(request: Request) -> ChainStatusProvider:
-    provider: ChainStatusProvider = request.app.state.chain_status
+async def get_node_status(request: Request) -> NodeStatusProvider:
+    provider: NodeStatusProvider = request.app.state.chain_status
     return provider
 
 
@@ -67,7 +67,7 @@ async def get_audit_reader(request: Request) -> Callable[[], AuditReader]:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 NowDep = Annotated[datetime, Depends(get_now)]
 TreesDep = Annotated[PlacementTreeCache, Depends(get_trees)]
-ChainStatusDep = Annotated[ChainStatusProvider, Depends(get_chain_status)]
+NodeStatusDep = Annotated[NodeStatusProvider, Depends(get_node_status)]
 PayoutReadsDep = Annotated[Callable[[], PayoutReads], Depends(get_payout_reads)]
 AuditReaderDep = Annotated[Callable[[], AuditReader], Depends(get_audit_reader)]
 TokenDep = Annotated[str | None, Depends(oauth2_scheme)]

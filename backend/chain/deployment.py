@@ -1,7 +1,7 @@
 """The deployment record (`deployment.json`: chain id, RPC URL, contract addresses) and the
 chain's status as /health shows it: plain data, no web3.
 
-The one writer (`backend.worker`) plugs its own `ChainStatusProvider` into `create_app`; until
+The one writer (`backend.worker`) plugs its own `NodeStatusProvider` into `create_app`; until
 something does, the default answers "not configured".
 """
 
@@ -20,7 +20,10 @@ from backend.core.errors import Unavailable
 LOCAL_CHAIN_ID = 1337
 
 
-class ChainStatus(BaseModel):
+class NodeStatus(BaseModel):
+    """Whether the node answers, and what it says (`GET /health`). Not to be confused with a
+    placement's state on chain (`ChainStatus`: pending or confirmed)."""
+
     status: str = Field(description="`ok`, `down` or `not configured`.")
     detail: str | None = None
     chain_id: int | None = None
@@ -28,12 +31,12 @@ class ChainStatus(BaseModel):
     queued_intents: int | None = None
 
 
-class ChainStatusProvider(Protocol):
-    def __call__(self) -> ChainStatus: ...
+class NodeStatusProvider(Protocol):
+    def __call__(self) -> NodeStatus: ...
 
 
-def not_configured() -> ChainStatus:
-    return ChainStatus(status="not configured", detail="no chain gateway is attached")
+def not_configured() -> NodeStatus:
+    return NodeStatus(status="not configured", detail="no chain gateway is attached")
 
 
 class Contracts(BaseModel):

@@ -28,7 +28,7 @@ from backend.chain.chain_types import (
     load_abi,
 )
 from backend.chain.client import ChainClient
-from backend.chain.deployment import ChainStatus, Deployment
+from backend.chain.deployment import Deployment, NodeStatus
 from backend.chain.node import code_at, describe, probe_chain_id, set_dev_balance, wait_for_node
 from backend.chain.registry import MAX_PLACE_BATCH, TX_GAS_CAP, Registry
 from backend.chain.vault import Vault
@@ -90,21 +90,21 @@ class ChainGateway(ChainClient):
 
     # -- the deployment's node ---------------------------------------------------------------
 
-    def status(self, *, queued_intents: int | None = None) -> ChainStatus:
+    def status(self, *, queued_intents: int | None = None) -> NodeStatus:
         try:
             chain_id = int(self._probe.eth.chain_id)
             latest = int(self._probe.eth.block_number)
         except Exception as exc:  # noqa: BLE001 - health reports any failure
-            return ChainStatus(status="down", detail=describe(exc), queued_intents=queued_intents)
+            return NodeStatus(status="down", detail=describe(exc), queued_intents=queued_intents)
         if chain_id != self.deployment.chainId:
-            return ChainStatus(
+            return NodeStatus(
                 status="down",
                 detail=f"node is chain {chain_id}, the deployment is for {self.deployment.chainId}",
                 chain_id=chain_id,
                 latest_block=latest,
                 queued_intents=queued_intents,
             )
-        return ChainStatus(
+        return NodeStatus(
             status="ok", chain_id=chain_id, latest_block=latest, queued_intents=queued_intents
         )
 

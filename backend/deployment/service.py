@@ -7,18 +7,18 @@ them through here, so no route imports `backend.chain`.
 from __future__ import annotations
 
 from backend.chain.deployment import (
-    ChainStatus,
-    ChainStatusProvider,
     Contracts,
     Deployment,
+    NodeStatus,
+    NodeStatusProvider,
     not_configured,
     read_deployment,
 )
 from backend.core.config import Settings
 
 __all__ = [
-    "ChainStatus",
-    "ChainStatusProvider",
+    "NodeStatus",
+    "NodeStatusProvider",
     "Contracts",
     "Deployment",
     "deployment",

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import Engine
 
-from backend.chain.deployment import ChainStatus
+from backend.chain.deployment import NodeStatus
 from backend.chain.gateway import ChainGateway, SignedTx
 from backend.core.config import Settings
 from backend.worker.config import WriterConfig
@@ -57,7 +57,7 @@ class ChainRuntime:
             finally:
                 writer.stop()
 
-    def status(self) -> ChainStatus:
+    def status(self) -> NodeStatus:
         if self.writer is None:
             return self.gateway.status()
         return self.writer.status()

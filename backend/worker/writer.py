@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from backend import chain_jobs
-from backend.chain.deployment import ChainStatus
+from backend.chain.deployment import NodeStatus
 from backend.chain.gateway import ChainError, ChainGateway, SignedTx
 from backend.chain_jobs import JobKind
 from backend.core.config import Settings
@@ -181,7 +181,7 @@ class ChainWriter:
                 )
             time.sleep(0.05)
 
-    def status(self) -> ChainStatus:
+    def status(self) -> NodeStatus:
         """For /health: the node's state plus the writer's backlog and last trouble."""
         pending = self.pending()
         status = self.gateway.status(queued_intents=pending)

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from lineage_api import Api
 from sqlalchemy import create_engine
 
-from backend.chain.deployment import ChainStatus
+from backend.chain.deployment import NodeStatus
 from backend.main import create_app
 
 
@@ -27,7 +27,7 @@ def test_health_uses_the_injected_chain_status_provider(api: Api) -> None:
     app = create_app(
         api.settings,
         engine=api.engine,
-        chain_status=lambda: ChainStatus(status="ok", chain_id=1337, latest_block=9),
+        chain_status=lambda: NodeStatus(status="ok", chain_id=1337, latest_block=9),
     )
     with TestClient(app) as client:
         chain = client.get("/health").json()["chain"]

@@ -4,13 +4,13 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from backend.api.deps import Authorized, ChainStatusDep, Limit, Offset, SettingsDep
+from backend.api.deps import Authorized, Limit, NodeStatusDep, Offset, SettingsDep
 from backend.chain_jobs import ChainIntentsPublic, JobStatus
 from backend.chain_jobs import intents_public as chain_intents_public
 from backend.core.db import SessionDep
 from backend.core.errors import ERROR_RESPONSES, ErrorResponse
 from backend.deployment import service as chain_facts
-from backend.deployment.service import ChainStatus, Contracts
+from backend.deployment.service import Contracts, NodeStatus
 
 router = APIRouter(tags=["service"])
 
@@ -24,7 +24,7 @@ class DatabaseStatus(BaseModel):
 class Health(BaseModel):
     status: str = Field(description="`ok` when the database answers; the chain may be down.")
     database: DatabaseStatus
-    chain: ChainStatus
+    chain: NodeStatus
 
 
 class ChainInfo(BaseModel):
@@ -35,7 +35,7 @@ class ChainInfo(BaseModel):
 
 
 @router.get("/health", response_model=Health, summary="Database and chain status")
-def health(session: SessionDep, chain_status: ChainStatusDep) -> Health:
+def health(session: SessionDep, chain_status: NodeStatusDep) -> Health:
     backend = session.get_bind().dialect.name
     try:
         session.exec(text("SELECT 1"))  # type: ignore[call-overload]
@@ -45,7 +45,7 @@ def health(session: SessionDep, chain_status: ChainStatusDep) -> Health:
     try:
         chain = chain_status()
     except Exception as exc:  # noqa: BLE001
-        chain = ChainStatus(status="down", detail=f"status provider failed: {type(exc).__name__}")
+        chain = NodeStatus(status="down", detail=f"status provider failed: {type(exc).__name__}")
     return Health(
         status="ok" if database.status == "ok" else "down", database=database, chain=chain
     )
