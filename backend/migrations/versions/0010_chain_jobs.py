@@ -218,6 +218,6 @@ def _times(status: str, updated_at: Any) -> dict[str, Any]:
 
 
 def downgrade() -> None:
-    raise NotImplementedError(
+    raise RuntimeError(  # irreversible by design, not a placeholder
         "0010 merged three tables into chain_job; restore a backup taken before the upgrade"
     )
