@@ -71,7 +71,7 @@ def place_expired(
         for entry in session.exec(query).all():
             distributor = get_distributor(session, entry.distributor_id)
             try:
-                spot = locate(slot.tree, entry.sponsor_id, settings, leg=None)
+                spot = locate(session, slot.tree, entry.sponsor_id, settings, leg=None)
             except PlacementError as exc:
                 raise Conflict(str(exc), code="placement_refused") from exc
             write_placement(

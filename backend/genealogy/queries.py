@@ -13,14 +13,15 @@ import base64
 import binascii
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, union_all
+from sqlalchemy import ColumnElement, func, or_, select, union_all
 from sqlmodel import Session, col
 
 from backend.core.errors import Invalid
-from backend.core.model_base import DistributorStatus
+from backend.core.model_base import DistributorStatus, OrderStatus
 from backend.core.types import MAX_ID
 from backend.genealogy.models import Distributor, DownlineMember, DownlinePage, Placement
 from backend.genealogy.tree_path import subtree_end
+from backend.orders.models import Order
 
 MAX_PAGE = 200
 # Up to this many levels a depth limit is answered level by level; deeper limits exclude
@@ -126,3 +127,29 @@ def _filters(q: str | None, status: DistributorStatus | None) -> list[ColumnElem
             matches.append(col(Distributor.id) == int(needle))
         filters.append(or_(*matches))
     return filters
+
+
+#: Orders whose volume counts for a leg: paid, and paid then shipped (not placed, cancelled or
+#: returned).
+_COUNTED = (OrderStatus.paid.value, OrderStatus.shipped.value)
+
+
+def leg_volume(session: Session, sponsor_id: int, position: int) -> int:
+    """PV of every counted order in the subtree under `sponsor_id`'s child at `position`
+    (0 when that position is empty): what the `weaker-leg` placement strategy compares. Volume
+    accumulates over the company's whole history; the placement tree never moves anyone, so a
+    leg's volume only grows."""
+    top = session.execute(
+        select(col(Distributor.tree_path))
+        .join(Placement, col(Placement.distributor_id) == col(Distributor.id))
+        .where(col(Placement.parent_id) == sponsor_id, col(Placement.position) == position)
+    ).scalar()
+    if top is None:
+        return 0
+    path = col(Distributor.tree_path)
+    total = session.execute(
+        select(func.coalesce(func.sum(col(Order.total_pv)), 0))
+        .join(Distributor, col(Distributor.id) == col(Order.distributor_id))
+        .where(path >= top, path < subtree_end(top), col(Order.status).in_(_COUNTED))
+    ).scalar()
+    return int(total or 0)

@@ -18,6 +18,7 @@ from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.errors import Conflict, NotFound
 from backend.core.model_base import ChainStatus
+from backend.genealogy import queries
 from backend.genealogy.models import (
     Distributor,
     GenealogyState,
@@ -74,7 +75,7 @@ def auto_place(
     now: datetime,
 ) -> PlacementPublic:
     try:
-        spot = locate(slot.tree, sponsor_id, settings, leg=leg)
+        spot = locate(session, slot.tree, sponsor_id, settings, leg=leg)
     except PlacementError as exc:
         raise Conflict(str(exc), code="placement_refused") from exc
     return write_placement(
@@ -89,12 +90,15 @@ def auto_place(
     )
 
 
-def locate(tree: PlacementTree, sponsor_id: int, settings: Settings, *, leg: int | None) -> Spot:
+def locate(
+    session: Session, tree: PlacementTree, sponsor_id: int, settings: Settings, *, leg: int | None
+) -> Spot:
     if settings.placement_strategy == "weaker-leg":
-        # Leg volumes belong to the period engine (issue 5); until a period feeds them in,
-        # every leg weighs the same and weaker-leg takes the leftmost.
+        # Each leg's volume is read only if the strategy asks for it (a lazy mapping).
         return tree.locate(
-            enroller_id=sponsor_id, strategy=settings.placement_strategy, leg_volumes={}
+            enroller_id=sponsor_id,
+            strategy=settings.placement_strategy,
+            leg_volumes=lambda position: queries.leg_volume(session, sponsor_id, position),
         )
     # The ledger's placement engine names the sponsor `enroller`, as its period inputs do.
     return tree.locate(enroller_id=sponsor_id, strategy=settings.placement_strategy, leg=leg)
