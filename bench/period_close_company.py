@@ -23,7 +23,7 @@ from backend.catalog.models import ProductCreate
 from backend.core.config import Settings
 from backend.core.model_base import ChainStatus, MovementKind, ProductCategory
 from backend.dev.demo.close import settle
-from backend.dev.demo.company import FIRST, Company, CompanyBuilder, at, month_starts
+from backend.dev.demo.company import FIRST, Company, CompanyBuilder, at, month_starts, pay_and_ship
 from backend.genealogy import enrollment
 from backend.genealogy.models import Distributor, DistributorCreate, Placement
 from backend.genealogy.tree_cache import PlacementTreeCache
@@ -33,7 +33,6 @@ from backend.orders.models import (
     OrderCreate,
     OrderLine,
     OrderLineIn,
-    PaymentIn,
     RetailCustomerCreate,
 )
 from backend.stock import service as stock
@@ -211,25 +210,7 @@ def write_orders(
             default_threshold=threshold,
             now=placed,
         )
-        assert made.id is not None
-        payment = PaymentIn(
-            amount=made.total_amount, currency=made.currency, reference=f"BENCH-{made.id}"
-        )
-        orders.pay_order(
-            session,
-            made.id,
-            payment,
-            actor=company.finance,
-            idempotency_key=None,
-            now=placed + timedelta(minutes=30),
-        )
-        orders.ship_order(
-            session,
-            made.id,
-            actor=company.admin,
-            now=placed + timedelta(hours=3),
-            default_threshold=threshold,
-        )
+        pay_and_ship(session, company, made, placed=placed, reference="BENCH", threshold=threshold)
         result.orders += 1
 
     for start in range(0, len(buyers), ORDER_SESSION_BUYERS):

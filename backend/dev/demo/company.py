@@ -32,6 +32,7 @@ from backend.orders import customers
 from backend.orders import service as orders
 from backend.orders.models import (
     CancelIn,
+    Order,
     OrderCreate,
     OrderLineIn,
     PaymentIn,
@@ -78,6 +79,38 @@ def month_starts(count: int, today: date) -> list[date]:
 
 def at(day: date, hour: int = 12, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+def pay_and_ship(
+    session: Session,
+    company: Company,
+    order: Order,
+    *,
+    placed: datetime,
+    reference: str,
+    threshold: int,
+) -> None:
+    """Finance records the exact payment half an hour after the order was placed; the
+    warehouse ships it three hours after, as the services the API calls do it."""
+    assert order.id is not None
+    payment = PaymentIn(
+        amount=order.total_amount, currency=order.currency, reference=f"{reference}-{order.id}"
+    )
+    orders.pay_order(
+        session,
+        order.id,
+        payment,
+        actor=company.finance,
+        idempotency_key=None,
+        now=placed + timedelta(minutes=30),
+    )
+    orders.ship_order(
+        session,
+        order.id,
+        actor=company.admin,
+        now=placed + timedelta(hours=3),
+        default_threshold=threshold,
+    )
 
 
 def fake_wallet(number: int) -> str:
@@ -311,23 +344,8 @@ class CompanyBuilder:
                 default_threshold=self.threshold,
             )
             return
-        payment = PaymentIn(
-            amount=order.total_amount, currency=order.currency, reference=f"DEMO-{order.id}"
-        )
-        orders.pay_order(
-            session,
-            order.id,
-            payment,
-            actor=company.finance,
-            idempotency_key=None,
-            now=now + timedelta(minutes=30),
-        )
-        orders.ship_order(
-            session,
-            order.id,
-            actor=company.admin,
-            now=now + timedelta(hours=3),
-            default_threshold=self.threshold,
+        pay_and_ship(
+            session, company, order, placed=now, reference="DEMO", threshold=self.threshold
         )
         if self.rng.random() < 0.04:
             back = now + timedelta(days=self.rng.randint(3, 20), hours=2)
