@@ -12,11 +12,14 @@ starts with ``_`` is the ledger's own and may change without notice.
 ``ledger.merkle``     payout trees, proofs and multiproofs (``PayoutTree``, ``PayoutLeaf``)
 ``ledger.placement``  auto-placement of new distributors (``PlacementTree``)
 ``ledger.errors``     the one exception tree (``LedgerError`` and below)
+``ledger.money``      money with its currency, dated exchange rates, conversion (``Money``,
+                      ``Rate``, ``conversion``)
 ``ledger.synthetic``  a seeded synthetic company for benchmarks and property tests
 
-Inside, from the bottom up: ``errors``; ``plan``, ``inputs``, the trees (``_tree``); ``context``
-(run steps 1-4: volumes, ranks) and ``lines`` (bonus lines, rounding, caps), the vocabulary the
-bonuses and the engine share; ``bonuses``; ``engine``; ``package``. Nothing imports upwards.
+Inside, from the bottom up: ``errors``; ``money``; ``plan``, ``inputs``, the trees (``_tree``);
+``context`` (run steps 1-4: volumes, ranks) and ``lines`` (bonus lines, rounding, caps), the
+vocabulary the bonuses and the engine share; ``bonuses``; ``engine``; ``package``. Nothing
+imports upwards.
 
 This file imports nothing, so ``import ledger.merkle`` loads only what the Merkle tree needs.
 """
@@ -29,6 +32,7 @@ __all__ = [
     "inputs",
     "lines",
     "merkle",
+    "money",
     "package",
     "placement",
     "plan",

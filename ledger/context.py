@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ledger._tree import Forest, build_forest, volume_by
+from ledger.errors import InputError
 from ledger.inputs import KIND_RETAIL, Dense
+from ledger.money import Conversion, Rate, RateMissingError, alpha_code, conversion, exponent_of
 from ledger.plan import Plan, pct_to_ppm, rank_index
 
 __all__ = ["Context", "build_context"]
 
 I64 = NDArray[np.int64]
+_EPOCH = date(1970, 1, 1)
 Mask = NDArray[np.bool_]
 
 
@@ -31,7 +36,9 @@ class Context:
     active: Mask
     paid_rank: I64
     achieved_rank: I64
-    unit: int  # minor units per point
+    unit: Fraction  # payout minor units per point, this period
+    factor: dict[int, Fraction]  # payout minor units per minor unit, by order currency (0 = 1)
+    conversions: dict[str, Conversion]  # every conversion the period used, by source currency
     start_day: int
     mode: Literal["half-even", "floor"]
 
@@ -80,7 +87,43 @@ def _ranks(plan: Plan, tree: Forest, pv: I64, gv: I64) -> I64:
     return paid
 
 
-def build_context(plan: Plan, d: Dense, *, start_day: int) -> Context:
+def _conversions(
+    plan: Plan, d: Dense, *, end_day: int, rates: tuple[Rate, ...]
+) -> tuple[Fraction, dict[int, Fraction], dict[str, Conversion]]:
+    """The point value and each order currency in payout minor units, at the period's rates
+    (the latest dated on or before its last day)."""
+    c = plan.currency
+    on = _EPOCH + timedelta(days=end_day)
+    used: dict[str, Conversion] = {}
+
+    def minor_factor(code: str) -> Fraction:
+        try:
+            conv = conversion(rates, code, c.code, peg=c.peg, on=on)
+        except RateMissingError as exc:
+            raise InputError(
+                file="rates.json",
+                record=f"{exc.source}/{exc.target}",
+                reason=(
+                    f"no exchange rate dated on or before {on.isoformat()}: the period needs it"
+                ),
+            ) from None
+        if conv.rates:
+            used[code] = conv
+        return conv.minor_factor(exponent_of(code), c.decimals)
+
+    unit = Fraction(c.minor_per_point)
+    if c.point_currency is not None:
+        unit *= minor_factor(c.point_currency)
+    factor = {0: Fraction(1)}
+    for numeric in np.unique(d.orders.currency).tolist():
+        if numeric:
+            factor[int(numeric)] = minor_factor(alpha_code(int(numeric)))
+    return unit, factor, used
+
+
+def build_context(
+    plan: Plan, d: Dense, *, start_day: int, end_day: int, rates: tuple[Rate, ...] = ()
+) -> Context:
     n = int(d.ids.shape[0])
     enroller_tree = build_forest(d.enroller, d.ids, file="distributors.csv", ids=d.ids)
     placement_tree = build_forest(d.parent, d.position, file="distributors.csv", ids=d.ids)
@@ -94,6 +137,7 @@ def build_context(plan: Plan, d: Dense, *, start_day: int) -> Context:
     gv = rank_tree.subtree_sum(pv)
     active = pv >= plan.activity.min_pv
     paid = _ranks(plan, rank_tree, pv, gv)
+    unit, factor, used = _conversions(plan, d, end_day=end_day, rates=rates)
     return Context(
         plan=plan,
         d=d,
@@ -106,7 +150,9 @@ def build_context(plan: Plan, d: Dense, *, start_day: int) -> Context:
         active=active,
         paid_rank=paid,
         achieved_rank=np.maximum(paid, d.achieved_rank),
-        unit=plan.currency.minor_per_point,
+        unit=unit,
+        factor=factor,
+        conversions=used,
         start_day=start_day,
         mode=plan.rounding.mode,
     )

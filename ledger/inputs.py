@@ -1,10 +1,12 @@
 """Period inputs: plain frozen columns (numpy), and their validation into dense indices.
 
 Distributors are numeric ids >= 1; ``0`` in an enroller or parent column means "none" (a root).
-Days are integer days since 1970-01-01. Volumes are integer points, prices and amounts integer
-minor units of the payout currency. Wallets are 20 raw bytes per row (``has_wallet`` False when
-the distributor has not registered one). The row order of any input never matters: the engine
-sorts by id (and orders by order id) before doing anything.
+Days are integer days since 1970-01-01. Volumes are integer points. An order line's prices are
+integer minor units of its ``currency`` (ISO 4217 numeric code; 0 = the payout currency); other
+amounts (returns, balances) are minor units of the payout currency. ``rates`` are the dated
+exchange rates the period converts with (``ledger.money``). Wallets are 20 raw bytes per row
+(``has_wallet`` False when the distributor has not registered one). The row order of any input
+never matters: the engine sorts by id (and orders by order id) before doing anything.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ledger.errors import InputError, NegativeVolumeError, UnknownReferenceError
+from ledger.money import ISO_CURRENCIES, Rate
 
 __all__ = [
     "ADMIN_LOG_GENESIS",
@@ -37,6 +40,9 @@ I64 = NDArray[np.int64]
 #: Order line kinds: the distributor's own purchase, a sale to a retail customer, a fee
 #: (enrollment, activation, membership), which by the hard compliance rule carries no volume.
 KIND_OWN, KIND_RETAIL, KIND_FEE = 0, 1, 2
+
+
+_ISO_NUMERIC = np.asarray(sorted(n for n, _ in ISO_CURRENCIES.values()), dtype=np.int64)
 
 
 def _i64(values: object) -> I64:
@@ -90,9 +96,13 @@ class Orders:
     cv: I64
     retail_price: I64
     wholesale_price: I64
+    currency: I64  # ISO 4217 numeric code of the prices; 0 = the payout currency
 
     @classmethod
     def from_columns(cls, **columns: object) -> Orders:
+        """The columns by name; ``currency`` may be left out (every price in payout currency)."""
+        if "currency" not in columns:
+            columns = {**columns, "currency": np.zeros(_i64(columns["order_id"]).shape[0])}
         return cls(**{name: _i64(columns[name]) for name in cls.__dataclass_fields__})
 
 
@@ -168,6 +178,7 @@ class PeriodInputs:
     returns: Returns = field(default_factory=empty_returns)
     state: State = field(default_factory=empty_state)
     admin_log: AdminLogHead | None = None
+    rates: tuple[Rate, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -319,6 +330,14 @@ def densify(inputs: PeriodInputs, *, width: int) -> Dense:
             record=f"order_id {int(orders.order_id[row])}",
             reason=f"day {int(orders.day[row])} is outside the period "
             f"{inputs.start_day}..{inputs.end_day}",
+        )
+    known = np.isin(orders.currency, _ISO_NUMERIC) | (orders.currency == 0)
+    if not np.all(known):
+        row = int(np.flatnonzero(~known)[0])
+        raise InputError(
+            file="orders.csv",
+            record=f"order_id {int(orders.order_id[row])}",
+            reason=f"currency {int(orders.currency[row])} is not an ISO 4217 numeric code",
         )
     order_owner = _lookup(
         ids, orders.distributor, file="orders.csv", column="distributor", allow_zero=False

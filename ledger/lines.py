@@ -3,13 +3,16 @@
 Every line is ``(bonus, source, level, payee)`` with ``base``, ``rate``, ``gross``, ``amount``;
 ``breakage = gross - amount``. ``gross`` is what the rules allow for the line, rounded once:
 ``gross = round(base * rate * unit / 10**6)`` with the plan's mode, where ``unit`` is the
-currency's minor units per point for volume bases and 1 for money bases. Caps and unqualified
+payout currency's minor units per unit of the base: per point for volume bases (the period's
+point value), 1 for money in the payout currency, the period's exchange rate for money in an
+order's currency (``currency`` then names it, ISO 4217 numeric; 0 otherwise). Caps and unqualified
 payees only move money from ``amount`` to breakage; nothing is ever rounded twice.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Literal
 
 import numpy as np
@@ -23,32 +26,41 @@ _INT64_SAFE = 2**62
 
 
 def round_amount(
-    base: I64, rate: I64, *, unit: int, mode: Literal["half-even", "floor"]
+    base: I64, rate: I64, *, unit: int | Fraction, mode: Literal["half-even", "floor"]
 ) -> tuple[I64, int]:
     """``round(base * rate * unit / 10**6)`` per element, and the summed residual numerator.
 
-    The residual (exact minus rounded, times 10**6) is exact; it is reported, never paid.
-    Products that could pass int64 are done in Python integers (object arrays).
+    ``unit`` is the payout currency's minor units per unit of the base: an integer for points
+    at a fixed value and for money already in the payout currency, an exact fraction when the
+    base is converted at a period's exchange rate. The residual (exact minus rounded, in
+    millionths of a minor unit, rounded down) is reported, never paid. Products that could pass
+    int64 are done in Python integers (object arrays).
     """
     if base.shape[0] == 0:
         return np.zeros(0, dtype=np.int64), 0
-    # base * rate * unit / 10**6 = base * whole + base * part / 10**6, exact in int64 while
-    # both products stay below 2**62; otherwise Python integers.
-    whole, part = np.divmod(rate * unit, PPM)
+    unit = Fraction(unit)
+    num, den = unit.numerator, unit.denominator
+    divisor = PPM * den
+    # base * rate * num / divisor = base * whole + base * part / divisor, exact in int64 while
+    # the products stay below 2**62; otherwise Python integers.
+    top_rate = int(np.abs(rate).max())
     top_base = int(np.abs(base).max())
-    if not part.any() and top_base * int(np.abs(whole).max()) < _INT64_SAFE:
-        # Every rate is a whole number of minor units per point: exact, nothing to round.
-        return base * whole, 0
-    if top_base * max(int(np.abs(whole).max()), PPM) < _INT64_SAFE:
-        q_part, r = np.divmod(base * part, PPM)
+    if top_rate * num < _INT64_SAFE and top_base * max(top_rate * num // divisor, divisor) < (
+        _INT64_SAFE
+    ):
+        whole, part = np.divmod(rate * num, divisor)
+        if not part.any():
+            # Every rate is a whole number of minor units per unit of base: nothing to round.
+            return base * whole, 0
+        q_part, r = np.divmod(base * part, divisor)
         q = base * whole + q_part
     else:
-        num = base.astype(object) * rate.astype(object) * unit
-        q_o = num // PPM
-        q, r = q_o.astype(np.int64), (num - q_o * PPM).astype(np.int64)
-    residual = int(r.sum())
+        exact = base.astype(object) * rate.astype(object) * num
+        q_o = exact // divisor
+        q, r = q_o.astype(np.int64), (exact - q_o * divisor).astype(np.int64)
+    residual = int(r.sum()) // den
     if mode == "half-even":
-        up = (2 * r > PPM) | ((2 * r == PPM) & (q % 2 == 1))
+        up = (2 * r > divisor) | ((2 * r == divisor) & (q % 2 == 1))
         q = q + up
         residual -= int(up.sum()) * PPM
     return q.astype(np.int64), residual
@@ -65,26 +77,25 @@ class LineBlock:
     gross: I64
     amount: I64
     residual: int = 0  # rounding residual numerator (see round_amount)
+    currency: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __post_init__(self) -> None:
+        if self.currency.shape[0] != self.source.shape[0]:
+            self.currency = np.zeros(self.source.shape[0], dtype=np.int64)
 
     def __len__(self) -> int:
         return int(self.source.shape[0])
 
     def canonical(self) -> LineBlock:
-        """Sorted by (source, level, payee); a no-op when already in that order."""
+        """Sorted by (source, level, currency, payee); a no-op when already in that order."""
         n = len(self)
         if n > 1:
-            key_ok = np.all(
-                (self.source[1:] > self.source[:-1])
-                | (
-                    (self.source[1:] == self.source[:-1])
-                    & (
-                        (self.level[1:] > self.level[:-1])
-                        | ((self.level[1:] == self.level[:-1]) & (self.payee[1:] > self.payee[:-1]))
-                    )
-                )
-            )
+            s, lv, c, p = self.source, self.level, self.currency, self.payee
+            after_payee = (c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & (p[1:] > p[:-1]))
+            after_level = (lv[1:] > lv[:-1]) | ((lv[1:] == lv[:-1]) & after_payee)
+            key_ok = np.all((s[1:] > s[:-1]) | ((s[1:] == s[:-1]) & after_level))
             if not key_ok:
-                order = np.lexsort((self.payee, self.level, self.source))
+                order = np.lexsort((p, c, lv, s))
                 return self.take(order)
         return self
 
@@ -99,6 +110,7 @@ class LineBlock:
             self.gross[idx],
             self.amount[idx],
             self.residual,
+            self.currency[idx],
         )
 
 

@@ -13,6 +13,7 @@ Lines come out in canonical order: by source, then level.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Literal
 
 import numpy as np
@@ -39,7 +40,7 @@ def upline_lines(
     paid_rank: I64,
     unqualified: Literal["rollup", "breakage"],
     variant: Literal["standard", "generous"],
-    unit: int,
+    unit: int | Fraction,
     mode: Literal["half-even", "floor"],
 ) -> LineBlock:
     levels = len(rates)

@@ -18,6 +18,7 @@ Per distributor: ``TL = new CV of the left subtree + carry_left``, likewise ``TR
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 from numpy.typing import NDArray
@@ -94,7 +95,7 @@ def binary(ctx: Context) -> BinaryOutcome:
     if b.mode == "pay-leg":
         base = weak
         rate = rank_rate[ctx.paid_rank]
-        unit = ctx.unit
+        unit: int | Fraction = ctx.unit
         take_left = take_right = np.where(earns, weak, 0)
     else:
         assert b.cycle is not None

@@ -1,8 +1,9 @@
 """Retail profit, fast start, unilevel, forced matrix and matching (docs/compensation.md#bonuses).
 
 Bases and rates per line (``gross = round(base * rate * unit / 10**6)``):
-- retail: base = retail minus wholesale price of the seller's retail sales (money, unit 1,
-  a sale below wholesale counts 0), rate = 100 %, payee = source = the seller;
+- retail: base = retail minus wholesale price of the seller's retail sales in one currency
+  (money; a sale below wholesale counts 0), rate = 100 %, unit = that currency's rate to the
+  payout currency (1 in the payout currency), payee = source = the seller, one line per currency;
 - fast start: base = CV of the source's orders dated in their first ``days`` days, level k;
 - unilevel: base = the source's CV (less fast-start CV when ``exclude_from_unilevel``);
 - matrix: base = the source's CV, on the placement tree, levels 1..depth;
@@ -40,22 +41,53 @@ def _per_owner(owner: I64, values: I64, n: int) -> I64:
 
 
 def retail(ctx: Context) -> LineBlock:
+    """One line per seller and currency of their retail sales: the profit in that currency is
+    the base, converted to the payout currency at the period's rate with one rounding."""
     o = ctx.d.orders
-    sale = o.kind == KIND_RETAIL
+    sale = np.flatnonzero(o.kind == KIND_RETAIL)
     profit = np.maximum(o.retail_price[sale] - o.wholesale_price[sale], 0)
-    per_seller = _per_owner(ctx.d.order_owner[sale], profit, ctx.n)
-    sellers = np.flatnonzero(per_seller > 0)
-    base = per_seller[sellers]
+    seller, currency = ctx.d.order_owner[sale], o.currency[sale]
+    blocks = []
+    for code in np.unique(currency).tolist():
+        mine = currency == code
+        per_seller = _per_owner(seller[mine], profit[mine], ctx.n)
+        sellers = np.flatnonzero(per_seller > 0)
+        base = per_seller[sellers]
+        rate = np.full_like(sellers, PPM)
+        gross, residual = round_amount(base, rate, unit=ctx.factor[int(code)], mode=ctx.mode)
+        blocks.append(
+            LineBlock(
+                bonus=_code("retail"),
+                source=sellers,
+                level=np.zeros_like(sellers),
+                payee=sellers.copy(),
+                base=base,
+                rate=rate,
+                gross=gross,
+                amount=gross.copy(),
+                residual=residual,
+                currency=np.full_like(sellers, int(code)),
+            )
+        )
+    if not blocks:
+        empty = np.zeros(0, dtype=np.int64)
+        return LineBlock(_code("retail"), empty, empty, empty, empty, empty, empty, empty)
+
+    def joined(name: str) -> I64:
+        return np.concatenate([getattr(b, name) for b in blocks])
+
     return LineBlock(
         bonus=_code("retail"),
-        source=sellers,
-        level=np.zeros_like(sellers),
-        payee=sellers.copy(),
-        base=base,
-        rate=np.full_like(sellers, PPM),
-        gross=base.copy(),
-        amount=base.copy(),
-    )
+        source=joined("source"),
+        level=joined("level"),
+        payee=joined("payee"),
+        base=joined("base"),
+        rate=joined("rate"),
+        gross=joined("gross"),
+        amount=joined("amount"),
+        residual=sum(b.residual for b in blocks),
+        currency=joined("currency"),
+    ).canonical()
 
 
 def fast_start_cv(ctx: Context) -> I64:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -72,7 +73,9 @@ def run_period(
     *, plan: Plan, inputs: PeriodInputs, on_stage: Callable[[str], None] = _noop
 ) -> PeriodResult:
     d = densify(inputs, width=plan.placement.width)
-    ctx = build_context(plan, d, start_day=inputs.start_day)
+    ctx = build_context(
+        plan, d, start_day=inputs.start_day, end_day=inputs.end_day, rates=inputs.rates
+    )
     on_stage("volumes and ranks")
     blocks, outcome, matrix_done = _volume_bonuses(ctx)
     on_stage("volume bonuses")
@@ -114,6 +117,9 @@ def run_period(
     total["clawback"] = int(clawback.sum())
     total["balance_in"] = int(d.balance.sum())
     total["balance_out"] = int(balance_out.sum())
+    total["currency"] = {"code": plan.currency.code, "exponent": plan.currency.decimals}
+    total["point_value"] = _fraction(ctx.unit)
+    total["conversions"] = {code: conv.describe() for code, conv in sorted(ctx.conversions.items())}
     on_stage("reports")
     zeros = np.zeros(n, dtype=np.int64)
     return PeriodResult(
@@ -184,6 +190,15 @@ def _volume_bonuses(
     return blocks, outcome, matrix_done
 
 
+def _fraction(value: Fraction) -> str:
+    """Payout minor units per point: exact when whole, else the fraction ``num/den``."""
+    return str(value.numerator) if value.denominator == 1 else f"{value}"
+
+
+def _floor(value: Fraction) -> int:
+    return value.numerator // value.denominator
+
+
 def _caps(ctx: Context, blocks: list[LineBlock]) -> tuple[tuple[int, int], int | None]:
     caps = ctx.plan.caps
     for b in blocks:
@@ -193,6 +208,6 @@ def _caps(ctx: Context, blocks: list[LineBlock]) -> tuple[tuple[int, int], int |
             apply_payee_cap(b, cap, ctx.n)
     if caps.global_pct is None or not caps.global_bonuses:
         return (1, 1), None
-    allowed = int(ctx.cv.sum()) * pct_to_ppm(caps.global_pct) * ctx.unit // PPM
+    allowed = _floor(int(ctx.cv.sum()) * pct_to_ppm(caps.global_pct) * ctx.unit / PPM)
     capped = [b for b in blocks if BONUS_TYPES[b.bonus - 1] in caps.global_bonuses]
     return apply_global_cap(capped, allowed), allowed

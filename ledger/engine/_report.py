@@ -6,6 +6,7 @@ Income statistics use the nearest-rank method on integer earnings, so they are i
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from numpy.typing import NDArray
 from ledger.context import Context
 from ledger.inputs import KIND_FEE, KIND_OWN, KIND_RETAIL
 from ledger.lines import LineBlock
+from ledger.money import alpha_code, convert_minor
 from ledger.plan import BONUS_TYPES, pct_to_ppm
 
 __all__ = ["compliance", "pct_string", "threshold_flags", "totals"]
@@ -62,18 +64,58 @@ def _stats(values: I64) -> dict[str, int]:
     }
 
 
+PPM = 1_000_000
+
+
+def _floor(value: Fraction) -> int:
+    return value.numerator // value.denominator
+
+
 def charged(ctx: Context) -> I64:
-    """What each order line was charged, in minor units: a sale to a retail customer at its
-    ``retail_price``; the distributor's own purchase and a fee, both paid by the distributor,
-    at its ``wholesale_price`` (docs/period-inputs.md, ``orders.csv``)."""
+    """What each order line was charged, in minor units of its currency: a sale to a retail
+    customer at its ``retail_price``; the distributor's own purchase and a fee, both paid by the
+    distributor, at its ``wholesale_price`` (docs/period-inputs.md, ``orders.csv``)."""
     o = ctx.d.orders
     return np.where(o.kind == KIND_RETAIL, o.retail_price, o.wholesale_price)
 
 
-def sales(ctx: Context) -> int:
-    """Product sales in minor units: own orders at wholesale, retail orders at retail."""
+def converted(ctx: Context, amounts: I64, where: NDArray[np.bool_]) -> int:
+    """The selected order lines' amounts in payout minor units: summed per currency, then each
+    sum converted once at the period's rate (the plan's rounding mode)."""
     o = ctx.d.orders
-    return int(np.sum(charged(ctx), where=(o.kind == KIND_OWN) | (o.kind == KIND_RETAIL)))
+    total = 0
+    for code, factor in sorted(ctx.factor.items()):
+        in_code = int(np.sum(amounts, where=where & (o.currency == code)))
+        if in_code:
+            total += convert_minor(in_code, factor, mode=ctx.mode)
+    return total
+
+
+def sales(ctx: Context) -> int:
+    """Product sales in payout minor units: own orders at wholesale, retail orders at retail."""
+    o = ctx.d.orders
+    return converted(ctx, charged(ctx), (o.kind == KIND_OWN) | (o.kind == KIND_RETAIL))
+
+
+def sales_by_currency(ctx: Context) -> dict[str, dict[str, Any]]:
+    """Product sales per order currency, as charged and converted, with the rate used."""
+    o = ctx.d.orders
+    product = (o.kind == KIND_OWN) | (o.kind == KIND_RETAIL)
+    amounts = charged(ctx)
+    out: dict[str, dict[str, Any]] = {}
+    for code, factor in sorted(ctx.factor.items()):
+        mine = product & (o.currency == code)
+        if not mine.any():
+            continue
+        name = ctx.plan.currency.code if code == 0 else alpha_code(code)
+        in_code = int(np.sum(amounts, where=mine))
+        conv = ctx.conversions.get(name)
+        out[name] = {
+            "amount": in_code,
+            "converted": convert_minor(in_code, factor, mode=ctx.mode),
+            "rate": None if conv is None else conv.describe(),
+        }
+    return out
 
 
 def totals(
@@ -146,7 +188,10 @@ def compliance(
     }
     paid = sum(int(b.amount.sum()) for b in blocks)
     cap = ctx.plan.caps.global_pct
-    cap_money = None if cap is None else int(ctx.cv.sum()) * pct_to_ppm(cap) * ctx.unit // 1_000_000
+    cap_money = (
+        None if cap is None else _floor(int(ctx.cv.sum()) * pct_to_ppm(cap) * ctx.unit / PPM)
+    )
+    ceiling = ctx.plan.caps.max_pct_of_sales
     payees = np.flatnonzero(earned > 0)
     with_pv = ctx.pv[payees] > 0
     retail_share = np.zeros(payees.shape[0], dtype=np.int64)
@@ -158,11 +203,21 @@ def compliance(
     return {
         "product_volume_only": {
             "fee_lines": int(fee.sum()),
-            "fee_revenue": int(charged(ctx)[fee].sum()),
+            "fee_revenue": converted(ctx, charged(ctx), fee),
             "fee_cv": int(o.cv[fee].sum()),
             "bonus_from_fees": 0,
         },
-        "payout_pct_of_sales": {"by_bonus": per_bonus, "overall": pct_string(paid, total_sales)},
+        "payout_pct_of_sales": {
+            "by_bonus": per_bonus,
+            "overall": pct_string(paid, total_sales),
+            "currency": ctx.plan.currency.code,
+            "exponent": ctx.plan.currency.decimals,
+            "payout": paid,
+            "sales": total_sales,
+            "sales_by_currency": sales_by_currency(ctx),
+            "cap_pct": None if ceiling is None else pct_string(pct_to_ppm(ceiling), PPM),
+            "within_cap": ceiling is None or paid * PPM <= total_sales * pct_to_ppm(ceiling),
+        },
         "payout_pct_of_cv_cap": {
             "cap_pct": None if cap is None else pct_string(pct_to_ppm(cap), 1_000_000),
             "cap_amount": cap_money,

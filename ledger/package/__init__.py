@@ -1,12 +1,13 @@
 """The period package as canonical bytes: ``dict[relative path, content]``, no file I/O here.
 
-Layout (format ``lineage-period-package/1``; columns in docs/period-inputs.md)::
+Layout (format ``lineage-period-package/2``; columns in docs/period-inputs.md)::
 
     manifest.json            versions, period id, per-file SHA-256, inputsHash, planHash,
                              resultsHash, payout root/total/leaf count, chain fields (null)
     plan.toml                the plan exactly as run (canonical form)
     inputs/admin_log.json    the admin action log's head (seq, hash) as computed (optional)
     inputs/period.json       period id and days
+    inputs/rates.json        the dated exchange rates the period converts with (when it needs any)
     inputs/distributors.tbl  genealogy as of period end, by id
     inputs/orders.tbl        order lines counted, by order id
     inputs/returns.tbl       clawbacks, by return id

@@ -7,6 +7,8 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -15,8 +17,9 @@ from numpy.typing import NDArray
 from ledger._csv import Address, format_csv, parse_csv
 from ledger._table import read_table, write_table
 from ledger.engine import PeriodResult, payee_rows, run_period
-from ledger.errors import PackageError
+from ledger.errors import LedgerError, PackageError
 from ledger.inputs import AdminLogHead, Genealogy, Orders, PeriodInputs, Returns, State
+from ledger.money import Rate
 from ledger.plan import BONUS_TYPES, Plan, canonical_plan, load_plan
 
 __all__ = [
@@ -32,8 +35,8 @@ __all__ = [
     "read_package",
 ]
 
-FORMAT_VERSION = "lineage-period-package/1"
-ENGINE_VERSION = "lineage-engine/0.2.0"
+FORMAT_VERSION = "lineage-period-package/2"
+ENGINE_VERSION = "lineage-engine/0.3.0"
 I64 = NDArray[np.int64]
 
 #: Input tables and their columns (CSV in an input directory, ``.tbl`` in a package).
@@ -48,6 +51,7 @@ INPUT_HEADERS: dict[str, tuple[str, ...]] = {
         "cv",
         "retail_price",
         "wholesale_price",
+        "currency",
     ),
     "returns": ("return_id", "distributor", "amount"),
     "state": ("id", "carry_left", "carry_right", "balance", "achieved_rank", "matrix_done"),
@@ -67,7 +71,20 @@ _RESULT_DISTRIBUTORS = (
     "threshold",
     "earned",
 )
-_LINES = ("bonus", "source", "level", "payee", "base", "rate", "gross", "amount", "breakage")
+_LINES = (
+    "bonus",
+    "source",
+    "level",
+    "currency",
+    "payee",
+    "base",
+    "rate",
+    "gross",
+    "amount",
+    "breakage",
+)
+#: Input headers an older package or input directory may still use (read, never written).
+_LEGACY_HEADERS = {"orders": INPUT_HEADERS["orders"][:-1]}
 _PAYEES = ("id", "earned", "clawback", "balance_in", "payout", "balance_out", "leaf_index")
 #: The columns of every ``.tbl`` file of a package, by path.
 TABLE_COLUMNS = {
@@ -137,6 +154,33 @@ def _admin_log_json(head: AdminLogHead) -> bytes:
     return json_bytes({"hash": head.hash, "seq": head.seq})
 
 
+def _rates_json(rates: tuple[Rate, ...]) -> bytes:
+    rows = {tuple(sorted(r.as_json().items())): r.as_json() for r in rates}
+    return json_bytes([rows[key] for key in sorted(rows)])
+
+
+def _parse_rates(data: bytes, *, file: str) -> tuple[Rate, ...]:
+    """The dated exchange rates of ``rates.json``: a list of {base, quote, date, rate, source}."""
+    try:
+        rows = json.loads(data)
+        if not isinstance(rows, list):
+            raise TypeError("not a list")
+        return tuple(
+            Rate(
+                base=str(row["base"]),
+                quote=str(row["quote"]),
+                day=date.fromisoformat(str(row["date"])),
+                value=Decimal(str(row["rate"])),
+                source=str(row["source"]),
+            )
+            for row in rows
+        )
+    except (ValueError, TypeError, KeyError, ArithmeticError, LedgerError) as exc:
+        raise PackageError(
+            f"{file}: needs a list of {{base, quote, date, rate, source}} ({exc})"
+        ) from None
+
+
 _HASH = re.compile(r"0x[0-9a-f]{64}")
 
 
@@ -162,6 +206,8 @@ def _inputs_files(inputs: PeriodInputs) -> Iterator[tuple[str, bytes]]:
     if inputs.admin_log is not None:
         yield "inputs/admin_log.json", _admin_log_json(inputs.admin_log)
     yield "inputs/period.json", _period_json(inputs)
+    if inputs.rates:
+        yield "inputs/rates.json", _rates_json(inputs.rates)
     for name, cols in _input_columns(inputs).items():
         yield f"inputs/{name}.tbl", write_table(cols)
 
@@ -171,6 +217,8 @@ def inputs_csv_files(inputs: PeriodInputs) -> dict[str, bytes]:
     files = {"period.json": _period_json(inputs)}
     if inputs.admin_log is not None:
         files["admin_log.json"] = _admin_log_json(inputs.admin_log)
+    if inputs.rates:
+        files["rates.json"] = _rates_json(inputs.rates)
     for name, cols in _input_columns(inputs).items():
         if name == "distributors":
             wallet = Address(cols.pop("wallet"), cols.pop("has_wallet").astype(np.bool_))
@@ -179,6 +227,37 @@ def inputs_csv_files(inputs: PeriodInputs) -> dict[str, bytes]:
             INPUT_HEADERS[name], [cols[c] for c in INPUT_HEADERS[name]]
         )
     return files
+
+
+def _read_input_table(
+    files: Mapping[str, bytes], name: str, tbl: str, csv: str, header: tuple[str, ...]
+) -> dict[str, Any]:
+    if tbl in files:
+        cols: dict[str, Any] = dict(
+            read_table(
+                files[tbl], file=tbl, columns=_DIST_TABLE if name == "distributors" else header
+            )
+        )
+        if name == "distributors":
+            cols["has_wallet"] = cols["has_wallet"].astype(np.bool_)
+        return cols
+    if csv in files:
+        cols = dict(
+            parse_csv(
+                files[csv],
+                file=csv,
+                header=header,
+                address="wallet" if name == "distributors" else None,
+            )
+        )
+        if name == "distributors":
+            wallet = cols.pop("wallet")
+            assert isinstance(wallet, Address)
+            cols["wallet"], cols["has_wallet"] = wallet.raw, wallet.present
+        return cols
+    if name in ("returns", "state"):
+        return {c: np.zeros(0, dtype=np.int64) for c in INPUT_HEADERS[name]}
+    raise PackageError(f"{csv}: missing")
 
 
 def parse_inputs(files: Mapping[str, bytes], *, prefix: str = "") -> PeriodInputs:
@@ -197,45 +276,28 @@ def parse_inputs(files: Mapping[str, bytes], *, prefix: str = "") -> PeriodInput
 
     def table(name: str) -> dict[str, Any]:
         tbl, csv = f"{prefix}{name}.tbl", f"{prefix}{name}.csv"
-        if tbl in files:
-            cols: dict[str, Any] = dict(
-                read_table(
-                    files[tbl],
-                    file=tbl,
-                    columns=_DIST_TABLE if name == "distributors" else INPUT_HEADERS[name],
-                )
-            )
-            if name == "distributors":
-                cols["has_wallet"] = cols["has_wallet"].astype(np.bool_)
-            return cols
-        if csv in files:
-            cols = dict(
-                parse_csv(
-                    files[csv],
-                    file=csv,
-                    header=INPUT_HEADERS[name],
-                    address="wallet" if name == "distributors" else None,
-                )
-            )
-            if name == "distributors":
-                wallet = cols.pop("wallet")
-                assert isinstance(wallet, Address)
-                cols["wallet"], cols["has_wallet"] = wallet.raw, wallet.present
-            return cols
-        if name in ("returns", "state"):
-            return {c: np.zeros(0, dtype=np.int64) for c in INPUT_HEADERS[name]}
-        raise PackageError(f"{csv}: missing")
+        headers = [INPUT_HEADERS[name]]
+        if name in _LEGACY_HEADERS:
+            headers.append(_LEGACY_HEADERS[name])
+        for i, header in enumerate(headers):
+            try:
+                return _read_input_table(files, name, tbl, csv, header)
+            except PackageError:
+                if i == len(headers) - 1 or (tbl not in files and csv not in files):
+                    raise
+        raise AssertionError("unreachable")
 
-    log_file = prefix + "admin_log.json"
+    log_file, rates_file = prefix + "admin_log.json", prefix + "rates.json"
     return PeriodInputs(
         period_id=period_id,
         start_day=start,
         end_day=end,
         genealogy=Genealogy(**table("distributors")),
-        orders=Orders(**table("orders")),
+        orders=Orders.from_columns(**table("orders")),
         returns=Returns(**table("returns")),
         state=State(**table("state")),
         admin_log=_parse_admin_log(files[log_file], file=log_file) if log_file in files else None,
+        rates=_parse_rates(files[rates_file], file=rates_file) if rates_file in files else (),
     )
 
 
@@ -286,6 +348,7 @@ def _results_files(result: PeriodResult) -> Iterator[tuple[str, bytes]]:
         line_cols["bonus"].append(np.full(len(b), b.bonus, dtype=np.int8))
         line_cols["source"].append(ext[b.source + 1])
         line_cols["level"].append(b.level)
+        line_cols["currency"].append(b.currency)
         line_cols["payee"].append(ext[b.payee + 1])
         line_cols["base"].append(b.base)
         line_cols["rate"].append(b.rate)

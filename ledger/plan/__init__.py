@@ -18,6 +18,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from ledger.errors import PlanError
+from ledger.money import ISO_CURRENCIES
 from ledger.plan._schema import NONE_RANK, Plan
 
 __all__ = [
@@ -233,3 +234,11 @@ def _check_references(plan: Plan, source: str) -> None:
             fail("caps.global_bonuses", f"unknown bonus type {bonus!r}")
     if plan.caps.global_bonuses and plan.caps.global_pct is None:
         fail("caps.global_pct", "global_bonuses needs global_pct")
+    c = plan.currency
+    for field, code in (("currency.peg", c.peg), ("currency.point_currency", c.point_currency)):
+        if code is not None and code not in ISO_CURRENCIES:
+            fail(field, f"{code!r} is not an ISO 4217 currency")
+    if c.code in ISO_CURRENCIES and ISO_CURRENCIES[c.code][1] != c.decimals:
+        fail("currency.decimals", f"{c.code} has {ISO_CURRENCIES[c.code][1]} decimals (ISO 4217)")
+    if c.code in ISO_CURRENCIES and c.peg is not None:
+        fail("currency.peg", "only a token is pegged; an ISO currency is itself")

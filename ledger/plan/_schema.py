@@ -68,11 +68,20 @@ class PlanInfo(_Model):
 
 
 class Currency(_Model):
-    """The period's conversion table: one payout currency, minor units per volume point."""
+    """The payout currency and the value of a volume point.
 
-    code: str = Field(min_length=1, max_length=12)
+    ``code``/``decimals`` name the payout currency (an ISO currency or a token); ``peg`` is the ISO
+    currency a token is pegged to 1:1 (``USDT`` -> ``USD``), under which its rates are looked up.
+    A point is worth ``minor_per_point`` minor units of ``point_currency`` (default: the payout
+    currency itself, a fixed value); in another currency it is converted each period at that
+    period's dated rate, which is part of the period's inputs.
+    """
+
+    code: str = Field(min_length=1, max_length=12, pattern=r"^[A-Z][A-Z0-9]{1,11}$")
     decimals: int = Field(ge=0, le=18)
     minor_per_point: int = Field(gt=0)
+    peg: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    point_currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
 
 
 class Calendar(_Model):
@@ -202,6 +211,9 @@ class Caps(_Model):
     per_payee: dict[str, Money] = Field(default_factory=dict)
     global_pct: Pct | None = None
     global_bonuses: tuple[str, ...] = ()
+    #: Compliance ceiling: a period paying more than this share of its (converted) sales is
+    #: reported over the cap and cannot be approved.
+    max_pct_of_sales: Pct | None = None
 
 
 class Plan(_Model):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from ledger._table import read_table
 from ledger.engine import PeriodResult, run_period
 from ledger.inputs import KIND_FEE, Genealogy, Orders, PeriodInputs, State
 from ledger.package import build_package
+from ledger.money import Rate, conversion
 from ledger.plan import BONUS_TYPES, Plan, load_plan, pct_to_ppm
 
 PLANS = {
@@ -94,6 +97,57 @@ def companies(draw: st.DrawFn) -> PeriodInputs:
 
 
 plans = st.sampled_from(sorted(PLANS))
+
+#: Rates for companies whose orders are in roubles and tenge as well as the payout currency.
+RATES = (
+    Rate("USD", "RUB", date(2026, 11, 27), Decimal("81.2345"), "test"),
+    Rate("KZT", "RUB", date(2026, 11, 27), Decimal("0.161234"), "test"),
+)
+
+
+@st.composite
+def companies_in_currencies(draw: st.DrawFn) -> PeriodInputs:
+    """A company whose order lines are priced in the payout currency, roubles or tenge."""
+    inputs = draw(companies())
+    o = inputs.orders
+    currency = draw(
+        st.lists(
+            st.sampled_from([0, 643, 398]),
+            min_size=o.order_id.shape[0],
+            max_size=o.order_id.shape[0],
+        )
+    )
+    columns = {f: getattr(o, f) for f in Orders.__dataclass_fields__}
+    columns["currency"] = np.asarray(currency, dtype=np.int64)
+    return replace(inputs, orders=Orders.from_columns(**columns), rates=RATES)
+
+
+@SETTINGS
+@given(companies_in_currencies(), plans)
+def test_every_payout_is_its_converted_lines_less_clawbacks_plus_balance(
+    inputs: PeriodInputs, plan_name: str
+) -> None:
+    """Per payee, exactly: payout + balance_out = sum of line amounts - clawbacks + balance_in,
+    each retail line being its base converted once at the period's rate."""
+    plan = PLANS[plan_name]
+    result = run_period(plan=plan, inputs=inputs)
+    earned = np.zeros(result.ids.shape[0], dtype=np.int64)
+    for block in result.lines:
+        paid = block.payee >= 0
+        np.add.at(earned, block.payee[paid], block.amount[paid])
+        if block.bonus != BONUS_TYPES.index("retail") + 1:
+            continue
+        for base, currency, gross in zip(block.base, block.currency, block.gross, strict=True):
+            code = {643: "RUB", 398: "KZT"}.get(int(currency), plan.currency.code)
+            factor = conversion(RATES, code, plan.currency.code, peg=plan.currency.peg)
+            exact = int(base) * factor.minor_factor(
+                {"RUB": 2, "KZT": 2}.get(code, plan.currency.decimals), plan.currency.decimals
+            )
+            assert int(gross) == _round(exact, plan.rounding.mode)
+    assert np.array_equal(earned, result.earned)
+    assert np.array_equal(
+        result.payout + result.balance_out, earned - result.clawback + result.balance_in
+    )
 
 
 def _round(value: Fraction, mode: str) -> int:
