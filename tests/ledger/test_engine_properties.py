@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from ledger._table import read_table
 from ledger.engine import PeriodResult, run_period
 from ledger.inputs import KIND_FEE, Genealogy, Orders, PeriodInputs, State
-from ledger.package import build_package
 from ledger.money import Rate, conversion
+from ledger.package import build_package
 from ledger.plan import BONUS_TYPES, Plan, load_plan, pct_to_ppm
 
 PLANS = {
