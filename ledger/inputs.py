@@ -296,6 +296,9 @@ def densify(inputs: PeriodInputs, *, width: int) -> Dense:
             )
 
     o = inputs.orders
+    for name in Orders.__dataclass_fields__:
+        if getattr(o, name).shape[0] != o.order_id.shape[0]:
+            raise InputError(file="orders.csv", record=name, reason="column length differs")
     o_order = _unique_sorted(o.order_id, file="orders.csv", column="order_id")
     orders = Orders(*(_take(getattr(o, f), o_order) for f in Orders.__dataclass_fields__))
     _non_negative(

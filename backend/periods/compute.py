@@ -33,6 +33,7 @@ from backend.core.config import Settings
 from backend.core.db import compare_and_set, snapshot_read
 from backend.core.errors import Conflict, Forbidden
 from backend.packages import PackageWriter
+from backend.periods import money
 from backend.periods.approvals import check_accounts_settled
 from backend.periods.models import (
     LOCKED,
@@ -111,6 +112,8 @@ def compute(
         period.payout_root = manifest["payoutRoot"]
         period.payout_total = int(manifest["payoutTotal"])
         period.leaf_count = int(manifest["leafCount"])
+        period.currency, period.exponent = plan.currency.code, plan.currency.decimals
+        period.compliance = money.summary(plan, result)
         period.manifest = files["manifest.json"].decode()
         period.computed_by = actor.id
         period.computed_at = now
@@ -122,7 +125,8 @@ def compute(
             now=now,
             detail=(
                 f"compute #{period.computations}: root {period.payout_root}, "
-                f"total {period.payout_total}, {period.leaf_count} leaves"
+                f"total {period.payout_total} ({period.currency} minor units), "
+                f"{period.leaf_count} leaves"
             ),
         )
         session.flush()
@@ -151,12 +155,23 @@ def _line_rows(period_id: int, result: PeriodResult) -> list[dict[str, Any]]:
     ext = np.concatenate([np.zeros(1, dtype=np.int64), result.ids])  # dense -1 -> id 0
     columns: dict[str, list[int]] = {
         name: []
-        for name in ("bonus", "source", "level", "payee", "base", "rate", "gross", "amount")
+        for name in (
+            "bonus",
+            "source",
+            "level",
+            "currency",
+            "payee",
+            "base",
+            "rate",
+            "gross",
+            "amount",
+        )
     }
     for block in result.lines:
         columns["bonus"] += [block.bonus] * len(block)
         columns["source"] += ext[block.source + 1].tolist()
         columns["level"] += block.level.tolist()
+        columns["currency"] += block.currency.tolist()
         columns["payee"] += ext[block.payee + 1].tolist()
         columns["base"] += block.base.tolist()
         columns["rate"] += block.rate.tolist()
@@ -229,6 +244,7 @@ def approve(
         )
     check_accounts_settled(session, period, actor=actor, now=now)
     _check_package(settings, period)
+    money.refuse_over_ceiling(period)
     seen = {
         "id": period.id,
         "status": PeriodStatus.computed.value,

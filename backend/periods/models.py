@@ -59,6 +59,13 @@ class Period(SQLModel, table=True):
     computed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     approved_by: int | None = Field(default=None, foreign_key="app_user.id")
     approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    currency: str | None = Field(
+        default=None, max_length=12, description="Payout currency of the computed plan."
+    )
+    exponent: int | None = Field(default=None, description="Its decimals (minor units).")
+    compliance: str | None = Field(
+        default=None, sa_type=sa.Text(), description="Payout % of sales summary (JSON)."
+    )
     anchor_tx: str | None = Field(default=None, max_length=66)
     anchor_block: int | None = Field(default=None, sa_type=sa.BigInteger())
     opened_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
@@ -98,6 +105,9 @@ class PeriodLine(SQLModel, table=True):
     bonus: int = Field(sa_type=sa.SmallInteger())
     source: int = Field(sa_type=sa.BigInteger())
     level: int
+    currency: int = Field(
+        default=0, sa_type=sa.SmallInteger(), description="ISO 4217 numeric of a money base; 0."
+    )
     payee: int = Field(sa_type=sa.BigInteger())
     base: int = Field(sa_type=sa.BigInteger())
     rate: int = Field(sa_type=sa.BigInteger(), description="Parts per million.")
@@ -171,6 +181,27 @@ class BatchStatus(StrEnum):
 # API shapes ------------------------------------------------------------------------------------
 
 
+class SalesInCurrency(SQLModel):
+    amount: int = Field(description="Sales as charged, minor units of this currency.")
+    exponent: int
+    converted: int = Field(description="The same in the payout currency's minor units.")
+    rate: str | None = Field(description="The conversion and the dated rates behind it.")
+
+
+class PayoutShare(SQLModel):
+    """Payout as a share of sales, both in the payout currency (results/compliance.json)."""
+
+    currency: str
+    exponent: int
+    sales: int = Field(description="Product sales converted to the payout currency.")
+    payout: int = Field(description="Sum of the period's bonus line amounts.")
+    pct: str = Field(description="payout / sales in percent, four decimals, rounded down.")
+    cap_pct: str | None = Field(description="The plan's ceiling on payout % of sales.")
+    within_cap: bool
+    by_bonus: dict[str, str]
+    sales_by_currency: dict[str, SalesInCurrency]
+
+
 class PeriodPublic(SQLModel):
     id: int
     start_day: int
@@ -183,7 +214,9 @@ class PeriodPublic(SQLModel):
     inputs_hash: str | None
     results_hash: str | None
     payout_root: str | None
-    payout_total: int | None
+    payout_total: int | None = Field(description="Minor units of `currency`.")
+    currency: str | None = Field(description="Payout currency (code) of every amount here.")
+    exponent: int | None = Field(description="Decimals of `currency`: amount / 10**exponent.")
     leaf_count: int | None
     computed_by: int | None
     computed_at: datetime | None
@@ -192,6 +225,9 @@ class PeriodPublic(SQLModel):
     anchor_tx: str | None
     anchor_block: int | None
     package: str | None = Field(description="Folder of the period package, once computed.")
+    payout_share: PayoutShare | None = Field(
+        default=None, description="Payout % of sales against the plan's ceiling, once computed."
+    )
     approval_context: ApprovalContext | None = Field(
         default=None,
         description="Who created or last changed the maker's and checker's accounts "
@@ -213,16 +249,26 @@ class PeriodTransitionPublic(SQLModel):
 
 
 class PeriodLinePublic(SQLModel):
+    """One bonus line. ``gross``, ``amount`` and ``breakage`` are minor units of the period's
+    payout ``currency``; ``base`` is in ``base_unit``: ``points``, or a currency code (money, in
+    its minor units, ``base_exponent`` decimals), converted at ``conversion`` when it differs
+    from the payout currency."""
+
     line_no: int
     bonus: str
     source: int
     level: int
     payee: int
     base: int
-    rate: int
+    base_unit: str = Field(description="'points' or the currency code of a money base.")
+    base_exponent: int = Field(description="Decimals of a money base (0 for points).")
+    rate: int = Field(description="Parts per million of the base.")
+    conversion: str | None = Field(description="The period's rate, for a converted base.")
     gross: int
     amount: int
     breakage: int
+    currency: str = Field(description="Payout currency of gross, amount and breakage.")
+    exponent: int
 
 
 class PeriodLinesPublic(SQLModel):
@@ -245,6 +291,8 @@ class StatementPublic(SQLModel):
     distributor_id: int
     lines: list[PeriodLinePublic]
     clawbacks: list[ClawbackPublic]
+    currency: str = Field(description="Payout currency of every amount of the statement.")
+    exponent: int
     earned: int
     clawback: int
     balance_in: int
@@ -261,6 +309,8 @@ class StatementPublic(SQLModel):
 class StatementSummary(SQLModel):
     period_id: int
     status: PeriodStatus
+    currency: str | None = Field(description="Payout currency of the amounts (None: not computed).")
+    exponent: int | None
     earned: int
     payout: int
     balance_out: int

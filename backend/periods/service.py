@@ -29,6 +29,7 @@ from backend.periods.models import (
     PeriodStatus,
     PeriodTransition,
 )
+from backend.periods.money import payout_share
 from ledger.errors import PlanError
 from ledger.plan import Plan, load_plan
 
@@ -197,6 +198,7 @@ def to_public(period: Period, settings: Settings) -> PeriodPublic:
             "start_date": date_of(period.start_day).isoformat(),
             "end_date": date_of(period.end_day).isoformat(),
             "package": str(package) if period.manifest is not None else None,
+            "payout_share": payout_share(period),
         },
     )
 

@@ -56,6 +56,7 @@ from ledger.inputs import (
     State,
     empty_state,
 )
+from ledger.money import numeric_code
 from ledger.package import INPUT_HEADERS, read_table
 
 
@@ -141,6 +142,7 @@ def _orders(session: Session, period: Period, known: set[int]) -> tuple[Orders, 
             col(Order.customer_id),
             col(Order.status),
             col(Order.paid_at),
+            col(Order.currency),
             col(Product.category),
             col(Product.retail_price),
             col(Product.wholesale_price),
@@ -155,7 +157,7 @@ def _orders(session: Session, period: Period, known: set[int]) -> tuple[Orders, 
     netted: list[PeriodReturn] = []
     for row in session.execute(query):
         (line_id, qty, returned, amount, pv, cv, buyer, customer, status, paid_at) = row[:10]
-        category, unit_retail, unit_wholesale = row[10:]
+        currency, category, unit_retail, unit_wholesale = row[10:]
         assert line_id is not None and paid_at is not None
         taken = _taken_back(status, qty, returned)
         if taken:
@@ -182,6 +184,7 @@ def _orders(session: Session, period: Period, known: set[int]) -> tuple[Orders, 
         columns["cv"].append(cv * kept // qty)
         columns["retail_price"].append(paid if retail else unit_retail * kept)
         columns["wholesale_price"].append(unit_wholesale * kept if retail else paid)
+        columns["currency"].append(numeric_code(currency))
     return Orders.from_columns(**columns), netted
 
 

@@ -29,13 +29,9 @@ from backend.periods.models import (
     StatementPublic,
     StatementSummary,
 )
+from backend.periods.money import line_public
 from backend.periods.service import get_period, to_public
 from ledger.merkle import PayoutTree
-from ledger.plan import BONUS_TYPES
-
-
-def line_public(line: PeriodLine) -> PeriodLinePublic:
-    return PeriodLinePublic.model_validate(line, update={"bonus": BONUS_TYPES[line.bonus - 1]})
 
 
 def _readable(period: Period, actor: User) -> None:
@@ -63,7 +59,7 @@ def lines(
     source: int | None,
     offset: int,
     limit: int,
-) -> tuple[list[PeriodLine], int]:
+) -> tuple[list[PeriodLinePublic], int]:
     period = get_period(session, period_id)
     if period.status == PeriodStatus.open:
         raise Conflict(f"period {period_id} has not been computed", code="period_state")
@@ -74,7 +70,7 @@ def lines(
         query = query.where(PeriodLine.source == source)
     count = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.order_by(col(PeriodLine.line_no)).offset(offset).limit(limit))
-    return list(rows), int(count)
+    return [line_public(row, period) for row in rows], int(count)
 
 
 def _held_reason(payee: PeriodPayee | None) -> str | None:
@@ -141,7 +137,9 @@ def statement(
     return StatementPublic(
         period=to_public(period, settings),
         distributor_id=distributor_id,
-        lines=[line_public(line) for line in own_lines],
+        lines=[line_public(line, period) for line in own_lines],
+        currency=period.currency or "",
+        exponent=period.exponent or 0,
         clawbacks=[
             ClawbackPublic(return_id=c.return_id, order_line_id=c.order_line_id, amount=c.amount)
             for c in clawbacks
@@ -183,6 +181,8 @@ def statements_of(session: Session, distributor_id: int, *, actor: User) -> list
         StatementSummary(
             period_id=period.id,
             status=period.status,
+            currency=period.currency,
+            exponent=period.exponent,
             earned=payee.earned if payee else 0,
             payout=payee.payout if payee else 0,
             balance_out=payee.balance_out if payee else 0,

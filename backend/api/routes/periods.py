@@ -123,9 +123,7 @@ def period_lines(
     items, count = periods_statements.lines(
         session, period_id, payee=payee, source=source, offset=offset, limit=limit
     )
-    return PeriodLinesPublic(
-        items=[periods_statements.line_public(line) for line in items], count=count
-    )
+    return PeriodLinesPublic(items=items, count=count)
 
 
 @router.get(

@@ -1,0 +1,45 @@
+"""Money for a person to read: ``34 444,70 ₽`` in Russian, ``$34,444.70`` in English.
+
+Amounts travel as integer minor units with their currency code and exponent
+(``ledger.money.Money``); this is the one place they are turned into text, with Babel's
+locale data. A token that is not an ISO currency (USDT) is written with all its decimals and
+its code: ``34 444,697000 USDT``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import format_currency, format_decimal
+
+from ledger.money import ISO_CURRENCIES, Money
+
+DEFAULT_LOCALE = "ru"
+
+
+def format_money(
+    minor: int | Money, currency: str | None = None, exponent: int | None = None, *, locale: str
+) -> str:
+    """``minor`` units of ``currency`` (``exponent`` decimals) for ``locale`` (``ru``, ``en``)."""
+    if isinstance(minor, Money):
+        minor, currency, exponent = minor.minor, minor.currency, minor.exponent
+    if currency is None:
+        raise ValueError("a money amount needs its currency")
+    if exponent is None:
+        exponent = ISO_CURRENCIES[currency][1]
+    value = Decimal(minor).scaleb(-exponent)
+    if currency in ISO_CURRENCIES and ISO_CURRENCIES[currency][1] == exponent:
+        return format_currency(value, currency, locale=_babel(locale))
+    digits = "0" * exponent
+    number = format_decimal(
+        value, format="#,##0" + (f".{digits}" if digits else ""), locale=_babel(locale)
+    )
+    return f"{number}\u00a0{currency}"
+
+
+def format_points(points: int, *, locale: str) -> str:
+    return format_decimal(points, format="#,##0", locale=_babel(locale))
+
+
+def _babel(locale: str) -> str:
+    return {"ru": "ru_RU", "en": "en_US"}.get(locale, locale)
