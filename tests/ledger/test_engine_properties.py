@@ -24,6 +24,11 @@ PLANS = {
     for p in sorted((Path(__file__).resolve().parents[2] / "ledger" / "plans").glob("*.toml"))
 }
 START, END = 20758, 20787
+#: Rates for companies whose orders are in roubles and tenge as well as the payout currency.
+RATES = (
+    Rate("USD", "RUB", date(2026, 11, 27), Decimal("81.2345"), "test"),
+    Rate("KZT", "RUB", date(2026, 11, 27), Decimal("0.161234"), "test"),
+)
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -93,16 +98,11 @@ def companies(draw: st.DrawFn) -> PeriodInputs:
             achieved_rank=[draw(st.integers(0, 2)) for _ in carriers],
             matrix_done=[0 for _ in carriers],
         ),
+        rates=RATES,  # the company plan values a point in roubles
     )
 
 
 plans = st.sampled_from(sorted(PLANS))
-
-#: Rates for companies whose orders are in roubles and tenge as well as the payout currency.
-RATES = (
-    Rate("USD", "RUB", date(2026, 11, 27), Decimal("81.2345"), "test"),
-    Rate("KZT", "RUB", date(2026, 11, 27), Decimal("0.161234"), "test"),
-)
 
 
 @st.composite
@@ -119,7 +119,7 @@ def companies_in_currencies(draw: st.DrawFn) -> PeriodInputs:
     )
     columns = {f: getattr(o, f) for f in Orders.__dataclass_fields__}
     columns["currency"] = np.asarray(currency, dtype=np.int64)
-    return replace(inputs, orders=Orders.from_columns(**columns), rates=RATES)
+    return replace(inputs, orders=Orders.from_columns(**columns))
 
 
 @SETTINGS
@@ -150,6 +150,15 @@ def test_every_payout_is_its_converted_lines_less_clawbacks_plus_balance(
     )
 
 
+def point_value(plan: Plan) -> Fraction:
+    """Payout minor units per point: fixed, or converted from ``point_currency`` at RATES."""
+    c = plan.currency
+    if c.point_currency is None:
+        return Fraction(c.minor_per_point)
+    conv = conversion(RATES, c.point_currency, c.code, peg=c.peg)
+    return c.minor_per_point * conv.minor_factor(2, c.decimals)
+
+
 def _round(value: Fraction, mode: str) -> int:
     if mode == "floor":
         return value.numerator // value.denominator
@@ -163,7 +172,7 @@ def test_every_line_is_rounded_once_and_paid_plus_breakage_is_gross(
 ) -> None:
     plan = PLANS[plan_name]
     result = run_period(plan=plan, inputs=inputs)
-    unit = plan.currency.minor_per_point
+    unit = point_value(plan)
     money_based = {"retail", "matching", "matrix_completion"}
     for block in result.lines:
         name = BONUS_TYPES[block.bonus - 1]
@@ -242,12 +251,8 @@ def test_global_cap_holds(inputs: PeriodInputs, plan_name: str) -> None:
     plan = PLANS[plan_name]
     result = run_period(plan=plan, inputs=inputs)
     assert plan.caps.global_pct is not None
-    allowed = (
-        int(result.cv.sum())
-        * pct_to_ppm(plan.caps.global_pct)
-        * plan.currency.minor_per_point
-        // 1_000_000
-    )
+    exact = int(result.cv.sum()) * pct_to_ppm(plan.caps.global_pct) * point_value(plan)
+    allowed = exact.numerator // (exact.denominator * 1_000_000)
     capped = sum(
         int(b.amount.sum())
         for b in result.lines

@@ -22,9 +22,10 @@ minor_per_point = 100
 """
 
 
-def test_three_example_plans_ship() -> None:
+def test_the_example_plans_ship() -> None:
     assert [p.name for p in PLANS] == [
         "binary_hybrid.toml",
+        "company_rub.toml",
         "matrix_3x7.toml",
         "unilevel_stairstep.toml",
     ]
@@ -113,3 +114,23 @@ def test_matching_must_name_an_enabled_bonus() -> None:
 def test_binary_needs_a_binary_tree() -> None:
     error = bad("[placement]\nwidth = 3\n[binary]\npct_by_rank = { none = 10 }\n")
     assert error.field == "placement.width"
+
+
+@pytest.mark.parametrize(
+    ("currency", "field", "reason"),
+    [
+        ('code = "USD"\ndecimals = 6', "currency.decimals", "USD has 2 decimals"),
+        ('code = "USDT"\ndecimals = 6\npeg = "XYZ"', "currency.peg", "not an ISO 4217"),
+        ('code = "USD"\ndecimals = 2\npeg = "EUR"', "currency.peg", "only a token is pegged"),
+        (
+            'code = "USDT"\ndecimals = 6\npoint_currency = "ABC"',
+            "currency.point_currency",
+            "not an ISO 4217",
+        ),
+    ],
+)
+def test_a_plans_currencies_are_checked(currency: str, field: str, reason: str) -> None:
+    text = MINIMAL.replace('code = "USD"\ndecimals = 2', currency)
+    with pytest.raises(PlanError) as caught:
+        load_plan(text, source="p.toml")
+    assert caught.value.field == field and reason in caught.value.reason
