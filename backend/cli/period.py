@@ -50,16 +50,15 @@ def compute(
         _fail(str(exc))
     except OSError as exc:
         _fail(f"{exc.filename or ''}: {exc.strerror or exc}")
+    from backend.core.money import format_money, reader_locale
+
     manifest = json.loads(files["manifest.json"])
-    for key in (
-        "periodId",
-        "payoutRoot",
-        "payoutTotal",
-        "leafCount",
-        "planHash",
-        "inputsHash",
-        "resultsHash",
-    ):
+    currency = plan_obj.currency
+    total = format_money(manifest["payoutTotal"], currency.code, currency.decimals, locale=reader_locale())
+    for key in ("periodId", "payoutRoot", "payoutTotal", "leafCount"):
+        value = total if key == "payoutTotal" else manifest[key]
+        typer.echo(f"{key:12} {value}")
+    for key in ("planHash", "inputsHash", "resultsHash"):
         typer.echo(f"{key:12} {manifest[key]}")
 
 

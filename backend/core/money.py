@@ -8,6 +8,7 @@ its code: ``34 444,697000 USDT``.
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
 from babel.numbers import format_currency, format_decimal
@@ -17,12 +18,18 @@ from ledger.money import ISO_CURRENCIES, Money
 DEFAULT_LOCALE = "ru"
 
 
+def reader_locale() -> str:
+    """The language of command-line output: ``LINEAGE_LANG`` (``ru`` by default, or ``en``)."""
+    return os.environ.get("LINEAGE_LANG", DEFAULT_LOCALE)
+
+
 def format_money(
     minor: int | Money, currency: str | None = None, exponent: int | None = None, *, locale: str
 ) -> str:
     """``minor`` units of ``currency`` (``exponent`` decimals) for ``locale`` (``ru``, ``en``)."""
     if isinstance(minor, Money):
-        minor, currency, exponent = minor.minor, minor.currency, minor.exponent
+        amount: Money = minor
+        minor, currency, exponent = amount.minor, amount.currency, amount.exponent
     if currency is None:
         raise ValueError("a money amount needs its currency")
     if exponent is None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from sqlmodel import Session, func, select
 
 from backend.bootstrap import bootstrap
@@ -23,10 +24,13 @@ from backend.chain.gateway import ChainGateway
 from backend.chain.payouts import PayoutChain
 from backend.core.config import Settings
 from backend.core.db import make_engine
+from backend.core.money import format_money, reader_locale
 from backend.dev.demo.close import DemoError, PeriodCloser, settle
 from backend.dev.demo.company import Company, CompanyBuilder, DemoLogin, at, month_starts
 from backend.genealogy.models import Distributor
 from backend.periods.models import Period
+from backend.periods.money import payout_share
+from backend.periods.service import date_of
 from backend.worker.writer import ChainWriter
 
 __all__ = ["DemoError", "DemoOptions", "DemoResult", "run_demo"]
@@ -166,17 +170,32 @@ def _close(
 
 
 def _summary(console: Console, result: DemoResult, url: str) -> None:
+    locale = reader_locale()
     data = result.data_dir
     console.print(
         f"\n[bold green]Demo company ready[/] in {result.seconds:.0f} s: "
         f"{result.distributors} distributors ({result.inactive} inactive), "
         f"{result.orders} orders, {result.returns} returns"
     )
+    table = Table(title="Closed periods (amounts in the payout currency)", title_justify="left")
+    for column in ("period", "status", "sales", "payout", "% of sales", "ceiling", "paid to"):
+        table.add_column(column, justify="left" if column in ("period", "status") else "right")
     for period in result.periods:
-        console.print(
-            f"  period {period.id}: {period.status}, {period.leaf_count} payout lines, "
-            f"total {period.payout_total} (minor units), anchor tx {period.anchor_tx}"
+        share = payout_share(period)
+        if share is None:
+            continue
+        table.add_row(
+            f"{period.id} ({date_of(period.start_day):%m.%Y})",
+            str(period.status),
+            format_money(share.sales, share.currency, share.exponent, locale=locale),
+            format_money(share.payout, share.currency, share.exponent, locale=locale),
+            f"{share.pct} %",
+            f"{share.cap_pct} %" if share.cap_pct is not None else "-",
+            f"{period.leaf_count}",
         )
+    console.print(table)
+    for period in result.periods:
+        console.print(f"  period {period.id} anchored in tx {period.anchor_tx}")
     console.print(f"\n  web/API:     {url}  (OpenAPI docs at {url}/docs)")
     for login in result.logins:
         console.print(f"  login:       {login.email} / {login.password}  ({login.role})")
