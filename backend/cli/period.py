@@ -54,7 +54,9 @@ def compute(
 
     manifest = json.loads(files["manifest.json"])
     currency = plan_obj.currency
-    total = format_money(manifest["payoutTotal"], currency.code, currency.decimals, locale=reader_locale())
+    total = format_money(
+        manifest["payoutTotal"], currency.code, currency.decimals, locale=reader_locale()
+    )
     for key in ("periodId", "payoutRoot", "payoutTotal", "leafCount"):
         value = total if key == "payoutTotal" else manifest[key]
         typer.echo(f"{key:12} {value}")
