@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, NoReturn
 
@@ -46,6 +47,7 @@ from backend.periods.models import (
 )
 from backend.periods.service import (
     calendar,
+    date_of,
     day_of,
     get_period,
     load_company_plan,
@@ -54,8 +56,12 @@ from backend.periods.service import (
     transition,
 )
 from backend.periods.snapshot import Snapshot, snapshot
+from backend.rates.service import latest_rates
 from ledger.engine import PeriodResult, payee_rows, run_period
 from ledger.errors import LedgerError
+from ledger.inputs import PeriodInputs
+from ledger.money import ISO_CURRENCIES, Rate, RateMissingError, alpha_code, conversion
+from ledger.plan import Plan
 from ledger.package import build_package
 
 INSERT_CHUNK = 20_000
@@ -81,6 +87,7 @@ def compute(
             )
         seen = {"id": period.id, "status": str(period.status), "computations": period.computations}
         snap = snapshot(session, settings, period)
+        snap.inputs = replace(snap.inputs, rates=period_rates(session, plan, snap.inputs))
         try:
             result = run_period(plan=plan, inputs=snap.inputs)
         except LedgerError as exc:
@@ -132,6 +139,39 @@ def compute(
         session.flush()
     session.commit()
     return period
+
+
+def period_rates(session: Session, plan: Plan, inputs: PeriodInputs) -> tuple[Rate, ...]:
+    """The dated rates the period converts with: for the point value (when the plan values a
+    point in another currency) and each currency its orders were priced in, the latest rate on
+    or before the period's last day (direct, inverse or one cross; ``ledger.money``). Only the
+    rates used go into the inputs. None to be found: 409 naming the pair and the day."""
+    c = plan.currency
+    needed = {alpha_code(int(code)) for code in np.unique(inputs.orders.currency) if code}
+    if c.point_currency is not None:
+        needed.add(c.point_currency)
+    needed.discard(c.peg or c.code)
+    if not needed:
+        return ()
+    on = date_of(inputs.end_day)
+    known = [
+        Rate(r.base, r.quote, r.day, r.value, r.source)
+        for r in latest_rates(session, on)
+        if r.base in ISO_CURRENCIES and r.quote in ISO_CURRENCIES
+    ]
+    used: dict[Rate, None] = {}
+    for code in sorted(needed):
+        try:
+            used.update(dict.fromkeys(conversion(known, code, c.code, peg=c.peg, on=on).rates))
+        except RateMissingError as exc:
+            raise Conflict(
+                f"no exchange rate for {exc.source}/{exc.target} on or before {on.isoformat()}: "
+                "the period needs it; enter it or import the Central Bank's daily file "
+                "(POST /api/rates, POST /api/rates/cbr, lineage rates import-cbr)",
+                code="rate_missing",
+                details={"pair": f"{exc.source}/{exc.target}", "date": on.isoformat()},
+            ) from None
+    return tuple(used)
 
 
 def _store(session: Session, period: Period, result: PeriodResult, snap: Snapshot) -> None:

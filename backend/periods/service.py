@@ -5,7 +5,7 @@ goes through :func:`transition`, which writes one ``period_transition`` row in t
 transaction as the state change, so the log and the state never disagree.
 
 The plan is ``<data_dir>/plan.toml`` when that file exists, else the embedded default
-(``ledger/plans/binary_hybrid.toml``). Its ``[calendar]`` gives weekly or monthly periods from a
+(``ledger/plans/company_rub.toml``). Its ``[calendar]`` gives weekly or monthly periods from a
 start date; a plan without one gets calendar months from the month the company root enrolled.
 """
 
@@ -34,7 +34,7 @@ from ledger.errors import PlanError
 from ledger.plan import Plan, load_plan
 
 EPOCH = date(1970, 1, 1)
-DEFAULT_PLAN = Path(__file__).resolve().parents[2] / "ledger" / "plans" / "binary_hybrid.toml"
+DEFAULT_PLAN = Path(__file__).resolve().parents[2] / "ledger" / "plans" / "company_rub.toml"
 
 #: The only moves the state machine allows (compute may repeat: computed -> computed).
 ALLOWED: dict[PeriodStatus, frozenset[PeriodStatus]] = {
