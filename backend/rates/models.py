@@ -21,6 +21,7 @@ from backend.core.model_base import UTCDateTime, now_utc
 RATE_TEXT_MAX = 40
 SOURCE_MAX = 200
 
+
 @dataclass(frozen=True)
 class Rate:
     """One dated rate (the ledger's ``Rate`` will have exactly these fields)."""
@@ -64,7 +65,7 @@ class RateCreate(SQLModel):
     day: dt.date = Field(description="The day the rate applies from (until the next one).")
     rate: str = Field(
         max_length=RATE_TEXT_MAX,
-        description="1 unit of base in quote units, as a decimal STRING (`\"78.2345\"`): "
+        description='1 unit of base in quote units, as a decimal STRING (`"78.2345"`): '
         "greater than 0, below 10**9, at most 10 decimals; JSON numbers are refused.",
         schema_extra={"examples": ["78.2345"]},
     )
@@ -78,7 +79,7 @@ class RatePublic(SQLModel):
     base: str
     quote: str
     day: dt.date
-    rate: str = Field(description="Exact decimal string, e.g. `\"78.2345\"`.")
+    rate: str = Field(description='Exact decimal string, e.g. `"78.2345"`.')
     source: str
     created_by: int | None = Field(description="Who entered it; null for the system.")
     created_at: dt.datetime

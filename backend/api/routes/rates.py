@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from backend.api.deps import Authorized, CurrentUser, Limit, NowDep, Offset
 from backend.core.db import SessionDep
-from backend.core.errors import ERROR_RESPONSES, UnsupportedMediaType
+from backend.core.errors import ERROR_RESPONSES, ErrorResponse, UnsupportedMediaType
 from backend.rates import service as rates
 from backend.rates.models import (
     ExchangeRate,
@@ -99,7 +99,10 @@ async def xml_file(request: Request) -> bytes:
         }
     },
     responses={
-        415: {"description": "The body is not sent as application/xml (e.g. a form upload)."}
+        415: {
+            "model": ErrorResponse,
+            "description": "The body is not sent as application/xml (e.g. a form upload).",
+        }
     },
 )
 def import_cbr(
