@@ -12,6 +12,7 @@ from backend.chain_jobs import models as chain_jobs_models
 from backend.genealogy import models as genealogy_models
 from backend.orders import models as orders_models
 from backend.periods import models as periods_models
+from backend.rates import models as rates_models
 from backend.stock import models as stock_models
 
 __all__ = [
@@ -22,5 +23,6 @@ __all__ = [
     "genealogy_models",
     "orders_models",
     "periods_models",
+    "rates_models",
     "stock_models",
 ]

@@ -20,6 +20,8 @@ class AdminAction(StrEnum):
     price_changed = "price_changed"
     price_removed = "price_removed"
     stock_adjusted = "stock_adjusted"
+    rate_added = "rate_added"  # one exchange rate entered
+    rates_imported = "rates_imported"  # a rate file (the CBR's XML_daily) imported
 
 
 #: Account changes that bar the account from approving a period for a while.

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, text
@@ -244,6 +244,59 @@ def stock_adjusted(session: Session, movement: StockMovement) -> None:
         delta=movement.on_hand_delta,
         reason=movement.reason,
         movement_id=movement.id,
+    )
+
+
+def rate_added(
+    session: Session,
+    base: str,
+    quote: str,
+    day: date,
+    rate: str,
+    source: str,
+    *,
+    actor: User | None,
+    now: datetime | None,
+) -> None:
+    """An exchange rate stored (rates never change, so there is no old value)."""
+    append(
+        session,
+        AdminAction.rate_added,
+        f"exchange_rate:{base}/{quote}/{day.isoformat()}",
+        actor_id=actor.id if actor is not None else None,
+        now=now,
+        base=base,
+        quote=quote,
+        day=day.isoformat(),
+        rate=rate,
+        source=source,
+    )
+
+
+def rates_imported(
+    session: Session,
+    source: str,
+    quote: str,
+    day: date,
+    rates: Mapping[str, str],
+    *,
+    already_present: int,
+    actor: User | None,
+    now: datetime | None,
+) -> None:
+    """A rate file imported: the rates it added (base code -> decimal string), all in
+    ``quote`` on ``day``, and how many of its rates were stored already."""
+    append(
+        session,
+        AdminAction.rates_imported,
+        f"exchange_rates:{quote}/{day.isoformat()}",
+        actor_id=actor.id if actor is not None else None,
+        now=now,
+        source=source,
+        quote=quote,
+        day=day.isoformat(),
+        rates=dict(rates),
+        already_present=already_present,
     )
 
 

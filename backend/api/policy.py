@@ -104,6 +104,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/periods/{period_id}/payouts"): roles(FINANCE),
     ("GET", "/api/periods/{period_id}/batches"): roles(ADMIN, FINANCE, AUDITOR),
     ("GET", "/api/vault"): roles(ADMIN, FINANCE, AUDITOR),
+    # dated exchange rates, kept by finance (a stored rate never changes)
+    ("GET", "/api/rates"): roles(ADMIN, FINANCE, AUDITOR),
+    ("POST", "/api/rates"): roles(ADMIN, FINANCE),
+    ("POST", "/api/rates/cbr"): roles(ADMIN, FINANCE),
     ("POST", "/api/vault/funding"): roles(FINANCE),
     # statements: a distributor reads only their own (enforced by the service)
     ("GET", "/api/periods/{period_id}/statements/{distributor_id}"): roles(

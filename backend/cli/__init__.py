@@ -24,6 +24,7 @@ def _register() -> None:
     app.add_typer(merkle.app, name="merkle")
     app.add_typer(__import__("backend.cli.period", fromlist=["app"]).app, name="period")
     app.add_typer(__import__("backend.cli.bench", fromlist=["app"]).app, name="bench")
+    app.add_typer(__import__("backend.cli.rates", fromlist=["app"]).app, name="rates")
     app.command(name="run")(__import__("backend.cli.run", fromlist=["run"]).run)
     app.command(name="worker")(__import__("backend.cli.worker", fromlist=["worker"]).worker)
     app.command(name="audit")(__import__("backend.cli.audit", fromlist=["audit"]).audit)

@@ -69,6 +69,11 @@ class Forbidden(AppError):
     code = "forbidden"
 
 
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
 class TooManyRequests(AppError):
     status_code = 429
     code = "too_many_requests"
@@ -154,6 +159,10 @@ _CONSTRAINT_MESSAGES = (
     (
         ("uq_chain_job_live_anchor", "chain_job.subject_id"),
         "this period already has an anchor job queued or sent",
+    ),
+    (
+        ("uq_exchange_rate_base_quote_day", "exchange_rate.base"),
+        "a rate for this currency pair and day is stored already",
     ),
     (
         ("uq_payment_recorded_by", "payment.recorded_by"),

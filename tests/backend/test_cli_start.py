@@ -32,6 +32,7 @@ HEAVY = (
     "backend.chain",
     "backend.deployment",
     "backend.periods",
+    "backend.rates",
     "backend.chain_jobs",
     "backend.worker",
     "backend.accounts",

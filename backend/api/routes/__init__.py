@@ -14,6 +14,7 @@ from backend.api.routes import (
     health,
     orders,
     periods,
+    rates,
     users,
     warehouses,
 )
@@ -50,6 +51,7 @@ for module in (
     warehouses,
     orders,
     periods,
+    rates,
     audit,
     admin_log,
 ):
