@@ -61,8 +61,8 @@ from ledger.engine import PeriodResult, payee_rows, run_period
 from ledger.errors import LedgerError
 from ledger.inputs import PeriodInputs
 from ledger.money import ISO_CURRENCIES, Rate, RateMissingError, alpha_code, conversion
-from ledger.plan import Plan
 from ledger.package import build_package
+from ledger.plan import Plan
 
 INSERT_CHUNK = 20_000
 PERIOD = Period.metadata.tables["period"]

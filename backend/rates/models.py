@@ -24,7 +24,7 @@ SOURCE_MAX = 200
 
 @dataclass(frozen=True)
 class Rate:
-    """One dated rate (the ledger's ``Rate`` will have exactly these fields)."""
+    """One dated rate as stored; period compute turns those it uses into ``ledger.money.Rate``."""
 
     base: str
     quote: str

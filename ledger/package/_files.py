@@ -24,9 +24,11 @@ from ledger.plan import BONUS_TYPES, Plan, canonical_plan, load_plan
 
 __all__ = [
     "ENGINE_VERSION",
+    "FORMAT_V1",
     "FORMAT_VERSION",
     "INPUT_HEADERS",
     "TABLE_COLUMNS",
+    "TABLE_COLUMNS_V1",
     "build_package",
     "inputs_csv_files",
     "inputs_files",
@@ -36,6 +38,11 @@ __all__ = [
 ]
 
 FORMAT_VERSION = "lineage-period-package/2"
+#: The format before money carried its currency (no ``currency`` columns, no rates, a shorter
+#: compliance report). A package in it is recomputed in it, so an upgrade never orphans the
+#: periods computed before it: their prices were in the payout currency, which the current
+#: engine computes to the same numbers.
+FORMAT_V1 = "lineage-period-package/1"
 ENGINE_VERSION = "lineage-engine/0.3.0"
 I64 = NDArray[np.int64]
 
@@ -96,6 +103,12 @@ TABLE_COLUMNS = {
     "results/lines.tbl": _LINES,
     "results/payees.tbl": _PAYEES,
     "results/state.tbl": INPUT_HEADERS["state"],
+}
+#: The same for a format-1 package.
+TABLE_COLUMNS_V1 = {
+    **TABLE_COLUMNS,
+    "inputs/orders.tbl": INPUT_HEADERS["orders"][:-1],
+    "results/lines.tbl": tuple(c for c in _LINES if c != "currency"),
 }
 
 
@@ -401,8 +414,11 @@ def build_package(
     on_stage: Callable[[str], None] | None = None,
     on_file: Callable[[str, bytes], None] | None = None,
     keep: bool = True,
+    format_version: str = FORMAT_VERSION,
 ) -> dict[str, bytes]:
     """Run the period (unless ``result`` is given) and return every package file.
+
+    ``format_version`` :data:`FORMAT_V1` writes an older package's format (to verify one).
 
     ``on_file(path, data)`` is called as soon as each file is final (plan and inputs before
     the run), so a caller can write them to disk while the engine works. With ``keep=False``
@@ -416,6 +432,8 @@ def build_package(
         digests: dict[str, Future[str]] = {}
 
         def emit(path: str, data: bytes) -> None:
+            if format_version == FORMAT_V1:
+                data = _as_v1(path, data)
             digests[path] = hasher.submit(_sha, data)
             if on_file is not None:
                 on_file(path, data)
@@ -435,7 +453,7 @@ def build_package(
         stage("result files")
         done = {path: future.result() for path, future in digests.items()}
     manifest = {
-        "format": FORMAT_VERSION,
+        "format": format_version,
         "engine": ENGINE_VERSION,
         "periodId": result.period_id,
         "planHash": "0x" + done["plan.toml"],
@@ -452,6 +470,41 @@ def build_package(
         on_file("manifest.json", files["manifest.json"])
     stage("hashes and manifest")
     return files
+
+
+_V1_DROPPED_KEYS = {
+    "results/totals.json": ("currency", "point_value", "conversions"),
+}
+
+
+def _as_v1(path: str, data: bytes) -> bytes:
+    """A file of the current format as format 1 wrote it."""
+    if path == "inputs/orders.tbl":
+        cols = read_table(data, file=path, columns=INPUT_HEADERS["orders"])
+        return write_table({k: v for k, v in cols.items() if k != "currency"})
+    if path == "results/lines.tbl":
+        cols = read_table(data, file=path, columns=_LINES)
+        return write_table({k: v for k, v in cols.items() if k != "currency"})
+    if path == "results/compliance.json":
+        report = json.loads(data)
+        share = report["payout_pct_of_sales"]
+        report["payout_pct_of_sales"] = {"by_bonus": share["by_bonus"], "overall": share["overall"]}
+        return json_bytes(report)
+    if path in _V1_DROPPED_KEYS:
+        totals = json.loads(data)
+        for key in _V1_DROPPED_KEYS[path]:
+            totals.pop(key, None)
+        return json_bytes(totals)
+    return data
+
+
+def format_of(files: Mapping[str, bytes]) -> str:
+    """The package's format version (the current one when the manifest cannot say)."""
+    try:
+        found = json.loads(files["manifest.json"])["format"]
+    except (KeyError, ValueError, TypeError):
+        return FORMAT_VERSION
+    return FORMAT_V1 if found == FORMAT_V1 else FORMAT_VERSION
 
 
 def read_package(files: Mapping[str, bytes]) -> tuple[Plan, PeriodInputs]:

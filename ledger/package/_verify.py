@@ -13,7 +13,15 @@ import numpy as np
 from ledger._csv import Address, format_csv
 from ledger._table import first_different_row, read_table
 from ledger.errors import PackageError
-from ledger.package._files import TABLE_COLUMNS, build_package, json_bytes, read_package
+from ledger.package._files import (
+    FORMAT_V1,
+    TABLE_COLUMNS,
+    TABLE_COLUMNS_V1,
+    build_package,
+    format_of,
+    json_bytes,
+    read_package,
+)
 
 __all__ = ["Mismatch", "tables_as_csv", "verify_package"]
 
@@ -33,10 +41,10 @@ class Mismatch:
         )
 
 
-def _first_difference(path: str, want: bytes, got: bytes) -> Mismatch:
+def _first_difference(path: str, want: bytes, got: bytes, *, v1: bool) -> Mismatch:
     if path in TABLE_COLUMNS:
         try:
-            columns = TABLE_COLUMNS[path]
+            columns = (TABLE_COLUMNS_V1 if v1 else TABLE_COLUMNS)[path]
             row, want_row, got_row = first_different_row(
                 read_table(want, file=path, columns=columns),
                 read_table(got, file=path, columns=columns),
@@ -73,7 +81,8 @@ def verify_package(files: Mapping[str, bytes]) -> list[Mismatch]:
     """
     problems = _against_manifest(files)
     plan, inputs = read_package(files)
-    expected = build_package(plan=plan, inputs=inputs)
+    version = format_of(files)
+    expected = build_package(plan=plan, inputs=inputs, format_version=version)
     for path in sorted(set(expected) | set(files)):
         want, got = expected.get(path), files.get(path)
         if path == "manifest.json" and want is not None and got is not None:
@@ -83,7 +92,7 @@ def verify_package(files: Mapping[str, bytes]) -> list[Mismatch]:
         elif got is None:
             problems.append(Mismatch(path, "file", "<file>", "<missing>"))
         elif want != got:
-            problems.append(_first_difference(path, want, got))
+            problems.append(_first_difference(path, want, got, v1=version == FORMAT_V1))
     return problems
 
 
@@ -106,6 +115,9 @@ def _manifest_core(data: bytes) -> bytes:
     try:
         manifest = json.loads(data)
         manifest.pop("chain", None)
+        # The engine that recomputes may be newer than the one that computed: what must
+        # match is every file and hash it names, not the version string.
+        manifest.pop("engine", None)
     except (ValueError, AttributeError):
         return data
     return json_bytes(manifest)
@@ -114,7 +126,8 @@ def _manifest_core(data: bytes) -> bytes:
 def tables_as_csv(files: Mapping[str, bytes]) -> dict[str, bytes]:
     """Every ``.tbl`` of a package as canonical CSV (same path, ``.csv``); addresses as 0x."""
     out: dict[str, bytes] = {}
-    for path, columns in TABLE_COLUMNS.items():
+    table_columns = TABLE_COLUMNS_V1 if format_of(files) == FORMAT_V1 else TABLE_COLUMNS
+    for path, columns in table_columns.items():
         if path not in files:
             continue
         table = read_table(files[path], file=path, columns=columns)

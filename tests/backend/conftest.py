@@ -17,7 +17,16 @@ import psycopg
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from lineage_api import ADMIN_EMAIL, ADMIN_PASSWORD, SECRET, Api, Clock, add_user, token_for
+from lineage_api import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    SECRET,
+    Api,
+    Clock,
+    add_user,
+    seed_rates,
+    token_for,
+)
 from sqlalchemy import make_url, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
@@ -133,6 +142,7 @@ def api(engine: Engine, settings: Settings, clock: Clock) -> Iterator[Api]:
     """Seeded (root distributor 1, admin) and one account per role; the distributor account
     belongs to distributor 2, enrolled under the root."""
     seed(engine, settings)
+    seed_rates(engine)
     app = create_app(settings, engine=engine, clock=clock)
     with TestClient(app) as client:
         headers = {"anonymous": {}}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -13,6 +13,7 @@ from backend.accounts.models import User
 from backend.core import security
 from backend.core.config import Settings
 from backend.core.model_base import Role
+from backend.rates.models import ExchangeRate
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "admin-password-1"
@@ -74,3 +75,16 @@ def add_user(engine: Engine, email: str, role: Role, distributor_id: int | None 
 def error_code(response: object) -> str:
     body = response.json()  # type: ignore[attr-defined]
     return str(body["error"]["code"])
+
+
+#: The exchange rates every test company starts with (dated long before any test period):
+#: the company plan values a point in roubles and pays in a USD-pegged token, so computing a
+#: period needs USD/RUB; KZT/RUB serves orders in tenge.
+TEST_RATES = (("USD", "RUB", "81.2345"), ("KZT", "RUB", "0.161234"))
+
+
+def seed_rates(engine: Engine, *, day: date = date(2000, 1, 3)) -> None:
+    with Session(engine) as session:
+        for base, quote, value in TEST_RATES:
+            session.add(ExchangeRate(base=base, quote=quote, day=day, rate=value, source="test"))
+        session.commit()

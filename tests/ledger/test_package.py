@@ -167,3 +167,21 @@ def test_a_malformed_admin_log_head_is_refused(text: bytes, message: str) -> Non
     files["admin_log.json"] = text
     with pytest.raises(PackageError, match=message):
         parse_inputs(files)
+
+
+def test_a_format_1_package_still_verifies_and_exports() -> None:
+    """Periods computed before money carried its currency are recomputed in their format."""
+    from ledger.package import tables_as_csv
+    from ledger.package._files import FORMAT_V1
+
+    plan = load_plan(PLAN.read_bytes(), source=PLAN.name)
+    files = build_package(
+        plan=plan, inputs=parse_inputs(read_dir(EXAMPLE)), format_version=FORMAT_V1
+    )
+    assert json.loads(files["manifest.json"])["format"] == FORMAT_V1
+    assert b"currency" not in files["results/lines.tbl"].split(b"\n")[1]
+    assert verify_package(files) == []
+    assert tables_as_csv(files)["results/lines.csv"].startswith(b"bonus,source,level,payee,")
+    tampered = dict(files)
+    tampered["results/compliance.json"] = files["results/compliance.json"].replace(b"0", b"1", 1)
+    assert verify_package(tampered)

@@ -1,7 +1,7 @@
 """dated exchange rates (exchange_rate: base, quote, day, exact decimal string, source), and the
 admin log's two rate actions (rate_added, rates_imported)
 
-Revision ID: 0011_exchange_rates
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-08 10:00:00.000000
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 import backend.core.model_base
 
-revision: str = "0011_exchange_rates"
+revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
