@@ -13,6 +13,7 @@ from backend.genealogy import models as genealogy_models
 from backend.orders import models as orders_models
 from backend.periods import models as periods_models
 from backend.stock import models as stock_models
+from backend.vat import models as vat_models
 
 __all__ = [
     "accounts_models",
@@ -23,4 +24,5 @@ __all__ = [
     "orders_models",
     "periods_models",
     "stock_models",
+    "vat_models",
 ]

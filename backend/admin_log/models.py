@@ -20,6 +20,7 @@ class AdminAction(StrEnum):
     price_changed = "price_changed"
     price_removed = "price_removed"
     stock_adjusted = "stock_adjusted"
+    vat_rate_added = "vat_rate_added"
 
 
 #: Account changes that bar the account from approving a period for a while.

@@ -15,6 +15,7 @@ from backend.api.routes import (
     orders,
     periods,
     users,
+    vat,
     warehouses,
 )
 from backend.core.errors import REQUEST_LIMIT_RESPONSES, VALIDATION_RESPONSE
@@ -47,6 +48,7 @@ for module in (
     users,
     distributors,
     catalog,
+    vat,
     warehouses,
     orders,
     periods,
