@@ -104,7 +104,7 @@ def test_ids_beyond_the_id_columns_are_refused_in_bodies(api: Api, huge: int) ->
         ("POST", "/api/warehouses/1/receipts", {"product_id": huge, "quantity": 1}),
         ("POST", "/api/warehouses/1/adjustments", {"product_id": huge, "delta": 1, "reason": "x"}),
         ("POST", "/api/warehouses/1/transfers", moved),
-        ("PUT", "/api/price-lists/1/items", {"product_id": huge, "price": 1}),
+        ("PUT", "/api/price-lists/1/items", {"product_id": huge, "retail_price": 1, "wholesale_price": 1}),
         ("POST", "/api/users", user | {"distributor_id": huge}),
     ]  # fmt: skip
     for method, path, body in cases:
