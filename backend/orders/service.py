@@ -356,7 +356,7 @@ def _vat_splits(
     rates: dict[VatCategory, int] = {}
     splits = []
     for line in priced:
-        category = VatCategory.exempt if exempt else line.product.vat_category
+        category = VatCategory.exempt if exempt else VatCategory(line.product.vat_category)
         if category not in rates:
             rates[category] = vat.rate_in_force(session, country, category, day)
         splits.append(vat.split(line.unit * line.quantity, category, rates[category]))

@@ -53,6 +53,7 @@ def split(gross: int, category: VatCategory, rate_bp: int) -> VatSplit:
 
 def rate_in_force(session: Session, country: str, category: VatCategory, day: date) -> int:
     """The rate in basis points for ``country`` and ``category`` on ``day``."""
+    category = VatCategory(category)
     rate = session.exec(
         select(VatRate.rate_bp).where(
             VatRate.country == country,
