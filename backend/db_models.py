@@ -14,6 +14,7 @@ from backend.orders import models as orders_models
 from backend.periods import models as periods_models
 from backend.rates import models as rates_models
 from backend.stock import models as stock_models
+from backend.vat import models as vat_models
 
 __all__ = [
     "accounts_models",
@@ -25,4 +26,5 @@ __all__ = [
     "periods_models",
     "rates_models",
     "stock_models",
+    "vat_models",
 ]

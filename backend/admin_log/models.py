@@ -22,6 +22,7 @@ class AdminAction(StrEnum):
     stock_adjusted = "stock_adjusted"
     rate_added = "rate_added"  # one exchange rate entered
     rates_imported = "rates_imported"  # a rate file (the CBR's XML_daily) imported
+    vat_rate_added = "vat_rate_added"
 
 
 #: Account changes that bar the account from approving a period for a while.

@@ -40,6 +40,7 @@ from backend.core.model_base import now_utc
 from backend.periods.models import LOCKED, Period
 from backend.periods.service import package_dir
 from backend.stock.models import StockMovement
+from backend.vat.models import VatRate
 from ledger.inputs import ADMIN_LOG_GENESIS, AdminLogHead
 
 HEAD_FILE = "inputs/admin_log.json"
@@ -47,7 +48,15 @@ HEAD_FILE = "inputs/admin_log.json"
 #: pg_advisory_xact_lock key of the log ("admin_lo" as a signed 64-bit number).
 _PG_LOCK_KEY = int.from_bytes(b"admin_lo", "big", signed=True)
 #: Product fields that change what is sold at which price and with how much volume.
-PRICED_FIELDS = ("category", "currency", "retail_price", "wholesale_price", "pv", "cv")
+PRICED_FIELDS = (
+    "category",
+    "currency",
+    "retail_price",
+    "wholesale_price",
+    "pv",
+    "cv",
+    "vat_category",
+)
 
 
 def canonical_entry(
@@ -214,13 +223,14 @@ def list_price_set(
     session: Session,
     price_list_id: int,
     product_id: int,
-    old: int | None,
-    new: int | None,
+    old: Mapping[str, int] | None,
+    new: Mapping[str, int] | None,
     *,
     actor: User | None,
     now: datetime | None,
 ) -> None:
-    """A price list item set (``old`` None: added), changed, or removed (``new`` None)."""
+    """A price list item's prices set (``old`` None: added), changed, or removed (``new``
+    None); each side is ``{"retail_price": ..., "wholesale_price": ...}``."""
     if old == new:
         return
     append(
@@ -229,8 +239,25 @@ def list_price_set(
         f"price_list:{price_list_id}/product:{product_id}",
         actor_id=actor.id if actor is not None else None,
         now=now,
-        old=old,
-        new=new,
+        old=dict(old) if old is not None else None,
+        new=dict(new) if new is not None else None,
+    )
+
+
+def vat_rate_added(
+    session: Session, rate: VatRate, *, actor: User | None, now: datetime | None
+) -> None:
+    append(
+        session,
+        AdminAction.vat_rate_added,
+        f"vat_rate:{rate.id}",
+        actor_id=actor.id if actor is not None else None,
+        now=now,
+        country=rate.country,
+        category=_plain(rate.category),
+        rate_bp=rate.rate_bp,
+        valid_from=rate.valid_from.isoformat(),
+        valid_to=rate.valid_to.isoformat() if rate.valid_to is not None else None,
     )
 
 

@@ -66,6 +66,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("PATCH", "/api/price-lists/{price_list_id}"): roles(ADMIN),
     ("PUT", "/api/price-lists/{price_list_id}/items"): roles(ADMIN),
     ("DELETE", "/api/price-lists/{price_list_id}/items/{product_id}"): roles(ADMIN),
+    # VAT rates (dated data): staff read, the admin adds
+    ("GET", "/api/vat-rates"): roles(ADMIN, FINANCE, AUDITOR, WAREHOUSE),
+    ("POST", "/api/vat-rates"): roles(ADMIN),
     # warehouses and stock
     ("GET", "/api/warehouses"): EVERY_ROLE,
     ("POST", "/api/warehouses"): roles(ADMIN, WAREHOUSE),

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
-from backend.core.model_base import ProductCategory, UTCDateTime, check_in, now_utc
+from backend.core.model_base import ProductCategory, UTCDateTime, VatCategory, check_in, now_utc
 from backend.core.types import MAX_ID, Currency, ShortText, Sku
 
 MAX_MONEY = 10**12  # minor units; far above any single price, far below int64
@@ -26,6 +26,11 @@ class ProductBase(SQLModel):
     currency: Currency = Field(max_length=3)
     pv: int = Field(default=0, ge=0, le=MAX_POINTS, description="Personal volume points.")
     cv: int = Field(default=0, ge=0, le=MAX_POINTS, description="Commissionable volume points.")
+    vat_category: VatCategory = Field(
+        default=VatCategory.standard,
+        sa_type=sa.String(16),
+        description="VAT treatment; the rate comes from the dated VAT table.",
+    )
     active: bool = True
 
 
@@ -54,12 +59,14 @@ class ProductUpdate(SQLModel):
     wholesale_price: int | None = Field(default=None, ge=0, le=MAX_MONEY)
     pv: int | None = Field(default=None, ge=0, le=MAX_POINTS)
     cv: int | None = Field(default=None, ge=0, le=MAX_POINTS)
+    vat_category: VatCategory | None = None
     active: bool | None = None
 
 
 class Product(ProductBase, table=True):
     __table_args__ = (
         sa.CheckConstraint(check_in("category", ProductCategory), name="category"),
+        sa.CheckConstraint(check_in("vat_category", VatCategory), name="vat_category"),
         sa.CheckConstraint("category = 'product' OR cv = 0", name="kits_and_fees_no_cv"),
         sa.CheckConstraint(
             "retail_price >= 0 AND wholesale_price >= 0 AND pv >= 0 AND cv >= 0",
@@ -108,21 +115,37 @@ class PriceList(PriceListBase, table=True):
 
 
 class PriceListItemIn(SQLModel):
+    """A product's two prices on a list, in minor units of the list's currency (whatever the
+    product's own currency: the list decides). A retail customer's order pays `retail_price`,
+    a distributor's own order `wholesale_price`."""
+
     product_id: int = Field(gt=0, le=MAX_ID)
-    price: int = Field(ge=0, le=MAX_MONEY, description="Minor units of the list's currency.")
+    retail_price: int = Field(ge=0, le=MAX_MONEY, description="Minor units of the list's currency.")
+    wholesale_price: int = Field(
+        ge=0, le=MAX_MONEY, description="Minor units of the list's currency; <= retail_price."
+    )
+
+    @model_validator(mode="after")
+    def _wholesale_within_retail(self) -> Self:
+        if self.wholesale_price > self.retail_price:
+            raise ValueError("wholesale_price must not exceed retail_price")
+        return self
 
 
 class PriceListItem(SQLModel, table=True):
     __tablename__ = "price_list_item"
     __table_args__ = (
         sa.UniqueConstraint("price_list_id", "product_id"),
-        sa.CheckConstraint("price >= 0", name="price_nonnegative"),
+        sa.CheckConstraint(
+            "wholesale_price >= 0 AND wholesale_price <= retail_price", name="prices"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     price_list_id: int = Field(foreign_key="price_list.id", index=True)
     product_id: int = Field(foreign_key="product.id")
-    price: int = Field(sa_type=sa.BigInteger())
+    retail_price: int = Field(sa_type=sa.BigInteger())
+    wholesale_price: int = Field(sa_type=sa.BigInteger())
 
 
 class PriceListItemPublic(PriceListItemIn):

@@ -131,32 +131,36 @@ def set_price(
     actor: User | None = None,
     now: datetime | None = None,
 ) -> PriceListItem:
-    price_list = get_price_list(session, price_list_id)
-    product = get_product(session, data.product_id)
-    if product.currency != price_list.currency:
-        raise Invalid(
-            f"product {product.id} is priced in {product.currency}, "
-            f"the list in {price_list.currency}"
-        )
+    get_price_list(session, price_list_id)
+    # The list decides the currency: a product priced in RUB may be sold at a KZT list's prices.
+    get_product(session, data.product_id)
     item = session.exec(
         select(PriceListItem).where(
             PriceListItem.price_list_id == price_list_id,
             PriceListItem.product_id == data.product_id,
         )
     ).first()
-    old = item.price if item is not None else None
+    old = _prices(item) if item is not None else None
     if item is None:
         item = PriceListItem(
-            price_list_id=price_list_id, product_id=data.product_id, price=data.price
+            price_list_id=price_list_id,
+            product_id=data.product_id,
+            retail_price=data.retail_price,
+            wholesale_price=data.wholesale_price,
         )
     else:
-        item.price = data.price
+        item.retail_price = data.retail_price
+        item.wholesale_price = data.wholesale_price
     session.add(item)
     admin_log.list_price_set(
-        session, price_list_id, data.product_id, old, data.price, actor=actor, now=now
+        session, price_list_id, data.product_id, old, _prices(item), actor=actor, now=now
     )
     session.commit()
     return item
+
+
+def _prices(item: PriceListItem) -> dict[str, int]:
+    return {"retail_price": item.retail_price, "wholesale_price": item.wholesale_price}
 
 
 def remove_price(
@@ -177,7 +181,7 @@ def remove_price(
         raise NotFound(f"product {product_id} is not on price list {price_list_id}")
     session.delete(item)
     admin_log.list_price_set(
-        session, price_list_id, product_id, item.price, None, actor=actor, now=now
+        session, price_list_id, product_id, _prices(item), None, actor=actor, now=now
     )
     session.commit()
 

@@ -61,6 +61,16 @@ class Settings(BaseSettings):
         default=0, ge=0, description="Days a sponsor may place manually; 0 = place at once."
     )
     low_stock_default: int = Field(default=10, ge=0)
+    vat_country: str = Field(
+        default="RU",
+        pattern=r"^[A-Z]{2}$",
+        description="The seller's country (ISO 3166 alpha-2): whose VAT rates orders use.",
+    )
+    vat_exempt: bool = Field(
+        default=False,
+        description="The seller is exempt from VAT (Russia: the simplified system): every "
+        'order line is in the "exempt" category and documents print "Без НДС".',
+    )
 
     max_body_bytes: int = Field(
         default=128 * 1024, gt=0, description="Request body cap of ordinary JSON endpoints."

@@ -78,6 +78,16 @@ class ProductCategory(StrEnum):
     fee = "fee"
 
 
+class VatCategory(StrEnum):
+    """A product's VAT treatment; the rate of each is dated data (`backend.vat`)."""
+
+    standard = "standard"
+    reduced = "reduced"
+    zero = "zero"
+    # The seller is exempt (Russia: the simplified system); documents print "Без НДС".
+    exempt = "exempt"
+
+
 class MovementKind(StrEnum):
     receipt = "receipt"
     shipment = "shipment"

@@ -4,6 +4,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
+from babel.numbers import list_currencies
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
 from pydantic import AfterValidator, AwareDatetime, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -13,6 +14,7 @@ from pydantic_core import PydanticCustomError
 MAX_ID = 2**31 - 1
 MAX_INT64 = 2**63 - 1  # BIGINT columns (money, points, token amounts)
 
+_CURRENCIES = frozenset(list_currencies())
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # Precompiles live at the lowest addresses (0x01-0x0a on Ethereum today, 0x0b-0x11 and 0x100
@@ -69,7 +71,21 @@ Email = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)
 ]
 WalletAddress = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_wallet)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+def _known_currency(value: str) -> str:
+    """An ISO 4217 code the CLDR knows (babel's list): a typo such as `RBU` or `XYZ` would
+    otherwise open a price list or record a payment in a currency nobody can pay in."""
+    if value not in _CURRENCIES:
+        raise PydanticCustomError(
+            "unknown_currency",
+            "{currency} is not a known ISO 4217 currency code",
+            {"currency": value},
+        )
+    return value
+
+
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_known_currency)]
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._-]{1,64}$")]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{3,40}$")]

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from backend.catalog.models import MAX_MONEY, MAX_POINTS
-from backend.core.model_base import OrderStatus, UTCDateTime, check_in, now_utc
+from backend.core.model_base import OrderStatus, UTCDateTime, VatCategory, check_in, now_utc
 from backend.core.types import MAX_ID, Currency, Email, Phone, ShortText, UtcDatetime
 from backend.stock.models import MAX_QUANTITY
 
@@ -111,6 +111,7 @@ class OrderLine(SQLModel, table=True):
         sa.CheckConstraint(
             "returned_quantity >= 0 AND returned_quantity <= quantity", name="returned_range"
         ),
+        sa.CheckConstraint(check_in("vat_category", VatCategory), name="vat_category"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -125,6 +126,16 @@ class OrderLine(SQLModel, table=True):
     cv: int = Field(sa_type=sa.BigInteger(), description="Line total CV (unit CV x quantity).")
     returned_quantity: int = 0
     clawback: bool = Field(default=False, description="Volume to be taken back in a period.")
+    # The unit prices of the line's price source (price list, else product) when it was placed,
+    # in the order's currency: retail profit is computed from these, never today's catalog.
+    retail_unit: int = Field(sa_type=sa.BigInteger())
+    wholesale_unit: int = Field(sa_type=sa.BigInteger())
+    # VAT as charged (backend.vat): prices include VAT; gross = amount.
+    vat_category: VatCategory = Field(sa_type=sa.String(16))
+    vat_rate_bp: int
+    net: int = Field(sa_type=sa.BigInteger())
+    vat: int = Field(sa_type=sa.BigInteger())
+    gross: int = Field(sa_type=sa.BigInteger())
 
 
 class OrderLinePublic(SQLModel):
@@ -139,6 +150,15 @@ class OrderLinePublic(SQLModel):
     cv: int
     returned_quantity: int
     clawback: bool
+    retail_unit: int = Field(description="Unit retail price of the price source, order currency.")
+    wholesale_unit: int = Field(
+        description="Unit wholesale price of the price source, order currency."
+    )
+    vat_category: VatCategory = Field(description='"exempt" prints as "Без НДС".')
+    vat_rate_bp: int = Field(description="VAT rate in force on the order's date, basis points.")
+    net: int = Field(description="gross - vat, minor units.")
+    vat: int = Field(description="round_half_up(gross x rate / (10000 + rate)), minor units.")
+    gross: int = Field(description="VAT-inclusive line amount (= amount), minor units.")
 
 
 class OrderPublic(SQLModel):
@@ -152,6 +172,9 @@ class OrderPublic(SQLModel):
     total_amount: int
     total_pv: int
     total_cv: int
+    total_net: int = Field(description="Sum of the lines' net, minor units.")
+    total_vat: int = Field(description="Sum of the lines' VAT, minor units.")
+    total_gross: int = Field(description="Sum of the lines' gross (= total_amount).")
     note: str | None
     created_by: int
     created_at: datetime

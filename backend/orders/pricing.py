@@ -7,6 +7,8 @@ caps); `service.place_order` writes what these return and reserves the stock.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
@@ -18,8 +20,17 @@ from backend.genealogy.access import is_distributor, own_distributor
 from backend.genealogy.models import Distributor
 from backend.orders.models import MAX_ORDER_AMOUNT, MAX_ORDER_POINTS, OrderCreate, RetailCustomer
 
-# (product, unit price, quantity): one priced line of a new order.
-PricedLine = tuple[Product, int, int]
+
+class PricedLine(NamedTuple):
+    """One priced line of a new order, every price in the order's currency: the unit price
+    charged, and the unit retail and wholesale prices of its price source (the price list when
+    one is given, else the product), kept on the line for retail profit."""
+
+    product: Product
+    unit: int
+    quantity: int
+    retail_unit: int
+    wholesale_unit: int
 
 
 def ordering_distributor(session: Session, data: OrderCreate, actor: User) -> Distributor:
@@ -54,8 +65,9 @@ def retail_customer(
 
 
 def price_lines(session: Session, data: OrderCreate, *, retail: bool) -> list[PricedLine]:
-    """(product, unit price, quantity) per line: the price list's price when one is given,
-    else retail for a retail customer and wholesale for the distributor's own order."""
+    """A priced line per order line: retail for a retail customer and wholesale for the
+    distributor's own order, from the price list when one is given (in its currency, whatever
+    the products' own), else from the products."""
     product_ids = [line.product_id for line in data.lines]
     if len(set(product_ids)) != len(product_ids):
         raise Invalid("each product appears on one line")
@@ -63,13 +75,13 @@ def price_lines(session: Session, data: OrderCreate, *, retail: bool) -> list[Pr
         product.id: product
         for product in session.exec(select(Product).where(col(Product.id).in_(product_ids)))
     }
-    listed: dict[int, int] = {}
+    listed: dict[int, tuple[int, int]] = {}
     if data.price_list_id is not None:
         price_list = catalog.get_price_list(session, data.price_list_id)
         if not price_list.active:
             raise Conflict(f"price list {price_list.id} is inactive")
         listed = {
-            item.product_id: item.price
+            item.product_id: (item.retail_price, item.wholesale_price)
             for item in session.exec(
                 select(PriceListItem).where(PriceListItem.price_list_id == data.price_list_id)
             )
@@ -84,17 +96,18 @@ def price_lines(session: Session, data: OrderCreate, *, retail: bool) -> list[Pr
         if data.price_list_id is not None:
             if line.product_id not in listed:
                 raise Invalid(f"product {product.sku} is not on price list {data.price_list_id}")
-            unit = listed[line.product_id]
+            retail_unit, wholesale_unit = listed[line.product_id]
         else:
-            unit = product.retail_price if retail else product.wholesale_price
-        priced.append((product, unit, line.quantity))
+            retail_unit, wholesale_unit = product.retail_price, product.wholesale_price
+        unit = retail_unit if retail else wholesale_unit
+        priced.append(PricedLine(product, unit, line.quantity, retail_unit, wholesale_unit))
     _check_totals(priced)
     return priced
 
 
 def order_currency(session: Session, data: OrderCreate, priced: list[PricedLine]) -> str:
     """The order's one currency: the price list's when one is given, else its products'."""
-    currencies = {product.currency for product, _, _ in priced}
+    currencies = {line.product.currency for line in priced}
     if data.price_list_id is not None:
         currencies = {catalog.get_price_list(session, data.price_list_id).currency}
     if len(currencies) != 1:
@@ -106,9 +119,9 @@ def _check_totals(priced: list[PricedLine]) -> None:
     """Refuse an order whose total money or volume is beyond any real order (and the int64
     columns): each line is capped, but 200 lines of the largest price and quantity are not."""
     totals = {
-        "total_amount": (sum(unit * quantity for _, unit, quantity in priced), MAX_ORDER_AMOUNT),
-        "total_pv": (sum(p.pv * quantity for p, _, quantity in priced), MAX_ORDER_POINTS),
-        "total_cv": (sum(p.cv * quantity for p, _, quantity in priced), MAX_ORDER_POINTS),
+        "total_amount": (sum(x.unit * x.quantity for x in priced), MAX_ORDER_AMOUNT),
+        "total_pv": (sum(x.product.pv * x.quantity for x in priced), MAX_ORDER_POINTS),
+        "total_cv": (sum(x.product.cv * x.quantity for x in priced), MAX_ORDER_POINTS),
     }
     for field, (total, cap) in totals.items():
         if total > cap:

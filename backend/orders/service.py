@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from backend.accounts.models import User
 from backend.core.db import begin_write
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
-from backend.core.model_base import MovementKind, OrderStatus
+from backend.core.model_base import MovementKind, OrderStatus, VatCategory
 from backend.genealogy.access import is_distributor, own_distributor
 from backend.orders import pricing
 from backend.orders.models import (
@@ -36,6 +36,7 @@ from backend.orders.queries import lines_of
 from backend.periods.models import LOCKED as LOCKED_PERIOD_STATES
 from backend.periods.models import Period
 from backend.stock import service as stock
+from backend.vat import service as vat
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -53,8 +54,13 @@ def place_order(
     idempotency_key: str | None,
     default_threshold: int,
     now: datetime,
+    vat_country: str = "RU",
+    vat_exempt: bool = False,
 ) -> tuple[Order, bool]:
-    """The order and whether it was created now (False: a retry of the same request)."""
+    """The order and whether it was created now (False: a retry of the same request).
+
+    Each line stores its VAT split (`backend.vat.service`) at the rate in force in
+    ``vat_country`` on the order's date; an exempt seller puts every line in "exempt"."""
     digest = request_hash(data)
     if idempotency_key is not None:
         earlier = _by_key(session, actor, idempotency_key)
@@ -72,6 +78,7 @@ def place_order(
         raise Conflict(f"warehouse {warehouse.id} is inactive")
     priced = pricing.price_lines(session, data, retail=customer is not None)
     currency = pricing.order_currency(session, data, priced)
+    splits = _vat_splits(session, priced, now, country=vat_country, exempt=vat_exempt)
     assert actor.id is not None and distributor.id is not None
     order = Order(
         distributor_id=distributor.id,
@@ -79,9 +86,9 @@ def place_order(
         warehouse_id=data.warehouse_id,
         price_list_id=data.price_list_id,
         currency=currency,
-        total_amount=sum(unit * quantity for _, unit, quantity in priced),
-        total_pv=sum(product.pv * quantity for product, _, quantity in priced),
-        total_cv=sum(product.cv * quantity for product, _, quantity in priced),
+        total_amount=sum(x.unit * x.quantity for x in priced),
+        total_pv=sum(x.product.pv * x.quantity for x in priced),
+        total_cv=sum(x.product.cv * x.quantity for x in priced),
         note=data.note,
         idempotency_key=idempotency_key,
         request_hash=digest,
@@ -100,7 +107,8 @@ def place_order(
                 return earlier, False
         raise
     assert order.id is not None
-    for line_no, (product, unit, quantity) in enumerate(priced, start=1):
+    for line_no, (line, tax) in enumerate(zip(priced, splits, strict=True), start=1):
+        product, quantity = line.product, line.quantity
         assert product.id is not None
         session.add(
             OrderLine(
@@ -109,13 +117,20 @@ def place_order(
                 product_id=product.id,
                 sku=product.sku,
                 quantity=quantity,
-                unit_price=unit,
-                amount=unit * quantity,
+                unit_price=line.unit,
+                amount=line.unit * quantity,
                 pv=product.pv * quantity,
                 cv=product.cv * quantity,
+                retail_unit=line.retail_unit,
+                wholesale_unit=line.wholesale_unit,
+                vat_category=tax.category,
+                vat_rate_bp=tax.rate_bp,
+                net=tax.net,
+                vat=tax.vat,
+                gross=tax.gross,
             )
         )
-    for product, _unit, quantity in sorted(priced, key=_by_product):
+    for product, _unit, quantity, _retail, _wholesale in sorted(priced, key=_by_product):
         assert product.id is not None
         stock.move(
             session,
@@ -331,6 +346,21 @@ def return_order(
     session.add(order)
     session.commit()
     return order
+
+
+def _vat_splits(
+    session: Session, priced: list[PricedLine], now: datetime, *, country: str, exempt: bool
+) -> list[vat.VatSplit]:
+    """Each line's VAT at the rate in force on the order's date (refused when none is)."""
+    day = vat.order_day(now)
+    rates: dict[VatCategory, int] = {}
+    splits = []
+    for line in priced:
+        category = VatCategory.exempt if exempt else VatCategory(line.product.vat_category)
+        if category not in rates:
+            rates[category] = vat.rate_in_force(session, country, category, day)
+        splits.append(vat.split(line.unit * line.quantity, category, rates[category]))
+    return splits
 
 
 def _by_key(session: Session, actor: User, key: str) -> Order | None:

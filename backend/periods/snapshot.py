@@ -144,8 +144,8 @@ def _orders(session: Session, period: Period, known: set[int]) -> tuple[Orders, 
             col(Order.paid_at),
             col(Order.currency),
             col(Product.category),
-            col(Product.retail_price),
-            col(Product.wholesale_price),
+            col(OrderLine.retail_unit),
+            col(OrderLine.wholesale_unit),
         )
         .join(Order, col(Order.id) == col(OrderLine.order_id))
         .join(Product, col(Product.id) == col(OrderLine.product_id))
@@ -172,7 +172,6 @@ def _orders(session: Session, period: Period, known: set[int]) -> tuple[Orders, 
         kept = qty - taken
         if kept <= 0 or buyer not in known:
             continue
-        paid = amount * kept // qty
         retail = customer is not None
         columns["order_id"].append(line_id)
         columns["distributor"].append(buyer)
@@ -182,8 +181,9 @@ def _orders(session: Session, period: Period, known: set[int]) -> tuple[Orders, 
         columns["day"].append(day_of(paid_at))
         columns["pv"].append(pv * kept // qty)
         columns["cv"].append(cv * kept // qty)
-        columns["retail_price"].append(paid if retail else unit_retail * kept)
-        columns["wholesale_price"].append(unit_wholesale * kept if retail else paid)
+        # The line's stored unit prices (its price source when placed), not today's catalog.
+        columns["retail_price"].append(unit_retail * kept)
+        columns["wholesale_price"].append(unit_wholesale * kept)
         columns["currency"].append(numeric_code(currency))
     return Orders.from_columns(**columns), netted
 

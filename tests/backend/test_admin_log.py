@@ -143,7 +143,9 @@ def test_account_price_and_stock_changes_are_logged_without_secrets(company: Api
         assert api.client.patch("/api/products/1", json=change, headers=admin).is_success
     made = api.client.post("/api/price-lists", json={"name": "P", "currency": "RUB"}, headers=admin)
     items = f"/api/price-lists/{made.json()['id']}/items"
-    assert api.client.put(items, json={"product_id": 1, "price": 900}, headers=admin).is_success
+    assert api.client.put(
+        items, json={"product_id": 1, "retail_price": 900, "wholesale_price": 900}, headers=admin
+    ).is_success
     assert api.client.delete(f"{items}/1", headers=admin).status_code == 204
     adjustment = {"product_id": 1, "delta": -2, "reason": "broken"}
     adjusted = api.client.post("/api/warehouses/1/adjustments", json=adjustment, headers=admin)

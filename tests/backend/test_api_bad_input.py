@@ -106,7 +106,11 @@ def test_a_refused_login_leaves_no_distributor_behind(api: Api) -> None:
         ("POST", "/api/distributors/2/status", {"status": "inactive"}),
         ("POST", "/api/holding-tank/2/placement", {"parent_id": 1, "position": -1}),
         ("POST", "/api/holding-tank/2/placement", {"parent_id": 1, "position": 0}),
-        ("PUT", "/api/price-lists/5/items", {"product_id": 1, "price": 1}),
+        (
+            "PUT",
+            "/api/price-lists/5/items",
+            {"product_id": 1, "retail_price": 1, "wholesale_price": 1},
+        ),
     ],
 )
 def test_other_families_refuse_bad_input(

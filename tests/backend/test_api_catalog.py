@@ -102,41 +102,59 @@ def test_price_lists(api: Api) -> None:
     url = f"/api/price-lists/{made.json()['id']}"
     assert (
         api.client.put(
-            f"{url}/items", json={"product_id": product_id, "price": 89900}, headers=admin
+            f"{url}/items",
+            json={"product_id": product_id, "retail_price": 99900, "wholesale_price": 89900},
+            headers=admin,
         ).status_code
         == 200
     )
     assert (
         api.client.put(
-            f"{url}/items", json={"product_id": product_id, "price": 79900}, headers=admin
+            f"{url}/items",
+            json={"product_id": product_id, "retail_price": 99900, "wholesale_price": 79900},
+            headers=admin,
         ).status_code
         == 200
     )
     body = api.client.get(url, headers=api.as_("distributor")).json()
     assert body["items"] == [
-        {"id": body["items"][0]["id"], "product_id": product_id, "price": 79900}
+        {
+            "id": body["items"][0]["id"],
+            "product_id": product_id,
+            "retail_price": 99900,
+            "wholesale_price": 79900,
+        }
     ]
     assert (
         api.client.put(
-            f"{url}/items", json={"product_id": 99, "price": 1}, headers=admin
+            f"{url}/items",
+            json={"product_id": 99, "retail_price": 1, "wholesale_price": 1},
+            headers=admin,
         ).status_code
         == 404
     )
     assert (
         api.client.put(
-            f"{url}/items", json={"product_id": product_id, "price": -1}, headers=admin
+            f"{url}/items",
+            json={"product_id": product_id, "retail_price": 1, "wholesale_price": -1},
+            headers=admin,
         ).status_code
         == 422
     )
+    above = {"product_id": product_id, "retail_price": 100, "wholesale_price": 101}
+    assert api.client.put(f"{url}/items", json=above, headers=admin).status_code == 422
     usd = api.client.post(
         "/api/price-lists", json={"name": "US", "currency": "USD"}, headers=admin
     ).json()
-    mismatch = api.client.put(
+    # The list decides the currency: a RUB product may be sold at the USD list's prices.
+    other_currency = api.client.put(
         f"/api/price-lists/{usd['id']}/items",
-        json={"product_id": product_id, "price": 100},
+        json={"product_id": product_id, "retail_price": 1500, "wholesale_price": 1200},
         headers=admin,
     )
-    assert mismatch.status_code == 422
+    assert other_currency.status_code == 200
+    unknown = {"name": "Nowhere", "currency": "XYZ"}
+    assert api.client.post("/api/price-lists", json=unknown, headers=admin).status_code == 422
     assert api.client.delete(f"{url}/items/{product_id}", headers=admin).status_code == 204
     assert api.client.delete(f"{url}/items/{product_id}", headers=admin).status_code == 404
     assert (

@@ -91,6 +91,7 @@ def test_ids_beyond_the_id_columns_are_refused_in_bodies(api: Api, huge: int) ->
     returned = {"reason": "x", "lines": [{"line_id": huge, "quantity": 1}]}
     moved = {"product_id": 1, "quantity": 1, "to_warehouse_id": huge}
     user = {"email": "u@example.com", "role": "distributor", "password": "long-enough"}
+    prices = {"retail_price": 1, "wholesale_price": 1}
     cases: list[tuple[str, str, dict[str, Any]]] = [
         ("POST", "/api/distributors", {"first_name": "A", "last_name": "B", "sponsor_id": huge}),
         ("POST", "/api/holding-tank/2/placement", {"parent_id": huge, "position": 0}),
@@ -104,7 +105,7 @@ def test_ids_beyond_the_id_columns_are_refused_in_bodies(api: Api, huge: int) ->
         ("POST", "/api/warehouses/1/receipts", {"product_id": huge, "quantity": 1}),
         ("POST", "/api/warehouses/1/adjustments", {"product_id": huge, "delta": 1, "reason": "x"}),
         ("POST", "/api/warehouses/1/transfers", moved),
-        ("PUT", "/api/price-lists/1/items", {"product_id": huge, "price": 1}),
+        ("PUT", "/api/price-lists/1/items", {"product_id": huge} | prices),
         ("POST", "/api/users", user | {"distributor_id": huge}),
     ]  # fmt: skip
     for method, path, body in cases:

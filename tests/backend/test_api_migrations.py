@@ -196,3 +196,81 @@ def test_0010_moves_every_chain_row_into_chain_job(blank_engine: Engine) -> None
     assert jobs[7].pay() == PayJob(period_id=1, seq=2, indices=[4, 5], amount=40)
     assert jobs[6].result == {"paid": [2, 3], "failed": None, "skipped": None}
     assert jobs[0].created_at.tzinfo is not None and jobs[6].confirmed_at is not None
+
+
+def test_0012_splits_list_prices_and_backfills_order_lines(blank_engine: Engine) -> None:
+    """A list's old single price becomes both its retail and wholesale price; an existing
+    order line gets the unit prices the period snapshot used to read (charged side: the line's
+    unit price; other side: the product's price) and its VAT at the standard rate on the
+    order's date; the downgrade restores the single price."""
+    config = alembic_config(blank_engine)
+    with blank_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0010")
+    at, later = "2025-12-31 23:00:00", "2026-01-01 00:00:00"
+    statements = [
+        "INSERT INTO app_user (id, email, hashed_password, role, is_active, created_at)"
+        " VALUES (1, 'a@example.com', 'x', 'admin', true, :at)",
+        "INSERT INTO distributor (id, first_name, last_name, referral_code, status, search_name,"
+        " enrolled_at, status_changed_at) VALUES (1, 'a', 'b', 'C1', 'active', 'a b', :at, :at)",
+        "INSERT INTO warehouse (id, code, name, active, created_at)"
+        " VALUES (1, 'MSK', 'Moscow', true, :at)",
+        "INSERT INTO product (id, sku, name_ru, name_en, description_ru, description_en,"
+        " category, retail_price, wholesale_price, currency, pv, cv, active, created_at,"
+        " updated_at) VALUES (1, 'TEA', 'Чай', 'Tea', '', '', 'product', 1220000, 1000000,"
+        " 'RUB', 1, 1, true, :at, :at)",
+        "INSERT INTO price_list (id, name, currency, active, created_at)"
+        " VALUES (1, 'Promo', 'RUB', true, :at)",
+        "INSERT INTO price_list_item (id, price_list_id, product_id, price) VALUES (1, 1, 1, 900)",
+        "INSERT INTO retail_customer (id, first_name, last_name, distributor_id, created_at)"
+        " VALUES (1, 'c', 'd', 1, :at)",
+    ]
+    for order_id, customer, when in ((1, None, at), (2, 1, later)):
+        statements.append(
+            "INSERT INTO sales_order (id, distributor_id, customer_id, warehouse_id, status,"
+            " currency, total_amount, total_pv, total_cv, created_by, created_at) VALUES"
+            f" ({order_id}, 1, {customer or 'NULL'}, 1, 'placed', 'RUB', 1220000, 1, 1, 1,"
+            f" '{when}')"
+        )
+        statements.append(
+            "INSERT INTO order_line (id, order_id, line_no, product_id, sku, quantity,"
+            " unit_price, amount, pv, cv, returned_quantity, clawback) VALUES"
+            f" ({order_id}, {order_id}, 1, 1, 'TEA', 1, 1220000, 1220000, 1, 1, 0, false)"
+        )
+    with blank_engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement), {"at": at})
+    migrate(blank_engine)
+    with blank_engine.connect() as connection:
+        item = connection.execute(
+            text("SELECT retail_price, wholesale_price FROM price_list_item")
+        ).one()
+        lines = connection.execute(
+            text(
+                "SELECT retail_unit, wholesale_unit, vat_category, vat_rate_bp, net, vat, gross"
+                " FROM order_line ORDER BY id"
+            )
+        ).all()
+        rates = connection.execute(
+            text("SELECT category, rate_bp, valid_from, valid_to FROM vat_rate ORDER BY id")
+        ).all()
+    assert tuple(item) == (900, 900)
+    # 12 200,00 RUB gross: at 20 % (2025-12-31) VAT = 12 200,00 x 20/120 = 2 033,33;
+    # at 22 % (2026-01-01) VAT = 12 200,00 x 22/122 = 2 200,00.
+    assert [tuple(line) for line in lines] == [
+        (1220000, 1220000, "standard", 2000, 1016667, 203333, 1220000),
+        (1220000, 1000000, "standard", 2200, 1000000, 220000, 1220000),
+    ]
+    assert [(c, r) for c, r, _, _ in rates] == [
+        ("standard", 2000),
+        ("standard", 2200),
+        ("reduced", 1000),
+        ("zero", 0),
+        ("exempt", 0),
+    ]
+    with blank_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0010")
+    with blank_engine.connect() as connection:
+        assert connection.execute(text("SELECT price FROM price_list_item")).scalar() == 900
+        assert "vat_rate" not in inspect(connection).get_table_names()

@@ -156,7 +156,8 @@ def test_price_list_prices(shop: Api) -> None:
     api = shop
     admin = api.as_("admin")
     api.client.post("/api/price-lists", json={"name": "Promo", "currency": "RUB"}, headers=admin)
-    api.client.put("/api/price-lists/1/items", json={"product_id": 1, "price": 700}, headers=admin)
+    price = {"product_id": 1, "retail_price": 900, "wholesale_price": 700}
+    api.client.put("/api/price-lists/1/items", json=price, headers=admin)
     assert order(api, [(1, 2)], price_list_id=1).json()["total_amount"] == 1400
     assert order(api, [(2, 1)], price_list_id=1).status_code == 422
 

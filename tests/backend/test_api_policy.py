@@ -40,7 +40,7 @@ def _world(api: Api) -> None:
     assert api.client.post("/api/warehouses/1/receipts", json=receipt, headers=admin).is_success
     plist = {"name": "Promo", "currency": "RUB"}
     assert api.client.post("/api/price-lists", json=plist, headers=admin).status_code == 201
-    price = {"product_id": 1, "price": 700}
+    price = {"product_id": 1, "retail_price": 900, "wholesale_price": 700}
     assert api.client.put("/api/price-lists/1/items", json=price, headers=admin).is_success
     customer = {"first_name": "Rita", "last_name": "Retail"}
     assert api.client.post("/api/customers", json=customer, headers=dist).status_code == 201

@@ -16,6 +16,7 @@ from backend.api.routes import (
     periods,
     rates,
     users,
+    vat,
     warehouses,
 )
 from backend.core.errors import REQUEST_LIMIT_RESPONSES, VALIDATION_RESPONSE
@@ -48,6 +49,7 @@ for module in (
     users,
     distributors,
     catalog,
+    vat,
     warehouses,
     orders,
     periods,

@@ -1,5 +1,6 @@
 """Orders and retail customers."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Response, status
@@ -27,6 +28,7 @@ from backend.orders.models import (
     CancelIn,
     Order,
     OrderCreate,
+    OrderLine,
     OrderLinePublic,
     OrderPublic,
     OrdersPublic,
@@ -46,10 +48,17 @@ REPLAY: dict[int | str, dict[str, Any]] = {
 
 def _public(session: Session, order: Order) -> OrderPublic:
     assert order.id is not None
-    lines = [
-        OrderLinePublic.model_validate(line) for line in order_reads.lines_of(session, order.id)
-    ]
-    return OrderPublic.model_validate(order, update={"lines": lines})
+    return _with_lines(order, order_reads.lines_of(session, order.id))
+
+
+def _with_lines(order: Order, rows: Sequence[OrderLine]) -> OrderPublic:
+    lines = [OrderLinePublic.model_validate(line) for line in rows]
+    totals = {
+        "total_net": sum(line.net for line in lines),
+        "total_vat": sum(line.vat for line in lines),
+        "total_gross": sum(line.gross for line in lines),
+    }
+    return OrderPublic.model_validate(order, update={"lines": lines} | totals)
 
 
 @router.get("/api/orders", response_model=OrdersPublic, summary="List orders")
@@ -74,16 +83,7 @@ def list_orders(
         limit=limit,
     )
     lines = order_reads.lines_for(session, [o.id for o in items if o.id is not None])
-    return OrdersPublic(
-        items=[
-            OrderPublic.model_validate(
-                o,
-                update={"lines": [OrderLinePublic.model_validate(x) for x in lines[o.id or 0]]},
-            )
-            for o in items
-        ],
-        count=count,
-    )
+    return OrdersPublic(items=[_with_lines(o, lines[o.id or 0]) for o in items], count=count)
 
 
 @router.post(
@@ -109,6 +109,8 @@ def place_order(
         idempotency_key=idempotency_key,
         default_threshold=settings.low_stock_default,
         now=now,
+        vat_country=settings.vat_country,
+        vat_exempt=settings.vat_exempt,
     )
     if not created:
         response.status_code = status.HTTP_200_OK
