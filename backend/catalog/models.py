@@ -8,6 +8,7 @@ from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
 from backend.core.model_base import ProductCategory, UTCDateTime, VatCategory, check_in, now_utc
+from backend.core.money import InMinorUnits
 from backend.core.types import MAX_ID, Currency, ShortText, Sku
 
 MAX_MONEY = 10**12  # minor units; far above any single price, far below int64
@@ -80,7 +81,9 @@ class Product(ProductBase, table=True):
     updated_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
 
 
-class ProductPublic(ProductBase):
+class ProductPublic(ProductBase, InMinorUnits):
+    """A product; its prices are minor units of `currency` (`exponent` decimals)."""
+
     id: int
     created_at: datetime
     updated_at: datetime
@@ -152,7 +155,9 @@ class PriceListItemPublic(PriceListItemIn):
     id: int
 
 
-class PriceListPublic(PriceListBase):
+class PriceListPublic(PriceListBase, InMinorUnits):
+    """A price list; every item's prices are minor units of its `currency`."""
+
     id: int
     created_at: datetime
     items: list[PriceListItemPublic]

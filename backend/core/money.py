@@ -12,8 +12,10 @@ import os
 from decimal import Decimal
 
 from babel.numbers import format_currency, format_decimal
+from pydantic import computed_field
+from sqlmodel import SQLModel
 
-from ledger.money import ISO_CURRENCIES, Money
+from ledger.money import ISO_CURRENCIES, Money, exponent_of
 
 DEFAULT_LOCALE = "ru"
 
@@ -50,3 +52,25 @@ def format_points(points: int, *, locale: str) -> str:
 
 def _babel(locale: str) -> str:
     return {"ru": "ru_RU", "en": "en_US"}.get(locale, locale)
+
+
+def format_pct(text: str, *, locale: str, places: int = 2) -> str:
+    """A percentage string of the reports (``"21.4222"``) as a person writes it: ``21,42 %``."""
+    value = Decimal(text)
+    number = format_decimal(value, format="0." + "0" * places, locale=_babel(locale))
+    return f"{number}\u00a0%"
+
+
+class InMinorUnits(SQLModel):
+    """For API shapes with a ``currency``: adds its ``exponent``, so every amount beside them
+    (integer minor units) reads as ``amount / 10**exponent`` of ``currency``."""
+
+    currency: str
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Decimals of `currency`: each amount here is integer minor units, "
+        "amount / 10**exponent of the currency (RUB 2: 344470 is 3 444,70 ₽)."
+    )
+    @property
+    def exponent(self) -> int:
+        return exponent_of(self.currency)

@@ -7,6 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.catalog.models import MAX_MONEY, MAX_POINTS
 from backend.core.model_base import OrderStatus, UTCDateTime, VatCategory, check_in, now_utc
+from backend.core.money import InMinorUnits
 from backend.core.types import MAX_ID, Currency, Email, Phone, ShortText, UtcDatetime
 from backend.stock.models import MAX_QUANTITY
 
@@ -161,7 +162,9 @@ class OrderLinePublic(SQLModel):
     gross: int = Field(description="VAT-inclusive line amount (= amount), minor units.")
 
 
-class OrderPublic(SQLModel):
+class OrderPublic(InMinorUnits):
+    """An order; every amount in it and its lines is minor units of `currency`."""
+
     id: int
     distributor_id: int
     customer_id: int | None
@@ -217,7 +220,7 @@ class Payment(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
 
 
-class PaymentPublic(SQLModel):
+class PaymentPublic(InMinorUnits):
     id: int
     order_id: int
     amount: int

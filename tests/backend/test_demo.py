@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 import time
 from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, func, select
@@ -23,6 +26,9 @@ from backend.dev.demo.runner import DemoError, DemoOptions, run_demo
 from backend.genealogy.models import Distributor, Placement
 from backend.orders.models import Order
 from backend.periods.models import PeriodStatus
+from ledger.money import Rate, alpha_code, conversion
+from ledger.package import TABLE_COLUMNS, read_table
+from ledger.plan import load_plan
 
 pytestmark = pytest.mark.chain
 __all__ = ["chain", "chain_template"]  # fixtures, re-exported for pytest
@@ -69,5 +75,69 @@ def test_small_demo_is_closed_paid_and_audited(settings: Settings, chain: Chain)
         audit = runner.invoke(cli, ["audit", str(package), "--deployment", str(deployment)])
         assert audit.exit_code == 0, audit.output
 
+    currencies: set[int] = set()
+    for period in result.periods:
+        currencies |= check_money(result.package(period.id))
+    assert currencies == {643, 398}  # roubles and the partners' tenge
+
     with pytest.raises(DemoError, match="already holds a company"):
         run_demo(settings, chain.gateway(), options)
+
+
+def check_money(package: Path) -> set[int]:
+    """Recompute a period's payout % of sales from the package's own tables, independently of
+    the engine: order lines charged in their currency, summed per currency and converted once at
+    the package's rates; payout = the sum of its line amounts. Retail lines are their base
+    converted once (half-even). The period is inside the plan's caps."""
+    plan = load_plan((package / "plan.toml").read_bytes())
+    rates = [
+        Rate(r["base"], r["quote"], date.fromisoformat(r["date"]), Decimal(r["rate"]), r["source"])
+        for r in json.loads((package / "inputs" / "rates.json").read_text())
+    ]
+    c = plan.currency
+
+    def factor(numeric: int) -> Fraction:
+        code = alpha_code(numeric)
+        return conversion(rates, code, c.code, peg=c.peg).minor_factor(2, c.decimals)
+
+    orders = read_table(
+        (package / "inputs" / "orders.tbl").read_bytes(),
+        file="orders.tbl",
+        columns=TABLE_COLUMNS["inputs/orders.tbl"],
+    )
+    per_currency: dict[int, int] = {}
+    for kind, retail, wholesale, currency in zip(
+        orders["kind"].tolist(),
+        orders["retail_price"].tolist(),
+        orders["wholesale_price"].tolist(),
+        orders["currency"].tolist(),
+        strict=True,
+    ):
+        if kind in (0, 1):
+            per_currency[currency] = per_currency.get(currency, 0) + (
+                retail if kind == 1 else wholesale
+            )
+    sales = sum(round(amount * factor(code)) for code, amount in per_currency.items())
+    lines = read_table(
+        (package / "results" / "lines.tbl").read_bytes(),
+        file="lines.tbl",
+        columns=TABLE_COLUMNS["results/lines.tbl"],
+    )
+    payout = int(lines["amount"].sum())
+    report = json.loads((package / "results" / "compliance.json").read_text())
+    share = report["payout_pct_of_sales"]
+    assert (share["sales"], share["payout"]) == (sales, payout)
+    scaled = payout * 1_000_000 // sales
+    assert share["overall"] == f"{scaled // 10_000}.{scaled % 10_000:04d}"
+    assert share["within_cap"] and 0 < scaled <= 500_000  # the plan's ceiling: 50 %
+    cap = report["payout_pct_of_cv_cap"]
+    assert cap["capped_amount"] <= cap["cap_amount"]
+    retail = lines["bonus"] == 1
+    for base, currency, gross in zip(
+        lines["base"][retail].tolist(),
+        lines["currency"][retail].tolist(),
+        lines["gross"][retail].tolist(),
+        strict=True,
+    ):
+        assert gross == round(base * factor(currency))
+    return set(per_currency)

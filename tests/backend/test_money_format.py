@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.core.money import format_money, format_points
+from backend.core.money import format_money, format_pct, format_points
 from ledger.money import Money
 
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -38,3 +38,8 @@ def test_money_values_and_points() -> None:
     assert plain(format_points(1234567, locale="ru")) == "1 234 567"
     with pytest.raises(ValueError, match="currency"):
         format_money(1, locale="ru")
+
+
+def test_percentages_read_as_people_write_them() -> None:
+    assert plain(format_pct("21.4222", locale="ru")) == "21,42 %"
+    assert plain(format_pct("21.4222", locale="en")) == "21.42 %"

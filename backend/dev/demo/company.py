@@ -22,9 +22,16 @@ from sqlmodel import Session, select
 from backend.accounts import service as users
 from backend.accounts.models import User, UserCreate
 from backend.catalog import service as catalog
-from backend.catalog.models import ProductCreate
+from backend.catalog.models import PriceListCreate, PriceListItemIn, ProductCreate
 from backend.core.config import Settings
-from backend.core.model_base import DistributorStatus, MovementKind, ProductCategory, Role
+from backend.core.model_base import (
+    DistributorStatus,
+    MovementKind,
+    ProductCategory,
+    Role,
+    VatCategory,
+)
+from backend.dev.demo.catalogue import CATALOGUE
 from backend.genealogy import distributors, enrollment
 from backend.genealogy.models import Distributor, DistributorCreate, Placement, StatusChange
 from backend.genealogy.tree_cache import PlacementTreeCache
@@ -39,13 +46,21 @@ from backend.orders.models import (
     RetailCustomerCreate,
     ReturnIn,
 )
+from backend.rates import service as rates
+from backend.rates.models import RateCreate
 from backend.stock import service as stock
 from backend.stock.models import WarehouseCreate
 
 Tick = Callable[[int], None]
 
 FIRST = ("Alex", "Maria", "Ivan", "Olga", "Sam", "Nina", "Petr", "Anna", "Lev", "Vera")
-GOODS = ("Tea", "Coffee", "Vitamin C", "Omega-3", "Protein", "Soap", "Shampoo", "Cream")
+#: Month-end rates the demo's finance enters, in turn: (currency, RUB per unit).
+DEMO_RATES = (
+    (("USD", "81.2345"), ("KZT", "0.161234")),
+    (("USD", "82.0170"), ("KZT", "0.163050")),
+    (("USD", "80.8859"), ("KZT", "0.159870")),
+    (("USD", "79.9532"), ("KZT", "0.158412")),
+)
 DEMO_DOMAIN = "demo.lineage.local"
 
 
@@ -127,7 +142,9 @@ class CompanyBuilder:
         )
         self.threshold = settings.low_stock_default
         self.products: list[tuple[int, bool]] = []  # (id, carries volume)
-        self.warehouses: list[int] = []
+        self.warehouses: dict[str, list[int]] = {"RU": [], "KZ": []}
+        self.tenge_list = 0
+        self.kazakh: set[int] = set()  # partners in Kazakhstan: tenge list, Almaty warehouse
         self.customers: dict[int, int] = {}  # distributor -> retail customer
         self.inactive: set[int] = set()
         self.pending_returns: list[tuple[datetime, int]] = []
@@ -167,50 +184,99 @@ class CompanyBuilder:
                 session.expunge(user)
         return Company(admin=admin, finance=made[0], checker=made[1], logins=logins, months=months)
 
-    def catalog(self, company: Company, *, products: int = 30) -> None:
-        """~30 products (two kits without volume) in two warehouses, stocked for three months."""
+    def catalog(self, company: Company) -> None:
+        """The catalogue (supplements, cosmetics, two starter kits without volume) priced in
+        roubles, a tenge price list for the partners in Kazakhstan, and three warehouses
+        (Moscow, St Petersburg, Almaty) stocked for the whole demo."""
         now = at(company.months[0], 1)
         with Session(self.engine) as session:
-            for number in range(1, products + 1):
-                kit = number <= 2
-                price = self.rng.randrange(500, 9000, 50) * 100
+            tenge = catalog.create_price_list(
+                session,
+                PriceListCreate(
+                    name="Прайс-лист Казахстан / Kazakhstan price list", currency="KZT"
+                ),
+            )
+            assert tenge.id is not None
+            self.tenge_list = tenge.id
+            for item in CATALOGUE:
                 created = catalog.create_product(
                     session,
                     ProductCreate(
-                        sku=f"DEMO-{number:03d}",
-                        name_ru=f"Демо-товар {number}",
-                        name_en=("Starter kit" if kit else GOODS[number % len(GOODS)])
-                        + f" {number}",
-                        category=ProductCategory.kit if kit else ProductCategory.product,
-                        retail_price=price,
-                        wholesale_price=price * 4 // 5,
+                        sku=item.sku,
+                        name_ru=item.name_ru,
+                        name_en=item.name_en,
+                        category=ProductCategory.kit
+                        if item.kind == "kit"
+                        else ProductCategory.product,
+                        retail_price=item.retail_rub * 100,
+                        wholesale_price=item.wholesale_rub * 100,
                         currency="RUB",
-                        pv=0 if kit else price // 1000,
-                        cv=0 if kit else price // 1250,
+                        pv=item.pv,
+                        cv=item.cv,
+                        vat_category=VatCategory(item.vat),
                     ),
                 )
                 assert created.id is not None
-                self.products.append((created.id, not kit))
-            for code, name, country in (("MSK", "Moscow", "RU"), ("SPB", "St Petersburg", "RU")):
+                self.products.append((created.id, item.kind != "kit"))
+                catalog.set_price(
+                    session,
+                    tenge.id,
+                    PriceListItemIn(
+                        product_id=created.id,
+                        retail_price=item.tenge(item.retail_rub) * 100,
+                        wholesale_price=item.tenge(item.wholesale_rub) * 100,
+                    ),
+                    actor=company.admin,
+                    now=now,
+                )
+            for code, name, country in (
+                ("MSK", "Moscow", "RU"),
+                ("SPB", "St Petersburg", "RU"),
+                ("ALA", "Almaty", "KZ"),
+            ):
                 house = stock.create_warehouse(
                     session, WarehouseCreate(code=code, name=f"Demo {name}", country=country)
                 )
                 assert house.id is not None
-                self.warehouses.append(house.id)
+                self.warehouses[country].append(house.id)
             assert company.admin.id is not None
-            for house_id in self.warehouses:
-                for product_id, _ in self.products:
-                    stock.move(
-                        session,
-                        warehouse_id=house_id,
-                        product_id=product_id,
-                        kind=MovementKind.receipt,
-                        quantity=1_000_000,
-                        actor_id=company.admin.id,
-                        default_threshold=self.threshold,
-                        now=now,
-                    )
+            for houses in self.warehouses.values():
+                for house_id in houses:
+                    for product_id, _ in self.products:
+                        stock.move(
+                            session,
+                            warehouse_id=house_id,
+                            product_id=product_id,
+                            kind=MovementKind.receipt,
+                            quantity=1_000_000,
+                            actor_id=company.admin.id,
+                            default_threshold=self.threshold,
+                            now=now,
+                        )
             session.commit()
+
+    def rates(self, company: Company, index: int) -> None:
+        """Finance enters the month's closing rates (USD/RUB, KZT/RUB), dated its last day.
+
+        Illustrative values near the Central Bank's of late 2026, drifting month to month;
+        a real company imports the bank's daily file instead (`lineage rates import-cbr`).
+        """
+        first = company.months[index]
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        with Session(self.engine) as session:
+            for base, value in DEMO_RATES[index % len(DEMO_RATES)]:
+                rates.set_rate(
+                    session,
+                    RateCreate(
+                        base=base,
+                        quote="RUB",
+                        day=last,
+                        rate=value,
+                        source="demo: illustrative month-end rate, not the Central Bank's",
+                    ),
+                    actor=company.finance,
+                    now=at(last, 17),
+                )
 
     # -- one month ----------------------------------------------------------------------
 
@@ -242,15 +308,19 @@ class CompanyBuilder:
             return
         known = [self.settings.default_sponsor_id, *company.distributor_ids]
         batch: list[DistributorCreate] = []
+        countries = []
         for _ in range(joined):
             number = len(company.distributor_ids) + len(batch) + 2
             # Older distributors have had longer to recruit: favour the front of the list.
             sponsor = known[int(len(known) * self.rng.random() ** 1.6)]
+            # About one partner in twelve lives in Kazakhstan (more when their sponsor does).
+            kazakh = self.rng.random() < (0.5 if sponsor in self.kazakh else 0.08)
+            countries.append("KZ" if kazakh else "RU")
             batch.append(
                 DistributorCreate(
                     first_name=self.rng.choice(FIRST),
                     last_name=f"Demo-{number:05d}",
-                    country="RU",
+                    country=countries[-1],
                     wallet=fake_wallet(number) if self.rng.random() > 0.08 else None,
                     sponsor_id=sponsor,
                 )
@@ -264,7 +334,19 @@ class CompanyBuilder:
                 trees=self.trees,
                 now=at(day, 10),
             )
-            company.distributor_ids.extend(int(d.id) for d in made if d.id is not None)
+            for person, country in zip(made, countries, strict=True):
+                assert person.id is not None
+                company.distributor_ids.append(person.id)
+                if country == "KZ":
+                    self.kazakh.add(person.id)
+            # Most new partners place their first order the day they join: the starter kit
+            # (no volume) and a few products.
+            for person in made:
+                assert person.id is not None
+                if self.rng.random() < 0.8:
+                    self._order(
+                        session, company, person.id, at(day, 13, self.rng.randrange(60)), kit=True
+                    )
 
     def _lapse(self, company: Company, now: datetime) -> None:
         """A few distributors stop: marked inactive, they buy nothing more."""
@@ -286,9 +368,9 @@ class CompanyBuilder:
         buyers = [d for d in company.distributor_ids if d not in self.inactive]
         with Session(self.engine) as session:
             for buyer in buyers:
-                if self.rng.random() < 0.7 / 27:
+                if self.rng.random() < 0.9 / 27:
                     self._order(session, company, buyer, at(day, 11, self.rng.randrange(60)))
-                if self.rng.random() < 0.25 / 27:
+                if self.rng.random() < 0.4 / 27:
                     customer = self._customer(session, company, buyer)
                     self._order(session, company, buyer, at(day, 15), customer)
 
@@ -314,15 +396,24 @@ class CompanyBuilder:
         buyer: int,
         now: datetime,
         customer: int | None = None,
+        *,
+        kit: bool = False,
     ) -> None:
         picks = self.rng.sample(
-            [p for p, volume in self.products if volume], self.rng.randint(1, 3)
+            [p for p, volume in self.products if volume], self.rng.randint(2, 4)
         )
+        if kit:
+            picks.insert(0, next(p for p, volume in self.products if not volume))
+        kazakh = buyer in self.kazakh
         data = OrderCreate(
             distributor_id=buyer,
             customer_id=customer,
-            warehouse_id=self.rng.choice(self.warehouses),
-            lines=[OrderLineIn(product_id=p, quantity=self.rng.randint(1, 3)) for p in picks],
+            warehouse_id=self.rng.choice(self.warehouses["KZ" if kazakh else "RU"]),
+            price_list_id=self.tenge_list if kazakh else None,
+            lines=[
+                OrderLineIn(product_id=p, quantity=1 if kit and i == 0 else self.rng.randint(1, 3))
+                for i, p in enumerate(picks)
+            ],
         )
         order, _ = orders.place_order(
             session,

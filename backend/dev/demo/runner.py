@@ -24,7 +24,7 @@ from backend.chain.gateway import ChainGateway
 from backend.chain.payouts import PayoutChain
 from backend.core.config import Settings
 from backend.core.db import make_engine
-from backend.core.money import format_money, reader_locale
+from backend.core.money import format_money, format_pct, reader_locale
 from backend.dev.demo.close import DemoError, PeriodCloser, settle
 from backend.dev.demo.company import Company, CompanyBuilder, DemoLogin, at, month_starts
 from backend.genealogy.models import Distributor
@@ -71,7 +71,8 @@ def run_demo(
     if options.distributors < 1 or options.periods < 1:
         raise DemoError("the demo needs at least one distributor and one period")
     started = time.monotonic()
-    console = Console(quiet=options.quiet, stderr=False)
+    # Wide enough for the closing table's amounts even when the output is not a terminal.
+    console = Console(quiet=options.quiet, stderr=False, width=max(Console().width, 110))
     engine = make_engine(settings.resolved_database_url)
     try:
         boot = bootstrap(settings, engine)
@@ -140,6 +141,7 @@ def _one_month(
         closer.open(actor_id=company.admin.id, now=at(first, 0, 5))
     days = progress.add_task(f"{label}: {joining} join, orders", total=27)
     builder.month(company, index, joining, lambda n: progress.advance(days, n))
+    builder.rates(company, index)
     placing = progress.add_task(f"{label}: placements on chain", total=1)
     settle(closer.writer)
     progress.update(placing, completed=1)
@@ -177,23 +179,29 @@ def _summary(console: Console, result: DemoResult, url: str) -> None:
         f"{result.distributors} distributors ({result.inactive} inactive), "
         f"{result.orders} orders, {result.returns} returns"
     )
-    table = Table(title="Closed periods (amounts in the payout currency)", title_justify="left")
-    for column in ("period", "status", "sales", "payout", "% of sales", "ceiling", "paid to"):
+    table = Table(title="Closed periods, in the payout currency", title_justify="left")
+    for column in ("period", "status", "sales", "payout", "% of sales", "payees"):
         table.add_column(column, justify="left" if column in ("period", "status") else "right")
+    ceilings: set[str] = set()
     for period in result.periods:
         share = payout_share(period)
         if share is None:
             continue
+        if share.cap_pct is not None:
+            ceilings.add(share.cap_pct)
         table.add_row(
-            f"{period.id} ({date_of(period.start_day):%m.%Y})",
+            f"{period.id} · {date_of(period.start_day):%m.%Y}",
             str(period.status),
             format_money(share.sales, share.currency, share.exponent, locale=locale),
             format_money(share.payout, share.currency, share.exponent, locale=locale),
-            f"{share.pct} %",
-            f"{share.cap_pct} %" if share.cap_pct is not None else "-",
+            format_pct(share.pct, locale=locale),
             f"{period.leaf_count}",
         )
     console.print(table)
+    if ceilings - {None}:
+        console.print(
+            f"  the plan's ceiling on payout: {', '.join(sorted(ceilings - {None}))} % of sales"
+        )
     for period in result.periods:
         console.print(f"  period {period.id} anchored in tx {period.anchor_tx}")
     console.print(f"\n  web/API:     {url}  (OpenAPI docs at {url}/docs)")
