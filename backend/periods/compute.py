@@ -33,6 +33,7 @@ from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.db import compare_and_set, snapshot_read
 from backend.core.errors import Conflict, Forbidden
+from backend.core.money import format_money, reader_locale
 from backend.packages import PackageWriter
 from backend.periods import money
 from backend.periods.approvals import check_accounts_settled
@@ -132,7 +133,11 @@ def compute(
             now=now,
             detail=(
                 f"compute #{period.computations}: root {period.payout_root}, "
-                f"total {period.payout_total} ({period.currency} minor units), "
+                "total "
+                + format_money(
+                    period.payout_total, period.currency, period.exponent, locale=reader_locale()
+                )
+                + ", "
                 f"{period.leaf_count} leaves"
             ),
         )
