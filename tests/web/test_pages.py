@@ -210,3 +210,16 @@ def test_csrf_token_is_on_every_post_form(browser: Browser) -> None:
         html = browser.client.get(path).text
         assert html.count('method="post"') == html.count('name="csrf_token"') > 0
         assert csrf_of(html)
+
+
+def test_the_russian_catalogue_translates_every_message() -> None:
+    from babel.messages.pofile import read_po
+
+    from backend.web.i18n import LOCALE_DIR
+
+    with (LOCALE_DIR / "ru" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale="ru")
+    untranslated = [
+        m.id for m in catalog if m.id and (not m.string or not all(m.string) or m.fuzzy)
+    ]
+    assert untranslated == []
