@@ -5,7 +5,7 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 BROWNIE := $(CURDIR)/.venv-brownie/bin/brownie
 BROWNIE_PY := $(CURDIR)/.venv-brownie/bin/python
 
-.PHONY: setup run demo test test-app test-contracts lint postgres bench bench-gas bench-merkle
+.PHONY: setup run demo test test-app test-contracts lint postgres browser bench bench-gas bench-merkle
 
 setup:
 	@tools/setup.sh
@@ -13,7 +13,7 @@ setup:
 run: setup  ## the main job on the embedded defaults
 	.venv/bin/lineage run $(ARGS)
 
-test: setup lint postgres test-app test-contracts  ## the whole suite (what .ci/run calls)
+test: setup lint postgres browser test-app test-contracts  ## the whole suite (what .ci/run calls)
 
 lint:  ## ruff (lint and format), mypy, the import contracts (pyproject.toml), solhint on contracts/ (.solhint.json)
 	.venv/bin/ruff check .
@@ -29,7 +29,10 @@ lint:  ## ruff (lint and format), mypy, the import contracts (pyproject.toml), s
 postgres:  ## start the local PostgreSQL the tests use (installed but stopped); quick when up
 	@tools/postgres.sh
 
-test-app:  ## ledger and backend (SQLite and PostgreSQL)
+browser:  ## Debian's chromium for the web tests (apt, as root) when it is missing
+	@tools/chromium.sh
+
+test-app:  ## ledger, backend (SQLite and PostgreSQL) and web pages (test client, then chromium)
 	.venv/bin/pytest
 
 test-contracts:  ## the brownie suite on Anvil, then on Ganache (hardfork shanghai)

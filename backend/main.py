@@ -24,6 +24,7 @@ from backend.core.errors import install_error_handlers
 from backend.core.limits import RequestLimits, restore_recursion_limit
 from backend.core.security import load_or_create_secret, utcnow
 from backend.genealogy.tree_cache import PlacementTreeCache
+from backend.web.app import mount_pages
 
 DESCRIPTION = """Back office for network-marketing companies: accounts and roles, distributors
 and their placement genealogy (mirrored on chain through an outbox), catalog, warehouse stock
@@ -84,4 +85,6 @@ def create_app(
         bulk_paths=BULK_BODY_PATHS,
     )
     app.include_router(api_router)
+    # The web pages: another entry point over the same services (`backend.web`).
+    mount_pages(app)
     return app

@@ -2,7 +2,9 @@
 # Installs everything Lineage needs on a fresh machine; safe to run again (each step is skipped
 # when it is already done). Needs: python3.11 with pip, node + npm, a C compiler.
 #   - uv, and the application environment (.venv) from uv.lock
-#   - npm packages from package-lock.json (npm ci: solc, ganache, anvil, cast, OpenZeppelin)
+#   - npm packages from package-lock.json (npm ci: solc, ganache, anvil, cast, OpenZeppelin,
+#     and the web pages' htmx, Alpine CSP, ECharts, d3-hierarchy, @noble/hashes)
+#   - those pages' scripts copied into backend/web/static/vendor (served at /static/vendor)
 #   - brownie in its own environment (.venv-brownie), pinned in tools/brownie-requirements.txt
 #   - the solc shim where py-solc-x looks (.solcx/solc-v0.8.28): solc cannot be downloaded here
 #   - the native batch keccak (ledger/_native/libkeccak_batch.so)
@@ -43,6 +45,20 @@ if ! stamp_ok node_modules/.package-lock.json package-lock.json; then
   npm ci --no-audit --no-fund --loglevel=error
   touch node_modules/.package-lock.json
 fi
+# The web pages' scripts, from the npm packages the lock pins (no CDN): the files the pages
+# load, copied where the app serves /static. Cheap, so always (a lock change updates them).
+say "web assets (backend/web/static/vendor)"
+vendor=backend/web/static/vendor
+rm -rf "$vendor"
+mkdir -p "$vendor/noble-hashes"
+cp node_modules/htmx.org/dist/htmx.min.js \
+   node_modules/@alpinejs/csp/dist/cdn.min.js \
+   node_modules/echarts/dist/echarts.min.js \
+   node_modules/d3-hierarchy/dist/d3-hierarchy.min.js "$vendor/"
+mv "$vendor/cdn.min.js" "$vendor/alpine-csp.min.js"
+# ES modules: sha3 (keccak) and the two modules it imports, side by side.
+cp node_modules/@noble/hashes/{sha3,_u64,utils}.js "$vendor/noble-hashes/"
+
 [ -x node_modules/.bin/anvil ] && node_modules/.bin/anvil --version >/dev/null \
   || { echo "anvil did not install (node_modules/.bin/anvil)" >&2; exit 1; }
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
-from backend.core.model_base import Role, UTCDateTime, check_in, now_utc
+from backend.core.model_base import Language, Role, UTCDateTime, check_in, now_utc
 from backend.core.types import MAX_ID, Email
 
 
@@ -36,7 +36,10 @@ class UserUpdate(SQLModel):
 
 class User(UserBase, table=True):
     __tablename__ = "app_user"
-    __table_args__ = (sa.CheckConstraint(check_in("role", Role), name="role"),)
+    __table_args__ = (
+        sa.CheckConstraint(check_in("role", Role), name="role"),
+        sa.CheckConstraint(check_in("language", Language), name="language"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True)
@@ -46,6 +49,10 @@ class User(UserBase, table=True):
     # Every token carries the version it was issued under; bumping it (logout, a password,
     # role or activity change, the linked distributor's termination) ends every session at once.
     token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The language of the web pages, chosen by the person (Russian until they switch).
+    language: Language = Field(
+        default=Language.ru, sa_type=sa.String(5), sa_column_kwargs={"server_default": "ru"}
+    )
 
 
 class UserPublic(UserBase):

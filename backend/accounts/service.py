@@ -12,7 +12,7 @@ from backend.accounts.models import PasswordChange, User, UserCreate, UserUpdate
 from backend.admin_log import service as admin_log
 from backend.core.config import Settings
 from backend.core.errors import Conflict, Invalid, NotFound, Unauthorized
-from backend.core.model_base import DistributorStatus, Role
+from backend.core.model_base import DistributorStatus, Language, Role
 from backend.core.security import hash_password, verify_password
 from backend.genealogy.models import Distributor
 
@@ -136,6 +136,14 @@ def change_password(
     # Whoever else holds a token (a stolen one included) is logged out; so is the caller.
     end_sessions(session, user_id=user.id)
     session.commit()
+
+
+def set_language(session: Session, user: User, language: Language) -> User:
+    """The language the person reads the pages in, remembered on their account."""
+    user.language = language
+    session.add(user)
+    session.commit()
+    return user
 
 
 def get_user(session: Session, user_id: int) -> User:

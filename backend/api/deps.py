@@ -6,9 +6,8 @@ thread pool, and a thread hop per trivial dependency is most of a small request'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
-from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -19,6 +18,7 @@ from backend.api.policy import POLICY, allowed
 from backend.chain.audit_reads import AuditReader
 from backend.chain.deployment import NodeStatusProvider
 from backend.chain.reads import ChainReads
+from backend.core.clients import client_address
 from backend.core.config import Settings
 from backend.core.db import SessionDep
 from backend.core.errors import Forbidden, Unauthorized
@@ -71,33 +71,6 @@ NodeStatusDep = Annotated[NodeStatusProvider, Depends(get_node_status)]
 PayoutReadsDep = Annotated[Callable[[], PayoutReads], Depends(get_payout_reads)]
 AuditReaderDep = Annotated[Callable[[], AuditReader], Depends(get_audit_reader)]
 TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
-
-
-def client_address(request: Request, trusted: Sequence[IPv4Network | IPv6Network]) -> str:
-    """The address the login throttle counts: the connection's peer, unless that peer is a
-    trusted proxy; then the nearest address in X-Forwarded-For that is not a trusted proxy
-    (read from the right: a client can put anything at the left of that header)."""
-    peer = request.client.host if request.client else "unknown"
-    if not _is_trusted(peer, trusted):
-        return peer
-    hops = [
-        hop.strip()
-        for header in request.headers.getlist("x-forwarded-for")
-        for hop in header.split(",")
-        if hop.strip()
-    ]
-    for hop in reversed(hops):
-        if not _is_trusted(hop, trusted):
-            return hop
-    return hops[0] if hops else peer
-
-
-def _is_trusted(host: str, trusted: Sequence[IPv4Network | IPv6Network]) -> bool:
-    try:
-        address = ip_address(host)
-    except ValueError:
-        return False
-    return any(address in network for network in trusted)
 
 
 async def get_client_address(request: Request, settings: SettingsDep) -> str:

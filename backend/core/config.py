@@ -34,6 +34,10 @@ class Settings(BaseSettings):
         default=None, description="JWT signing key; default generated into `<data_dir>/secret.key`."
     )
     access_token_minutes: int = Field(default=8 * 60, gt=0)
+    https: bool = Field(
+        default=False,
+        description="The site is served over https: the web pages' cookies are marked Secure.",
+    )
     admin_email: str | None = None
     admin_password: SecretStr | None = None
 

@@ -54,6 +54,13 @@ class Role(StrEnum):
     distributor = "distributor"
 
 
+class Language(StrEnum):
+    """The languages of the pages and documents; Russian is the default."""
+
+    ru = "ru"
+    en = "en"
+
+
 class DistributorStatus(StrEnum):
     active = "active"
     inactive = "inactive"

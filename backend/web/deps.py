@@ -1,0 +1,33 @@
+"""The request dependencies the pages share with nobody: settings, clock, client address.
+
+The API has its own (`backend.api.deps`); the two entry points do not import each other."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from backend.core.clients import client_address
+from backend.core.config import Settings
+
+
+async def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_now(request: Request) -> datetime:
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+async def get_client_address(request: Request) -> str:
+    return client_address(request, request.app.state.settings.trusted_proxies)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+NowDep = Annotated[datetime, Depends(get_now)]
+ClientAddressDep = Annotated[str, Depends(get_client_address)]

@@ -1,0 +1,36 @@
+"""Which roles may open which page; one table like the API's (`backend.api.policy`).
+
+Every page route must appear here (a test walks the routes); a page without an entry is
+refused to everyone. Object scope (a distributor sees only their own downline) is the domain
+services' job, as for the API.
+"""
+
+from __future__ import annotations
+
+from backend.core.model_base import Role
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+Rule = str | frozenset[Role]
+ADMIN, FINANCE, AUDITOR = Role.admin, Role.finance, Role.auditor
+DISTRIBUTOR = Role.distributor
+
+PAGE_POLICY: dict[tuple[str, str], Rule] = {
+    ("GET", "/"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/language"): PUBLIC,
+    ("POST", "/logout"): AUTHENTICATED,
+    ("GET", "/home"): AUTHENTICATED,
+    ("GET", "/profile"): AUTHENTICATED,
+    ("POST", "/profile/password"): AUTHENTICATED,
+    ("GET", "/accounts"): frozenset({ADMIN, AUDITOR}),
+    ("GET", "/distributors/{distributor_id}"): frozenset({ADMIN, FINANCE, AUDITOR, DISTRIBUTOR}),
+}
+
+
+def allowed(rule: Rule, role: Role) -> bool:
+    if rule in (PUBLIC, AUTHENTICATED):
+        return True
+    assert isinstance(rule, frozenset)
+    return role in rule

@@ -1,0 +1,233 @@
+"""The pages: login and logout, the home each role lands on, the profile, a distributor's record,
+the accounts list. Each handler parses, calls a domain service, renders."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from backend.accounts import service as accounts
+from backend.accounts.models import PasswordChange
+from backend.core.db import SessionDep
+from backend.core.errors import Invalid, NotFound, TooManyRequests, Unauthorized
+from backend.core.model_base import Role
+from backend.core.types import MAX_ID
+from backend.genealogy.cards import card_of
+from backend.periods.statements import statements_of
+from backend.web.deps import ClientAddressDep, NowDep, SettingsDep
+from backend.web.i18n import DEFAULT_LANGUAGE, N_, parse_language
+from backend.web.render import PageUser, guard, language_of, render
+from backend.web.sessions import (
+    LANGUAGE_COOKIE,
+    check_csrf,
+    end_session_cookie,
+    set_language_cookie,
+    start_session,
+)
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(guard)])
+CsrfChecked = [Depends(check_csrf)]
+ACCOUNTS_PAGE = 50
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (never `//evil.example` or a full URL)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/home"
+
+
+@router.get("/")
+def start(request: Request) -> Response:
+    user = request.state.page_user
+    return RedirectResponse("/home" if user else "/login", status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, next: Annotated[str | None, Query()] = None) -> Response:
+    if request.state.page_user is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "login.html", email="", next=safe_next(next), errors={})
+
+
+LOGIN_ERRORS = {
+    "account_disabled": N_("This account is disabled."),
+    "distributor_terminated": N_("This distributor was terminated; the login is closed."),
+}
+
+
+@router.post("/login", dependencies=CsrfChecked)
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    client_address: ClientAddressDep,
+    now: NowDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=128)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/home",
+) -> Response:
+    errors: dict[str, str] = {}
+    if not email.strip():
+        errors["email"] = N_("Enter your e-mail.")
+    if not password:
+        errors["password"] = N_("Enter your password.")
+    status, minutes = 422, 0
+    if not errors:
+        try:
+            user = accounts.authenticate(
+                session,
+                email=email,
+                password=password,
+                client_address=client_address,
+                settings=settings,
+                now=now,
+            )
+        except TooManyRequests as refused:
+            status, minutes = 429, max(1, -(-refused.retry_after_seconds // 60))
+            errors["password"] = N_("Too many failed logins. Try again in a few minutes.")
+        except Unauthorized as refused:
+            status = 401
+            errors["password"] = LOGIN_ERRORS.get(refused.code, N_("Wrong e-mail or password."))
+        else:
+            # A language chosen on the login page is the person's choice: remember it.
+            chosen = parse_language(request.cookies.get(LANGUAGE_COOKIE))
+            if chosen is not None and chosen != user.language:
+                accounts.set_language(session, user, chosen)
+            response = RedirectResponse(safe_next(next), status_code=303)
+            start_session(request, response, session, user, now=now)
+            set_language_cookie(request, response, language_of(request, user))
+            return response
+    return render(
+        request,
+        "login.html",
+        status_code=status,
+        email=email,
+        next=safe_next(next),
+        errors=errors,
+        retry_minutes=minutes,
+    )
+
+
+@router.post("/logout", dependencies=CsrfChecked)
+def logout(request: Request, session: SessionDep, user: PageUser) -> Response:
+    accounts.log_out(session, user)
+    response = RedirectResponse("/login", status_code=303)
+    end_session_cookie(request, response)
+    return response
+
+
+@router.post("/language", dependencies=CsrfChecked)
+def switch_language(
+    request: Request,
+    session: SessionDep,
+    language: Annotated[str, Form(max_length=5)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    chosen = parse_language(language) or DEFAULT_LANGUAGE
+    user = request.state.page_user
+    if user is not None:
+        accounts.set_language(session, user, chosen)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    set_language_cookie(request, response, chosen)
+    return response
+
+
+@router.get("/home")
+def home(request: Request, session: SessionDep, user: PageUser) -> Response:
+    if user.role != Role.distributor or user.distributor_id is None:
+        return render(request, "home_staff.html")
+    card = card_of(session, user, user.distributor_id)
+    statements = statements_of(session, user.distributor_id, actor=user)
+    return render(
+        request,
+        "home_distributor.html",
+        card=card,
+        latest=statements[-1] if statements else None,
+        statement_count=len(statements),
+        tree_width=request.app.state.settings.tree_width,
+    )
+
+
+@router.get("/distributors/{distributor_id}")
+def distributor_page(
+    request: Request, session: SessionDep, user: PageUser, distributor_id: int
+) -> Response:
+    if not 0 < distributor_id <= MAX_ID:
+        raise NotFound(f"distributor {distributor_id} not found")
+    card = card_of(session, user, distributor_id)
+    return render(
+        request, "distributor.html", card=card, tree_width=request.app.state.settings.tree_width
+    )
+
+
+@router.get("/accounts")
+def accounts_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
+    items, total = accounts.list_users(
+        session, offset=(page - 1) * ACCOUNTS_PAGE, limit=ACCOUNTS_PAGE
+    )
+    pages = max(1, -(-total // ACCOUNTS_PAGE))
+    return render(request, "accounts.html", items=items, total=total, page=page, pages=pages)
+
+
+@router.get("/profile")
+def profile(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    changed: Annotated[bool, Query()] = False,
+) -> Response:
+    return _profile(request, session, user, changed=changed)
+
+
+def _profile(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    *,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    changed: bool = False,
+) -> Response:
+    card = card_of(session, user, user.distributor_id) if user.distributor_id else None
+    return render(
+        request,
+        "profile.html",
+        status_code=status_code,
+        card=card,
+        errors=errors or {},
+        changed=changed,
+    )
+
+
+@router.post("/profile/password", dependencies=CsrfChecked)
+def change_password(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    now: NowDep,
+    current_password: Annotated[str, Form(max_length=128)] = "",
+    new_password: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    try:
+        change = PasswordChange(current_password=current_password, new_password=new_password)
+    except ValidationError:
+        errors = {"new_password": N_("The new password needs at least 8 characters.")}
+        return _profile(request, session, user, status_code=422, errors=errors)
+    try:
+        accounts.change_password(session, user, change, now=now)
+    except Invalid:
+        errors = {"current_password": N_("The current password is wrong.")}
+        return _profile(request, session, user, status_code=422, errors=errors)
+    # Every other session of the account has ended; this browser gets a fresh one.
+    response = RedirectResponse("/profile?changed=1", status_code=303)
+    start_session(request, response, session, user, now=now)
+    return response

@@ -1,0 +1,29 @@
+"""Fixtures of the web tests: the backend's (a fresh database on SQLite and on PostgreSQL, the
+seeded `api` with one account per role) plus a page client that logs in through the form."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from web_support import Browser
+
+BACKEND_TESTS = Path(__file__).parents[1] / "backend"
+sys.path.insert(0, str(BACKEND_TESTS))
+
+_spec = importlib.util.spec_from_file_location("backend_fixtures", BACKEND_TESTS / "conftest.py")
+assert _spec is not None and _spec.loader is not None
+backend_fixtures = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(backend_fixtures)
+
+# The backend's fixtures and names, here too: pytest imports both conftest files under the one
+# name `conftest`, and the backend's tests import names from it (`from conftest import ...`).
+globals().update({k: v for k, v in vars(backend_fixtures).items() if not k.startswith("__")})
+
+
+@pytest.fixture
+def browser(api: object) -> Browser:
+    return Browser(TestClient(api.client.app))  # type: ignore[attr-defined]
