@@ -198,10 +198,9 @@ def _summary(console: Console, result: DemoResult, url: str) -> None:
             f"{period.leaf_count}",
         )
     console.print(table)
-    if ceilings - {None}:
-        console.print(
-            f"  the plan's ceiling on payout: {', '.join(sorted(ceilings - {None}))} % of sales"
-        )
+    if ceilings:
+        shown = ", ".join(format_pct(c, locale=locale) for c in sorted(ceilings))
+        console.print(f"  the plan's ceiling on payout: {shown} of sales")
     for period in result.periods:
         console.print(f"  period {period.id} anchored in tx {period.anchor_tx}")
     console.print(f"\n  web/API:     {url}  (OpenAPI docs at {url}/docs)")
