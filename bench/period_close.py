@@ -276,6 +276,9 @@ def report(
 # -- main -------------------------------------------------------------------------------------
 
 
+BENCH_PLAN = Path(__file__).resolve().parents[1] / "ledger" / "plans" / "binary_hybrid.toml"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--distributors", type=int, default=10_000)
@@ -302,6 +305,9 @@ def main() -> None:
         admin_email="bench@example.com",
         admin_password=SecretStr("bench-password-1"),
     )
+    # The bench company prices in US dollars and is paid in USDT, pegged 1:1: the fixed-point
+    # binary hybrid plan needs no exchange rate (the company plan values points in roubles).
+    shutil.copy(BENCH_PLAN, work / "plan.toml")
     setup = SetUp()
     console.print(
         f"# uv run python bench/period_close.py --distributors {args.distributors} "

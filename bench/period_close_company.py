@@ -41,7 +41,7 @@ from backend.worker.writer import ChainWriter
 
 ENROLL_DAYS = 27  # days 2..28 of the month, as the demo company
 ORDER_SESSION_BUYERS = 1_000  # buyers whose orders share one session (each call commits)
-USD = 1_000_000  # the payout token's minor units per unit (6 decimals)
+USD = 100  # cents: products are priced in US dollars (the payout token is pegged to them)
 # (retail, wholesale, pv, cv): a retail sale of one unit earns the seller retail - wholesale,
 # at least 20 USDT, the plan's payout minimum; own orders of 1-2 units make them active.
 PRODUCTS = (
