@@ -276,6 +276,14 @@ class PeriodLinesPublic(SQLModel):
     count: int
 
 
+class HeldReason(StrEnum):
+    """Why a statement's balance was carried instead of paid."""
+
+    no_wallet = "no_wallet"
+    below_minimum = "below_minimum"
+    negative = "negative"
+
+
 class ClawbackPublic(SQLModel):
     return_id: int
     order_line_id: int
@@ -299,6 +307,9 @@ class StatementPublic(SQLModel):
     payout: int
     balance_out: int
     held_reason: str | None = Field(description="Why balance_out was not paid this period.")
+    held: HeldReason | None = Field(
+        default=None, description="The same reason as a code (None when nothing is carried)."
+    )
     leaf: list[int | str] | None = Field(description="[periodId, index, account, amount].")
     proof: list[str] | None
     payout_root: str | None
@@ -309,6 +320,8 @@ class StatementPublic(SQLModel):
 class StatementSummary(SQLModel):
     period_id: int
     status: PeriodStatus
+    start_date: str | None = Field(default=None, description="First day of the period.")
+    end_date: str | None = Field(default=None, description="Last day of the period.")
     currency: str | None = Field(description="Payout currency of the amounts (None: not computed).")
     exponent: int | None
     earned: int

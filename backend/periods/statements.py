@@ -8,6 +8,8 @@ client can check it without the service.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import numpy as np
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -20,6 +22,7 @@ from backend.genealogy.models import Distributor
 from backend.periods.models import (
     LOCKED,
     ClawbackPublic,
+    HeldReason,
     Period,
     PeriodClawback,
     PeriodLine,
@@ -30,7 +33,7 @@ from backend.periods.models import (
     StatementSummary,
 )
 from backend.periods.money import line_public
-from backend.periods.service import get_period, to_public
+from backend.periods.service import date_of, get_period, to_public
 from ledger.merkle import PayoutTree
 
 
@@ -73,14 +76,62 @@ def lines(
     return [line_public(row, period) for row in rows], int(count)
 
 
-def _held_reason(payee: PeriodPayee | None) -> str | None:
+HELD_TEXTS = {
+    HeldReason.negative: "negative balance after clawbacks: taken from future earnings",
+    HeldReason.no_wallet: "no payout wallet: held, and paid in the first period after one is added",
+    HeldReason.below_minimum: "below the plan's minimum payout: carried to the next period",
+}
+
+
+def _held(payee: PeriodPayee | None) -> HeldReason | None:
     if payee is None or payee.balance_out == 0:
         return None
     if payee.balance_out < 0:
-        return "negative balance after clawbacks: taken from future earnings"
+        return HeldReason.negative
     if not payee.has_wallet:
-        return "no payout wallet: held, and paid in the first period after one is added"
-    return "below the plan's minimum payout: carried to the next period"
+        return HeldReason.no_wallet
+    return HeldReason.below_minimum
+
+
+class LineNote(StrEnum):
+    """What the data says about a line that paid less than its gross (or that it did not)."""
+
+    full = "full"  # amount == gross
+    capped = "capped"  # part of the gross over a cap of the plan (rank, per payee, global)
+    cap_reached = "cap_reached"  # nothing: an earlier line of the bonus already hit its cap
+    not_qualified = "not_qualified"  # nothing: the payee did not qualify for the level
+
+
+def line_notes(lines: list[PeriodLinePublic]) -> list[LineNote]:
+    """One note per line of one payee, in canonical order. A cap cuts a line part way (the
+    lines of a bonus are filled in order), so a line paying nothing after a cut line of the
+    same bonus met the cap; a line paying nothing otherwise was not qualified (breakage)."""
+    notes: list[LineNote] = []
+    cut: set[str] = set()
+    for line in lines:
+        if line.amount >= line.gross:
+            notes.append(LineNote.full)
+        elif line.amount > 0:
+            notes.append(LineNote.capped)
+            cut.add(line.bonus)
+        elif line.bonus in cut:
+            notes.append(LineNote.cap_reached)
+        else:
+            notes.append(LineNote.not_qualified)
+    return notes
+
+
+def names_of(session: Session, ids: set[int]) -> dict[int, str]:
+    """First and last names of the people a statement's lines come from (its sources)."""
+    wanted = sorted(i for i in ids if i > 0)
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(Distributor.id, Distributor.first_name, Distributor.last_name).where(
+            col(Distributor.id).in_(wanted)
+        )
+    )
+    return {i: f"{first} {last}" for i, first, last in rows if i is not None}
 
 
 def payout_tree(session: Session, period_id: int) -> PayoutTree | None:
@@ -134,6 +185,7 @@ def statement(
                 f"period {period_id}: stored leaves do not give the computed root",
                 code="results_tampered",
             )
+    held = _held(payee)
     return StatementPublic(
         period=to_public(period, settings),
         distributor_id=distributor_id,
@@ -149,7 +201,8 @@ def statement(
         balance_in=payee.balance_in if payee else 0,
         payout=payee.payout if payee else 0,
         balance_out=payee.balance_out if payee else 0,
-        held_reason=_held_reason(payee),
+        held_reason=HELD_TEXTS[held] if held else None,
+        held=held,
         leaf=leaf,
         proof=proof,
         payout_root=period.payout_root,
@@ -181,6 +234,8 @@ def statements_of(session: Session, distributor_id: int, *, actor: User) -> list
         StatementSummary(
             period_id=period.id,
             status=period.status,
+            start_date=date_of(period.start_day).isoformat(),
+            end_date=date_of(period.end_day).isoformat(),
             currency=period.currency,
             exponent=period.exponent,
             earned=payee.earned if payee else 0,

@@ -9,13 +9,15 @@ translation than the catalogue in the repository.
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import partial
+from decimal import Decimal
+from functools import cache, partial
 from io import BytesIO
 from pathlib import Path
 
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -41,6 +43,7 @@ def parse_language(value: str | None) -> Language | None:
         return None
 
 
+@cache
 def load_translations(language: Language) -> Translations:
     path = LOCALE_DIR / language.value / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
@@ -51,9 +54,11 @@ def load_translations(language: Language) -> Translations:
     return Translations(compiled)
 
 
-def _date(value: date | datetime | None, *, locale: str) -> str:
+def _date(value: date | datetime | str | None, *, locale: str) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):  # an ISO date as the API shapes carry it
+        value = date.fromisoformat(value)
     if isinstance(value, datetime):
         return format_date(value.date(), format="long", locale=locale)
     return format_date(value, format="long", locale=locale)
@@ -61,6 +66,12 @@ def _date(value: date | datetime | None, *, locale: str) -> str:
 
 def _datetime(value: datetime | None, *, locale: str) -> str:
     return "" if value is None else format_datetime(value, format="medium", locale=locale)
+
+
+def _ppm(value: int, *, locale: str) -> str:
+    """A rate in parts per million as a percentage: 200000 is ``20 %``, 12500 ``1,25 %``."""
+    number = format_decimal(Decimal(value).scaleb(-4), format="#,##0.####", locale=locale)
+    return f"{number}\u00a0%"
 
 
 def build_environments() -> dict[Language, Environment]:
@@ -82,6 +93,7 @@ def build_environments() -> dict[Language, Environment]:
         env.filters["points"] = partial(format_points, locale=language.value)
         env.filters["date"] = partial(_date, locale=locale)
         env.filters["datetime"] = partial(_datetime, locale=locale)
+        env.filters["ppm"] = partial(_ppm, locale=locale)
         env.globals["lang"] = language.value
         environments[language] = env
     return environments

@@ -14,6 +14,7 @@ AUTHENTICATED = "authenticated"
 Rule = str | frozenset[Role]
 ADMIN, FINANCE, AUDITOR = Role.admin, Role.finance, Role.auditor
 DISTRIBUTOR = Role.distributor
+STATEMENT_READERS = frozenset({ADMIN, FINANCE, AUDITOR, DISTRIBUTOR})
 
 PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/"): PUBLIC,
@@ -26,6 +27,11 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/profile/password"): AUTHENTICATED,
     ("GET", "/accounts"): frozenset({ADMIN, AUDITOR}),
     ("GET", "/distributors/{distributor_id}"): frozenset({ADMIN, FINANCE, AUDITOR, DISTRIBUTOR}),
+    # A distributor reads only their own statements (the periods service refuses the others).
+    ("GET", "/statements"): frozenset({DISTRIBUTOR}),
+    ("GET", "/distributors/{distributor_id}/statements"): STATEMENT_READERS,
+    ("GET", "/distributors/{distributor_id}/statements/{period_id}"): STATEMENT_READERS,
+    ("GET", "/distributors/{distributor_id}/statements/{period_id}.csv"): STATEMENT_READERS,
 }
 
 

@@ -27,6 +27,7 @@ from backend.web.sessions import (
     set_language_cookie,
     start_session,
 )
+from backend.web.statements import add_statement_pages
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(guard)])
 CsrfChecked = [Depends(check_csrf)]
@@ -231,3 +232,6 @@ def change_password(
     response = RedirectResponse("/profile?changed=1", status_code=303)
     start_session(request, response, session, user, now=now)
     return response
+
+
+add_statement_pages(router)

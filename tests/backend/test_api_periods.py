@@ -38,6 +38,11 @@ def at(day: date, hour: int = 12) -> datetime:
 def company(api: Api) -> Api:
     """Root 1 > 2 (Dina) > 3, 4; 3 > 5 (no wallet) > 6. Everyone buys 2 x 100 PV in period 1,
     which is the month three months back (so periods 1 and 2 have ended)."""
+    return make_company(api)
+
+
+def make_company(api: Api) -> Api:
+    """The `company` fixture's work, for callers outside a test (the browser suite's server)."""
     start = month_start(3)
     api.settings.data_dir.mkdir(parents=True, exist_ok=True)
     plan = PLAN.read_text().replace(

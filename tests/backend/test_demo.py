@@ -16,16 +16,19 @@ from sqlmodel import Session, func, select
 from test_chain_outbox import Chain, chain, chain_template
 from typer.testing import CliRunner
 
+from backend.accounts.models import User
 from backend.chain.payouts import PayoutChain
 from backend.cli import _register
 from backend.cli import app as cli
 from backend.core.config import Settings
 from backend.core.db import make_engine
-from backend.core.model_base import ChainStatus, DistributorStatus
+from backend.core.model_base import ChainStatus, DistributorStatus, Role
+from backend.core.security import verify_password
+from backend.dev.demo.company import LEADER, NEWCOMER, DemoLogin
 from backend.dev.demo.runner import DemoError, DemoOptions, run_demo
 from backend.genealogy.models import Distributor, Placement
 from backend.orders.models import Order
-from backend.periods.models import PeriodStatus
+from backend.periods.models import PeriodPayee, PeriodStatus
 from ledger.money import Rate, alpha_code, conversion
 from ledger.package import TABLE_COLUMNS, read_table
 from ledger.plan import load_plan
@@ -46,6 +49,7 @@ def test_small_demo_is_closed_paid_and_audited(settings: Settings, chain: Chain)
 
     started = time.monotonic()
     result = run_demo(settings, chain.gateway(), options, today=date(2026, 5, 20))
+    first_of_last_month = date(2026, 4, 1)
     assert time.monotonic() - started < 120
 
     assert result.distributors == 60 and result.orders > 0
@@ -66,8 +70,10 @@ def test_small_demo_is_closed_paid_and_audited(settings: Settings, chain: Chain)
         active = session.exec(
             select(func.count()).where(Distributor.status == DistributorStatus.active)
         ).one()
+        offices = check_distributor_logins(session, result.logins, first_of_last_month)
     engine.dispose()
     assert statuses == {ChainStatus.confirmed}
+    assert offices == 2
     assert orders == result.orders and people == 61 and active < people  # some lapsed
 
     for period in result.periods:
@@ -82,6 +88,29 @@ def test_small_demo_is_closed_paid_and_audited(settings: Settings, chain: Chain)
 
     with pytest.raises(DemoError, match="already holds a company"):
         run_demo(settings, chain.gateway(), options)
+
+
+def check_distributor_logins(session: Session, logins: list[DemoLogin], joined: date) -> int:
+    """After the staff logins: a leader with paid statements and a partner who joined in the
+    last month, each a distributor account whose printed password works."""
+    roles = [login.role for login in logins]
+    assert roles.index(LEADER.role) > max(i for i, r in enumerate(roles) if "distributor" not in r)
+    assert [login for login in logins if "distributor" in login.role] == [LEADER, NEWCOMER]
+    found = {}
+    for login in (LEADER, NEWCOMER):
+        user = session.exec(select(User).where(User.email == login.email)).one()
+        assert user.role == Role.distributor and user.distributor_id is not None
+        assert verify_password(login.password, user.hashed_password)
+        found[login] = session.get(Distributor, user.distributor_id)
+    leader_paid = session.exec(
+        select(func.sum(PeriodPayee.payout)).where(
+            PeriodPayee.distributor_id == found[LEADER].id  # type: ignore[union-attr]
+        )
+    ).one()
+    assert leader_paid and leader_paid > 0
+    newcomer = found[NEWCOMER]
+    assert newcomer is not None and newcomer.enrolled_at.date() >= joined
+    return len(found)
 
 
 def check_money(package: Path) -> set[int]:

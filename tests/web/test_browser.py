@@ -17,11 +17,18 @@ from pathlib import Path
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from fastapi.testclient import TestClient
+from lineage_api import SECRET, Api, Clock, add_user, seed_rates, token_for
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlmodel import Session, select
+from test_api_periods import close, make_company, post
 
+from backend.accounts.models import User
 from backend.bootstrap import migrate, seed
 from backend.core.config import Settings
 from backend.core.db import make_engine
+from backend.core.model_base import Role
+from backend.main import create_app
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -36,6 +43,7 @@ ROOT = Path(__file__).parents[2]
 SHOTS = ROOT / "artifacts" / "screenshots"
 ADMIN = ("admin@example.com", "admin-password-1")
 DINA = ("dina@example.com", "dina-password-1")
+FINANCE = ("finance@example.com", "password-123")
 SIZES = {"360": {"width": 360, "height": 780}, "desktop": {"width": 1280, "height": 860}}
 
 pytestmark = pytest.mark.skipif(
@@ -54,7 +62,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("company")
     env = os.environ | {
         "LINEAGE_DATA_DIR": str(data),
-        "LINEAGE_SECRET_KEY": "browser-test-secret-key-long-enough-for-hs256",
+        "LINEAGE_SECRET_KEY": SECRET,
         "LINEAGE_ADMIN_EMAIL": ADMIN[0],
         "LINEAGE_ADMIN_PASSWORD": ADMIN[1],
         "LINEAGE_LOGIN_MAX_FAILURES": "50",
@@ -63,11 +71,9 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         data_dir=data,
         admin_email=ADMIN[0],
         admin_password=ADMIN[1],  # type: ignore[arg-type]
+        secret_key=SECRET,  # type: ignore[arg-type]
     )
-    engine = make_engine(settings.resolved_database_url)
-    migrate(engine)
-    seed(engine, settings)
-    engine.dispose()
+    _company_with_a_closed_period(settings)
     port = _free_port()
     log = (data / "server.log").open("wb")
     server = subprocess.Popen(
@@ -80,7 +86,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, server, data / "server.log")
-        _enroll_dina(url)
         yield url
     finally:
         server.terminate()
@@ -101,21 +106,42 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None
     raise RuntimeError("the app did not answer /health within 30 s")
 
 
-def _enroll_dina(url: str) -> None:
-    """A distributor with a login, through the JSON API as the admin."""
-    login = {"username": ADMIN[0], "password": ADMIN[1]}
-    token = httpx.post(f"{url}/api/auth/token", data=login).json()["access_token"]
-    admin = {"Authorization": f"Bearer {token}"}
-    person = {"first_name": "Дина", "last_name": "Первая", "email": DINA[0]}
-    enrolled = httpx.post(f"{url}/api/distributors", json=person, headers=admin)
-    assert enrolled.status_code == 201, enrolled.text
-    account = {
-        "email": DINA[0],
-        "password": DINA[1],
-        "role": "distributor",
-        "distributor_id": enrolled.json()["id"],
-    }
-    assert httpx.post(f"{url}/api/users", json=account, headers=admin).status_code == 201
+def _company_with_a_closed_period(settings: Settings) -> None:
+    """Before the server starts, in process on its data folder: Dina (a login) and the periods
+    tests' small company under her (`make_company`), its first period computed and approved,
+    so her statement pages have lines, a held balance (distributor 5 has no wallet) and a
+    proof. Staff logins: finance@, auditor@ and warehouse@example.com with PASSWORD."""
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    seed(engine, settings)
+    seed_rates(engine)
+    clock = Clock()
+    with TestClient(create_app(settings, engine=engine, clock=clock)) as client:
+        with Session(engine) as session:
+            admin_id = session.exec(select(User.id).where(User.email == ADMIN[0])).one()
+        assert admin_id is not None
+        headers = {"admin": token_for(admin_id, clock)}
+        person = {"first_name": "Дина", "last_name": "Первая", "email": DINA[0]}
+        enrolled = client.post("/api/distributors", json=person, headers=headers["admin"])
+        assert enrolled.status_code == 201, enrolled.text
+        dina = enrolled.json()["id"]
+        for role in (Role.finance, Role.auditor, Role.warehouse):
+            headers[role.value] = token_for(
+                add_user(engine, f"{role.value}@example.com", role), clock
+            )
+        account = {
+            "email": DINA[0],
+            "password": DINA[1],
+            "role": "distributor",
+            "distributor_id": dina,
+        }
+        created = client.post("/api/users", json=account, headers=headers["admin"])
+        assert created.status_code == 201, created.text
+        headers["distributor"] = token_for(created.json()["id"], clock)
+        api = make_company(Api(client, engine, clock, settings, headers, dina))
+        assert post(api, "/api/periods").status_code == 201
+        close(api, 1)
+    engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -211,3 +237,39 @@ def test_a_distributor_is_refused_a_staff_page(page: Page) -> None:
     missing = page.goto("/nowhere")
     assert missing is not None and missing.status == 404
     check(page, "not-found")
+
+
+def test_statements_list_detail_csv_and_refusals(page: Page) -> None:
+    page.goto("/login")
+    log_in(page, *DINA)
+    expect(page).to_have_url("/home")
+    page.goto("/statements")
+    expect(page.locator("h1")).to_have_text(re.compile("Мои выписки|My statements"))
+    check(page, "statements")
+    page.locator("main table a").first.click()
+    expect(page).to_have_url(re.compile(r"/distributors/2/statements/1$"))
+    expect(page.locator("h1")).to_have_text(
+        re.compile("Выписка за период 1|Statement for period 1")
+    )
+    check(page, "statement")
+    with page.expect_download() as download:
+        page.locator("a[download]").click()
+    path = download.value.path()
+    assert download.value.suggested_filename == "statement-1-2.csv"
+    text = Path(path).read_bytes().decode("utf-8-sig")
+    assert text.splitlines()[0].startswith(("Строка,Бонус", "Line,Bonus"))
+    refused = page.goto("/distributors/3/statements/1")
+    assert refused is not None and refused.status == 403
+    page.click("button.secondary")  # log out
+
+
+def test_finance_reads_a_held_statement(page: Page) -> None:
+    page.goto("/login")
+    log_in(page, *FINANCE)
+    expect(page).to_have_url("/home")
+    page.goto("/distributors/5")
+    page.click("a[href='/distributors/5/statements']")
+    expect(page.locator("h1")).to_have_text(re.compile("Выписки: D 5|Statements of D 5"))
+    page.goto("/distributors/5/statements/1")
+    expect(page.locator("main")).to_contain_text(re.compile("Нет кошелька|No payout wallet"))
+    check(page, "statement-held")

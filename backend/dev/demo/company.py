@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
 from backend.accounts import service as users
 from backend.accounts.models import User, UserCreate
@@ -46,6 +46,7 @@ from backend.orders.models import (
     RetailCustomerCreate,
     ReturnIn,
 )
+from backend.periods.models import PeriodPayee
 from backend.rates import service as rates
 from backend.rates.models import RateCreate
 from backend.stock import service as stock
@@ -69,6 +70,10 @@ class DemoLogin:
     role: str
     email: str
     password: str
+
+
+LEADER = DemoLogin("distributor: a leader", f"leader@{DEMO_DOMAIN}", "demo-leader-1")
+NEWCOMER = DemoLogin("distributor: joined last month", f"partner@{DEMO_DOMAIN}", "demo-partner-1")
 
 
 @dataclass
@@ -183,6 +188,55 @@ class CompanyBuilder:
                 session.refresh(user)
                 session.expunge(user)
         return Company(admin=admin, finance=made[0], checker=made[1], logins=logins, months=months)
+
+    def distributor_logins(self, company: Company, last_period: int) -> list[DemoLogin]:
+        """Two offices worth opening, with passwords set through the accounts service: a
+        leader (the largest total payout of the closed periods, so a large team and paid
+        statements) and a partner who joined in the last month (the one who earned most in
+        its period, if anyone did)."""
+        root = self.settings.default_sponsor_id
+        joined_last = at(company.months[-1], 0)
+        with Session(self.engine) as session:
+            total = func.sum(PeriodPayee.payout)
+            leader = session.exec(
+                select(PeriodPayee.distributor_id)
+                .where(PeriodPayee.distributor_id != root)
+                .group_by(col(PeriodPayee.distributor_id))
+                .order_by(total.desc(), col(PeriodPayee.distributor_id))
+                .limit(1)
+            ).first()
+            newcomer = session.exec(
+                select(Distributor.id)
+                .join(
+                    PeriodPayee,
+                    (col(PeriodPayee.distributor_id) == col(Distributor.id))
+                    & (col(PeriodPayee.period_id) == last_period),
+                    isouter=True,
+                )
+                .where(col(Distributor.enrolled_at) >= joined_last)
+                .where(Distributor.status == DistributorStatus.active)
+                .where(col(Distributor.id) != leader)
+                .order_by(func.coalesce(PeriodPayee.earned, 0).desc(), col(Distributor.id))
+                .limit(1)
+            ).first()
+            chosen = [(LEADER, leader), (NEWCOMER, newcomer)]
+            logins = []
+            for login, distributor_id in chosen:
+                if distributor_id is None:
+                    continue
+                users.create_user(
+                    session,
+                    UserCreate(
+                        email=login.email,
+                        full_name=f"Demo {login.role}",
+                        role=Role.distributor,
+                        password=login.password,
+                        distributor_id=distributor_id,
+                    ),
+                    actor=company.admin,
+                )
+                logins.append(login)
+        return logins
 
     def catalog(self, company: Company) -> None:
         """The catalogue (supplements, cosmetics, two starter kits without volume) priced in

@@ -97,6 +97,7 @@ def run_demo(
             for index, first in enumerate(months):
                 _one_month(progress, builder, closer, company, index, per_month[index])
                 result.periods.append(_close(progress, closer, company, index + 1, first))
+        result.logins += builder.distributor_logins(company, len(months))
         result.distributors = len(company.distributor_ids)
         result.orders, result.returns = company.orders, company.returns
         result.inactive = company.inactive
@@ -203,7 +204,8 @@ def _summary(console: Console, result: DemoResult, url: str) -> None:
         console.print(f"  the plan's ceiling on payout: {shown} of sales")
     for period in result.periods:
         console.print(f"  period {period.id} anchored in tx {period.anchor_tx}")
-    console.print(f"\n  web/API:     {url}  (OpenAPI docs at {url}/docs)")
+    console.print(f"\n  web office:  {url}/")
+    console.print(f"  API:         {url}/api  (OpenAPI docs at {url}/docs)")
     for login in result.logins:
         console.print(f"  login:       {login.email} / {login.password}  ({login.role})")
     console.print(f"  data folder: {data}")
