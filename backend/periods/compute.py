@@ -62,7 +62,7 @@ from ledger.engine import PeriodResult, payee_rows, run_period
 from ledger.errors import LedgerError
 from ledger.inputs import PeriodInputs
 from ledger.money import ISO_CURRENCIES, Rate, RateMissingError, alpha_code, conversion
-from ledger.package import build_package
+from ledger.package import TABLE_COLUMNS, build_package
 from ledger.plan import Plan
 
 INSERT_CHUNK = 20_000
@@ -198,20 +198,9 @@ def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 def _line_rows(period_id: int, result: PeriodResult) -> list[dict[str, Any]]:
     """The rows of ``results/lines.tbl``, in its order (``line_no`` = row number)."""
     ext = np.concatenate([np.zeros(1, dtype=np.int64), result.ids])  # dense -1 -> id 0
-    columns: dict[str, list[int]] = {
-        name: []
-        for name in (
-            "bonus",
-            "source",
-            "level",
-            "currency",
-            "payee",
-            "base",
-            "rate",
-            "gross",
-            "amount",
-        )
-    }
+    # Every column of the table but breakage, which is computed per row below.
+    names = [n for n in TABLE_COLUMNS["results/lines.tbl"] if n != "breakage"]
+    columns: dict[str, list[int]] = {name: [] for name in names}
     for block in result.lines:
         columns["bonus"] += [block.bonus] * len(block)
         columns["source"] += ext[block.source + 1].tolist()
