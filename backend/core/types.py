@@ -4,17 +4,17 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from babel.numbers import list_currencies
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
 from pydantic import AfterValidator, AwareDatetime, StringConstraints
 from pydantic_core import PydanticCustomError
+
+from ledger.money import ISO_CURRENCIES
 
 # Ids are 32-bit INTEGER columns on PostgreSQL; an id beyond them can only be "not found", and
 # the database would refuse to even compare it (SQLite: any integer beyond int64).
 MAX_ID = 2**31 - 1
 MAX_INT64 = 2**63 - 1  # BIGINT columns (money, points, token amounts)
 
-_CURRENCIES = frozenset(list_currencies())
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # Precompiles live at the lowest addresses (0x01-0x0a on Ethereum today, 0x0b-0x11 and 0x100
@@ -74,9 +74,10 @@ WalletAddress = Annotated[str, StringConstraints(strip_whitespace=True), AfterVa
 
 
 def _known_currency(value: str) -> str:
-    """An ISO 4217 code the CLDR knows (babel's list): a typo such as `RBU` or `XYZ` would
-    otherwise open a price list or record a payment in a currency nobody can pay in."""
-    if value not in _CURRENCIES:
+    """An ISO 4217 code the ledger can convert (``ledger.money.ISO_CURRENCIES``): a typo such as
+    `RBU` or `XYZ` would otherwise open a price list or record a payment in a currency nobody
+    can pay in, and a currency the ledger does not know could never be in a period."""
+    if value not in ISO_CURRENCIES:
         raise PydanticCustomError(
             "unknown_currency",
             "{currency} is not a known ISO 4217 currency code",

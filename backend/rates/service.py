@@ -15,9 +15,7 @@ import datetime as dt
 import decimal
 import re
 from collections.abc import Sequence
-from functools import cache
 
-from babel.numbers import list_currencies
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -29,6 +27,7 @@ from backend.core.errors import Conflict, Invalid
 from backend.core.model_base import now_utc
 from backend.rates import cbr
 from backend.rates.models import ExchangeRate, Rate, RateCreate, RatesImported
+from ledger.money import ISO_CURRENCIES
 
 MAX_DECIMALS = 10
 RATE_BELOW = decimal.Decimal(10**9)
@@ -38,16 +37,11 @@ _RATE = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _PG_LOCK_KEY = int.from_bytes(b"exchrate", "big", signed=True)
 
 
-@cache
-def _iso_codes() -> frozenset[str]:
-    return frozenset(list_currencies())
-
-
 def check_currency(code: str, field: str = "currency") -> str:
     """A known ISO 4217 code in upper case (`RUB`), or Invalid."""
     if not _CODE.match(code):
         raise Invalid(f"{field} {code!r} is not a currency code: three upper-case letters")
-    if code not in _iso_codes():
+    if code not in ISO_CURRENCIES:
         raise Invalid(f"{field} {code} is not a known ISO 4217 currency")
     return code
 

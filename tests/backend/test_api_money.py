@@ -91,3 +91,21 @@ def test_products_and_orders_give_the_exponent_of_their_currency(company: Api, r
     for name in ("ProductPublic", "OrderPublic", "PriceListPublic", "PeriodLinePublic"):
         assert "exponent" in schema[name]["properties"], name
     assert PLAN.name == "binary_hybrid.toml"
+
+
+def test_a_currency_the_ledger_cannot_convert_is_refused_at_the_door(api: Api) -> None:
+    """Mexican pesos are ISO 4217 but not among the ledger's currencies: a product priced in
+    them could never be in a period, so it is refused when entered, not when a period runs."""
+    product = {
+        "sku": "PESO", "name_ru": "Песо", "name_en": "Peso", "retail_price": 100,
+        "wholesale_price": 80, "currency": "MXN", "pv": 1, "cv": 1,
+    }  # fmt: skip
+    refused = post_as_admin(api, "/api/products", product)
+    assert refused.status_code == 422 and "MXN" in refused.text
+    rate = {"base": "MXN", "quote": "RUB", "day": "2026-11-30", "rate": "4.1", "source": "test"}
+    refused = post_as_admin(api, "/api/rates", rate)
+    assert refused.status_code == 422 and "MXN is not a known ISO 4217 currency" in refused.text
+
+
+def post_as_admin(api: Api, url: str, body: dict[str, Any]) -> Any:
+    return api.client.post(url, json=body, headers=api.as_("admin"))
