@@ -52,6 +52,14 @@ class Context:
     def rank_of(self, name: str) -> int:
         return rank_index(self.plan, name)
 
+    def global_cap_amount(self) -> int | None:
+        """``floor(total CV x global_pct x point value)`` in payout minor units (None: no cap)."""
+        pct = self.plan.caps.global_pct
+        if pct is None:
+            return None
+        exact = int(self.cv.sum()) * pct_to_ppm(pct) * self.unit / 1_000_000
+        return exact.numerator // exact.denominator
+
 
 def _per_owner(owner: I64, values: I64, n: int) -> I64:
     return volume_by(owner, values, n)

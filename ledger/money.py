@@ -19,7 +19,7 @@ declared by the plan (code, decimals, peg). Order lines name their currency by t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -42,7 +42,6 @@ __all__ = [
     "convert_minor",
     "exponent_of",
     "numeric_code",
-    "sum_money",
 ]
 
 
@@ -215,14 +214,6 @@ class Money:
     def as_json(self) -> dict[str, int | str]:
         """``{"amount": minor units, "currency": code, "exponent": e}``."""
         return {"amount": self.minor, "currency": self.currency, "exponent": self.exponent}
-
-
-def sum_money(amounts: Iterable[Money], *, currency: str, exponent: int) -> Money:
-    """The sum of amounts that must all be in ``currency``."""
-    total = Money.zero(currency, exponent)
-    for amount in amounts:
-        total = total + amount
-    return total
 
 
 _MAX_RATE = Decimal(10) ** 9

@@ -24,9 +24,9 @@ from ledger.context import Context, build_context
 from ledger.engine._payees import PayeeRows, payee_rows, payouts
 from ledger.engine._report import compliance, sales, threshold_flags, totals
 from ledger.inputs import PeriodInputs, densify
-from ledger.lines import PPM, LineBlock, apply_global_cap, apply_payee_cap
+from ledger.lines import LineBlock, apply_global_cap, apply_payee_cap
 from ledger.merkle import PayoutTree
-from ledger.plan import BONUS_TYPES, Plan, pct_to_ppm
+from ledger.plan import BONUS_TYPES, Plan
 
 __all__ = ["PayeeRows", "PeriodResult", "payee_rows", "run_period"]
 
@@ -195,10 +195,6 @@ def _fraction(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else f"{value}"
 
 
-def _floor(value: Fraction) -> int:
-    return value.numerator // value.denominator
-
-
 def _caps(ctx: Context, blocks: list[LineBlock]) -> tuple[tuple[int, int], int | None]:
     caps = ctx.plan.caps
     for b in blocks:
@@ -208,6 +204,7 @@ def _caps(ctx: Context, blocks: list[LineBlock]) -> tuple[tuple[int, int], int |
             apply_payee_cap(b, cap, ctx.n)
     if caps.global_pct is None or not caps.global_bonuses:
         return (1, 1), None
-    allowed = _floor(int(ctx.cv.sum()) * pct_to_ppm(caps.global_pct) * ctx.unit / PPM)
+    allowed = ctx.global_cap_amount()
+    assert allowed is not None
     capped = [b for b in blocks if BONUS_TYPES[b.bonus - 1] in caps.global_bonuses]
     return apply_global_cap(capped, allowed), allowed

@@ -6,7 +6,6 @@ Income statistics use the nearest-rank method on integer earnings, so they are i
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -14,7 +13,7 @@ from numpy.typing import NDArray
 
 from ledger.context import Context
 from ledger.inputs import KIND_FEE, KIND_OWN, KIND_RETAIL
-from ledger.lines import LineBlock
+from ledger.lines import PPM, LineBlock
 from ledger.money import alpha_code, convert_minor
 from ledger.plan import BONUS_TYPES, pct_to_ppm
 
@@ -62,13 +61,6 @@ def _stats(values: I64) -> dict[str, int]:
         "p99": at(99),
         "max": int(s[-1]),
     }
-
-
-PPM = 1_000_000
-
-
-def _floor(value: Fraction) -> int:
-    return value.numerator // value.denominator
 
 
 def charged(ctx: Context) -> I64:
@@ -188,9 +180,7 @@ def compliance(
     }
     paid = sum(int(b.amount.sum()) for b in blocks)
     cap = ctx.plan.caps.global_pct
-    cap_money = (
-        None if cap is None else _floor(int(ctx.cv.sum()) * pct_to_ppm(cap) * ctx.unit / PPM)
-    )
+    cap_money = ctx.global_cap_amount()
     ceiling = ctx.plan.caps.max_pct_of_sales
     payees = np.flatnonzero(earned > 0)
     with_pv = ctx.pv[payees] > 0

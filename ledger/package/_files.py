@@ -107,7 +107,7 @@ TABLE_COLUMNS = {
 #: The same for a format-1 package.
 TABLE_COLUMNS_V1 = {
     **TABLE_COLUMNS,
-    "inputs/orders.tbl": INPUT_HEADERS["orders"][:-1],
+    "inputs/orders.tbl": _LEGACY_HEADERS["orders"],
     "results/lines.tbl": tuple(c for c in _LINES if c != "currency"),
 }
 
