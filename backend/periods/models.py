@@ -139,6 +139,51 @@ class PeriodPayee(SQLModel, table=True):
     has_wallet: bool = Field(default=False, description="A wallet was known at the snapshot.")
 
 
+class PeriodStanding(SQLModel, table=True):
+    """A distributor's figures in a period, one row of ``results/distributors.tbl``: written by
+    the period's compute, and while the period is open by the latest preview run
+    (`StandingRun` says which and when). Volumes are in the plan's point units; ``earned`` is in
+    the payout currency's minor units; ranks are 0 (none) or the rung's 1-based place in the
+    plan's ladder."""
+
+    __tablename__ = "period_standing"
+    __table_args__ = (
+        sa.Index("ix_period_standing_distributor_id_period_id", "distributor_id", "period_id"),
+    )
+
+    period_id: int = Field(primary_key=True, foreign_key="period.id")
+    distributor_id: int = Field(primary_key=True, sa_type=sa.BigInteger())
+    pv: int = Field(sa_type=sa.BigInteger())
+    cv: int = Field(sa_type=sa.BigInteger())
+    gv: int = Field(sa_type=sa.BigInteger())
+    left_volume: int = Field(sa_type=sa.BigInteger())
+    right_volume: int = Field(sa_type=sa.BigInteger())
+    active: bool
+    paid_rank: int
+    achieved_rank: int
+    earned: int = Field(sa_type=sa.BigInteger())
+
+
+class StandingKind(StrEnum):
+    preview = "preview"  # an estimate of an open period, refreshed by the worker
+    computed = "computed"  # the period's compute (what its package holds)
+
+
+class StandingRun(SQLModel, table=True):
+    """Where a period's standings came from and when they were computed."""
+
+    __tablename__ = "standing_run"
+    __table_args__ = (sa.CheckConstraint(check_in("kind", StandingKind), name="kind"),)
+
+    period_id: int = Field(primary_key=True, foreign_key="period.id")
+    kind: StandingKind = Field(sa_type=sa.String(16))
+    computed_at: datetime = Field(sa_type=UTCDateTime())
+    plan_hash: str = Field(max_length=66)
+    currency: str = Field(max_length=12)
+    exponent: int
+    distributors: int
+
+
 class PeriodReturn(SQLModel, table=True):
     """Returned (or cancelled) quantity of an order line a period accounted for: netted out of
     the order's own period, or clawed back from the payees of a later one."""

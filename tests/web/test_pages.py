@@ -212,6 +212,32 @@ def test_csrf_token_is_on_every_post_form(browser: Browser) -> None:
         assert csrf_of(html)
 
 
+def test_every_message_of_the_pages_is_in_both_catalogues() -> None:
+    """What `pybabel extract -F babel.cfg -k N_` finds in the code and templates is in each
+    catalogue (else a page shows an English string to a Russian reader)."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+    from babel.messages.pofile import read_po
+
+    from backend.web.i18n import LOCALE_DIR
+
+    root = LOCALE_DIR.parents[2]
+    with (root / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+    found = {
+        message if isinstance(message, str) else message[0]
+        for _, _, message, _, _ in extract_from_dir(
+            str(root), method_map, options_map, keywords=keywords
+        )
+    }
+    for language in ("ru", "en"):
+        with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+            catalog = read_po(handle, locale=language)
+        missing = sorted(m for m in found if m and m not in catalog)
+        assert missing == [], f"{language}: run pybabel extract and update (babel.cfg)"
+
+
 def test_the_russian_catalogue_translates_every_message() -> None:
     from babel.messages.pofile import read_po
 
