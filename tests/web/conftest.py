@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser as Chromium
+from playwright.sync_api import Page, sync_playwright
 from web_support import Browser
 
 BACKEND_TESTS = Path(__file__).parents[1] / "backend"
@@ -27,3 +30,25 @@ globals().update({k: v for k, v in vars(backend_fixtures).items() if not k.start
 @pytest.fixture
 def browser(api: object) -> Browser:
     return Browser(TestClient(api.client.app))  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Chromium]:
+    """Debian's chromium, once per test run (each browser module serves its own company)."""
+    from browser_support import CHROMIUM, FLAGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Chromium, base_url: str) -> Iterator[Page]:
+    """A fresh browser context on the module's server (`base_url`), at desktop width."""
+    from browser_support import SIZES
+
+    context = chromium.new_context(base_url=base_url, viewport=SIZES["desktop"])
+    page = context.new_page()
+    yield page
+    context.close()

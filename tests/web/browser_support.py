@@ -1,0 +1,174 @@
+"""What the browser suites share: the system Chromium, the real app served by uvicorn on a
+seeded company in its own data folder, axe with screenshots, and the login form.
+
+Each `test_browser*.py` module defines its own `base_url` fixture (module scope) with the company
+its flows need, usually `serve_company(tmp_path_factory, company_with_a_closed_period)`;
+the `chromium` and `page` fixtures are in `conftest.py`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from fastapi.testclient import TestClient
+from lineage_api import SECRET, Api, Clock, add_user, seed_rates, token_for
+from playwright.sync_api import Page
+from sqlmodel import Session, select
+from test_api_periods import close, make_company, post
+
+from backend.accounts.models import User
+from backend.bootstrap import migrate, seed
+from backend.core.config import Settings
+from backend.core.db import make_engine
+from backend.core.model_base import Role
+from backend.main import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).parents[2]
+SHOTS = ROOT / "artifacts" / "screenshots"
+ADMIN = ("admin@example.com", "admin-password-1")
+DINA = ("dina@example.com", "dina-password-1")
+FINANCE = ("finance@example.com", "password-123")
+SIZES = {"360": {"width": 360, "height": 780}, "desktop": {"width": 1280, "height": 860}}
+
+needs_chromium = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason="needs Debian's chromium (make browser installs it)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serve_company(
+    tmp_path_factory: pytest.TempPathFactory,
+    seed_company: Callable[[Settings], None],
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """The real app (uvicorn, a free port) on a fresh data folder that `seed_company` filled in
+    process before the server starts; yields its base URL."""
+    data = tmp_path_factory.mktemp("company")
+    full_env = (
+        os.environ
+        | {
+            "LINEAGE_DATA_DIR": str(data),
+            "LINEAGE_SECRET_KEY": SECRET,
+            "LINEAGE_ADMIN_EMAIL": ADMIN[0],
+            "LINEAGE_ADMIN_PASSWORD": ADMIN[1],
+            "LINEAGE_LOGIN_MAX_FAILURES": "50",
+        }
+        | (env or {})
+    )
+    settings = Settings(
+        data_dir=data,
+        admin_email=ADMIN[0],
+        admin_password=ADMIN[1],  # type: ignore[arg-type]
+        secret_key=SECRET,  # type: ignore[arg-type]
+    )
+    seed_company(settings)
+    port = _free_port()
+    log = (data / "server.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "serve:app", "--port", str(port)],
+        cwd=Path(__file__).parent,
+        env=full_env | {"PYTHONPATH": str(ROOT)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, server, data / "server.log")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the app did not start: {log.read_text()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError("the app did not answer /health within 30 s")
+
+
+def company_with_a_closed_period(settings: Settings) -> None:
+    """Before the server starts, in process on its data folder: Dina (a login) and the periods
+    tests' small company under her (`make_company`), its first period computed and approved,
+    so her statement pages have lines, a held balance (distributor 5 has no wallet) and a
+    proof. Staff logins: finance@, auditor@ and warehouse@example.com with PASSWORD."""
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    seed(engine, settings)
+    seed_rates(engine)
+    clock = Clock()
+    with TestClient(create_app(settings, engine=engine, clock=clock)) as client:
+        with Session(engine) as session:
+            admin_id = session.exec(select(User.id).where(User.email == ADMIN[0])).one()
+        assert admin_id is not None
+        headers = {"admin": token_for(admin_id, clock)}
+        person = {"first_name": "Дина", "last_name": "Первая", "email": DINA[0]}
+        enrolled = client.post("/api/distributors", json=person, headers=headers["admin"])
+        assert enrolled.status_code == 201, enrolled.text
+        dina = enrolled.json()["id"]
+        for role in (Role.finance, Role.auditor, Role.warehouse):
+            headers[role.value] = token_for(
+                add_user(engine, f"{role.value}@example.com", role), clock
+            )
+        account = {
+            "email": DINA[0],
+            "password": DINA[1],
+            "role": "distributor",
+            "distributor_id": dina,
+        }
+        created = client.post("/api/users", json=account, headers=headers["admin"])
+        assert created.status_code == 201, created.text
+        headers["distributor"] = token_for(created.json()["id"], clock)
+        api = make_company(Api(client, engine, clock, settings, headers, dina))
+        assert post(api, "/api/periods").status_code == 201
+        close(api, 1)
+    engine.dispose()
+
+
+def check(page: Page, name: str) -> None:
+    """axe on the page as it is, then a screenshot at each width."""
+    results = Axe().run(page)
+    grave = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not grave, f"{name}: {results.generate_report()}"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for label, size in SIZES.items():
+        page.set_viewport_size(size)
+        page.screenshot(path=SHOTS / f"{name}-{label}.png", full_page=True)
+    page.set_viewport_size(SIZES["desktop"])
+
+
+def log_in(page: Page, email: str, password: str) -> None:
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.locator("form.stack button[type=submit]").click()
