@@ -156,7 +156,10 @@ def test_the_statement_carries_the_line_for_the_browser_check(company: Api) -> N
     data = widget(text, "payout")
     period, index, account, amount = body["leaf"]
     assert [data["period"], data["index"], data["account"], data["amount"]] == [
-        str(period), str(index), account, str(amount)
+        str(period),
+        str(index),
+        account,
+        str(amount),
     ]
     assert data["proof"].split() == body["proof"]
     assert "Проверить в блокчейне" in text and "data-verify-run" in text

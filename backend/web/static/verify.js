@@ -139,14 +139,14 @@ export async function rpc(url, method, params) {
       cache: "no-store",
     });
   } catch (error) {
-    throw new Unreachable(url, error.name === "TimeoutError" ? "timed out" : String(error.message));
+    throw new Unreachable(url, error.name === "TimeoutError" ? "timed-out" : "no-answer");
   }
   if (!response.ok) throw new Unreachable(url, `HTTP ${response.status}`);
   let body;
   try {
     body = await response.json();
   } catch {
-    throw new Unreachable(url, "the answer is not JSON-RPC");
+    throw new Unreachable(url, "not-json-rpc");
   }
   if (body.error) throw new RpcError(url, String(body.error.message || body.error.code));
   return body.result;
@@ -208,7 +208,9 @@ function say(widget, name, values = {}) {
 
 function failure(widget, error) {
   if (error instanceof Unreachable) {
-    return say(widget, "unreachable", { url: error.url, reason: error.message });
+    // The reason in the reader's words where the page gave some (no-answer, timed-out, ...).
+    const reason = say(widget, error.message);
+    return say(widget, "unreachable", { url: error.url, reason });
   }
   if (error instanceof RpcError) return say(widget, "rpc-error", { url: error.url, reason: error.message });
   if (error instanceof WrongChain) return say(widget, "wrong-chain", error);
@@ -222,8 +224,12 @@ function announce(widget, text, state) {
   status.dataset.state = state; // match | mismatch | pending | error | busy
 }
 
+/** A verdict in words, with a sign for the eye (hidden from screen readers, which read the word). */
 function verdict(cell, widget, ok) {
-  cell.textContent = say(widget, ok ? "match" : "mismatch");
+  const sign = document.createElement("span");
+  sign.setAttribute("aria-hidden", "true");
+  sign.textContent = ok ? "✓ " : "✗ ";
+  cell.replaceChildren(sign, say(widget, ok ? "match" : "mismatch"));
   cell.dataset.state = ok ? "match" : "mismatch";
 }
 
@@ -357,11 +363,11 @@ async function anchorTx(widget, url, anchor) {
   const tx = widget.dataset.anchorTx;
   if (!tx) return say(widget, "no-tx");
   const receipt = await receiptOf(url, tx);
-  if (!receipt) return `${tx}: ${say(widget, "tx-missing")}`;
-  if (receipt.status !== "0x1") return `${tx}: ${say(widget, "tx-failed")}`;
+  if (!receipt) return say(widget, "tx-missing");
+  if (receipt.status !== "0x1") return say(widget, "tx-failed");
   const block = BigInt(receipt.blockNumber).toString();
   const toAnchor = (receipt.to || "").toLowerCase() === anchor.toLowerCase();
-  return `${tx}: ${say(widget, toAnchor ? "tx-ok" : "tx-other", { block })}`;
+  return say(widget, toAnchor ? "tx-ok" : "tx-other", { block });
 }
 
 function copyButtons() {
