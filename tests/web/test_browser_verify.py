@@ -25,14 +25,16 @@ from browser_support import (
     needs_chromium,
     serve_company,
 )
-from lineage_api import Api
+from lineage_api import Api, add_user
 from playwright.sync_api import Page, Route, expect
 from test_api_periods import post
 from test_chain_outbox import FAST, Chain, free_port
 from test_period_chain import fund, get, settle
+from web_support import PASSWORD
 
 from backend.chain.deployment import Deployment
 from backend.core.config import Settings
+from backend.core.model_base import Role
 from backend.dev.deploy import ensure_deployment
 from backend.dev.devchain import ManagedGanache
 from backend.worker.writer import ChainWriter
@@ -41,6 +43,7 @@ pytestmark = [needs_chromium, pytest.mark.chain]
 VECTOR = json.loads((Path(__file__).parent / "data" / "payout_vector.json").read_text())
 CAST = ROOT / "node_modules" / ".bin" / "cast"
 STATEMENT = "/distributors/2/statements/1"
+NEWCOMER = "newcomer@example.com"
 
 
 def on_chain(api: Api, chain: Chain) -> None:
@@ -54,6 +57,11 @@ def on_chain(api: Api, chain: Chain) -> None:
     assert post(api, "/api/periods/1/payouts").status_code == 202
     settle(writer)
     assert get(api, "/api/periods/1")["status"] == "paid"
+    # A newcomer the writer has not placed on chain yet (no writer runs beside the server).
+    body = {"first_name": "Новичок", "last_name": "Ожидает", "sponsor_id": 2}
+    created = api.client.post("/api/distributors", json=body, headers=api.as_("admin"))
+    assert created.status_code == 201, created.text
+    add_user(api.engine, NEWCOMER, Role.distributor, created.json()["id"])
 
 
 def company_on_chain(settings: Settings, chain: Chain) -> None:
@@ -143,6 +151,21 @@ def test_my_placement_in_english(page: Page) -> None:
     expect(status).to_have_text(re.compile("^Match: the chain holds the same placement"))
     expect(page.locator("tr[data-field=position] [data-chain]")).to_have_text("left")
     check(page, "placement-en")
+
+
+def test_a_placement_not_on_chain_yet_is_pending_not_a_mismatch(page: Page) -> None:
+    page.goto("/login")
+    page.click("button[value=ru]")
+    log_in(page, NEWCOMER, PASSWORD)
+    expect(page).to_have_url("/home")
+    page.goto("/placement")
+    expect(page.locator(".notice.pending")).to_contain_text("ещё не записал это размещение")
+    status = page.locator("[data-verify-status]")
+    expect(status).to_have_attribute("data-state", "pending")
+    expect(status).to_contain_text("Пока не в блокчейне")
+    expect(page.locator("tr[data-field=sponsor] [data-chain]")).to_have_text("Нет в блокчейне")
+    expect(page.locator("[data-result][data-state]")).to_have_count(0)
+    check(page, "placement-pending-ru")
 
 
 def test_a_statement_line_is_verified_and_paid(page: Page) -> None:

@@ -236,7 +236,6 @@ function verdict(cell, widget, ok) {
 async function run(widget, check) {
   const button = widget.querySelector("[data-verify-run]");
   if (button) button.disabled = true;
-  announce(widget, say(widget, "checking", { url: "/api/chain" }), "busy");
   try {
     const facts = await connect();
     announce(widget, say(widget, "checking", { url: facts.rpc_url }), "busy");
