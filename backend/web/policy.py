@@ -32,6 +32,10 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/distributors/{distributor_id}/statements"): STATEMENT_READERS,
     ("GET", "/distributors/{distributor_id}/statements/{period_id}"): STATEMENT_READERS,
     ("GET", "/distributors/{distributor_id}/statements/{period_id}.csv"): STATEMENT_READERS,
+    # The placement check: a distributor's own, and (scoped by the genealogy service) their
+    # downline's; staff anyone's.
+    ("GET", "/placement"): frozenset({DISTRIBUTOR}),
+    ("GET", "/distributors/{distributor_id}/placement"): STATEMENT_READERS,
 }
 
 

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 MENU = (
     ("/home", N_("Home")),
     ("/statements", N_("My statements")),
+    ("/placement", N_("My placement")),
     ("/accounts", N_("Accounts")),
     ("/profile", N_("Profile")),
 )

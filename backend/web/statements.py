@@ -21,6 +21,7 @@ from backend.periods.statements import LineNote, line_notes, names_of, statement
 from backend.web.deps import SettingsDep
 from backend.web.i18n import N_, load_translations
 from backend.web.render import PageUser, language_of, render
+from backend.web.verify import payout_commands
 
 BONUS_NAMES = {
     "retail": N_("Retail profit"),
@@ -159,6 +160,7 @@ def statement_page(
     period_id: int,
 ) -> Response:
     found, views, name = _statement(session, settings, user, distributor_id, period_id)
+    commands = payout_commands(settings, period_id, int(found.leaf[1])) if found.leaf else None
     return render(
         request,
         "statement.html",
@@ -170,6 +172,7 @@ def statement_page(
         held_texts=HELD_TEXTS,
         unit_names=UNIT_NAMES,
         notes=LineNote,
+        commands=commands,
     )
 
 

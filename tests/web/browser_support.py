@@ -118,11 +118,14 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None
     raise RuntimeError("the app did not answer /health within 30 s")
 
 
-def company_with_a_closed_period(settings: Settings) -> None:
+def company_with_a_closed_period(
+    settings: Settings, then: Callable[[Api], None] | None = None
+) -> None:
     """Before the server starts, in process on its data folder: Dina (a login) and the periods
     tests' small company under her (`make_company`), its first period computed and approved,
     so her statement pages have lines, a held balance (distributor 5 has no wallet) and a
-    proof. Staff logins: finance@, auditor@ and warehouse@example.com with PASSWORD."""
+    proof. Staff logins: finance@, auditor@ and warehouse@example.com with PASSWORD. `then`
+    carries on with the same company (e.g. puts it on a chain) before the client closes."""
     engine = make_engine(settings.resolved_database_url)
     migrate(engine)
     seed(engine, settings)
@@ -153,6 +156,8 @@ def company_with_a_closed_period(settings: Settings) -> None:
         api = make_company(Api(client, engine, clock, settings, headers, dina))
         assert post(api, "/api/periods").status_code == 201
         close(api, 1)
+        if then is not None:
+            then(api)
     engine.dispose()
 
 
