@@ -13,7 +13,10 @@ from lineage_api import Api
 from sqlalchemy import delete
 from sqlmodel import Session, select
 from test_api_periods import at, buy, close, company, month_start, post, today
+from typer.testing import CliRunner
 
+from backend.cli import _register
+from backend.cli import app as cli
 from backend.periods import feed as feed_module
 from backend.periods.dashboard import dashboard_of, rank_card
 from backend.periods.feed import downline_feed
@@ -21,6 +24,7 @@ from backend.periods.models import Period, PeriodStanding, StandingKind, Standin
 from backend.periods.preview import refresh_preview, run_preview
 from backend.periods.standings import figures_of
 from backend.rates.models import ExchangeRate
+from backend.worker.preview import PreviewJob
 from ledger.package import TABLE_COLUMNS, read_table
 
 __all__ = ["company"]  # the fixture, re-exported for pytest
@@ -234,3 +238,21 @@ def test_feed_lists_joins_rank_ups_and_lapses_below_only(
     assert all(e.rank and e.period_id == 1 and not e.estimate for e in ranked)
     assert [e.at for e in events] == sorted((e.at for e in events), reverse=True)
     assert len(events) == 9  # 4 joins, 4 rank ups (everyone below bought 200 PV), 1 lapse
+
+
+def test_the_worker_job_and_the_command_preview_the_open_period(
+    company: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = company
+    into_period_two(api)
+    job = PreviewJob(api.engine, api.settings, clock=api.clock)
+    assert job.run_once().status == "stored"
+    assert job.run_once().status == "fresh"  # not due again for LINEAGE_PREVIEW_MINUTES
+    buy(api, 3)
+    monkeypatch.setenv("LINEAGE_DATABASE_URL", api.engine.url.render_as_string(False))
+    _register()
+    ran = CliRunner().invoke(cli, ["period", "preview", "--data-dir", str(api.settings.data_dir)])
+    assert ran.exit_code == 0, ran.output
+    assert "period 2: 6 distributors previewed" in ran.output
+    with api.session() as session:
+        assert standings(session, 2)[3].pv == 200  # the command ran although not due
