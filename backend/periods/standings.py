@@ -122,7 +122,7 @@ def store_standings(
     """Replace the period's standings with this run's and record the run (inside the
     caller's write unit; the caller commits)."""
     session.execute(delete(PeriodStanding).where(col(PeriodStanding.period_id) == period_id))
-    for chunk in _chunks(_rows(period_id, plan, inputs, result)):
+    for chunk in _row_chunks(period_id, plan, inputs, result):
         session.execute(insert(PeriodStanding), chunk)
     run = session.get(StandingRun, period_id) or StandingRun(
         period_id=period_id, kind=kind, attempted_at=now
@@ -154,38 +154,38 @@ def record_refusal(
     return run
 
 
-def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, len(rows), INSERT_CHUNK):
-        yield rows[start : start + INSERT_CHUNK]
-
-
-def _rows(
+def _row_chunks(
     period_id: int, plan: Plan, inputs: PeriodInputs, result: PeriodResult
-) -> list[dict[str, Any]]:
+) -> Iterator[list[dict[str, Any]]]:
+    """The rows to insert, ``INSERT_CHUNK`` at a time (a million dicts at once would hold a
+    gigabyte)."""
     extra = standing_extras(plan=plan, inputs=inputs, result=result)
-    columns: dict[str, list[Any]] = {
-        "distributor_id": result.ids.tolist(),
-        "pv": result.pv.tolist(),
-        "cv": result.cv.tolist(),
-        "gv": result.gv.tolist(),
-        "left_volume": result.left_volume.tolist(),
-        "right_volume": result.right_volume.tolist(),
-        "active": result.active.astype(np.bool_).tolist(),
-        "paid_rank": result.paid_rank.tolist(),
-        "achieved_rank": result.achieved_rank.tolist(),
-        "earned": result.earned.tolist(),
-        "prior_rank": extra.prior_rank.tolist(),
-        "new_in_team": extra.new_in_team.tolist(),
-        "top_leg": extra.top_leg.tolist(),
-        "second_leg": extra.second_leg.tolist(),
-        "next_gv": extra.next_gv.tolist(),
-        "next_legs": extra.next_legs.tolist(),
+    columns = {
+        "distributor_id": result.ids,
+        "pv": result.pv,
+        "cv": result.cv,
+        "gv": result.gv,
+        "left_volume": result.left_volume,
+        "right_volume": result.right_volume,
+        "active": result.active.astype(np.bool_),
+        "paid_rank": result.paid_rank,
+        "achieved_rank": result.achieved_rank,
+        "earned": result.earned,
+        "prior_rank": extra.prior_rank,
+        "new_in_team": extra.new_in_team,
+        "top_leg": extra.top_leg,
+        "second_leg": extra.second_leg,
+        "next_gv": extra.next_gv,
+        "next_legs": extra.next_legs,
     }
     names = list(columns)
-    return [
-        {"period_id": period_id, **dict(zip(names, values, strict=True))}
-        for values in zip(*columns.values(), strict=True)
-    ]
+    for start in range(0, int(result.ids.shape[0]), INSERT_CHUNK):
+        stop = start + INSERT_CHUNK
+        values = [column[start:stop].tolist() for column in columns.values()]
+        yield [
+            {"period_id": period_id, **dict(zip(names, row, strict=True))}
+            for row in zip(*values, strict=True)
+        ]
 
 
 # Reading ---------------------------------------------------------------------------------

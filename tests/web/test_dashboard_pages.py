@@ -91,7 +91,7 @@ def test_dashboard_shows_estimate_tiles_rank_card_and_feed(company: Api) -> None
 
     english = home(dina(api, "en"))
     assert "Estimate as of " in english and "Next rank: Bronze" in english
-    assert "300 of 100" in english and "Done (100 %)." in english
+    assert "300 of 100" in english and "Done (100%)." in english
     assert format_money(mine.earned, "USDT", 6, locale="en") in english
     assert "Joined the team" in english and "New rank: Member" in english
     assert "Left leg" in english and "Paid-as rank" in english
