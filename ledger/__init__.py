@@ -15,6 +15,8 @@ starts with ``_`` is the ledger's own and may change without notice.
 ``ledger.money``      money with its currency, dated exchange rates, conversion (``Money``,
                       ``Rate``, ``conversion``)
 ``ledger.synthetic``  a seeded synthetic company for benchmarks and property tests
+``ledger.standing``   what a dashboard shows beyond the run's figures: rank progress, legs,
+                      new people in the team (``standing_extras``)
 
 Inside, from the bottom up: ``errors``; ``money``; ``plan``, ``inputs``, the trees (``_tree``);
 ``context`` (run steps 1-4: volumes, ranks) and ``lines`` (bonus lines, rounding, caps), the
@@ -36,5 +38,6 @@ __all__ = [
     "package",
     "placement",
     "plan",
+    "standing",
     "synthetic",
 ]

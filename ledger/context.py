@@ -16,7 +16,7 @@ from ledger.inputs import KIND_RETAIL, Dense
 from ledger.money import Conversion, Rate, RateMissingError, alpha_code, conversion, exponent_of
 from ledger.plan import Plan, pct_to_ppm, rank_index
 
-__all__ = ["Context", "build_context"]
+__all__ = ["Context", "build_context", "counted_gv", "legs_holding"]
 
 I64 = NDArray[np.int64]
 _EPOCH = date(1970, 1, 1)
@@ -70,23 +70,33 @@ def _children_sum(tree: Forest, values: I64) -> I64:
     return _per_owner(tree.parent[has_parent], values[has_parent], tree.n)
 
 
+def counted_gv(plan: Plan, rung: int, tree: Forest, pv: I64, gv: I64) -> I64:
+    """GV as rung ``rung`` (1-based) of the ladder counts it: own PV plus each leg's (child
+    subtree's) GV capped at ``max_leg_pct`` of the rung's ``min_gv``; plain GV without a cap."""
+    rank = plan.ranks.rank[rung - 1]
+    if rank.max_leg_pct is None:
+        return gv
+    leg_cap = rank.min_gv * pct_to_ppm(rank.max_leg_pct) // 1_000_000
+    return pv + _children_sum(tree, np.minimum(gv, leg_cap))
+
+
+def legs_holding(tree: Forest, holds: Mask) -> I64:
+    """How many of each node's legs (child subtrees) hold at least one node of ``holds``."""
+    has_parent = tree.parent >= 0
+    inside = tree.subtree_any(holds)
+    return _per_owner(tree.parent[has_parent], inside[has_parent].astype(np.int64), tree.n)
+
+
 def _ranks(plan: Plan, tree: Forest, pv: I64, gv: I64) -> I64:
     """Paid-as rank: the highest rung of the ladder whose rules, and all below, hold."""
     n = tree.n
-    has_parent = tree.parent >= 0
     qualified = [np.ones(n, dtype=np.bool_)]  # rank 0 (none) always holds
-    for rank in plan.ranks.rank:
+    for rung, rank in enumerate(plan.ranks.rank, start=1):
         q = qualified[-1] & (pv >= rank.min_pv)
         if rank.min_gv:
-            if rank.max_leg_pct is not None:
-                leg_cap = rank.min_gv * pct_to_ppm(rank.max_leg_pct) // 1_000_000
-                counted = pv + _children_sum(tree, np.minimum(gv, leg_cap))
-            else:
-                counted = gv
-            q &= counted >= rank.min_gv
+            q &= counted_gv(plan, rung, tree, pv, gv) >= rank.min_gv
         if rank.leg_count:
-            holds = tree.subtree_any(qualified[rank_index(plan, rank.leg_rank or "")])
-            legs = _per_owner(tree.parent[has_parent], holds[has_parent].astype(np.int64), n)
+            legs = legs_holding(tree, qualified[rank_index(plan, rank.leg_rank or "")])
             q &= legs >= rank.leg_count
         qualified.append(q)
     paid = np.zeros(n, dtype=np.int64)

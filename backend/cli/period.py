@@ -1,4 +1,5 @@
-"""`lineage period`: compute a period package from a plan and inputs, and verify a package."""
+"""`lineage period`: compute a period package from a plan and inputs, verify a package, and
+preview the open period of the company's database (the dashboards' estimates)."""
 
 from __future__ import annotations
 
@@ -102,3 +103,38 @@ def export(
     except OSError as exc:
         _fail(f"{exc.filename or package}: {exc.strerror or exc}")
     typer.echo(f"wrote {out}")
+
+
+@app.command()
+def preview(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Data folder (its lineage.db). Default: var"),
+    ] = None,
+) -> None:
+    """Preview the open period now: run the engine on its inputs so far and store every
+    distributor's estimate (what the dashboards show). The worker does this on its own every
+    LINEAGE_PREVIEW_MINUTES; nothing is written for the chain. Exit 1 when it was refused."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from backend.cli.rates import _engine
+    from backend.core.config import Settings
+    from backend.periods.preview import refresh_preview
+
+    keep_freed_memory()
+    settings = Settings(data_dir=data_dir) if data_dir is not None else Settings()
+    engine = _engine(data_dir)
+    try:
+        with Session(engine) as session:
+            outcome = refresh_preview(session, settings, now=datetime.now(UTC), force=True)
+    finally:
+        engine.dispose()
+    if outcome.status == "no_open_period":
+        typer.echo("no open period: nothing to preview")
+    elif outcome.status == "refused":
+        typer.echo(f"preview of period {outcome.period_id} refused: {outcome.message}", err=True)
+        raise typer.Exit(code=1)
+    else:
+        typer.echo(f"period {outcome.period_id}: {outcome.distributors} distributors previewed")

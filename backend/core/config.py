@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     holding_tank_days: int = Field(
         default=0, ge=0, description="Days a sponsor may place manually; 0 = place at once."
     )
+    preview_minutes: int = Field(
+        default=15,
+        gt=0,
+        description="How often the worker refreshes the open period's preview (the "
+        "dashboard's estimates), in minutes.",
+    )
     low_stock_default: int = Field(default=10, ge=0)
     vat_country: str = Field(
         default="RU",

@@ -1,13 +1,14 @@
 """Compute a period (preview, repeatable) and approve it (maker-checker, locks it).
 
-Compute snapshots the inputs (``periods_snapshot``), runs the engine, writes the period package
-to ``<data_dir>/periods/<id>/`` and stores the lines, payees and clawbacks, replacing the
-previous preview. The package folder is swapped in whole just before the commit, and the
-database keeps the manifest it wrote, so approval can refuse a package that is not the one
-computed. Compute reads its inputs in one snapshot that blocks nobody (`snapshot_read`), runs
-the engine, then writes as a write unit (`begin_write`, the period row locked) that first checks
-with a compare-and-set that the period is still as it read it: of two overlapping computes, or a
-compute and an approval, the later one to write is refused (409) and nothing interleaves.
+Compute snapshots the inputs (``periods_snapshot``), runs the engine, writes the period package to
+``<data_dir>/periods/<id>/`` and stores the lines, payees, clawbacks and every distributor's
+standing (``standings``), replacing the previous compute's and the open period's preview. The
+package folder is swapped in whole just before the commit, and the database keeps the manifest it
+wrote, so approval can refuse a package that is not the one computed. Compute reads its inputs in
+one snapshot that blocks nobody (`snapshot_read`), runs the engine, then writes as a write unit
+(`begin_write`, the period row locked) that first checks with a compare-and-set that the period is
+still as it read it: of two overlapping computes, or a compute and an approval, the later one to
+write is refused (409) and nothing interleaves.
 
 Approval names the compute it approves (the period's ``computations`` as the approver saw it)
 and needs a finance user other than the one who computed it, a period that has ended, neither
@@ -45,6 +46,7 @@ from backend.periods.models import (
     PeriodPayee,
     PeriodReturn,
     PeriodStatus,
+    StandingKind,
 )
 from backend.periods.service import (
     calendar,
@@ -57,6 +59,7 @@ from backend.periods.service import (
     transition,
 )
 from backend.periods.snapshot import Snapshot, snapshot
+from backend.periods.standings import store_standings
 from backend.rates.service import latest_rates
 from ledger.engine import PeriodResult, payee_rows, run_period
 from ledger.errors import LedgerError
@@ -113,6 +116,17 @@ def compute(
         )
         manifest = json.loads(files["manifest.json"])
         _store(session, period, result, snap)
+        # The period's own figures replace its preview's (the dashboard's "last period").
+        store_standings(
+            session,
+            period.id,
+            kind=StandingKind.computed,
+            plan=plan,
+            inputs=snap.inputs,
+            result=result,
+            now=now,
+            plan_hash_hex=manifest["planHash"],
+        )
         period.computations += 1
         period.plan_hash = manifest["planHash"]
         period.inputs_hash = manifest["inputsHash"]

@@ -140,15 +140,23 @@ class PeriodPayee(SQLModel, table=True):
 
 
 class PeriodStanding(SQLModel, table=True):
-    """A distributor's figures in a period, one row of ``results/distributors.tbl``: written by
-    the period's compute, and while the period is open by the latest preview run
-    (`StandingRun` says which and when). Volumes are in the plan's point units; ``earned`` is in
-    the payout currency's minor units; ranks are 0 (none) or the rung's 1-based place in the
-    plan's ladder."""
+    """A distributor's figures in a period, one row of ``results/distributors.tbl`` plus what
+    the dashboard shows beyond it (``ledger.standing``): written by the period's compute, and
+    while the period is open by the latest preview run (`StandingRun` says which and when).
+    Volumes are in the plan's point units; ``earned`` is in the payout currency's minor units;
+    ranks are 0 (none) or the rung's 1-based place in the plan's ladder."""
 
     __tablename__ = "period_standing"
     __table_args__ = (
         sa.Index("ix_period_standing_distributor_id_period_id", "distributor_id", "period_id"),
+        # The feed's rank ups, newest period first: only the few rows that ranked up.
+        sa.Index(
+            "ix_period_standing_ranked_up",
+            "period_id",
+            "distributor_id",
+            postgresql_where=sa.text("achieved_rank > prior_rank"),
+            sqlite_where=sa.text("achieved_rank > prior_rank"),
+        ),
     )
 
     period_id: int = Field(primary_key=True, foreign_key="period.id")
@@ -162,6 +170,14 @@ class PeriodStanding(SQLModel, table=True):
     paid_rank: int
     achieved_rank: int
     earned: int = Field(sa_type=sa.BigInteger())
+    prior_rank: int = Field(default=0, description="Highest rank carried in from before.")
+    new_in_team: int = Field(default=0, description="Placed below them, joined this period.")
+    top_leg: int = Field(default=0, sa_type=sa.BigInteger(), description="Largest leg's GV.")
+    second_leg: int = Field(default=0, sa_type=sa.BigInteger(), description="Second largest.")
+    next_gv: int = Field(
+        default=0, sa_type=sa.BigInteger(), description="GV as the next rank counts it (capped)."
+    )
+    next_legs: int = Field(default=0, description="Legs holding the next rank's leg rank.")
 
 
 class StandingKind(StrEnum):
@@ -170,18 +186,25 @@ class StandingKind(StrEnum):
 
 
 class StandingRun(SQLModel, table=True):
-    """Where a period's standings came from and when they were computed."""
+    """Where a period's standings came from and when they were computed; for a preview also
+    the last attempt and, when it was refused (no rate yet, previous period not approved), why.
+    ``ladder`` is the plan's rank ladder as run (JSON: name and rules of each rung)."""
 
     __tablename__ = "standing_run"
     __table_args__ = (sa.CheckConstraint(check_in("kind", StandingKind), name="kind"),)
 
     period_id: int = Field(primary_key=True, foreign_key="period.id")
     kind: StandingKind = Field(sa_type=sa.String(16))
-    computed_at: datetime = Field(sa_type=UTCDateTime())
-    plan_hash: str = Field(max_length=66)
-    currency: str = Field(max_length=12)
-    exponent: int
-    distributors: int
+    computed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    plan_hash: str | None = Field(default=None, max_length=66)
+    currency: str | None = Field(default=None, max_length=12)
+    exponent: int | None = None
+    distributors: int = 0
+    binary: bool = Field(default=False, description="Left/right legs (a binary plan).")
+    ladder: str | None = Field(default=None, sa_type=sa.Text())
+    attempted_at: datetime = Field(sa_type=UTCDateTime())
+    refused: str | None = Field(default=None, max_length=40, description="Why the last failed.")
+    refused_detail: str | None = Field(default=None, max_length=500)
 
 
 class PeriodReturn(SQLModel, table=True):

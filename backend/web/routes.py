@@ -16,7 +16,7 @@ from backend.core.errors import Invalid, NotFound, TooManyRequests, Unauthorized
 from backend.core.model_base import Role
 from backend.core.types import MAX_ID
 from backend.genealogy.cards import card_of
-from backend.periods.statements import statements_of
+from backend.web.dashboard import distributor_home
 from backend.web.deps import ClientAddressDep, NowDep, SettingsDep
 from backend.web.i18n import DEFAULT_LANGUAGE, N_, parse_language
 from backend.web.render import PageUser, guard, language_of, render
@@ -142,16 +142,7 @@ def switch_language(
 def home(request: Request, session: SessionDep, user: PageUser) -> Response:
     if user.role != Role.distributor or user.distributor_id is None:
         return render(request, "home_staff.html")
-    card = card_of(session, user, user.distributor_id)
-    statements = statements_of(session, user.distributor_id, actor=user)
-    return render(
-        request,
-        "home_distributor.html",
-        card=card,
-        latest=statements[-1] if statements else None,
-        statement_count=len(statements),
-        tree_width=request.app.state.settings.tree_width,
-    )
+    return distributor_home(request, session, user)
 
 
 @router.get("/distributors/{distributor_id}")

@@ -1,7 +1,8 @@
 """What an entry point attaches for the chain: the gateway, and the one writer.
 
-`lineage run` hands `serve` to `create_app(..., workers=[runtime.serve])`, so the writer runs
-beside the API for as long as it serves; `lineage worker` enters `serve` alone. Either way the
+`lineage run` hands `serve` to `create_app(..., workers=[runtime.serve])`, so the writer (and,
+with settings, the open period's periodic preview, `backend.worker.preview`) runs beside the
+API for as long as it serves; `lineage worker` enters `serve` alone. Either way the
 writer first takes the database's writer lock (`backend.worker.lease`): a second writer on the
 same database refuses to start.
 """
@@ -18,6 +19,7 @@ from backend.chain.gateway import ChainGateway, SignedTx
 from backend.core.config import Settings
 from backend.worker.config import WriterConfig
 from backend.worker.lease import single_writer
+from backend.worker.preview import PreviewJob
 from backend.worker.writer import ChainWriter
 
 
@@ -51,10 +53,17 @@ class ChainRuntime:
                 after_send=self.after_send,
             )
             self.writer = writer
+            # The periodic preview of the open period runs where the writer runs: once per
+            # database, under the same lease.
+            preview = PreviewJob(engine, self.settings) if self.settings is not None else None
             writer.start()
+            if preview is not None:
+                preview.start()
             try:
                 yield writer
             finally:
+                if preview is not None:
+                    preview.stop()
                 writer.stop()
 
     def status(self) -> NodeStatus:

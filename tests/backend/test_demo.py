@@ -1,6 +1,7 @@
-"""The demo company on a real Ganache: a small one (60 distributors, two months) is created and
-every period is closed end to end; what was paid on chain is what the periods say, the
-packages pass `lineage audit`, and the demo refuses a data folder that already has a company."""
+"""The demo company on a real Ganache: a small one (60 distributors, two months) is created,
+every period is closed end to end and the month it runs in is left open with a preview; what
+was paid on chain is what the periods say, the packages pass `lineage audit`, and the demo
+refuses a data folder that already has a company."""
 
 from __future__ import annotations
 
@@ -28,7 +29,14 @@ from backend.dev.demo.company import LEADER, NEWCOMER, DemoLogin
 from backend.dev.demo.runner import DemoError, DemoOptions, run_demo
 from backend.genealogy.models import Distributor, Placement
 from backend.orders.models import Order
-from backend.periods.models import PeriodPayee, PeriodStatus
+from backend.periods.models import (
+    Period,
+    PeriodPayee,
+    PeriodStanding,
+    PeriodStatus,
+    StandingKind,
+    StandingRun,
+)
 from ledger.money import Rate, alpha_code, conversion
 from ledger.package import TABLE_COLUMNS, read_table
 from ledger.plan import load_plan
@@ -71,7 +79,14 @@ def test_small_demo_is_closed_paid_and_audited(settings: Settings, chain: Chain)
             select(func.count()).where(Distributor.status == DistributorStatus.active)
         ).one()
         offices = check_distributor_logins(session, result.logins, first_of_last_month)
+        # It ends in the month it runs in: that period open, its orders so far previewed.
+        current, run = session.get(Period, 3), session.get(StandingRun, 3)
+        previewed = session.exec(select(func.count()).where(PeriodStanding.period_id == 3)).one()
     engine.dispose()
+    assert current is not None and current.status == PeriodStatus.open
+    assert run is not None and run.kind == StandingKind.preview and run.computed_at is not None
+    assert result.preview is not None and result.preview.period_id == 3
+    assert previewed == run.distributors == 61
     assert statuses == {ChainStatus.confirmed}
     assert offices == 2
     assert orders == result.orders and people == 61 and active < people  # some lapsed

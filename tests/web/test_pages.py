@@ -193,7 +193,15 @@ def test_statement_amounts_and_russian_plural_forms() -> None:
         placement=None,
         parent=None,
     )
-    base = {"card": card, "tree_width": 2, "status_names": {"active": "active", "paid": "paid"}}
+    from backend.periods.dashboard import Dashboard, Estimate
+
+    empty = Dashboard(None, None, None, Estimate("no_open_period"), [])
+    base = {
+        "card": card,
+        "tree_width": 2,
+        "status_names": {"active": "active", "paid": "paid"},
+        "board": empty,
+    }
     template = environments[Language.ru].get_template("home_distributor.html")
     for count, words in ((1, "1 выписка"), (3, "3 выписки"), (5, "5 выписок"), (21, "21 выписка")):
         html = template.render(base | _summary(count), menu=[], csrf_token="x", here="/home")

@@ -350,6 +350,12 @@ class CompanyBuilder:
         if index == len(company.months) - 1:
             self.pending_returns.clear()  # after the last month: nothing more comes back
 
+    def month_so_far(self, company: Company, days: list[date], tick: Tick) -> None:
+        """The open month up to yesterday: orders only (no one joins or lapses yet)."""
+        for day in days:
+            self._orders(company, day)
+            tick(1)
+
     def _spread(self, count: int, days: int) -> list[int]:
         weights = [1.0 + 2.0 * d / days for d in range(days)]  # the wave builds up
         total = sum(weights)

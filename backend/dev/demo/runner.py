@@ -3,8 +3,9 @@
 The clock is simulated from the first day of the oldest month: each month's enrollment wave
 and orders are written with that month's dates, the chain writer confirms the placements, and
 the month's period is closed on the 2nd of the next month (compute, approve, anchor, fund,
-pay, all confirmed on chain) before the next month begins. Seeded: the same options give the
-same company.
+pay, all confirmed on chain) before the next month begins. The month the demo runs in ends it
+open, with its orders so far and a preview, so the dashboards show estimates at once.
+Seeded: the same options give the same company.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from backend.dev.demo.company import Company, CompanyBuilder, DemoLogin, at, mon
 from backend.genealogy.models import Distributor
 from backend.periods.models import Period
 from backend.periods.money import payout_share
+from backend.periods.preview import PreviewOutcome, refresh_preview
 from backend.periods.service import date_of
 from backend.worker.writer import ChainWriter
 
@@ -54,6 +56,7 @@ class DemoResult:
     returns: int = 0
     inactive: int = 0
     seconds: float = 0.0
+    preview: PreviewOutcome | None = None  # of the month the demo ends in (its open period)
 
     def package(self, period_id: int) -> Path:
         return self.data_dir / "periods" / str(period_id)
@@ -97,6 +100,9 @@ def run_demo(
             for index, first in enumerate(months):
                 _one_month(progress, builder, closer, company, index, per_month[index])
                 result.periods.append(_close(progress, closer, company, index + 1, first))
+            result.preview = _this_month(
+                progress, builder, closer, company, today or datetime.now(UTC).date()
+            )
         result.logins += builder.distributor_logins(company, len(months))
         result.distributors = len(company.distributor_ids)
         result.orders, result.returns = company.orders, company.returns
@@ -172,6 +178,26 @@ def _close(
     return period
 
 
+def _this_month(
+    progress: Progress, builder: CompanyBuilder, closer: PeriodCloser, company: Company, today: date
+) -> PreviewOutcome:
+    """Open the month the demo runs in, write its orders up to yesterday, and preview it (what
+    the worker does every few minutes), so the dashboards show estimates from the first start."""
+    first = today.replace(day=1)
+    assert company.admin.id is not None
+    closer.open(actor_id=company.admin.id, now=at(first, 0, 5))
+    days = [first + timedelta(days=d) for d in range(today.day - 1)]
+    task = progress.add_task(f"{first:%B %Y} so far: orders", total=max(len(days), 1))
+    builder.month_so_far(company, days, lambda n: progress.advance(task, n))
+    progress.update(task, completed=max(len(days), 1))
+    now = min(at(today, 6), datetime.now(UTC))
+    with Session(closer.engine) as session:
+        outcome = refresh_preview(session, closer.settings, now=now, force=True)
+    if outcome.status != "stored":
+        raise DemoError(f"the open period's preview was not stored: {outcome.message}")
+    return outcome
+
+
 def _summary(console: Console, result: DemoResult, url: str) -> None:
     locale = reader_locale()
     data = result.data_dir
@@ -204,6 +230,11 @@ def _summary(console: Console, result: DemoResult, url: str) -> None:
         console.print(f"  the plan's ceiling on payout: {shown} of sales")
     for period in result.periods:
         console.print(f"  period {period.id} anchored in tx {period.anchor_tx}")
+    if result.preview is not None:
+        console.print(
+            f"  period {result.preview.period_id} is open: its estimates are on the dashboards "
+            "(refreshed every LINEAGE_PREVIEW_MINUTES)"
+        )
     console.print(f"\n  web office:  {url}/")
     console.print(f"  API:         {url}/api  (OpenAPI docs at {url}/docs)")
     for login in result.logins:
