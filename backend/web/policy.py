@@ -15,6 +15,7 @@ Rule = str | frozenset[Role]
 ADMIN, FINANCE, AUDITOR = Role.admin, Role.finance, Role.auditor
 DISTRIBUTOR = Role.distributor
 STATEMENT_READERS = frozenset({ADMIN, FINANCE, AUDITOR, DISTRIBUTOR})
+TREE_READERS = frozenset({ADMIN, FINANCE, AUDITOR, DISTRIBUTOR})
 
 PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/"): PUBLIC,
@@ -32,6 +33,14 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/distributors/{distributor_id}/statements"): STATEMENT_READERS,
     ("GET", "/distributors/{distributor_id}/statements/{period_id}"): STATEMENT_READERS,
     ("GET", "/distributors/{distributor_id}/statements/{period_id}.csv"): STATEMENT_READERS,
+    # The genealogy: a distributor opens only their downline (the genealogy service refuses
+    # the others); staff open anyone's, `/tree` starting at the top of the company.
+    ("GET", "/tree"): TREE_READERS,
+    ("GET", "/distributors/{distributor_id}/tree"): TREE_READERS,
+    ("GET", "/distributors/{distributor_id}/tree/children"): TREE_READERS,
+    ("GET", "/distributors/{distributor_id}/tree/visual"): TREE_READERS,
+    ("GET", "/distributors/{distributor_id}/tree/visual.json"): TREE_READERS,
+    ("GET", "/distributors/{distributor_id}/levels"): TREE_READERS,
 }
 
 

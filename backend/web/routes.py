@@ -28,6 +28,7 @@ from backend.web.sessions import (
     start_session,
 )
 from backend.web.statements import add_statement_pages
+from backend.web.tree import add_tree_pages
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(guard)])
 CsrfChecked = [Depends(check_csrf)]
@@ -235,3 +236,4 @@ def change_password(
 
 
 add_statement_pages(router)
+add_tree_pages(router)
