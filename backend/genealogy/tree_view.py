@@ -16,7 +16,7 @@ tree by id. Child counts: one grouped query per page over the indexed parent col
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -208,15 +208,7 @@ def nodes_of(session: Session, ids: Sequence[int], kind: TreeKind) -> dict[int, 
 
 
 def _replace_position(node: TreeNode) -> TreeNode:
-    return TreeNode(
-        id=node.id,
-        first_name=node.first_name,
-        last_name=node.last_name,
-        status=node.status,
-        enrolled_at=node.enrolled_at,
-        position=None,
-        children=node.children,
-    )
+    return replace(node, position=None)
 
 
 # --- search and the path to a match -------------------------------------------------------

@@ -5,7 +5,7 @@ whom). A distributor opens only their own downline (the genealogy service refuse
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -153,7 +153,8 @@ def tree_page(
     if opened is None:
         first = tree_view.children(session, user, root.id, kind)
         opened = OpenedPath(ids=[root.id], pages={root.id: first})
-    root_node = tree_view.nodes_of(session, [root.id], kind)[root.id]
+    # At the top of its own tree a person has no position to show.
+    root_node = replace(tree_view.nodes_of(session, [root.id], kind)[root.id], position=None)
     shown = {root.id} | {n.id for page in opened.pages.values() for n in page.items}
     names = tree_view.nodes_of(session, matches, kind) if len(matches) > 1 else {}
     figures = standings(session, sorted(shown))

@@ -5,7 +5,7 @@
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
   var ROW = 26; // vertical room per person
-  var COLUMN = 170; // horizontal room per level
+  var COLUMN = window.matchMedia("(max-width: 39.99rem)").matches ? 140 : 170; // per level
   var MARGIN = 20;
 
   var box = document.getElementById("tree-visual");
@@ -71,6 +71,9 @@
     });
     canvas.appendChild(svg);
     box.appendChild(canvas);
+    // Start with the person at the top of the picture in view (the layout centres them on
+    // their whole subtree, which may be far down a large picture).
+    canvas.scrollTop = Math.max(0, shift(root)[1] - canvas.clientHeight / 2);
     var told = box.getAttribute("data-drawn").replace("{n}", String(data.nodes.length));
     status.textContent = data.truncated ? told + " " + box.getAttribute("data-truncated") : told;
   }
