@@ -326,14 +326,47 @@ def path_between(
 
 
 def open_path(session: Session, ids: list[int], kind: TreeKind) -> OpenedPath:
-    """The first page of children of each node on the chain, each holding the next node."""
+    """The first page of children of each node on the chain, each holding the next node: one
+    query for the pages of all of them (numbered per parent), one for their child counts."""
+    parents = ids[:-1]
+    if not parents:
+        return OpenedPath(ids=ids, pages={})
+    parent = col(_P.parent_id) if kind is TreeKind.placement else col(_D.sponsor_id)
+    order = col(_P.position) if kind is TreeKind.placement else col(_D.id)
+    numbered = select(
+        *_NODE_COLUMNS,
+        (col(_P.position) if kind is TreeKind.placement else literal(None)).label("position"),
+        parent.label("parent"),
+        func.row_number().over(partition_by=parent, order_by=order).label("place"),
+    ).where(parent.in_(parents))
+    if kind is TreeKind.placement:
+        numbered = numbered.join(_P, col(_P.distributor_id) == col(_D.id))
+    ranked = numbered.subquery()
+    rows = session.execute(
+        select(ranked).where(ranked.c.place <= PAGE + 1).order_by(ranked.c.parent, ranked.c.place)
+    ).all()
+    by_parent: dict[int, list[Any]] = {parent_id: [] for parent_id in parents}
+    for row in rows:
+        by_parent[row.parent].append(row)
+    wanted = dict(zip(parents, ids[1:], strict=True))
+    missing = [
+        next_id
+        for parent_id, next_id in wanted.items()
+        if all(row.id != next_id for row in by_parent[parent_id][:PAGE])
+    ]
+    shown = [row.id for rows_of in by_parent.values() for row in rows_of[:PAGE]] + missing
+    counts = child_counts(session, shown, kind)
+    extra = nodes_of(session, missing, kind) if missing else {}
     pages: dict[int, ChildrenPage] = {}
-    for parent_id, next_id in zip(ids, ids[1:], strict=False):
-        page = _children(session, parent_id, kind, after=None, limit=PAGE)
-        if all(node.id != next_id for node in page.items):
-            extra = nodes_of(session, [next_id], kind)[next_id]
-            page = ChildrenPage(parent_id, kind, [*page.items, extra], page.next_after)
-        pages[parent_id] = page
+    for parent_id, rows_of in by_parent.items():
+        items = [_node(row, counts) for row in rows_of[:PAGE]]
+        if wanted[parent_id] in extra:
+            items.append(extra[wanted[parent_id]])
+        next_after = None
+        if len(rows_of) > PAGE:
+            last = rows_of[PAGE - 1]
+            next_after = last.position if kind is TreeKind.placement else last.id
+        pages[parent_id] = ChildrenPage(parent_id, kind, items, next_after)
     return OpenedPath(ids=ids, pages=pages)
 
 

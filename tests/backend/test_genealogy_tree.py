@@ -288,3 +288,30 @@ def test_figures_come_from_the_latest_period_with_standings(team: Api) -> None:
         assert six.active and six.paid_rank == 2 and six.kind == StandingKind.preview
         assert six.period_id == 1 and six.computed_at == datetime(2026, 1, 5, 12, tzinfo=UTC)
         assert figures_of(session, []) == {}
+
+
+def test_an_opened_path_holds_its_next_person_beyond_the_first_fifty(api: Api) -> None:
+    recruits = enroll(api, [person(f"R{i:02d}", 2) for i in range(55)])
+    last = recruits[-1]
+    (below,) = enroll(api, [person("Deep", last)])
+    with api.session() as session:
+        chain = tree_view.path_between(
+            session, get(session, 2), get(session, below), TreeKind.sponsor
+        )
+        assert chain == [2, last, below]
+        opened = tree_view.open_path(session, chain, TreeKind.sponsor)
+        first = opened.pages[2]
+        assert [n.id for n in first.items] == [*recruits[:50], last]
+        assert first.next_after == recruits[49]
+        assert first.items[-1].children == 1
+        assert [n.id for n in opened.pages[last].items] == [below]
+        placement = tree_view.path_between(
+            session, get(session, 2), get(session, below), TreeKind.placement
+        )
+        assert placement is not None and placement[-1] == below
+        pages = tree_view.open_path(session, placement, TreeKind.placement).pages
+        assert all(len(pages[p].items) <= 2 for p in placement[:-1])
+        assert all(
+            nxt in [n.id for n in pages[p].items]
+            for p, nxt in zip(placement, placement[1:], strict=False)
+        )
