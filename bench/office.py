@@ -18,7 +18,7 @@ client's sub-millisecond call. Pages:
   - search 10 levels down: the tree page searching the ID of a random person 10 levels below
     the viewer, which opens the path to them (<= 100 ms); the same by their name
   - statement, 50 lines: `/distributors/{id}/statements/1` (<= 100 ms)
-  - the tree page as first opened (legs strip, first level) and the level table, for context
+  - the tree page as first opened (first level) and its legs strip (loaded after it), for context
 `OFFICE_PAGES` below lists them; the dashboard (`/home`, <= 100 ms) joins it when its branch
 lands (see `dashboard_pages`). Prints a table; the last line is JSON.
 """
@@ -370,6 +370,7 @@ def office_pages(company: Company, viewer: int, seed: int) -> list[OfficePage]:
             lambda rng: f"{base}/tree?kind=placement&q={names[rng.choice(deep)]}",
         ),
         OfficePage("tree page, first open", lambda rng: f"{base}/tree"),
+        OfficePage("legs strip (after the page)", lambda rng: f"{base}/tree/legs", htmx),
         OfficePage("statement, 50 lines", lambda rng: f"{base}/statements/1"),
     ]
     return pages + dashboard_pages(viewer)

@@ -40,6 +40,7 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/distributors/{distributor_id}/tree/children"): TREE_READERS,
     ("GET", "/distributors/{distributor_id}/tree/visual"): TREE_READERS,
     ("GET", "/distributors/{distributor_id}/tree/visual.json"): TREE_READERS,
+    ("GET", "/distributors/{distributor_id}/tree/legs"): TREE_READERS,
     ("GET", "/distributors/{distributor_id}/levels"): TREE_READERS,
 }
 

@@ -158,11 +158,6 @@ def tree_page(
     shown = {root.id} | {n.id for page in opened.pages.values() for n in page.items}
     names = tree_view.nodes_of(session, matches, kind) if len(matches) > 1 else {}
     figures = standings(session, sorted(shown))
-    legs = (
-        tree_view.legs(session, root)
-        if settings.tree_width == 2 and kind is TreeKind.placement
-        else None
-    )
     return render(
         request,
         "tree.html",
@@ -176,7 +171,6 @@ def tree_page(
         q=q or "",
         error=error,
         standings=figures,
-        legs=legs,
     )
 
 
@@ -207,6 +201,30 @@ def tree_children(
         return render(request, "_tree_nodes.html", **context)
     parent = tree_view.nodes_of(session, [distributor_id], kind)[distributor_id]
     return render(request, "tree_children.html", parent=parent, kinds=KIND_NAMES, **context)
+
+
+def tree_legs(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
+    distributor_id: int,
+) -> Response:
+    """A binary tree's left and right legs: people in each and their volume. The tree page
+    loads it after itself (htmx), since counting a leg of half a million takes a while."""
+    _check_id(distributor_id)
+    root = tree_view.tree_root(session, user, distributor_id)
+    if settings.tree_width != 2:
+        raise NotFound("legs are a binary tree's")
+    assert root.id is not None
+    context: dict[str, Any] = {
+        "root": root,
+        "legs": tree_view.legs(session, root),
+        "f": figures_of(session, [root.id]).get(root.id),
+    }
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "_tree_legs.html", **context)
+    return render(request, "tree_legs.html", **context)
 
 
 def levels_page(
@@ -306,5 +324,6 @@ def add_tree_pages(router: APIRouter) -> None:
     router.add_api_route(base + "/tree/children", tree_children, methods=["GET"])
     router.add_api_route(base + "/tree/visual.json", visual_json, methods=["GET"])
     router.add_api_route(base + "/tree/visual", visual_page, methods=["GET"])
+    router.add_api_route(base + "/tree/legs", tree_legs, methods=["GET"])
     router.add_api_route(base + "/tree", tree_page, methods=["GET"])
     router.add_api_route(base + "/levels", levels_page, methods=["GET"])

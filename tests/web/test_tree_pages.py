@@ -36,17 +36,24 @@ def test_my_team_shows_her_first_level_with_counts_and_the_menu_entry(team: Api)
     assert "2 человека" in html and "слева" in html and "справа" in html
     assert 'hx-get="/distributors/3/tree/children?kind=placement"' in html
     assert "Пока нет ЛО, ГО и ранга" in html  # no standings yet
-    assert "Левая ветка" in html and "3 человека" in html and "9 человек" in html
+    assert 'hx-get="/distributors/2/tree/legs" hx-trigger="load"' in html
+    legs = browser.client.get("/distributors/2/tree/legs", headers={"HX-Request": "true"})
+    assert "<html" not in legs.text and "Левая ветка" in legs.text
+    assert "3 человека" in legs.text and "9 человек" in legs.text and "—" in legs.text
+    page = browser.get("/distributors/2/tree/legs")  # without scripts: a page of its own
+    assert "<h1>Левая и правая ветки</h1>" in page.text and "Правая ветка" in page.text
 
 
 def test_figures_show_beside_people_with_the_plans_rank_names(team: Api) -> None:
     with team.session() as session:
         standings(session, {2: (80, 9000, 4), 3: (10, 100, 0), 4: (40, 400, 1)})
-    html = dina(team).get("/tree").text  # type: ignore[attr-defined]
+    browser = dina(team)
+    html = browser.get("/tree").text  # type: ignore[attr-defined]
     assert "предварительная оценка на" in html and "за период 1" in html
     assert "Gold" in html and "Member" in html and "без ранга" in html
     assert "9\u00a0000" in html  # her GV, with the Russian thousands separator
-    assert "3\u00a0000" in html and "6\u00a0000" in html  # left and right leg volumes
+    legs = browser.get("/distributors/2/tree/legs").text  # type: ignore[attr-defined]
+    assert "3\u00a0000" in legs and "6\u00a0000" in legs  # left and right leg volumes
     assert "неактивен" in html and "активен" in html
 
 
@@ -121,6 +128,7 @@ def test_another_persons_tree_is_a_403_page_for_a_distributor(team: Api) -> None
         "/distributors/15/levels",
         "/distributors/15/tree/visual",
         "/distributors/15/tree/visual.json",
+        "/distributors/15/tree/legs",
         "/distributors/2/tree?open=15",
     ):
         page: Any = browser.get(path)
@@ -176,5 +184,5 @@ def test_the_tree_in_english(team: Api) -> None:
     browser = dina(team)
     browser.post("/language", {"language": "en", "next": "/tree"}, token_from="/tree")
     html = browser.get("/tree").text  # type: ignore[attr-defined]
-    assert "<h1>My team</h1>" in html and "2 people" in html and "Left leg" in html
+    assert "<h1>My team</h1>" in html and "2 people" in html and "Left and right legs" in html
     assert "Find a person by ID or name" in html and "Placement tree" in html
