@@ -15,6 +15,7 @@ Rule = str | frozenset[Role]
 ADMIN, FINANCE, AUDITOR = Role.admin, Role.finance, Role.auditor
 DISTRIBUTOR = Role.distributor
 STATEMENT_READERS = frozenset({ADMIN, FINANCE, AUDITOR, DISTRIBUTOR})
+TREE_READERS = frozenset({ADMIN, FINANCE, AUDITOR, DISTRIBUTOR})
 
 PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/"): PUBLIC,
@@ -36,6 +37,15 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     # downline's; staff anyone's.
     ("GET", "/placement"): frozenset({DISTRIBUTOR}),
     ("GET", "/distributors/{distributor_id}/placement"): STATEMENT_READERS,
+    # The genealogy: a distributor opens only their downline (the genealogy service refuses
+    # the others); staff open anyone's, `/tree` starting at the top of the company.
+    ("GET", "/tree"): TREE_READERS,
+    ("GET", "/distributors/{distributor_id}/tree"): TREE_READERS,
+    ("GET", "/distributors/{distributor_id}/tree/children"): TREE_READERS,
+    ("GET", "/distributors/{distributor_id}/tree/visual"): TREE_READERS,
+    ("GET", "/distributors/{distributor_id}/tree/visual.json"): TREE_READERS,
+    ("GET", "/distributors/{distributor_id}/tree/legs"): TREE_READERS,
+    ("GET", "/distributors/{distributor_id}/levels"): TREE_READERS,
 }
 
 

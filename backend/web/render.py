@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 # The menu, in order; each entry shows only to the roles its page's policy allows.
 MENU = (
     ("/home", N_("Home")),
+    ("/tree", N_("Team")),
     ("/statements", N_("My statements")),
     ("/placement", N_("My placement")),
     ("/accounts", N_("Accounts")),

@@ -28,6 +28,7 @@ from backend.web.sessions import (
     start_session,
 )
 from backend.web.statements import add_statement_pages
+from backend.web.tree import add_tree_pages
 from backend.web.verify import add_verify_pages
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(guard)])
@@ -228,3 +229,4 @@ def change_password(
 
 add_statement_pages(router)
 add_verify_pages(router)
+add_tree_pages(router)

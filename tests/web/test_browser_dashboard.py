@@ -81,7 +81,7 @@ def test_a_distributor_sees_estimate_tiles_rank_card_and_team(page: Page) -> Non
     expect(page.locator("h2#now")).to_have_text("Текущий период")
     expect(main.locator(".badge")).to_contain_text("Оценка на ")
     expect(main.locator("section[aria-labelledby=now] dl.tiles dt")).to_have_count(8)
-    expect(main.locator("section[aria-labelledby=now]")).to_contain_text("Левая ветвь")
+    expect(main.locator("section[aria-labelledby=now]")).to_contain_text("Левая ветка")
     expect(main.locator(".amount")).to_contain_text("USDT")
     expect(main.locator("section[aria-labelledby=estimate]")).to_contain_text("рассчитана")
     expect(main.locator("h3")).to_contain_text("Следующий ранг:")

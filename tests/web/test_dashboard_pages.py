@@ -74,7 +74,7 @@ def test_dashboard_shows_estimate_tiles_rank_card_and_feed(company: Api) -> None
         mine = figures_of(session, [2])[2]
     text = home(dina(api))
     assert "Период 2:" in text and "Оценка на " in text
-    assert "Личный объём (PV)" in text and "Левая ветвь" in text and "Правая ветвь" in text
+    assert "Личный объём (PV)" in text and "Левая ветка" in text and "Правая ветка" in text
     assert "Новых в команде" in text and "Ранг выплаты" in text and "Высший ранг" in text
     amount = format_money(mine.earned, "USDT", 6, locale="ru")
     assert amount in text and "окончательна только после закрытия" in text
@@ -128,4 +128,4 @@ def test_the_card_counts_the_leg_cap_in_words(company: Api) -> None:
     text = home(browser)
     assert "Следующий ранг: Bronze" in text
     assert "800 из 1\u00a0000" in text and "80 % выполнено, нужно ещё 200." in text
-    assert "От одной ветви засчитывается не более 600" in text and "1\u00a0400" in text
+    assert "От одной ветки засчитывается не более 600" in text and "1\u00a0400" in text
