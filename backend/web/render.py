@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 MENU = (
     ("/home", N_("Home")),
     ("/statements", N_("My statements")),
+    ("/shop", N_("Catalogue")),
+    ("/shop/orders", N_("My orders")),
+    ("/shop/customers", N_("My customers")),
     ("/accounts", N_("Accounts")),
     ("/profile", N_("Profile")),
 )

@@ -27,6 +27,7 @@ from backend.web.sessions import (
     set_language_cookie,
     start_session,
 )
+from backend.web.shop import add_shop_pages
 from backend.web.statements import add_statement_pages
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(guard)])
@@ -235,3 +236,4 @@ def change_password(
 
 
 add_statement_pages(router)
+add_shop_pages(router)
