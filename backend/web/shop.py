@@ -468,7 +468,7 @@ def place_order(
         details = shortage.details or {}
         product = details.get("product_id")
         errors = {int(product): LINE_PROBLEMS[shop.LineProblem.short]} if product else {}
-        return refused(409, line_errors=errors, refusal=None if errors else "short")
+        return refused(409, line_errors=errors, refusal="refused")
     except AppError as refusal:
         # Anything else the service refuses (a rule a quote cannot foresee) in general words.
         code = refusal.code if refusal.code in ORDER_PROBLEMS else "refused"

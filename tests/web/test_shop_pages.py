@@ -35,6 +35,10 @@ TENGE = {TEA: (610_000, 760_000), CREAM: (280_000, 340_000)}  # KIT is not on th
 
 @pytest.fixture
 def shop(api: Api) -> Api:
+    return stock_shop(api)
+
+
+def stock_shop(api: Api) -> Api:
     """Three products in roubles, a tenge list (without the kit), a Moscow and an Almaty
     warehouse with 10 of each, Dina in Russia and Asel, a partner in Kazakhstan with a login."""
     admin = api.as_("admin")
@@ -236,7 +240,7 @@ def test_placing_the_order_once_even_when_the_form_is_sent_twice(shop: Api) -> N
     assert 'id="order-payment">ожидает оплаты' in page.text
     history: Any = browser.get("/shop/orders")
     assert "1 заказ" in history.text and 'href="/shop/orders/1"' in history.text
-    assert "ожидает оплаты" in history.text and "я сам" in history.text
+    assert "ожидает оплаты" in history.text and "для себя" in history.text
     # Paid by finance: the page says so.
     payment = {"amount": order["total_amount"], "currency": "RUB", "reference": "bank-1"}
     paid = shop.client.post("/api/orders/1/payment", json=payment, headers=shop.as_("finance"))
@@ -266,6 +270,7 @@ def test_an_order_beyond_the_stock_is_refused_next_to_the_line_and_writes_nothin
     assert refused.status_code == 409
     html = refused.text
     assert "Traceback" not in html and "<h1>Корзина</h1>" in html
+    assert "Заказ не оформлен. Проверьте корзину" in html
     line = html[html.index('id="line-2"') : html.index("</tr>", html.index('id="line-2"'))]
     assert "Недостаточно на выбранном складе." in line and "Доступно: 10." in line
     assert 'aria-invalid="true"' in line
