@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
@@ -100,6 +100,52 @@ def list_products(
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     items = session.exec(query.order_by(col(Product.id)).offset(offset).limit(limit)).all()
     return list(items), total
+
+
+def listed_products(
+    session: Session,
+    *,
+    price_list_id: int | None,
+    category: ProductCategory | None,
+    q: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[tuple[Product, int, int]], int]:
+    """The products for sale (active) with their (retail, wholesale) unit prices: those of the
+    price list when one is given (only the products on it), else the products' own; filtered
+    by category and by a piece of the SKU or either name, in product id order."""
+    if price_list_id is None:
+        query = select(Product, Product.retail_price, Product.wholesale_price)
+    else:
+        query = (
+            select(Product, PriceListItem.retail_price, PriceListItem.wholesale_price)
+            .join(PriceListItem, col(PriceListItem.product_id) == Product.id)
+            .where(PriceListItem.price_list_id == price_list_id)
+        )
+    query = query.where(Product.active == True)  # noqa: E712
+    if category is not None:
+        query = query.where(Product.category == category)
+    if q:
+        query = query.where(_matches(q))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(col(Product.id)).offset(offset).limit(limit)).all()
+    return [(product, retail, wholesale) for product, retail, wholesale in rows], total
+
+
+def _matches(q: str) -> ColumnElement[bool]:
+    """A piece of the SKU or either name, whatever its case. SQLite's lower() folds only ASCII
+    (and PostgreSQL's follows the database's locale), so a Cyrillic word is also looked for as
+    typed, lower case, capitalised and upper case: "крем" finds "Крем для рук"."""
+    needles = {q.lower(), q, q.capitalize(), q.upper()}
+    columns = (Product.sku, Product.name_en, Product.name_ru)
+    return or_(
+        *(func.lower(column).contains(q.lower(), autoescape=True) for column in columns),
+        *(
+            col(column).contains(needle, autoescape=True)
+            for column in columns
+            for needle in needles
+        ),
+    )
 
 
 def create_price_list(session: Session, data: PriceListCreate) -> PriceList:
@@ -207,3 +253,12 @@ def list_price_lists(session: Session, *, offset: int, limit: int) -> tuple[list
     total = session.exec(select(func.count()).select_from(PriceList)).one()
     items = session.exec(select(PriceList).order_by(col(PriceList.id)).offset(offset).limit(limit))
     return list(items), total
+
+
+def active_list_in(session: Session, currency: str) -> PriceList | None:
+    """The active price list in ``currency`` (the oldest when there are several), if any."""
+    return session.exec(
+        select(PriceList)
+        .where(PriceList.currency == currency, PriceList.active == True)  # noqa: E712
+        .order_by(col(PriceList.id))
+    ).first()

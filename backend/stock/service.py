@@ -80,6 +80,31 @@ def list_warehouses(session: Session, *, offset: int, limit: int) -> tuple[list[
     return list(items), total
 
 
+def active_warehouses(session: Session, *, country: str | None) -> list[Warehouse]:
+    """The active warehouses in ``country`` (by id), or every active one when it has none or
+    no country is given: where a partner there may have an order shipped from."""
+    query = select(Warehouse).where(Warehouse.active == True).order_by(col(Warehouse.id))  # noqa: E712
+    houses = list(session.exec(query))
+    local = [house for house in houses if country is not None and house.country == country]
+    return local or houses
+
+
+def available_in(
+    session: Session, warehouse_ids: list[int], product_ids: list[int]
+) -> dict[tuple[int, int], int]:
+    """Available (on hand minus reserved) per (warehouse, product), from the running levels
+    each movement keeps on its stock row; a pair that never had stock is absent (0)."""
+    if not warehouse_ids or not product_ids:
+        return {}
+    rows = session.exec(
+        select(StockItem).where(
+            col(StockItem.warehouse_id).in_(warehouse_ids),
+            col(StockItem.product_id).in_(product_ids),
+        )
+    )
+    return {(row.warehouse_id, row.product_id): row.on_hand - row.reserved for row in rows}
+
+
 def levels(session: Session, warehouse_id: int, product_id: int) -> Levels:
     on_hand, reserved = session.exec(
         select(

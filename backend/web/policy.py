@@ -46,6 +46,20 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/distributors/{distributor_id}/tree/visual.json"): TREE_READERS,
     ("GET", "/distributors/{distributor_id}/tree/legs"): TREE_READERS,
     ("GET", "/distributors/{distributor_id}/levels"): TREE_READERS,
+    # The partner's shop: their own catalogue, cart, orders and retail customers (the orders
+    # service refuses another partner's order or customer: a 403 page).
+    ("GET", "/shop"): frozenset({DISTRIBUTOR}),
+    ("GET", "/shop/cart"): frozenset({DISTRIBUTOR}),
+    ("POST", "/shop/cart/add"): frozenset({DISTRIBUTOR}),
+    ("POST", "/shop/cart/update"): frozenset({DISTRIBUTOR}),
+    ("POST", "/shop/cart/remove"): frozenset({DISTRIBUTOR}),
+    ("POST", "/shop/cart/options"): frozenset({DISTRIBUTOR}),
+    ("POST", "/shop/cart/order"): frozenset({DISTRIBUTOR}),
+    ("GET", "/shop/orders"): frozenset({DISTRIBUTOR}),
+    ("GET", "/shop/orders/{order_id}"): frozenset({DISTRIBUTOR}),
+    ("GET", "/shop/customers"): frozenset({DISTRIBUTOR}),
+    ("POST", "/shop/customers"): frozenset({DISTRIBUTOR}),
+    ("GET", "/shop/customers/{customer_id}"): frozenset({DISTRIBUTOR}),
 }
 
 

@@ -40,6 +40,9 @@ MENU = (
     ("/tree", N_("Team")),
     ("/statements", N_("My statements")),
     ("/placement", N_("My placement")),
+    ("/shop", N_("Catalogue")),
+    ("/shop/orders", N_("My orders")),
+    ("/shop/customers", N_("My customers")),
     ("/accounts", N_("Accounts")),
     ("/profile", N_("Profile")),
 )

@@ -27,6 +27,7 @@ from backend.web.sessions import (
     set_language_cookie,
     start_session,
 )
+from backend.web.shop import add_shop_pages
 from backend.web.statements import add_statement_pages
 from backend.web.tree import add_tree_pages
 from backend.web.verify import add_verify_pages
@@ -230,3 +231,4 @@ def change_password(
 add_statement_pages(router)
 add_verify_pages(router)
 add_tree_pages(router)
+add_shop_pages(router)
