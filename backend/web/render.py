@@ -39,6 +39,7 @@ MENU = (
     ("/home", N_("Home")),
     ("/statements", N_("My statements")),
     ("/accounts", N_("Accounts")),
+    ("/admin/cards", N_("Public cards")),
     ("/profile", N_("Profile")),
 )
 ROLE_NAMES = {
