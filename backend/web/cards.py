@@ -131,7 +131,7 @@ def card_qr(request: Request, session: SessionDep, settings: SettingsDep, alias:
     url = card_url(request, settings, found.card.alias or alias)
     out = io.BytesIO()
     segno.make(url, error="m").save(
-        out, kind="svg", scale=6, border=2, xmldecl=False, title=url, light="#fff"
+        out, kind="svg", scale=6, border=4, xmldecl=False, title=url, light="#fff"
     )
     return Response(
         out.getvalue(),
@@ -182,6 +182,7 @@ def _join_form(
         request,
         "join.html",
         status_code=status_code,
+        here=f"/join?ref={sponsor.referral_code}" if sponsor else "/join",
         sponsor=sponsor,
         form_token=token,
         form=form or {},
@@ -234,6 +235,10 @@ def join(
         if shown is not None and shown.id != sponsor_id:
             raise signup.SignupRefused("the token names another sponsor", code="form_invalid")
     except signup.SignupRefused as refused:
+        errors = _check_signup(form | {"password": password, "consent": consent})
+        if refused.code == "form_too_fast" and errors:
+            # A person who sends a half-filled form at once needs the fields, not the timing.
+            return _join_form(request, shown, now=now, status_code=422, form=form, errors=errors)
         return _join_form(
             request,
             shown,
@@ -337,6 +342,7 @@ def _admin_page(
         request,
         "admin_cards.html",
         status_code=status_code,
+        here="/admin/cards",
         pending=pending,
         blocks=cards.list_blocks(session, active_only=False),
         notice=notice,

@@ -109,6 +109,7 @@ def _profile(
         request,
         "profile.html",
         status_code=status_code,
+        here="/profile",  # after a refused POST too: the language switch comes back here
         card=card,
         partner=partner,
         card_counts=cards.card_counts(session, user.distributor_id)

@@ -17,6 +17,7 @@ from test_chain_outbox import Chain, chain, chain_template
 from typer.testing import CliRunner
 
 from backend.accounts.models import User
+from backend.cards.service import public_card
 from backend.chain.payouts import PayoutChain
 from backend.cli import _register
 from backend.cli import app as cli
@@ -24,7 +25,7 @@ from backend.core.config import Settings
 from backend.core.db import make_engine
 from backend.core.model_base import ChainStatus, DistributorStatus, Role
 from backend.core.security import verify_password
-from backend.dev.demo.company import LEADER, NEWCOMER, DemoLogin
+from backend.dev.demo.company import LEADER, LEADER_CARD, NEWCOMER, DemoLogin
 from backend.dev.demo.runner import DemoError, DemoOptions, run_demo
 from backend.genealogy.models import Distributor, Placement
 from backend.orders.models import Order
@@ -71,6 +72,12 @@ def test_small_demo_is_closed_paid_and_audited(settings: Settings, chain: Chain)
             select(func.count()).where(Distributor.status == DistributorStatus.active)
         ).one()
         offices = check_distributor_logins(session, result.logins, first_of_last_month)
+        # The leader's card is published, with a text of their own the claim check passed.
+        assert result.card_alias == LEADER_CARD
+        card = public_card(session, LEADER_CARD)
+        leader = session.exec(select(User).where(User.email == LEADER.email)).one()
+        assert card.card.distributor_id == leader.distributor_id
+        assert card.card.published_text and len(card.blocks) == 3
     engine.dispose()
     assert statuses == {ChainStatus.confirmed}
     assert offices == 2

@@ -232,7 +232,7 @@ def test_qr_code_is_an_svg_of_the_card_address(browser: Browser, api: Any) -> No
     # The modules are those of the card's address (and not of another address).
     def modules(url: str) -> str:
         out = io.BytesIO()
-        segno.make(url, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False)
+        segno.make(url, error="m").save(out, kind="svg", scale=6, border=4, xmldecl=False)
         found = re.search(r'class="qrline"[^>]* d="([^"]+)"', out.getvalue().decode())
         assert found is not None
         return found.group(1)
