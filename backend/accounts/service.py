@@ -138,6 +138,13 @@ def change_password(
     session.commit()
 
 
+def confirm_password(user: User, password: str) -> None:
+    """For a change that needs the person, not just their open session (where payouts go):
+    `Invalid` unless `password` is the account's."""
+    if not verify_password(password, user.hashed_password):
+        raise Invalid("the password is wrong", code="wrong_password")
+
+
 def set_language(session: Session, user: User, language: Language) -> User:
     """The language the person reads the pages in, remembered on their account."""
     user.language = language

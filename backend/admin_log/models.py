@@ -23,6 +23,10 @@ class AdminAction(StrEnum):
     rate_added = "rate_added"  # one exchange rate entered
     rates_imported = "rates_imported"  # a rate file (the CBR's XML_daily) imported
     vat_rate_added = "vat_rate_added"
+    card_block_added = "card_block_added"  # a pitch block partners may put on their cards
+    card_block_changed = "card_block_changed"
+    card_text_approved = "card_text_approved"  # a partner's free text held by the claim check
+    card_text_rejected = "card_text_rejected"
 
 
 #: Account changes that bar the account from approving a period for a while.

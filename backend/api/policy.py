@@ -124,6 +124,13 @@ POLICY: dict[tuple[str, str], Rule] = {
     # the admin action log (accounts, roles, passwords, prices, stock adjustments)
     ("GET", "/api/admin-log"): roles(ADMIN, AUDITOR),
     ("GET", "/api/admin-log/verify"): roles(ADMIN, AUDITOR),
+    # partners' public cards: the company's pitch blocks, and the review of free texts
+    ("GET", "/api/card-blocks"): EVERY_ROLE,
+    ("POST", "/api/card-blocks"): roles(ADMIN),
+    ("PATCH", "/api/card-blocks/{block_id}"): roles(ADMIN),
+    ("GET", "/api/card-texts/pending"): roles(ADMIN, AUDITOR),
+    ("POST", "/api/card-texts/{distributor_id}/approval"): roles(ADMIN),
+    ("POST", "/api/card-texts/{distributor_id}/rejection"): roles(ADMIN),
 }
 
 

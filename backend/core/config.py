@@ -58,6 +58,23 @@ class Settings(BaseSettings):
         "connection's peer and forwarded headers are ignored.",
     )
 
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="The site's public address (`https://office.example.com`): referral links, "
+        "card QR codes and vCards use it. Unset: the address the request came to.",
+    )
+    signup_max_per_address: int = Field(
+        default=10, gt=0, description="Public sign-ups from one client address in a window."
+    )
+    signup_window_seconds: int = Field(default=3600, gt=0)
+    signup_min_fill_seconds: int = Field(
+        default=3, ge=0, description="A sign-up form sent back sooner is refused (a script)."
+    )
+    signup_form_max_age_seconds: int = Field(
+        default=2 * 3600, gt=0, description="A sign-up form older than this is refused."
+    )
+
     default_sponsor_id: int = Field(default=1, gt=0, description="Sponsor when none is given.")
     placement_strategy: PlacementStrategyName = "breadth-first"
     tree_width: int = Field(default=2, ge=0, description="2 = binary, w = matrix, 0 = unlimited.")

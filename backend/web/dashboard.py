@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from backend.accounts.models import User
+from backend.cards.service import card_counts
 from backend.genealogy.cards import card_of
 from backend.periods.dashboard import dashboard_of
 from backend.periods.statements import statements_of
@@ -45,6 +46,7 @@ def distributor_home(request: Request, session: Session, user: User) -> Response
         "home_distributor.html",
         card=card,
         board=dashboard_of(session, user.distributor_id),
+        card_counts=card_counts(session, user.distributor_id),
         latest=statements[-1] if statements else None,
         statement_count=len(statements),
         tree_width=request.app.state.settings.tree_width,

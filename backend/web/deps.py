@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 
 from backend.core.clients import client_address
 from backend.core.config import Settings
+from backend.genealogy.tree_cache import PlacementTreeCache
 
 
 async def get_settings(request: Request) -> Settings:
@@ -28,6 +29,12 @@ async def get_client_address(request: Request) -> str:
     return client_address(request, request.app.state.settings.trusted_proxies)
 
 
+async def get_trees(request: Request) -> PlacementTreeCache:
+    trees: PlacementTreeCache = request.app.state.placement_trees
+    return trees
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
 ClientAddressDep = Annotated[str, Depends(get_client_address)]
+TreesDep = Annotated[PlacementTreeCache, Depends(get_trees)]

@@ -44,6 +44,7 @@ MENU = (
     ("/shop/orders", N_("My orders")),
     ("/shop/customers", N_("My customers")),
     ("/accounts", N_("Accounts")),
+    ("/admin/cards", N_("Public cards")),
     ("/profile", N_("Profile")),
 )
 ROLE_NAMES = {

@@ -7,18 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from backend.accounts import service as accounts
-from backend.accounts.models import PasswordChange
 from backend.core.db import SessionDep
-from backend.core.errors import Invalid, NotFound, TooManyRequests, Unauthorized
+from backend.core.errors import NotFound, TooManyRequests, Unauthorized
 from backend.core.model_base import Role
 from backend.core.types import MAX_ID
 from backend.genealogy.cards import card_of
+from backend.web.cards import add_card_pages
 from backend.web.dashboard import distributor_home
 from backend.web.deps import ClientAddressDep, NowDep, SettingsDep
 from backend.web.i18n import DEFAULT_LANGUAGE, N_, parse_language
+from backend.web.profile import add_profile_pages
 from backend.web.render import PageUser, guard, language_of, render
 from backend.web.sessions import (
     LANGUAGE_COOKIE,
@@ -173,62 +173,9 @@ def accounts_page(
     return render(request, "accounts.html", items=items, total=total, page=page, pages=pages)
 
 
-@router.get("/profile")
-def profile(
-    request: Request,
-    session: SessionDep,
-    user: PageUser,
-    changed: Annotated[bool, Query()] = False,
-) -> Response:
-    return _profile(request, session, user, changed=changed)
-
-
-def _profile(
-    request: Request,
-    session: SessionDep,
-    user: PageUser,
-    *,
-    status_code: int = 200,
-    errors: dict[str, str] | None = None,
-    changed: bool = False,
-) -> Response:
-    card = card_of(session, user, user.distributor_id) if user.distributor_id else None
-    return render(
-        request,
-        "profile.html",
-        status_code=status_code,
-        card=card,
-        errors=errors or {},
-        changed=changed,
-    )
-
-
-@router.post("/profile/password", dependencies=CsrfChecked)
-def change_password(
-    request: Request,
-    session: SessionDep,
-    user: PageUser,
-    now: NowDep,
-    current_password: Annotated[str, Form(max_length=128)] = "",
-    new_password: Annotated[str, Form(max_length=128)] = "",
-) -> Response:
-    try:
-        change = PasswordChange(current_password=current_password, new_password=new_password)
-    except ValidationError:
-        errors = {"new_password": N_("The new password needs at least 8 characters.")}
-        return _profile(request, session, user, status_code=422, errors=errors)
-    try:
-        accounts.change_password(session, user, change, now=now)
-    except Invalid:
-        errors = {"current_password": N_("The current password is wrong.")}
-        return _profile(request, session, user, status_code=422, errors=errors)
-    # Every other session of the account has ended; this browser gets a fresh one.
-    response = RedirectResponse("/profile?changed=1", status_code=303)
-    start_session(request, response, session, user, now=now)
-    return response
-
-
 add_statement_pages(router)
 add_verify_pages(router)
 add_tree_pages(router)
 add_shop_pages(router)
+add_profile_pages(router)
+add_card_pages(router)

@@ -100,8 +100,9 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-# Rows migrations seed, which every test starts from: the VAT rates of migration 0012 (ids 1-5).
-SEEDED = {"vat_rate": 5}
+# Rows migrations seed, which every test starts from: the VAT rates of migration 0012 (ids 1-5)
+# and the pitch blocks of public cards of migration 0016 (ids 1-4).
+SEEDED = {"vat_rate": 5, "card_block": 4}
 
 
 def _reset_sql() -> str:

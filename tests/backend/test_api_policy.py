@@ -17,6 +17,7 @@ PATH_IDS = {
     "order_id": "1",
     "customer_id": "1",
     "period_id": "1",
+    "block_id": "1",
 }
 
 

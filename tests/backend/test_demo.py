@@ -18,6 +18,7 @@ from test_chain_outbox import Chain, chain, chain_template
 from typer.testing import CliRunner
 
 from backend.accounts.models import User
+from backend.cards.service import public_card
 from backend.chain.payouts import PayoutChain
 from backend.cli import _register
 from backend.cli import app as cli
@@ -25,7 +26,7 @@ from backend.core.config import Settings
 from backend.core.db import make_engine
 from backend.core.model_base import ChainStatus, DistributorStatus, Role
 from backend.core.security import verify_password
-from backend.dev.demo.company import LEADER, NEWCOMER, DemoLogin
+from backend.dev.demo.company import LEADER, LEADER_CARD, NEWCOMER, DemoLogin
 from backend.dev.demo.runner import DemoError, DemoOptions, run_demo
 from backend.genealogy.models import Distributor, Placement
 from backend.orders.models import Order
@@ -79,6 +80,12 @@ def test_small_demo_is_closed_paid_and_audited(settings: Settings, chain: Chain)
             select(func.count()).where(Distributor.status == DistributorStatus.active)
         ).one()
         offices = check_distributor_logins(session, result.logins, first_of_last_month)
+        # The leader's card is published, with a text of their own the claim check passed.
+        assert result.card_alias == LEADER_CARD
+        card = public_card(session, LEADER_CARD)
+        leader = session.exec(select(User).where(User.email == LEADER.email)).one()
+        assert card.card.distributor_id == leader.distributor_id
+        assert card.card.published_text and len(card.blocks) == 3
         # It ends in the month it runs in: that period open, its orders so far previewed.
         current, run = session.get(Period, 3), session.get(StandingRun, 3)
         previewed = session.exec(select(func.count()).where(PeriodStanding.period_id == 3)).one()

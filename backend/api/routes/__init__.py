@@ -9,6 +9,7 @@ from backend.api.routes import (
     admin_log,
     audit,
     auth,
+    cards,
     catalog,
     distributors,
     health,
@@ -56,6 +57,7 @@ for module in (
     rates,
     audit,
     admin_log,
+    cards,
 ):
     _document_roles(module.router)
     _document_errors(module.router)

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, func, select
 
 from backend.accounts import service as users
 from backend.accounts.models import User, UserCreate
+from backend.cards import service as cards
 from backend.catalog import service as catalog
 from backend.catalog.models import PriceListCreate, PriceListItemIn, ProductCreate
 from backend.core.config import Settings
@@ -73,6 +74,7 @@ class DemoLogin:
 
 
 LEADER = DemoLogin("distributor: a leader", f"leader@{DEMO_DOMAIN}", "demo-leader-1")
+LEADER_CARD = "demo-leader"  # the alias of the leader's public card: /p/demo-leader
 NEWCOMER = DemoLogin("distributor: joined last month", f"partner@{DEMO_DOMAIN}", "demo-partner-1")
 
 
@@ -237,6 +239,32 @@ class CompanyBuilder:
                 )
                 logins.append(login)
         return logins
+
+    def leader_card(self, company: Company) -> str | None:
+        """The leader's public card, published with two company blocks and a text of their
+        own that passes the earnings-claim check: its alias (None without a leader login)."""
+        now = at(company.months[-1], 9)
+        with Session(self.engine) as session:
+            leader = session.exec(select(User).where(User.email == LEADER.email)).first()
+            if leader is None:
+                return None
+            cards.set_messenger(session, leader, "@lineage_demo_leader", now=now)
+            card = cards.update_card(
+                session,
+                leader,
+                cards.CardSettings(
+                    alias=LEADER_CARD,
+                    enabled=True,
+                    show_email=False,
+                    show_phone=False,
+                    show_messenger=True,
+                    block_ids=[1, 2, 4],
+                    free_text="Помогу подобрать продукты и расскажу, как устроена работа "
+                    "партнёра. Пишите в мессенджер, отвечаю в течение дня.",
+                ),
+                now=now,
+            )
+            return card.alias
 
     def catalog(self, company: Company) -> None:
         """The catalogue (supplements, cosmetics, two starter kits without volume) priced in

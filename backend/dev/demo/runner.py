@@ -57,6 +57,7 @@ class DemoResult:
     inactive: int = 0
     seconds: float = 0.0
     preview: PreviewOutcome | None = None  # of the month the demo ends in (its open period)
+    card_alias: str | None = None  # the leader's public card (/p/<alias>)
 
     def package(self, period_id: int) -> Path:
         return self.data_dir / "periods" / str(period_id)
@@ -104,6 +105,7 @@ def run_demo(
                 progress, builder, closer, company, today or datetime.now(UTC).date()
             )
         result.logins += builder.distributor_logins(company, len(months))
+        result.card_alias = builder.leader_card(company)
         result.distributors = len(company.distributor_ids)
         result.orders, result.returns = company.orders, company.returns
         result.inactive = company.inactive
@@ -239,6 +241,8 @@ def _summary(console: Console, result: DemoResult, url: str) -> None:
     console.print(f"  API:         {url}/api  (OpenAPI docs at {url}/docs)")
     for login in result.logins:
         console.print(f"  login:       {login.email} / {login.password}  ({login.role})")
+    if result.card_alias:
+        console.print(f"  card:        {url}/p/{result.card_alias}  (the leader's public card)")
     console.print(f"  data folder: {data}")
     console.print(f"  packages:    {data / 'periods'}/<period>")
     last = result.periods[-1].id if result.periods else 1
