@@ -19,8 +19,8 @@ client's sub-millisecond call. Pages:
     the viewer, which opens the path to them (<= 100 ms); the same by their name
   - statement, 50 lines: `/distributors/{id}/statements/1` (<= 100 ms)
   - the tree page as first opened (first level) and its legs strip (loaded after it), for context
-`OFFICE_PAGES` below lists them; the dashboard (`/home`, <= 100 ms) joins it when its branch
-lands (see `dashboard_pages`). Prints a table; the last line is JSON.
+  - dashboard: `/home` of the viewer (<= 100 ms)
+`OFFICE_PAGES` below lists them, with `dashboard_pages`. Prints a table; the last line is JSON.
 """
 
 from __future__ import annotations
@@ -55,8 +55,10 @@ from backend.core.model_base import Role  # noqa: E402
 from backend.core.security import create_access_token, utcnow  # noqa: E402
 from backend.genealogy.tree_path import segment  # noqa: E402
 from backend.main import create_app  # noqa: E402
+from backend.periods.standings import ladder_json  # noqa: E402
 from backend.web.sessions import SESSION_COOKIE  # noqa: E402
 from ledger.merkle import PayoutTree  # noqa: E402
+from ledger.plan import load_plan  # noqa: E402
 
 SECRET = "bench-secret-" + "x" * 32
 SQLITE_DIR = Path("var/bench")
@@ -179,12 +181,29 @@ def load_postgres(url: str, company: Company, seed: int) -> Engine:
     return make_engine(url)
 
 
-def standings_rows(n: int) -> Iterator[tuple[int, int, int, int, int, int, bool, int, int]]:
-    """(distributor, pv, cv, gv, left, right, active, paid rank, achieved rank) for 1..n."""
+PLAN = Path(__file__).resolve().parents[1] / "ledger" / "plans" / "binary_hybrid.toml"
+STANDING_COLUMNS = (
+    "distributor_id, pv, cv, gv, left_volume, right_volume, active, paid_rank, achieved_rank,"
+    " prior_rank, new_in_team, top_leg, second_leg, next_gv, next_legs"
+)
+StandingRow = tuple[int, int, int, int, int, int, bool, int, int, int, int, int, int, int, int]
+
+
+def standings_rows(n: int) -> Iterator[StandingRow]:
+    """Each distributor's standing as `STANDING_COLUMNS` lists them, for 1..n: volumes, ranks
+    and the dashboard's extras (highest rank before, new people, the two largest legs, GV
+    counted for the next rank, legs holding its leg rank)."""
     for node in range(1, n + 1):
         pv = (node * 37) % 160
         gv = pv * (1 + node % 23)
-        yield node, pv, pv, gv, gv // 3, gv - gv // 3, pv >= 40, node % 6, node % 6
+        left, right = gv // 3, gv - gv // 3
+        rank = node % 6
+        yield (node, pv, pv, gv, left, right, pv >= 40, rank, rank, rank, node % 4) + (
+            right,
+            left,
+            gv,
+            node % 3,
+        )
 
 
 def fill_period(engine: Engine, company: Company, viewer: int, payees: int, seed: int) -> None:
@@ -236,10 +255,11 @@ def fill_period(engine: Engine, company: Company, viewer: int, payees: int, seed
         conn.execute(
             sa.text(
                 "INSERT INTO standing_run (period_id, kind, computed_at, attempted_at, plan_hash,"
-                " currency, exponent, distributors, binary)"
-                " VALUES (1, 'computed', :now, :now, :hash, 'USDT', 6, :n, :binary)"
+                " currency, exponent, distributors, binary, ladder)"
+                " VALUES (1, 'computed', :now, :now, :hash, 'USDT', 6, :n, :binary, :ladder)"
             ),
-            {"now": now, "hash": "0x" + "0" * 64, "n": company.n, "binary": True},
+            {"now": now, "hash": "0x" + "0" * 64, "n": company.n, "binary": True}
+            | {"ladder": ladder_json(load_plan(PLAN.read_text(), source=PLAN.name))},
         )
         source = list(company.below(viewer)[:LINES]) or [viewer]
         conn.execute(
@@ -282,25 +302,19 @@ def fill_period(engine: Engine, company: Company, viewer: int, payees: int, seed
             assert raw is not None
             with raw.cursor() as cur:  # type: ignore[attr-defined]
                 with cur.copy(
-                    "COPY period_standing (period_id, distributor_id, pv, cv, gv, left_volume,"
-                    " right_volume, active, paid_rank, achieved_rank, earned) FROM STDIN"
+                    f"COPY period_standing (period_id, {STANDING_COLUMNS}, earned) FROM STDIN"
                 ) as copy:
                     for row in standings_rows(company.n):
                         copy.write_row((1, *row, 0))
         else:
+            names = [name.strip() for name in STANDING_COLUMNS.split(",")]
             insert = sa.text(
-                "INSERT INTO period_standing (period_id, distributor_id, pv, cv, gv,"
-                " left_volume, right_volume, active, paid_rank, achieved_rank, earned)"
-                " VALUES (1, :d, :pv, :cv, :gv, :l, :r, :a, :p, :h, 0)"
+                f"INSERT INTO period_standing (period_id, {STANDING_COLUMNS}, earned)"
+                f" VALUES (1, {', '.join(':' + name for name in names)}, 0)"
             )
             batch = []
-            for d, pv, cv, gv, left, right, active, paid_rank, achieved in standings_rows(
-                company.n
-            ):
-                batch.append(
-                    {"d": d, "pv": pv, "cv": cv, "gv": gv, "l": left, "r": right}
-                    | {"a": active, "p": paid_rank, "h": achieved}
-                )
+            for row in standings_rows(company.n):
+                batch.append(dict(zip(names, row, strict=True)))
                 if len(batch) == CHUNK:
                     conn.execute(insert, batch)
                     batch = []
@@ -378,9 +392,8 @@ def office_pages(company: Company, viewer: int, seed: int) -> list[OfficePage]:
 
 
 def dashboard_pages(viewer: int) -> list[OfficePage]:
-    """The dashboard's hook: when the dashboard branch lands, this returns
-    `[OfficePage("dashboard", lambda rng: "/home")]` (target 100 ms, in TARGETS_MS)."""
-    return []
+    """The viewer's dashboard (`/home`: tiles, rank card, estimate, team feed; <= 100 ms)."""
+    return [OfficePage("dashboard", lambda rng: "/home")]
 
 
 def downline_names(seed: int, n: int) -> list[str]:

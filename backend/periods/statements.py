@@ -8,6 +8,8 @@ client can check it without the service.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from enum import StrEnum
 
 import numpy as np
@@ -34,7 +36,7 @@ from backend.periods.models import (
 )
 from backend.periods.money import line_public
 from backend.periods.service import date_of, get_period, to_public
-from ledger.merkle import PayoutTree
+from ledger.merkle import PayoutLeaf, PayoutTree, verify_proof
 
 
 def _readable(period: Period, actor: User) -> None:
@@ -154,6 +156,31 @@ def payout_tree(session: Session, period_id: int) -> PayoutTree | None:
     )
 
 
+# The payout trees of the last periods read, per process: a period's leaves are fixed by its
+# compute (the key holds its compute count and root), and building the tree of 10,000 leaves
+# costs more than the rest of a statement page. Each statement still folds the reader's own
+# stored leaf through the proof to the period's root, so a changed leaf is refused anyway.
+_TREES: OrderedDict[tuple[int, int, str], PayoutTree] = OrderedDict()
+_TREES_LOCK = threading.Lock()
+TREES_KEPT = 2
+
+
+def _tree_of(session: Session, period: Period) -> PayoutTree | None:
+    key = (period.id, period.computations, str(period.payout_root or ""))
+    with _TREES_LOCK:
+        if key in _TREES:
+            _TREES.move_to_end(key)
+            return _TREES[key]
+    tree = payout_tree(session, period.id)
+    if tree is None:
+        return None
+    with _TREES_LOCK:
+        _TREES[key] = tree
+        while len(_TREES) > TREES_KEPT:
+            _TREES.popitem(last=False)
+    return tree
+
+
 def statement(
     session: Session, settings: Settings, period_id: int, distributor_id: int, *, actor: User
 ) -> StatementPublic:
@@ -176,11 +203,14 @@ def statement(
     leaf: list[int | str] | None = None
     proof: list[str] | None = None
     if payee is not None and payee.leaf_index is not None and payee.account is not None:
-        tree = payout_tree(session, period_id)
+        tree = _tree_of(session, period)
         assert tree is not None
+        stored = PayoutLeaf(period_id, payee.leaf_index, payee.account, payee.payout)
         leaf = [period_id, payee.leaf_index, payee.account, payee.payout]
+        proof_bytes = tree.proof_bytes(payee.leaf_index)
         proof = tree.proof(payee.leaf_index)
-        if tree.root_hex != period.payout_root:
+        root = bytes.fromhex(str(period.payout_root or "")[2:])
+        if tree.root_hex != period.payout_root or not verify_proof(root, stored, proof_bytes):
             raise Conflict(
                 f"period {period_id}: stored leaves do not give the computed root",
                 code="results_tampered",

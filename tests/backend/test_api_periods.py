@@ -239,6 +239,27 @@ def test_statements_prove_the_leaf_and_stay_private(company: Api) -> None:
     assert "wallet" in held["held_reason"]
 
 
+def test_a_statement_refuses_a_stored_leaf_changed_after_its_tree_was_built(
+    company: Api,
+) -> None:
+    """The payout tree is kept per process once built; each statement still folds the reader's
+    stored leaf to the anchored root, so an edited payout row is refused, never shown as proved."""
+    api = company
+    post(api, "/api/periods")
+    close(api, 1)
+    mine = "/api/periods/1/statements/2"
+    first = api.client.get(mine, headers=api.as_("distributor"))
+    assert first.status_code == 200 and first.json()["proof"]
+    with api.session() as session:
+        payee = session.get(PeriodPayee, (1, 2))
+        assert payee is not None
+        payee.payout += 1
+        session.add(payee)
+        session.commit()
+    tampered = api.client.get(mine, headers=api.as_("distributor"))
+    assert tampered.status_code == 409 and error_code(tampered) == "results_tampered"
+
+
 def test_second_period_carries_balances_and_claws_back_returns(company: Api) -> None:
     api = company
     post(api, "/api/periods")
