@@ -310,15 +310,7 @@ def _cart_response(
     line_errors: dict[int, str] | None = None,
     refusal: str | None = None,
 ) -> Response:
-    terms = shop.terms_for(session, user)
-    priced = shop.quote(
-        session,
-        terms,
-        state.cart,
-        now=now,
-        vat_country=settings.vat_country,
-        vat_exempt=settings.vat_exempt,
-    )
+    terms, priced = _priced(session, settings, user, state, now)
     my_customers, _ = customers.list_customers(session, actor=user, offset=0, limit=500)
     htmx = _is_htmx(request)
     return render(
@@ -336,6 +328,16 @@ def _cart_response(
         refusal=refusal,
         max_quantity=shop.MAX_QUANTITY,
     )
+
+
+def _priced(
+    session: Session, settings: Settings, user: User, state: CartState, now: datetime
+) -> tuple[shop.Terms, shop.Quote]:
+    """The partner's terms and the cart priced and checked by them today."""
+    terms = shop.terms_for(session, user)
+    country, exempt = settings.vat_country, settings.vat_exempt
+    priced = shop.quote(session, terms, state.cart, now=now, vat_country=country, vat_exempt=exempt)
+    return terms, priced
 
 
 def cart_page(
@@ -404,11 +406,7 @@ def cart_options(
     cart = shop.Cart(state.cart.lines, customer, house)
     state = CartState(cart, state.cart_id)
     target = _back(next, "/shop/cart")
-    if target == "/shop/cart":
-        return _cart_changed(request, session, settings, user, now, state)
-    response = RedirectResponse(target, status_code=303)
-    write_cart(request, response, user, state)
-    return response
+    return _cart_changed(request, session, settings, user, now, state, target=target)
 
 
 def _cart_changed(
@@ -418,12 +416,15 @@ def _cart_changed(
     user: User,
     now: datetime,
     state: CartState,
+    *,
+    target: str = "/shop/cart",
 ) -> Response:
-    """htmx: the cart as it is now; a plain form: back to the cart page (post, redirect, get)."""
-    if _is_htmx(request):
+    """htmx on the cart page: the cart as it is now; else back to `target` (post, redirect,
+    get); the new cart is stored either way."""
+    if target == "/shop/cart" and _is_htmx(request):
         response = _cart_response(request, session, settings, user, now, state)
     else:
-        response = RedirectResponse("/shop/cart", status_code=303)
+        response = RedirectResponse(target, status_code=303)
     write_cart(request, response, user, state)
     return response
 
@@ -447,9 +448,7 @@ def place_order(
         return refused(422, refusal="empty")
     if version != state.version:
         return refused(409, refusal="changed")
-    terms = shop.terms_for(session, user)
-    country, exempt = settings.vat_country, settings.vat_exempt
-    priced = shop.quote(session, terms, state.cart, now=now, vat_country=country, vat_exempt=exempt)
+    terms, priced = _priced(session, settings, user, state, now)
     if not priced.orderable:
         return refused(422)
     try:
@@ -461,8 +460,8 @@ def place_order(
             key=f"cart-{state.cart_id}-{state.version}",
             now=now,
             default_threshold=settings.low_stock_default,
-            vat_country=country,
-            vat_exempt=exempt,
+            vat_country=settings.vat_country,
+            vat_exempt=settings.vat_exempt,
         )
     except InsufficientStock as shortage:
         details = shortage.details or {}
