@@ -28,7 +28,7 @@ from backend.genealogy.models import DistributorCreate
 from backend.web.deps import ClientAddressDep, NowDep, SettingsDep, TreesDep
 from backend.web.i18n import N_
 from backend.web.render import PageUser, language_of, render
-from backend.web.sessions import check_csrf, set_language_cookie, start_session
+from backend.web.sessions import check_csrf, cookie_flags, set_language_cookie, start_session
 
 SPONSOR_COOKIE = "lineage_sponsor"
 SPONSOR_DAYS = 30
@@ -66,16 +66,8 @@ def card_url(request: Request, settings: Settings, alias: str) -> str:
 
 
 def remember_sponsor(request: Request, response: Response, code: str) -> None:
-    settings: Settings = request.app.state.settings
-    response.set_cookie(
-        SPONSOR_COOKIE,
-        code,
-        max_age=SPONSOR_DAYS * 24 * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=settings.https,
-        path="/",
-    )
+    max_age = SPONSOR_DAYS * 24 * 3600
+    response.set_cookie(SPONSOR_COOKIE, code, max_age=max_age, **cookie_flags(request))
 
 
 # -- the public card -------------------------------------------------------------------------

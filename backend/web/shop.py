@@ -38,7 +38,7 @@ from backend.stock.service import InsufficientStock
 from backend.web.deps import NowDep, SettingsDep
 from backend.web.i18n import N_, load_translations
 from backend.web.render import PageUser, language_of, render
-from backend.web.sessions import check_csrf
+from backend.web.sessions import check_csrf, cookie_flags
 
 CART_COOKIE = "lineage_cart"
 COOKIE_LIMIT = 3800  # bytes: browsers keep at least 4096 per cookie, name and attributes included
@@ -156,24 +156,11 @@ def fits(request: Request, user: User, state: CartState) -> bool:
 
 
 def write_cart(request: Request, response: Response, user: User, state: CartState) -> None:
-    response.set_cookie(
-        CART_COOKIE,
-        _cookie_value(request, user, state),
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.https,
-        path="/",
-    )
+    response.set_cookie(CART_COOKIE, _cookie_value(request, user, state), **cookie_flags(request))
 
 
 def clear_cart(request: Request, response: Response) -> None:
-    response.delete_cookie(
-        CART_COOKIE,
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.https,
-        path="/",
-    )
+    response.delete_cookie(CART_COOKIE, **cookie_flags(request))
 
 
 def _is_htmx(request: Request) -> bool:
