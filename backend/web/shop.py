@@ -37,7 +37,7 @@ from backend.orders.models import RetailCustomerCreate
 from backend.stock.service import InsufficientStock
 from backend.web.deps import NowDep, SettingsDep
 from backend.web.i18n import N_, load_translations
-from backend.web.render import PageUser, language_of, render
+from backend.web.render import PageUser, check_id, is_htmx, language_of, render
 from backend.web.sessions import check_csrf, cookie_flags
 
 CART_COOKIE = "lineage_cart"
@@ -163,10 +163,6 @@ def clear_cart(request: Request, response: Response) -> None:
     response.delete_cookie(CART_COOKIE, **cookie_flags(request))
 
 
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _back(target: str | None, default: str) -> str:
     """Only a path of the shop (never another site)."""
     if target and target.startswith("/shop") and not target.startswith(("//", "/\\")):
@@ -261,7 +257,7 @@ def add_to_cart(
                 state = grown
             else:
                 error, limit = CART_FULL, state.count
-    if _is_htmx(request):
+    if is_htmx(request):
         response = render(
             request, "_cart_link.html", cart=state, added=error is None, error=error, limit=limit
         )
@@ -299,7 +295,7 @@ def _cart_response(
 ) -> Response:
     terms, priced = _priced(session, settings, user, state, now)
     my_customers, _ = customers.list_customers(session, actor=user, offset=0, limit=500)
-    htmx = _is_htmx(request)
+    htmx = is_htmx(request)
     return render(
         request,
         "_cart.html" if htmx else "shop_cart.html",
@@ -408,7 +404,7 @@ def _cart_changed(
 ) -> Response:
     """htmx on the cart page: the cart as it is now; else back to `target` (post, redirect,
     get); the new cart is stored either way."""
-    if target == "/shop/cart" and _is_htmx(request):
+    if target == "/shop/cart" and is_htmx(request):
         response = _cart_response(request, session, settings, user, now, state)
     else:
         response = RedirectResponse(target, status_code=303)
@@ -504,8 +500,7 @@ def order_page(
     order_id: int,
     placed: Annotated[bool, Query()] = False,
 ) -> Response:
-    if not 0 < order_id <= MAX_ID:
-        raise NotFound(f"order {order_id} not found")
+    check_id(order_id, "order")
     detail = shop.order_detail(session, order_id, actor=user)
     return render(request, "shop_order.html", d=detail, placed=placed, **_order_words())
 
@@ -570,8 +565,7 @@ def customer_page(
     customer_id: int,
     added: Annotated[bool, Query()] = False,
 ) -> Response:
-    if not 0 < customer_id <= MAX_ID:
-        raise NotFound(f"retail customer {customer_id} not found")
+    check_id(customer_id, "retail customer")
     customer = customers.get_customer(session, customer_id, actor=user)
     items, _, total = shop.orders_of(
         session, user, customer_id=customer_id, offset=0, limit=HISTORY_PAGE
