@@ -79,6 +79,11 @@ def standings(session: SessionDep, ids: list[int]) -> Standings:
     )
 
 
+def _node_words(settings: Settings) -> dict[str, Any]:
+    """What a person's line in any tree needs: the rank names and whether legs are left/right."""
+    return {"ranks": rank_names(settings), "binary": settings.tree_width == 2}
+
+
 def _common(
     settings: Settings, user: PageUser, root: Distributor, kind: TreeKind
 ) -> dict[str, Any]:
@@ -87,8 +92,7 @@ def _common(
         "kind": kind,
         "kinds": KIND_NAMES,
         "own": user.distributor_id == root.id,
-        "ranks": rank_names(settings),
-        "binary": settings.tree_width == 2,
+        **_node_words(settings),
     }
 
 
@@ -189,8 +193,7 @@ def tree_children(
         "chain": [],
         "match_id": None,
         "standings": figures,
-        "ranks": rank_names(settings),
-        "binary": settings.tree_width == 2,
+        **_node_words(settings),
     }
     if is_htmx(request):
         return render(request, "_tree_nodes.html", **context)
@@ -217,9 +220,7 @@ def tree_legs(
         "legs": tree_view.legs(session, root),
         "f": figures_of(session, [root.id]).get(root.id),
     }
-    if is_htmx(request):
-        return render(request, "_tree_legs.html", **context)
-    return render(request, "tree_legs.html", **context)
+    return render(request, "_tree_legs.html" if is_htmx(request) else "tree_legs.html", **context)
 
 
 def levels_page(
