@@ -86,14 +86,7 @@ def _joined(session: Session, in_range: Any, small: bool, limit: int) -> list[Fe
     d = Distributor
     query = sa.select(col(d.id), col(d.first_name), col(d.last_name), col(d.enrolled_at))
     query = query.where(in_range)
-    if small:
-        query = query.order_by(col(d.enrolled_at).desc(), col(d.id).desc())
-    else:
-        query = query.where(col(d.id) > _floor(session, col(d.id))).order_by(col(d.id).desc())
-    return [
-        FeedEvent("joined", did, _name(first, last), at)
-        for did, first, last, at in session.execute(query.limit(limit))
-    ]
+    return _newest(session, query, "joined", col(d.enrolled_at), col(d.id), small, limit)
 
 
 def _inactive(session: Session, in_range: Any, small: bool, limit: int) -> list[FeedEvent]:
@@ -104,13 +97,22 @@ def _inactive(session: Session, in_range: Any, small: bool, limit: int) -> list[
         .where(in_range)
         .where(col(c.new_status) == DistributorStatus.inactive.value)
     )
+    return _newest(session, query, "inactive", col(c.at), col(c.id), small, limit)
+
+
+def _newest(
+    session: Session, query: Any, kind: Kind, at: Any, key: Any, small: bool, limit: int
+) -> list[FeedEvent]:
+    """The newest `limit` rows of (distributor id, first, last name, time) as events: a small
+    downline sorts by time; a large one reads only the table's last `WINDOW` keys, newest
+    key first."""
     if small:
-        query = query.order_by(col(c.at).desc(), col(c.id).desc())
+        query = query.order_by(at.desc(), key.desc())
     else:
-        query = query.where(col(c.id) > _floor(session, col(c.id))).order_by(col(c.id).desc())
+        query = query.where(key > _floor(session, key)).order_by(key.desc())
     return [
-        FeedEvent("inactive", did, _name(first, last), at)
-        for did, first, last, at in session.execute(query.limit(limit))
+        FeedEvent(kind, did, _name(first, last), when)
+        for did, first, last, when in session.execute(query.limit(limit))
     ]
 
 

@@ -27,8 +27,8 @@ from backend.core.types import MAX_ID
 from backend.genealogy.models import DistributorCreate
 from backend.web.deps import ClientAddressDep, NowDep, SettingsDep, TreesDep
 from backend.web.i18n import N_
-from backend.web.render import PageUser, language_of, render
-from backend.web.sessions import check_csrf, set_language_cookie, start_session
+from backend.web.render import PageUser, check_id, language_of, render
+from backend.web.sessions import check_csrf, cookie_flags, set_language_cookie, start_session
 
 SPONSOR_COOKIE = "lineage_sponsor"
 SPONSOR_DAYS = 30
@@ -66,16 +66,8 @@ def card_url(request: Request, settings: Settings, alias: str) -> str:
 
 
 def remember_sponsor(request: Request, response: Response, code: str) -> None:
-    settings: Settings = request.app.state.settings
-    response.set_cookie(
-        SPONSOR_COOKIE,
-        code,
-        max_age=SPONSOR_DAYS * 24 * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=settings.https,
-        path="/",
-    )
+    max_age = SPONSOR_DAYS * 24 * 3600
+    response.set_cookie(SPONSOR_COOKIE, code, max_age=max_age, **cookie_flags(request))
 
 
 # -- the public card -------------------------------------------------------------------------
@@ -360,8 +352,7 @@ def _decide(
     *,
     approve: bool,
 ) -> Response:
-    if not 0 < distributor_id <= MAX_ID:
-        raise NotFound(f"distributor {distributor_id} not found")
+    check_id(distributor_id)
     try:
         cards.decide(
             session, distributor_id, revision=revision, approve=approve, actor=user, now=now
@@ -418,8 +409,7 @@ def change_block(
     block_id: int,
     active: Annotated[bool, Form()],
 ) -> Response:
-    if not 0 < block_id <= MAX_ID:
-        raise NotFound(f"card block {block_id} not found")
+    check_id(block_id, "card block")
     cards.update_block(session, block_id, CardBlockUpdate(active=active), actor=user, now=now)
     return RedirectResponse("/admin/cards?done=block_changed", status_code=303)
 

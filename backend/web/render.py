@@ -19,8 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.accounts.models import User
 from backend.core.db import SessionDep
-from backend.core.errors import AppError
+from backend.core.errors import AppError, NotFound
 from backend.core.model_base import Language, Role
+from backend.core.types import MAX_ID
 from backend.web.i18n import DEFAULT_LANGUAGE, N_, parse_language
 from backend.web.policy import PAGE_POLICY, PUBLIC, allowed
 from backend.web.sessions import (
@@ -72,6 +73,17 @@ API_PREFIXES = ("/api/", "/health", "/docs", "/redoc", "/openapi.json", "/static
 
 def is_page_path(path: str) -> bool:
     return path != "/api" and not path.startswith(API_PREFIXES)
+
+
+def is_htmx(request: Request) -> bool:
+    """htmx asked (it swaps a fragment in); a browser without scripts gets the whole page."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def check_id(number: int, what: str = "distributor") -> None:
+    """An id in a page's path outside the database's range: that page is not found (404)."""
+    if not 0 < number <= MAX_ID:
+        raise NotFound(f"{what} {number} not found")
 
 
 def language_of(request: Request, user: User | None) -> Language:

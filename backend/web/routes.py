@@ -10,16 +10,15 @@ from fastapi.responses import RedirectResponse, Response
 
 from backend.accounts import service as accounts
 from backend.core.db import SessionDep
-from backend.core.errors import NotFound, TooManyRequests, Unauthorized
+from backend.core.errors import TooManyRequests, Unauthorized
 from backend.core.model_base import Role
-from backend.core.types import MAX_ID
 from backend.genealogy.cards import card_of
 from backend.web.cards import add_card_pages
 from backend.web.dashboard import distributor_home
 from backend.web.deps import ClientAddressDep, NowDep, SettingsDep
 from backend.web.i18n import DEFAULT_LANGUAGE, N_, parse_language
 from backend.web.profile import add_profile_pages
-from backend.web.render import PageUser, guard, language_of, render
+from backend.web.render import PageUser, check_id, guard, language_of, render
 from backend.web.sessions import (
     LANGUAGE_COOKIE,
     check_csrf,
@@ -151,8 +150,7 @@ def home(request: Request, session: SessionDep, user: PageUser) -> Response:
 def distributor_page(
     request: Request, session: SessionDep, user: PageUser, distributor_id: int
 ) -> Response:
-    if not 0 < distributor_id <= MAX_ID:
-        raise NotFound(f"distributor {distributor_id} not found")
+    check_id(distributor_id)
     card = card_of(session, user, distributor_id)
     return render(
         request, "distributor.html", card=card, tree_width=request.app.state.settings.tree_width

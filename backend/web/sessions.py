@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime
+from typing import Any
 
 from fastapi import Request, Response
 from sqlmodel import Session
@@ -29,6 +30,13 @@ BROWSER_COOKIE = "lineage_browser"
 LANGUAGE_COOKIE = "lineage_lang"
 CSRF_FIELD = "csrf_token"
 YEAR = 365 * 24 * 3600
+
+
+def cookie_flags(request: Request) -> dict[str, Any]:
+    """How every cookie of the pages is set and deleted: out of scripts' reach, sent on
+    same-site requests and top-level links, over HTTPS only when the site is, for all paths."""
+    settings: Settings = request.app.state.settings
+    return {"httponly": True, "samesite": "lax", "secure": settings.https, "path": "/"}
 
 
 class LoginRequired(Exception):
@@ -71,18 +79,12 @@ def start_session(
         SESSION_COOKIE,
         token,
         max_age=settings.access_token_minutes * 60,
-        httponly=True,
-        samesite="lax",
-        secure=settings.https,
-        path="/",
+        **cookie_flags(request),
     )
 
 
 def end_session_cookie(request: Request, response: Response) -> None:
-    settings: Settings = request.app.state.settings
-    response.delete_cookie(
-        SESSION_COOKIE, httponly=True, samesite="lax", secure=settings.https, path="/"
-    )
+    response.delete_cookie(SESSION_COOKIE, **cookie_flags(request))
 
 
 def browser_id(request: Request) -> str:
@@ -98,10 +100,7 @@ def browser_id(request: Request) -> str:
 def remember_browser(request: Request, response: Response) -> None:
     new = getattr(request.state, "new_browser_id", None)
     if new and not request.cookies.get(BROWSER_COOKIE):
-        settings: Settings = request.app.state.settings
-        response.set_cookie(
-            BROWSER_COOKIE, new, httponly=True, samesite="lax", secure=settings.https, path="/"
-        )
+        response.set_cookie(BROWSER_COOKIE, new, **cookie_flags(request))
 
 
 def csrf_token(request: Request, *, session_token: str | None = None) -> str:
@@ -125,13 +124,4 @@ async def check_csrf(request: Request) -> None:
 
 
 def set_language_cookie(request: Request, response: Response, language: Language) -> None:
-    settings: Settings = request.app.state.settings
-    response.set_cookie(
-        LANGUAGE_COOKIE,
-        language.value,
-        max_age=YEAR,
-        httponly=True,
-        samesite="lax",
-        secure=settings.https,
-        path="/",
-    )
+    response.set_cookie(LANGUAGE_COOKIE, language.value, max_age=YEAR, **cookie_flags(request))

@@ -37,8 +37,8 @@ from backend.orders.models import RetailCustomerCreate
 from backend.stock.service import InsufficientStock
 from backend.web.deps import NowDep, SettingsDep
 from backend.web.i18n import N_, load_translations
-from backend.web.render import PageUser, language_of, render
-from backend.web.sessions import check_csrf
+from backend.web.render import PageUser, check_id, is_htmx, language_of, render
+from backend.web.sessions import check_csrf, cookie_flags
 
 CART_COOKIE = "lineage_cart"
 COOKIE_LIMIT = 3800  # bytes: browsers keep at least 4096 per cookie, name and attributes included
@@ -156,28 +156,11 @@ def fits(request: Request, user: User, state: CartState) -> bool:
 
 
 def write_cart(request: Request, response: Response, user: User, state: CartState) -> None:
-    response.set_cookie(
-        CART_COOKIE,
-        _cookie_value(request, user, state),
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.https,
-        path="/",
-    )
+    response.set_cookie(CART_COOKIE, _cookie_value(request, user, state), **cookie_flags(request))
 
 
 def clear_cart(request: Request, response: Response) -> None:
-    response.delete_cookie(
-        CART_COOKIE,
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.https,
-        path="/",
-    )
-
-
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true"
+    response.delete_cookie(CART_COOKIE, **cookie_flags(request))
 
 
 def _back(target: str | None, default: str) -> str:
@@ -274,7 +257,7 @@ def add_to_cart(
                 state = grown
             else:
                 error, limit = CART_FULL, state.count
-    if _is_htmx(request):
+    if is_htmx(request):
         response = render(
             request, "_cart_link.html", cart=state, added=error is None, error=error, limit=limit
         )
@@ -310,17 +293,9 @@ def _cart_response(
     line_errors: dict[int, str] | None = None,
     refusal: str | None = None,
 ) -> Response:
-    terms = shop.terms_for(session, user)
-    priced = shop.quote(
-        session,
-        terms,
-        state.cart,
-        now=now,
-        vat_country=settings.vat_country,
-        vat_exempt=settings.vat_exempt,
-    )
+    terms, priced = _priced(session, settings, user, state, now)
     my_customers, _ = customers.list_customers(session, actor=user, offset=0, limit=500)
-    htmx = _is_htmx(request)
+    htmx = is_htmx(request)
     return render(
         request,
         "_cart.html" if htmx else "shop_cart.html",
@@ -336,6 +311,16 @@ def _cart_response(
         refusal=refusal,
         max_quantity=shop.MAX_QUANTITY,
     )
+
+
+def _priced(
+    session: Session, settings: Settings, user: User, state: CartState, now: datetime
+) -> tuple[shop.Terms, shop.Quote]:
+    """The partner's terms and the cart priced and checked by them today."""
+    terms = shop.terms_for(session, user)
+    country, exempt = settings.vat_country, settings.vat_exempt
+    priced = shop.quote(session, terms, state.cart, now=now, vat_country=country, vat_exempt=exempt)
+    return terms, priced
 
 
 def cart_page(
@@ -404,11 +389,7 @@ def cart_options(
     cart = shop.Cart(state.cart.lines, customer, house)
     state = CartState(cart, state.cart_id)
     target = _back(next, "/shop/cart")
-    if target == "/shop/cart":
-        return _cart_changed(request, session, settings, user, now, state)
-    response = RedirectResponse(target, status_code=303)
-    write_cart(request, response, user, state)
-    return response
+    return _cart_changed(request, session, settings, user, now, state, target=target)
 
 
 def _cart_changed(
@@ -418,12 +399,15 @@ def _cart_changed(
     user: User,
     now: datetime,
     state: CartState,
+    *,
+    target: str = "/shop/cart",
 ) -> Response:
-    """htmx: the cart as it is now; a plain form: back to the cart page (post, redirect, get)."""
-    if _is_htmx(request):
+    """htmx on the cart page: the cart as it is now; else back to `target` (post, redirect,
+    get); the new cart is stored either way."""
+    if target == "/shop/cart" and is_htmx(request):
         response = _cart_response(request, session, settings, user, now, state)
     else:
-        response = RedirectResponse("/shop/cart", status_code=303)
+        response = RedirectResponse(target, status_code=303)
     write_cart(request, response, user, state)
     return response
 
@@ -447,9 +431,7 @@ def place_order(
         return refused(422, refusal="empty")
     if version != state.version:
         return refused(409, refusal="changed")
-    terms = shop.terms_for(session, user)
-    country, exempt = settings.vat_country, settings.vat_exempt
-    priced = shop.quote(session, terms, state.cart, now=now, vat_country=country, vat_exempt=exempt)
+    terms, priced = _priced(session, settings, user, state, now)
     if not priced.orderable:
         return refused(422)
     try:
@@ -461,8 +443,8 @@ def place_order(
             key=f"cart-{state.cart_id}-{state.version}",
             now=now,
             default_threshold=settings.low_stock_default,
-            vat_country=country,
-            vat_exempt=exempt,
+            vat_country=settings.vat_country,
+            vat_exempt=settings.vat_exempt,
         )
     except InsufficientStock as shortage:
         details = shortage.details or {}
@@ -518,8 +500,7 @@ def order_page(
     order_id: int,
     placed: Annotated[bool, Query()] = False,
 ) -> Response:
-    if not 0 < order_id <= MAX_ID:
-        raise NotFound(f"order {order_id} not found")
+    check_id(order_id, "order")
     detail = shop.order_detail(session, order_id, actor=user)
     return render(request, "shop_order.html", d=detail, placed=placed, **_order_words())
 
@@ -584,8 +565,7 @@ def customer_page(
     customer_id: int,
     added: Annotated[bool, Query()] = False,
 ) -> Response:
-    if not 0 < customer_id <= MAX_ID:
-        raise NotFound(f"retail customer {customer_id} not found")
+    check_id(customer_id, "retail customer")
     customer = customers.get_customer(session, customer_id, actor=user)
     items, _, total = shop.orders_of(
         session, user, customer_id=customer_id, offset=0, limit=HISTORY_PAGE

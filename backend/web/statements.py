@@ -15,12 +15,11 @@ from fastapi.responses import Response
 from backend.core.db import SessionDep
 from backend.core.errors import Conflict, NotFound
 from backend.core.model_base import Language
-from backend.core.types import MAX_ID
 from backend.periods.models import HeldReason, PeriodLinePublic, StatementPublic
 from backend.periods.statements import LineNote, line_notes, names_of, statement, statements_of
 from backend.web.deps import SettingsDep
 from backend.web.i18n import N_, load_translations
-from backend.web.render import PageUser, language_of, render
+from backend.web.render import PageUser, check_id, language_of, render
 from backend.web.verify import payout_commands
 
 BONUS_NAMES = {
@@ -70,11 +69,6 @@ class LineView:
         return self.line.base_unit not in UNIT_NAMES
 
 
-def _check_id(distributor_id: int) -> None:
-    if not 0 < distributor_id <= MAX_ID:
-        raise NotFound(f"distributor {distributor_id} not found")
-
-
 def my_statements(request: Request, session: SessionDep, user: PageUser) -> Response:
     if user.distributor_id is None:
         raise NotFound("this account has no distributor")
@@ -84,7 +78,7 @@ def my_statements(request: Request, session: SessionDep, user: PageUser) -> Resp
 def statements_page(
     request: Request, session: SessionDep, user: PageUser, distributor_id: int
 ) -> Response:
-    _check_id(distributor_id)
+    check_id(distributor_id)
     return _list(request, session, user, distributor_id)
 
 
@@ -108,9 +102,8 @@ def _statement(
     distributor_id: int,
     period_id: int,
 ) -> tuple[StatementPublic, list[LineView], str]:
-    _check_id(distributor_id)
-    if not 0 < period_id <= MAX_ID:
-        raise NotFound(f"period {period_id} not found")
+    check_id(distributor_id)
+    check_id(period_id, "period")
     try:
         found = statement(session, settings, period_id, distributor_id, actor=user)
     except Conflict as refused:

@@ -28,7 +28,7 @@ from backend.periods.service import load_company_plan, plan_path
 from backend.periods.standings import Figures, figures_of, latest_run
 from backend.web.deps import SettingsDep
 from backend.web.i18n import N_
-from backend.web.render import PageUser, render
+from backend.web.render import PageUser, check_id, is_htmx, render
 
 KindQuery = Annotated[TreeKind, Query()]
 KIND_NAMES = {TreeKind.placement: N_("Placement tree"), TreeKind.sponsor: N_("Sponsor tree")}
@@ -42,11 +42,6 @@ SORT_NAMES = {
 NO_MATCH = N_("Nobody in this tree matches “%(q)s”.")
 OUT_OF_SCOPE = N_("ID %(q)s is not in your downline: you can look up only people in your team.")
 EMPTY_SEARCH = N_("Enter an ID or a name.")
-
-
-def _check_id(distributor_id: int) -> None:
-    if not 0 < distributor_id <= MAX_ID:
-        raise NotFound(f"distributor {distributor_id} not found")
 
 
 # The plan's rank names per plan file and its modification time: loading and checking the
@@ -84,6 +79,11 @@ def standings(session: SessionDep, ids: list[int]) -> Standings:
     )
 
 
+def _node_words(settings: Settings) -> dict[str, Any]:
+    """What a person's line in any tree needs: the rank names and whether legs are left/right."""
+    return {"ranks": rank_names(settings), "binary": settings.tree_width == 2}
+
+
 def _common(
     settings: Settings, user: PageUser, root: Distributor, kind: TreeKind
 ) -> dict[str, Any]:
@@ -92,8 +92,7 @@ def _common(
         "kind": kind,
         "kinds": KIND_NAMES,
         "own": user.distributor_id == root.id,
-        "ranks": rank_names(settings),
-        "binary": settings.tree_width == 2,
+        **_node_words(settings),
     }
 
 
@@ -126,7 +125,7 @@ def tree_page(
     q: Annotated[str | None, Query(max_length=100)] = None,
     open: Annotated[int | None, Query(gt=0, le=MAX_ID)] = None,  # noqa: A002
 ) -> Response:
-    _check_id(distributor_id)
+    check_id(distributor_id)
     root = tree_view.tree_root(session, user, distributor_id)
     assert root.id is not None
     status, error, matches, target = 200, None, [], open
@@ -184,7 +183,7 @@ def tree_children(
     after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
 ) -> Response:
     """htmx asks for the list items alone; a browser without scripts gets a whole page."""
-    _check_id(distributor_id)
+    check_id(distributor_id)
     page: ChildrenPage = tree_view.children(session, user, distributor_id, kind, after=after)
     figures = standings(session, [node.id for node in page.items])
     context: dict[str, Any] = {
@@ -194,10 +193,9 @@ def tree_children(
         "chain": [],
         "match_id": None,
         "standings": figures,
-        "ranks": rank_names(settings),
-        "binary": settings.tree_width == 2,
+        **_node_words(settings),
     }
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx(request):
         return render(request, "_tree_nodes.html", **context)
     parent = tree_view.nodes_of(session, [distributor_id], kind)[distributor_id]
     return render(request, "tree_children.html", parent=parent, kinds=KIND_NAMES, **context)
@@ -212,7 +210,7 @@ def tree_legs(
 ) -> Response:
     """A binary tree's left and right legs: people in each and their volume. The tree page
     loads it after itself (htmx), since counting a leg of half a million takes a while."""
-    _check_id(distributor_id)
+    check_id(distributor_id)
     root = tree_view.tree_root(session, user, distributor_id)
     if settings.tree_width != 2:
         raise NotFound("legs are a binary tree's")
@@ -222,9 +220,7 @@ def tree_legs(
         "legs": tree_view.legs(session, root),
         "f": figures_of(session, [root.id]).get(root.id),
     }
-    if request.headers.get("HX-Request") == "true":
-        return render(request, "_tree_legs.html", **context)
-    return render(request, "tree_legs.html", **context)
+    return render(request, "_tree_legs.html" if is_htmx(request) else "tree_legs.html", **context)
 
 
 def levels_page(
@@ -239,7 +235,7 @@ def levels_page(
     desc: Annotated[bool, Query()] = False,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    _check_id(distributor_id)
+    check_id(distributor_id)
     root = tree_view.tree_root(session, user, distributor_id)
     counts = tree_view.level_counts(session, root, kind)
     run = latest_run(session)
@@ -280,7 +276,7 @@ def visual_page(
     distributor_id: int,
     kind: KindQuery = TreeKind.placement,
 ) -> Response:
-    _check_id(distributor_id)
+    check_id(distributor_id)
     root = tree_view.tree_root(session, user, distributor_id)
     return render(
         request,
@@ -297,7 +293,7 @@ def visual_json(
     kind: KindQuery = TreeKind.placement,
 ) -> Response:
     """Breadth first from the person, at most 500 people: what the drawing lays out."""
-    _check_id(distributor_id)
+    check_id(distributor_id)
     root = tree_view.tree_root(session, user, distributor_id)
     found = tree_view.subtree(session, root, kind)
     figures = figures_of(session, [node.id for node in found.nodes])

@@ -15,11 +15,10 @@ from fastapi.responses import Response
 
 from backend.core.db import SessionDep
 from backend.core.errors import NotFound, Unavailable
-from backend.core.types import MAX_ID
 from backend.deployment.service import Deployment, deployment
 from backend.genealogy.cards import card_of
 from backend.web.deps import SettingsDep
-from backend.web.render import PageUser, render
+from backend.web.render import PageUser, check_id, render
 
 # `placementOf(uint64)` returns `Placement {uint64 sponsor; uint64 parent; uint32 position;
 # uint64 placedAt}` (contracts/interfaces/IGenealogyRegistry.sol): one static tuple.
@@ -86,8 +85,7 @@ def placement_page(
     user: PageUser,
     distributor_id: int,
 ) -> Response:
-    if not 0 < distributor_id <= MAX_ID:
-        raise NotFound(f"distributor {distributor_id} not found")
+    check_id(distributor_id)
     return _placement(request, session, settings, user, distributor_id)
 
 

@@ -22,6 +22,7 @@ from axe_playwright_python.sync_playwright import Axe
 from fastapi.testclient import TestClient
 from lineage_api import SECRET, Api, Clock, add_user, seed_rates, token_for
 from playwright.sync_api import Page
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 from test_api_periods import close, make_company, post
 
@@ -118,6 +119,46 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None
     raise RuntimeError("the app did not answer /health within 30 s")
 
 
+def new_company(settings: Settings, *, rates: bool = True) -> tuple[Engine, Clock]:
+    """A migrated, seeded database on `settings`' data folder (with the tests' exchange rates
+    unless `rates` is false) and the clock the app will run on. The caller disposes the
+    engine."""
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    seed(engine, settings)
+    if rates:
+        seed_rates(engine)
+    return engine, Clock()
+
+
+@contextmanager
+def admin_client(
+    settings: Settings, engine: Engine, clock: Clock
+) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """The app in process on `engine` and the seeded admin's bearer headers."""
+    with TestClient(create_app(settings, engine=engine, clock=clock)) as client:
+        with Session(engine) as session:
+            admin_id = session.exec(select(User.id).where(User.email == ADMIN[0])).one()
+        assert admin_id is not None
+        yield client, token_for(admin_id, clock)
+
+
+def enroll_dina(client: TestClient, admin: dict[str, str]) -> int:
+    """Enrolls Dina Первая (no sponsor given: under the company's root); her distributor id."""
+    person = {"first_name": "Дина", "last_name": "Первая", "email": DINA[0]}
+    enrolled = client.post("/api/distributors", json=person, headers=admin)
+    assert enrolled.status_code == 201, enrolled.text
+    return int(enrolled.json()["id"])
+
+
+def dina_login(client: TestClient, admin: dict[str, str], dina: int) -> int:
+    """Dina's distributor login (DINA's e-mail and password); its user id."""
+    account = {"email": DINA[0], "password": DINA[1], "role": "distributor", "distributor_id": dina}
+    created = client.post("/api/users", json=account, headers=admin)
+    assert created.status_code == 201, created.text
+    return int(created.json()["id"])
+
+
 def company_with_a_closed_period(
     settings: Settings, then: Callable[[Api], None] | None = None
 ) -> None:
@@ -126,33 +167,15 @@ def company_with_a_closed_period(
     so her statement pages have lines, a held balance (distributor 5 has no wallet) and a
     proof. Staff logins: finance@, auditor@ and warehouse@example.com with PASSWORD. `then`
     carries on with the same company (e.g. puts it on a chain) before the client closes."""
-    engine = make_engine(settings.resolved_database_url)
-    migrate(engine)
-    seed(engine, settings)
-    seed_rates(engine)
-    clock = Clock()
-    with TestClient(create_app(settings, engine=engine, clock=clock)) as client:
-        with Session(engine) as session:
-            admin_id = session.exec(select(User.id).where(User.email == ADMIN[0])).one()
-        assert admin_id is not None
-        headers = {"admin": token_for(admin_id, clock)}
-        person = {"first_name": "Дина", "last_name": "Первая", "email": DINA[0]}
-        enrolled = client.post("/api/distributors", json=person, headers=headers["admin"])
-        assert enrolled.status_code == 201, enrolled.text
-        dina = enrolled.json()["id"]
+    engine, clock = new_company(settings)
+    with admin_client(settings, engine, clock) as (client, admin):
+        headers = {"admin": admin}
+        dina = enroll_dina(client, admin)
         for role in (Role.finance, Role.auditor, Role.warehouse):
             headers[role.value] = token_for(
                 add_user(engine, f"{role.value}@example.com", role), clock
             )
-        account = {
-            "email": DINA[0],
-            "password": DINA[1],
-            "role": "distributor",
-            "distributor_id": dina,
-        }
-        created = client.post("/api/users", json=account, headers=headers["admin"])
-        assert created.status_code == 201, created.text
-        headers["distributor"] = token_for(created.json()["id"], clock)
+        headers["distributor"] = token_for(dina_login(client, admin, dina), clock)
         api = make_company(Api(client, engine, clock, settings, headers, dina))
         assert post(api, "/api/periods").status_code == 201
         close(api, 1)

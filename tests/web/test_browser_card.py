@@ -9,18 +9,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import ADMIN, DINA, check, log_in, needs_chromium, serve_company
-from fastapi.testclient import TestClient
-from lineage_api import Clock, token_for
+from browser_support import (
+    ADMIN,
+    DINA,
+    admin_client,
+    check,
+    log_in,
+    needs_chromium,
+    new_company,
+    serve_company,
+)
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from backend.accounts.models import User
-from backend.bootstrap import migrate, seed
 from backend.cards import service as cards
 from backend.core.config import Settings
-from backend.core.db import make_engine
-from backend.main import create_app
 
 pytestmark = needs_chromium
 
@@ -30,15 +34,8 @@ VISITOR = {"first": "Вера", "last": "Новая", "email": "vera@example.com
 def company_with_a_card(settings: Settings) -> None:
     """Dina (a login, phone and messenger) with a published card: two company blocks and an
     approved text of her own; Oleg, whose text promises income, waits for the admin."""
-    engine = make_engine(settings.resolved_database_url)
-    migrate(engine)
-    seed(engine, settings)
-    clock = Clock()
-    with TestClient(create_app(settings, engine=engine, clock=clock)) as client:
-        with Session(engine) as session:
-            admin = session.exec(select(User).where(User.email == ADMIN[0])).one()
-            assert admin.id is not None
-        headers = token_for(admin.id, clock)
+    engine, clock = new_company(settings, rates=False)
+    with admin_client(settings, engine, clock) as (client, headers):
         people = (
             ("Дина", "Первая", DINA[0], DINA[1], "+7 900 123-45-67"),
             ("Олег", "Второй", "oleg@example.com", "oleg-password-1", None),

@@ -8,18 +8,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from browser_support import ADMIN, DINA, check, log_in, needs_chromium, serve_company
-from fastapi.testclient import TestClient
-from lineage_api import Api, Clock, seed_rates, token_for
+from browser_support import (
+    DINA,
+    admin_client,
+    check,
+    dina_login,
+    enroll_dina,
+    log_in,
+    needs_chromium,
+    new_company,
+    serve_company,
+)
+from lineage_api import Api
 from playwright.sync_api import Page, expect
-from sqlmodel import Session, select
 from test_shop_pages import rub, stock_shop
 
-from backend.accounts.models import User
-from backend.bootstrap import migrate, seed
 from backend.core.config import Settings
-from backend.core.db import make_engine
-from backend.main import create_app
 
 pytestmark = needs_chromium
 
@@ -27,28 +31,11 @@ pytestmark = needs_chromium
 def shop_company(settings: Settings) -> None:
     """Dina (a login) in Russia and the shop of the page tests: three products, a tenge list,
     Moscow and Almaty with 10 of each."""
-    engine = make_engine(settings.resolved_database_url)
-    migrate(engine)
-    seed(engine, settings)
-    seed_rates(engine)
-    clock = Clock()
-    with TestClient(create_app(settings, engine=engine, clock=clock)) as client:
-        with Session(engine) as session:
-            admin_id = session.exec(select(User.id).where(User.email == ADMIN[0])).one()
-        assert admin_id is not None
-        headers = {"admin": token_for(admin_id, clock)}
-        person = {"first_name": "Дина", "last_name": "Первая", "email": DINA[0]}
-        enrolled = client.post("/api/distributors", json=person, headers=headers["admin"])
-        assert enrolled.status_code == 201, enrolled.text
-        account = {
-            "email": DINA[0],
-            "password": DINA[1],
-            "role": "distributor",
-            "distributor_id": enrolled.json()["id"],
-        }
-        created = client.post("/api/users", json=account, headers=headers["admin"])
-        assert created.status_code == 201, created.text
-        stock_shop(Api(client, engine, clock, settings, headers, enrolled.json()["id"]))
+    engine, clock = new_company(settings)
+    with admin_client(settings, engine, clock) as (client, admin):
+        dina = enroll_dina(client, admin)
+        dina_login(client, admin, dina)
+        stock_shop(Api(client, engine, clock, settings, {"admin": admin}, dina))
     engine.dispose()
 
 

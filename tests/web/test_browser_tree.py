@@ -13,17 +13,21 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from browser_support import ADMIN, DINA, check, log_in, needs_chromium, serve_company
-from fastapi.testclient import TestClient
-from lineage_api import SECRET, Clock, token_for
+from browser_support import (
+    DINA,
+    admin_client,
+    check,
+    dina_login,
+    enroll_dina,
+    log_in,
+    needs_chromium,
+    new_company,
+    serve_company,
+)
 from playwright.sync_api import Page, expect
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from backend.accounts.models import User
-from backend.bootstrap import migrate, seed
 from backend.core.config import Settings
-from backend.core.db import make_engine
-from backend.main import create_app
 from backend.periods.models import Period, PeriodStanding, StandingKind, StandingRun
 
 pytestmark = needs_chromium
@@ -35,20 +39,10 @@ DEEPEST = ("Ярослав", "Глубинный")
 
 
 def company_with_a_team(settings: Settings) -> None:
-    engine = make_engine(settings.resolved_database_url)
-    migrate(engine)
-    seed(engine, settings)
-    clock = Clock()
-    with TestClient(create_app(settings, engine=engine, clock=clock)) as client:
-        with Session(engine) as session:
-            admin_id = session.exec(select(User.id).where(User.email == ADMIN[0])).one()
-        assert admin_id is not None and SECRET
-        admin = token_for(admin_id, clock)
-        person = {"first_name": "Дина", "last_name": "Первая", "email": DINA[0]}
-        assert client.post("/api/distributors", json=person, headers=admin).json()["id"] == 2
-        account = {"email": DINA[0], "password": DINA[1], "role": "distributor"}
-        created = client.post("/api/users", json=account | {"distributor_id": 2}, headers=admin)
-        assert created.status_code == 201, created.text
+    engine, clock = new_company(settings, rates=False)
+    with admin_client(settings, engine, clock) as (client, admin):
+        assert enroll_dina(client, admin) == DINA_ID
+        dina_login(client, admin, DINA_ID)
         recruits = [
             {"first_name": FIRST[i % 10], "last_name": LAST[i % 7], "sponsor_id": DINA_ID}
             for i in range(len(RECRUITS))
