@@ -255,7 +255,7 @@ def fill_period(engine: Engine, company: Company, viewer: int, payees: int, seed
         conn.execute(
             sa.text(
                 "INSERT INTO standing_run (period_id, kind, computed_at, attempted_at, plan_hash,"
-                " currency, exponent, distributors, \"binary\", ladder)"
+                ' currency, exponent, distributors, "binary", ladder)'
                 " VALUES (1, 'computed', :now, :now, :hash, 'USDT', 6, :n, :binary, :ladder)"
             ),
             {"now": now, "hash": "0x" + "0" * 64, "n": company.n, "binary": True}

@@ -43,7 +43,11 @@ def main() -> int:
                 [str(ROOT / ".venv" / "bin" / "lineage"), "run", "--data-dir", data]
                 + ["--port", str(args.port), "--chain-port", str(args.chain_port)],
                 cwd=ROOT,
-                env=os.environ | {"PATH": f"{ROOT / 'node_modules' / '.bin'}:{os.environ['PATH']}"},
+                env=os.environ
+                | {
+                    "PYTHONUNBUFFERED": "1",
+                    "PATH": f"{ROOT / 'node_modules' / '.bin'}:{os.environ['PATH']}",
+                },
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -71,7 +75,7 @@ def _up(url: str, server: subprocess.Popen[bytes], log: Path) -> bool:
         except httpx.HTTPError:
             answers = False
         if answers and "web office:" in log.read_text(errors="replace"):
-            return True
+            return httpx.get(f"{url}/p/demo-leader", timeout=5).status_code == 200
         time.sleep(1)
     return False
 
