@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from backend.periods.feed import FeedEvent, downline_feed
-from backend.periods.models import Period, StandingKind, StandingRun
+from backend.periods.models import Period, PeriodStanding, StandingKind, StandingRun
 from backend.periods.preview import open_period, refusal_details
 from backend.periods.service import date_of, get_period
 from backend.periods.standings import Figures, Rung, ladder_of, latest_run, standing_of
@@ -78,12 +78,45 @@ class Estimate:
 
 
 @dataclass(frozen=True)
+class HistoryPoint:
+    """A distributor's volumes in one period with standings (an estimate while it is open)."""
+
+    period_id: int
+    estimate: bool
+    pv: int
+    gv: int
+
+
+@dataclass(frozen=True)
 class Dashboard:
     current: PeriodTile | None
     last: PeriodTile | None
     card: RankCard | None
     estimate: Estimate
     feed: list[FeedEvent]
+    history: list[HistoryPoint]
+
+
+HISTORY_PERIODS = 12
+
+
+def volume_history(
+    session: Session, distributor_id: int, *, periods: int = HISTORY_PERIODS
+) -> list[HistoryPoint]:
+    """PV and GV in the last `periods` periods that have standings, oldest first: one index
+    range (distributor, period) of the standings, joined to each period's run for its kind."""
+    rows = session.exec(
+        select(PeriodStanding.period_id, PeriodStanding.pv, PeriodStanding.gv, StandingRun.kind)
+        .join(StandingRun, col(StandingRun.period_id) == col(PeriodStanding.period_id))
+        .where(PeriodStanding.distributor_id == distributor_id)
+        .where(col(StandingRun.computed_at).is_not(None))
+        .order_by(col(PeriodStanding.period_id).desc())
+        .limit(periods)
+    ).all()
+    return [
+        HistoryPoint(period_id=p, estimate=kind == StandingKind.preview, pv=pv, gv=gv)
+        for p, pv, gv, kind in reversed(rows)
+    ]
 
 
 def _tile(session: Session, period: Period, run: StandingRun | None, who: int) -> PeriodTile:
@@ -159,4 +192,5 @@ def dashboard_of(session: Session, distributor_id: int) -> Dashboard:
         card=card,
         estimate=_estimate(current),
         feed=downline_feed(session, distributor_id),
+        history=volume_history(session, distributor_id),
     )

@@ -185,13 +185,17 @@ def company_with_a_closed_period(
 
 
 def check(page: Page, name: str) -> None:
-    """axe on the page as it is, then a screenshot at each width."""
+    """axe on the page as it is, then at each width: nothing wider than the screen (no
+    sideways scrolling on a phone) and a screenshot."""
     results = Axe().run(page)
     grave = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert not grave, f"{name}: {results.generate_report()}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     for label, size in SIZES.items():
         page.set_viewport_size(size)
+        page.wait_for_timeout(50)  # a frame for scripts that follow the width (charts)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= size["width"], f"{name}: {wide} px wide at {size['width']} px"
         page.screenshot(path=SHOTS / f"{name}-{label}.png", full_page=True)
     page.set_viewport_size(SIZES["desktop"])
 

@@ -92,6 +92,11 @@ def test_a_distributor_sees_estimate_tiles_rank_card_and_team(page: Page) -> Non
     feed = main.locator(".feed li")
     expect(feed.first).to_contain_text("Переход в статус «неактивен»")
     expect(main.locator(".feed")).to_contain_text("Новый участник команды")
+    # ECharts drew the volumes (an SVG with a bar per period) above the table it mirrors.
+    chart = main.locator(".volume-chart svg")
+    expect(chart).to_have_count(1)
+    expect(chart).to_contain_text("Период 2 *")
+    expect(main.locator("table.history tbody tr")).to_have_count(2)
     check(page, "dashboard-ru")
 
     # Keyboard: the first link of the team feed is reachable and opens the person's record.

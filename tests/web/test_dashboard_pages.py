@@ -88,6 +88,13 @@ def test_dashboard_shows_estimate_tiles_rank_card_and_feed(company: Api) -> None
     assert "Последний закрытый период" in text and "Период 1:" in text and "утверждён" in text
     assert "Новый участник команды" in text and 'href="/distributors/3"' in text
     assert "Новый ранг: Member" in text
+    # Volumes by period: period 1 as computed, period 2 as this period's estimate (marked *),
+    # in the chart's data and in its table.
+    history = text.split('aria-labelledby="history"')[1].split("</section>")[0]
+    assert 'data-periods="[1, 2]"' in history and 'data-estimates="[false, true]"' in history
+    assert f'data-pv="[200, {mine.pv}]"' in history
+    assert '<th scope="row">Период 2 *</th>' in history
+    assert f'<td class="num">{mine.gv}</td>' in history or f"{mine.gv:,}" in history
 
     english = home(dina(api, "en"))
     assert "Estimate as of " in english and "Next rank: Bronze" in english
