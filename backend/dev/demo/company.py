@@ -55,7 +55,31 @@ from backend.stock.models import WarehouseCreate
 
 Tick = Callable[[int], None]
 
-FIRST = ("Alex", "Maria", "Ivan", "Olga", "Sam", "Nina", "Petr", "Anna", "Lev", "Vera")
+# Partners' names as a Russian company's genealogy has them: (first names, surnames) by
+# country, men and women; a woman's surname takes the feminine ending.
+NAMES = {
+    "RU": (
+        ("Алексей", "Иван", "Дмитрий", "Сергей", "Андрей", "Михаил", "Никита", "Павел"),
+        ("Анна", "Мария", "Ольга", "Елена", "Татьяна", "Наталья", "Ирина", "Светлана"),
+        ("Иванов", "Смирнов", "Кузнецов", "Попов", "Соколов", "Лебедев", "Козлов", "Новиков",
+         "Морозов", "Волков", "Соловьёв", "Васильев", "Зайцев", "Павлов", "Семёнов", "Голубев"),
+    ),
+    "KZ": (
+        ("Нурлан", "Ерлан", "Айдар", "Бауыржан", "Данияр", "Асхат"),
+        ("Айгерим", "Жанар", "Гульнара", "Динара", "Асель", "Мадина"),
+        ("Ахметов", "Серикбаев", "Нурланов", "Жумабаев", "Касымов", "Токаев", "Абдрахманов"),
+    ),
+}  # fmt: skip
+
+
+def partner_name(rng: random.Random, country: str) -> tuple[str, str]:
+    men, women, surnames = NAMES[country]
+    surname = rng.choice(surnames)
+    if rng.random() < 0.6:  # direct selling: more women than men
+        return rng.choice(women), surname + "а"
+    return rng.choice(men), surname
+
+
 #: Month-end rates the demo's finance enters, in turn: (currency, RUB per unit).
 DEMO_RATES = (
     (("USD", "81.2345"), ("KZT", "0.161234")),
@@ -144,6 +168,8 @@ class CompanyBuilder:
         self.engine = engine
         self.settings = settings
         self.rng = random.Random(seed)
+        # Names draw from their own stream, so the company's shape and money stay as they were.
+        self.names = random.Random(f"names-{seed}")
         self.trees = PlacementTreeCache(
             width=settings.tree_width, root_id=settings.default_sponsor_id
         )
@@ -404,10 +430,11 @@ class CompanyBuilder:
             # About one partner in twelve lives in Kazakhstan (more when their sponsor does).
             kazakh = self.rng.random() < (0.5 if sponsor in self.kazakh else 0.08)
             countries.append("KZ" if kazakh else "RU")
+            first_name, last_name = partner_name(self.names, countries[-1])
             batch.append(
                 DistributorCreate(
-                    first_name=self.rng.choice(FIRST),
-                    last_name=f"Demo-{number:05d}",
+                    first_name=first_name,
+                    last_name=last_name,
                     country=countries[-1],
                     wallet=fake_wallet(number) if self.rng.random() > 0.08 else None,
                     sponsor_id=sponsor,
@@ -467,8 +494,8 @@ class CompanyBuilder:
             made = customers.create_customer(
                 session,
                 RetailCustomerCreate(
-                    first_name=self.rng.choice(FIRST),
-                    last_name=f"Customer-{owner:05d}",
+                    first_name=(name := partner_name(self.names, "RU"))[0],
+                    last_name=name[1],
                     distributor_id=owner,
                 ),
                 actor=company.admin,
