@@ -36,8 +36,9 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--chain-port", type=int, default=8766)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as data:
-        log_path = Path(data) / "run.log"
+    with tempfile.TemporaryDirectory() as folder:
+        data = str(Path(folder) / "data")  # empty, so `lineage run` makes the demo company
+        log_path = Path(folder) / "run.log"
         with log_path.open("wb") as log:
             server = subprocess.Popen(
                 [str(ROOT / ".venv" / "bin" / "lineage"), "run", "--data-dir", data]
