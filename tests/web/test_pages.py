@@ -195,7 +195,7 @@ def test_statement_amounts_and_russian_plural_forms() -> None:
     )
     from backend.periods.dashboard import Dashboard, Estimate
 
-    empty = Dashboard(None, None, None, Estimate("no_open_period"), [])
+    empty = Dashboard(None, None, None, Estimate("no_open_period"), [], [])
     base = {
         "card": card,
         "tree_width": 2,
