@@ -35,7 +35,9 @@ from backend.web.sessions import (
 
 log = logging.getLogger(__name__)
 
-# The menu, in order; each entry shows only to the roles its page's policy allows.
+# The menu, in order; each entry shows only to the roles its page's policy allows (an entry
+# whose page has no policy yet shows to nobody). An office with more pages than the menu holds
+# lists them as tabs on its pages (`_tabs.html`).
 MENU = (
     ("/home", N_("Home")),
     ("/tree", N_("Team")),
@@ -44,6 +46,15 @@ MENU = (
     ("/shop", N_("Catalogue")),
     ("/shop/orders", N_("My orders")),
     ("/shop/customers", N_("My customers")),
+    ("/finance/periods", N_("Periods")),
+    ("/finance/vault", N_("Vault")),
+    ("/audit/history", N_("Chain history")),
+    ("/audit/reconciliation", N_("Reconciliation")),
+    ("/audit/packages", N_("Packages")),
+    ("/warehouse", N_("Stock")),
+    ("/warehouse/movements", N_("Movements")),
+    ("/warehouse/picklist", N_("To ship")),
+    ("/admin", N_("Administration")),
     ("/accounts", N_("Accounts")),
     ("/admin/cards", N_("Public cards")),
     ("/profile", N_("Profile")),
@@ -98,7 +109,7 @@ def menu_for(user: User | None) -> list[tuple[str, str]]:
     return [
         (path, label)
         for path, label in MENU
-        if allowed(PAGE_POLICY[("GET", path)], Role(user.role))
+        if (rule := PAGE_POLICY.get(("GET", path))) is not None and allowed(rule, Role(user.role))
     ]
 
 

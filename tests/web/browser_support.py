@@ -7,8 +7,8 @@ the `chromium` and `page` fixtures are in `conftest.py`."""
 
 from __future__ import annotations
 
+import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,12 +25,16 @@ from playwright.sync_api import Page
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from test_api_periods import close, make_company, post
+from test_chain_outbox import Chain, free_port
 
 from backend.accounts.models import User
 from backend.bootstrap import migrate, seed
+from backend.chain.deployment import Deployment
 from backend.core.config import Settings
 from backend.core.db import make_engine
 from backend.core.model_base import Role
+from backend.dev.deploy import ensure_deployment
+from backend.dev.devchain import ManagedGanache
 from backend.main import create_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -54,20 +58,17 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def serve_company(
     tmp_path_factory: pytest.TempPathFactory,
     seed_company: Callable[[Settings], None],
     env: dict[str, str] | None = None,
+    *,
+    writer_key: str | None = None,
 ) -> Iterator[str]:
     """The real app (uvicorn, a free port) on a fresh data folder that `seed_company` filled in
-    process before the server starts; yields its base URL."""
+    process before the server starts; yields its base URL. With `writer_key`, the chain writer
+    (`lineage worker`) runs beside it on the same data folder, as `lineage run` would."""
     data = tmp_path_factory.mktemp("company")
     full_env = (
         os.environ
@@ -87,7 +88,7 @@ def serve_company(
         secret_key=SECRET,  # type: ignore[arg-type]
     )
     seed_company(settings)
-    port = _free_port()
+    port = free_port()
     log = (data / "server.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "serve:app", "--port", str(port)],
@@ -97,13 +98,56 @@ def serve_company(
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
+    writer: subprocess.Popen[bytes] | None = None
     try:
         _wait_until_up(url, server, data / "server.log")
+        if writer_key is not None:
+            writer = subprocess.Popen(
+                [str(Path(sys.executable).parent / "lineage"), "worker", "--data-dir", str(data)],
+                env=full_env | {"PYTHONPATH": str(ROOT), "LINEAGE_CHAIN_KEY": writer_key},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         yield url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for process in (writer, server):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=10)
         log.close()
+
+
+@contextmanager
+def serve_company_on_chain(
+    tmp_path_factory: pytest.TempPathFactory,
+    seed_company: Callable[[Settings, Chain], None],
+    *,
+    writer: bool = False,
+    env: dict[str, str] | None = None,
+) -> Iterator[tuple[str, Chain]]:
+    """A managed Ganache with the contracts deployed, the app on a data folder whose deployment
+    record names it, filled in by `seed_company(settings, chain)` first (which may run a
+    `ChainWriter` in process: `test_period_chain.settle`); with `writer`, `lineage worker`
+    then sends what the pages ask for, live. Yields the base URL and the chain."""
+    data = tmp_path_factory.mktemp("chain")
+    with ManagedGanache(data, port=free_port()) as node:
+        deployment: Deployment = ensure_deployment(
+            rpc_url=node.rpc_url,
+            record_path=data / "deployment.json",
+            deployer_key=node.writer_key(),
+        )
+        chain = Chain(node, deployment, node.writer_key())
+
+        def on_chain(settings: Settings) -> None:
+            record = chain.deployment.model_dump() | {"rpcUrl": chain.node.rpc_url}
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            settings.resolved_deployment_file.write_text(json.dumps(record))
+            seed_company(settings, chain)
+
+        with serve_company(
+            tmp_path_factory, on_chain, env, writer_key=chain.key if writer else None
+        ) as url:
+            yield url, chain
 
 
 def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:

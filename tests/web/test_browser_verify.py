@@ -23,7 +23,7 @@ from browser_support import (
     company_with_a_closed_period,
     log_in,
     needs_chromium,
-    serve_company,
+    serve_company_on_chain,
 )
 from lineage_api import Api, add_user
 from playwright.sync_api import Page, Route, expect
@@ -32,11 +32,8 @@ from test_chain_outbox import FAST, Chain, free_port
 from test_period_chain import fund, get, settle
 from web_support import PASSWORD
 
-from backend.chain.deployment import Deployment
 from backend.core.config import Settings
 from backend.core.model_base import Role
-from backend.dev.deploy import ensure_deployment
-from backend.dev.devchain import ManagedGanache
 from backend.worker.writer import ChainWriter
 
 pytestmark = [needs_chromium, pytest.mark.chain]
@@ -65,25 +62,14 @@ def on_chain(api: Api, chain: Chain) -> None:
 
 
 def company_on_chain(settings: Settings, chain: Chain) -> None:
-    record = chain.deployment.model_dump() | {"rpcUrl": chain.node.rpc_url}
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    settings.resolved_deployment_file.write_text(json.dumps(record))
     company_with_a_closed_period(settings, then=partial(on_chain, chain=chain))
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One chain for the module: started, deployed, filled in, then the app on it."""
-    data = tmp_path_factory.mktemp("chain")
-    with ManagedGanache(data, port=free_port()) as node:
-        deployment: Deployment = ensure_deployment(
-            rpc_url=node.rpc_url,
-            record_path=data / "deployment.json",
-            deployer_key=node.writer_key(),
-        )
-        chain = Chain(node, deployment, node.writer_key())
-        with serve_company(tmp_path_factory, partial(company_on_chain, chain=chain)) as url:
-            yield url
+    with serve_company_on_chain(tmp_path_factory, company_on_chain) as (url, _):
+        yield url
 
 
 def log_in_as_dina(page: Page, language: str) -> None:
