@@ -11,16 +11,22 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from lineage_api import Api
+from lineage_api import SECRET, Api
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from test_api_periods import company, post, today  # noqa: F401  (company is a fixture)
 
+from backend.accounts.models import User
+from backend.admin_log.models import AdminAction, AdminLogEntry
+from backend.cards import service as cards
+from backend.cards import signup
+from backend.cards.models import PartnerCard
 from backend.chain_jobs import ChainJob, JobKind
 from backend.core.model_base import IntentStatus
 from backend.periods.models import Period, PeriodTransition
@@ -374,3 +380,63 @@ def test_orders_naming_the_same_products_in_opposite_order_never_deadlock(stocke
     )
     assert codes(cancelled) == {200: len(placed)}
     assert levels(api, 1) == (2000, 0)
+
+
+def test_a_signup_form_token_is_used_once_under_concurrent_posts(api: Api) -> None:
+    """Eight sends of one "Join my team" form at once (a double-click, a replay): exactly one
+    is let through; the others are told the form was sent already."""
+    token = signup.issue_token(SECRET, api.distributor_id, now=api.clock())
+    later = api.clock() + timedelta(seconds=30)
+    barrier = threading.Barrier(8)
+
+    def redeem(_index: int) -> int | str:
+        with Session(api.engine) as session:
+            barrier.wait()
+            try:
+                return signup.redeem_token(session, SECRET, token, settings=api.settings, now=later)
+            except signup.SignupRefused as refused:
+                return refused.code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = Counter(pool.map(redeem, range(8)))
+    assert outcomes == {api.distributor_id: 1, "form_used": 7}
+
+
+def test_concurrent_decisions_on_one_card_text_make_one_decision(api: Api) -> None:
+    """Two admins approve and reject the same held text at once: one decision is taken and
+    logged; the others are refused (409), so the card never flips between them."""
+    with Session(api.engine) as session:
+        dina = session.exec(select(User).where(User.distributor_id == api.distributor_id)).one()
+        settings = cards.CardSettings(
+            alias="dina", enabled=True, show_email=True, show_phone=False,
+            show_messenger=False, block_ids=[], free_text="Пассивный доход навсегда",
+        )  # fmt: skip
+        revision = cards.update_card(session, dina, settings, now=api.clock()).text_revision
+    base = f"/api/card-texts/{api.distributor_id}"
+    answers = race(
+        api,
+        10,
+        lambda client, index: client.post(
+            f"{base}/{'approval' if index % 2 else 'rejection'}",
+            json={"revision": revision},
+            headers=api.as_("admin"),
+        ),
+    )
+    assert codes(answers) == {200: 1, 409: 9}
+    with Session(api.engine) as session:
+        decisions = session.exec(
+            select(func.count())
+            .select_from(AdminLogEntry)
+            .where(
+                col(AdminLogEntry.action).in_(
+                    [AdminAction.card_text_approved, AdminAction.card_text_rejected]
+                )
+            )
+        ).one()
+        assert decisions == 1
+    winner = next(a for a in answers if a.status_code == 200).json()["status"]
+    with Session(api.engine) as session:
+        card = session.exec(
+            select(PartnerCard).where(PartnerCard.distributor_id == api.distributor_id)
+        ).one()
+        assert card.text_status == winner
