@@ -311,8 +311,8 @@ def _indices(indices: Sequence[int]) -> str:
 @dataclass(frozen=True)
 class TxView:
     tx: ChainTransaction
-    #: What the database records under this hash: ("placement", distributor id), ("anchor",
-    #: period id), ("job", chain job id with its kind).
+    #: What the database records under this hash, with its state: ("placement", distributor
+    #: id), ("anchor", period id), ("job_<kind>", chain job id).
     known_as: list[tuple[str, int, str]]
 
 
@@ -330,5 +330,5 @@ def transaction_view(session: Session, open_reader: OpenReader, tx_hash: str) ->
     for job in session.exec(select(ChainJob).where(col(ChainJob.tx_hash).ilike(wanted))):
         if job.kind == JobKind.place:
             continue  # the placement rows above say it better
-        known.append(("job", job.id or 0, f"{job.kind} {job.status}"))
+        known.append((f"job_{job.kind}", job.id or 0, str(job.status)))
     return TxView(tx, known)

@@ -32,6 +32,7 @@ __all__ = [
     "FileCheck",
     "PackageView",
     "ReconciliationView",
+    "Subject",
     "closed_periods",
     "package_archive",
     "package_view",
@@ -196,23 +197,37 @@ def package_archive(session: Session, settings: Settings, period_id: int) -> byt
 
 # -- reconciliation ----------------------------------------------------------------------------
 
-_SUBJECT = re.compile(r"^(distributor|period) (\d+)")
+_SUBJECT = re.compile(r"^(distributor|period) (\d+)(?: index (\d+))?(.*)$")
 
 
-def finding_link(finding: Finding) -> str | None:
-    """The page of the record a finding names: a distributor's, or a period's package."""
+@dataclass(frozen=True)
+class Subject:
+    """The record a finding names, for a page: its link, what it is, its id (and a payout
+    line's index), and anything more the subject says (a batch's transaction)."""
+
+    href: str
+    kind: str
+    number: int
+    index: int | None
+    rest: str
+
+
+def finding_subject(finding: Finding) -> Subject | None:
+    """A distributor's page, or a period's package page; None for a subject naming neither."""
     found = _SUBJECT.match(finding.subject)
     if found is None:
         return None
     kind, number = found.group(1), int(found.group(2))
-    return f"/distributors/{number}" if kind == "distributor" else f"/audit/packages/{number}"
+    href = f"/distributors/{number}" if kind == "distributor" else f"/audit/packages/{number}"
+    index = int(found.group(3)) if found.group(3) else None
+    return Subject(href, kind, number, index, found.group(4).strip())
 
 
 @dataclass(frozen=True)
 class ReconciliationView:
     ok: bool
     findings: int
-    groups: list[tuple[str, list[tuple[Finding, str | None]]]]
+    groups: list[tuple[str, list[tuple[Finding, Subject | None]]]]
     facts: dict[str, Any]
 
 
@@ -224,7 +239,7 @@ def reconciliation_view(
     with reading_chain():
         report = reconcile(session, open_reader(), period_id)
     groups = [
-        (check, [(f, finding_link(f)) for f in report.findings if f.check == check])
+        (check, [(f, finding_subject(f)) for f in report.findings if f.check == check])
         for check in report.checks
     ]
     return ReconciliationView(

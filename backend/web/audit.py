@@ -68,10 +68,28 @@ CHECK_NAMES = {
     "anchors": N_("Anchors"),
     "payouts": N_("Payouts"),
 }
+FINDING_KINDS = {
+    "mismatch": N_("Values differ"),
+    "missing_on_chain": N_("Not on chain"),
+    "not_in_database": N_("Not in the database"),
+    "status": N_("Status differs"),
+    "placed_twice": N_("Placed twice"),
+    "paid_twice": N_("Paid twice"),
+    "unpaid": N_("Not paid"),
+}
 KNOWN_AS = {
     "placement": N_("Placement of distributor %(id)s"),
     "anchor": N_("Anchor of period %(id)s"),
-    "job": N_("Chain job %(id)s"),
+    "job_anchor": N_("Anchor job %(id)s"),
+    "job_fund": N_("Vault funding job %(id)s"),
+    "job_pay": N_("Payout batch job %(id)s"),
+}
+STATES = {
+    "pending": N_("waiting for the chain"),
+    "queued": N_("queued"),
+    "sent": N_("sent"),
+    "confirmed": N_("confirmed"),
+    "failed": N_("failed"),
 }
 PROBLEM_TEXTS = {
     "missing_folder": N_("The package folder is not on this server."),
@@ -160,7 +178,9 @@ def tx_page(
         return _chain_down(request, refused)
     if view is None:
         raise NotFound(f"the chain has no transaction {tx_hash}")
-    return render(request, "audit_tx.html", view=view, known_as=KNOWN_AS, **_common())
+    return render(
+        request, "audit_tx.html", view=view, known_as=KNOWN_AS, states=STATES, **_common()
+    )
 
 
 def reconciliation_page(
@@ -180,6 +200,7 @@ def reconciliation_page(
         report=report,
         period=period,
         check_names=CHECK_NAMES,
+        kind_names=FINDING_KINDS,
         **_common(),
     )
 
