@@ -7,6 +7,7 @@ into place, so a crash never leaves a half-written package that looks complete.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import zipfile
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-__all__ = ["PackageWriter", "read_dir", "read_package", "write_package"]
+__all__ = ["PackageWriter", "archive_bytes", "read_dir", "read_package", "write_package"]
 
 
 def read_dir(path: Path) -> dict[str, bytes]:
@@ -102,12 +103,20 @@ def write_package(path: Path, files: Mapping[str, bytes]) -> None:
     if tmp.exists():
         shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
     if path.suffix == ".zip":
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name in sorted(files):
-                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, files[name])
+        tmp.write_bytes(archive_bytes(files))
     else:
         for name in sorted(files):
             _write_file(_inside(tmp, name), files[name])
     _replace(tmp, path)
+
+
+def archive_bytes(files: Mapping[str, bytes]) -> bytes:
+    """The package's one archive form: names sorted, a fixed timestamp, deflated, so the same
+    files always give the same bytes (what ``write_package`` writes for ``*.zip``)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, files[name])
+    return buffer.getvalue()

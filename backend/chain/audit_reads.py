@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from requests.exceptions import RequestException
-from web3.exceptions import ContractLogicError, Web3RPCError
+from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
 
 from backend.chain.deployment import Deployment
 from backend.chain.gateway import (
@@ -29,7 +29,8 @@ __all__ = [
     "AnchorRecord",
     "AuditReader",
     "BatchPayment",
-    "LinePayment",
+    "ChainTransaction",
+    "DecodedLog",
     "LinePayment",
     "PaymentEvents",
     "PlacedEvent",
@@ -88,6 +89,36 @@ class PaymentEvents:
     claims: tuple[LinePayment, ...]
     failed: tuple[LinePayment, ...]
     skipped: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class DecodedLog:
+    """One log of a receipt; `contract` and `event` are None when no known ABI decodes it."""
+
+    index: int
+    address: str
+    contract: str | None
+    event: str | None
+    args: tuple[tuple[str, str], ...]
+    topics: tuple[str, ...]
+    data: str
+
+
+@dataclass(frozen=True)
+class ChainTransaction:
+    """A transaction and, once mined, its receipt (`status` 1 = success, 0 = reverted)."""
+
+    tx_hash: str
+    block: int | None
+    sender: str
+    to: str | None
+    to_contract: str | None
+    value: int
+    nonce: int
+    gas_limit: int
+    gas_used: int | None
+    status: int | None
+    logs: tuple[DecodedLog, ...]
 
 
 class AuditReader:
@@ -208,6 +239,51 @@ class AuditReader:
     def paid_flags(self, period_id: int, indices: Sequence[int]) -> list[bool]:
         return self.gateway.paid_flags(period_id, indices)
 
+    # -- one transaction ------------------------------------------------------------------
+
+    def transaction(self, tx_hash: str) -> ChainTransaction | None:
+        """The transaction and its receipt, each log decoded by the deployment's contracts'
+        ABIs (the token's too) where one fits; None when the node does not know the hash."""
+        w3 = self.gateway.w3
+        try:
+            tx = self._read(lambda: w3.eth.get_transaction(tx_hash))  # type: ignore[arg-type]
+        except ChainError as exc:
+            if isinstance(exc.__cause__, TransactionNotFound):
+                return None
+            raise
+        receipt: Any = None
+        try:
+            receipt = self._read(lambda: w3.eth.get_transaction_receipt(tx_hash))  # type: ignore[arg-type]
+        except ChainError as exc:
+            if not isinstance(exc.__cause__, TransactionNotFound):
+                raise
+        known = self._known_contracts()
+        to = tx.get("to")
+        logs = () if receipt is None else tuple(_decode(log, known) for log in receipt["logs"])
+        return ChainTransaction(
+            tx_hash=_hex(tx["hash"]),
+            block=None if tx.get("blockNumber") is None else int(tx["blockNumber"]),
+            sender=str(tx["from"]),
+            to=None if to is None else str(to),
+            to_contract=None if to is None else known.get(str(to).lower(), (None, None))[0],
+            value=int(tx.get("value", 0)),
+            nonce=int(tx["nonce"]),
+            gas_limit=int(tx["gas"]),
+            gas_used=None if receipt is None else int(receipt["gasUsed"]),
+            status=None if receipt is None else int(receipt["status"]),
+            logs=logs,
+        )
+
+    def _known_contracts(self) -> dict[str, tuple[str, Any]]:
+        contracts = self.deployment.contracts
+        token = self.gateway.binding("BlacklistableTestUSD", contracts.PayoutToken)
+        return {
+            contracts.GenealogyRegistry.lower(): ("GenealogyRegistry", self._registry),
+            contracts.PeriodAnchor.lower(): ("PeriodAnchor", self._anchor),
+            contracts.PayoutVault.lower(): ("PayoutVault", self._vault),
+            contracts.PayoutToken.lower(): ("PayoutToken", token),
+        }
+
     # -- plumbing ---------------------------------------------------------------------------
 
     def _logs(self, event: Any, filters: dict[str, Any] | None) -> list[Any]:
@@ -261,3 +337,38 @@ def _line_payment(log: Any) -> LinePayment:
         block=int(log["blockNumber"]),
         tx_hash=_hex(log["transactionHash"]),
     )
+
+
+def _decode(log: Any, known: dict[str, tuple[str, Any]]) -> DecodedLog:
+    address = str(log["address"])
+    name, binding = known.get(address.lower(), (None, None))
+    event: str | None = None
+    args: tuple[tuple[str, str], ...] = ()
+    if binding is not None:
+        for abi in binding.abi:
+            if abi.get("type") != "event":
+                continue
+            try:
+                decoded = binding.events[abi["name"]]().process_log(log)
+            except Exception:  # noqa: BLE001, S112 - not this event: try the next
+                continue
+            event = str(decoded["event"])
+            args = tuple((key, _text(value)) for key, value in decoded["args"].items())
+            break
+    return DecodedLog(
+        index=int(log["logIndex"]),
+        address=address,
+        contract=name,
+        event=event,
+        args=args,
+        topics=tuple(_hex(topic) for topic in log["topics"]),
+        data=_hex(log["data"]),
+    )
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return _hex(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(_text(v) for v in value)
+    return str(value)

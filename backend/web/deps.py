@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from backend.audit.history import OpenReader
 from backend.core.clients import client_address
 from backend.core.config import Settings
 from backend.genealogy.tree_cache import PlacementTreeCache
@@ -34,7 +35,15 @@ async def get_trees(request: Request) -> PlacementTreeCache:
     return trees
 
 
+async def get_audit_reader(request: Request) -> OpenReader:
+    """Opens the auditor's chain reader when called (as the API's `AuditReaderDep`): a page
+    checks its input first, and only then learns whether the chain can be read."""
+    open_reader: OpenReader = request.app.state.chain_reads.audit
+    return open_reader
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
 ClientAddressDep = Annotated[str, Depends(get_client_address)]
 TreesDep = Annotated[PlacementTreeCache, Depends(get_trees)]
+AuditReaderDep = Annotated[OpenReader, Depends(get_audit_reader)]

@@ -75,6 +75,13 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/shop/customers"): frozenset({DISTRIBUTOR}),
     ("POST", "/shop/customers"): frozenset({DISTRIBUTOR}),
     ("GET", "/shop/customers/{customer_id}"): frozenset({DISTRIBUTOR}),
+    # The auditor's office: read-only, for the auditor alone.
+    ("GET", "/audit/history"): frozenset({AUDITOR}),
+    ("GET", "/audit/tx/{tx_hash}"): frozenset({AUDITOR}),
+    ("GET", "/audit/reconciliation"): frozenset({AUDITOR}),
+    ("GET", "/audit/packages"): frozenset({AUDITOR}),
+    ("GET", "/audit/packages/{period_id}.zip"): frozenset({AUDITOR}),
+    ("GET", "/audit/packages/{period_id}"): frozenset({AUDITOR}),
 }
 
 
