@@ -331,9 +331,9 @@ def test_the_pick_list_and_shipping_a_paid_order(shop: Api) -> None:
     levels = api_stock(shop)
     assert (levels[TEA]["on_hand"], levels[TEA]["reserved"]) == (8, 0)
     again = send(browser, "/warehouse/orders/1/shipment", {})
-    assert again.status_code == 409 and "Заказ 1 уже отгружен." in again.text
+    assert again.status_code == 409 and "Заказ № 1 уже отгружен." in again.text
     not_paid = send(browser, f"/warehouse/orders/{unpaid}/shipment", {})
-    assert not_paid.status_code == 409 and f"Заказ {unpaid} ещё не оплачен" in not_paid.text
+    assert not_paid.status_code == 409 and f"Заказ № {unpaid} ещё не оплачен" in not_paid.text
     assert "Собирать нечего" in browser.client.get("/warehouse/picklist").text
     assert api_stock(shop)[TEA]["on_hand"] == 8
     assert browser.get("/warehouse/orders/999").status_code == 404  # type: ignore[attr-defined]
