@@ -14,6 +14,7 @@ AUTHENTICATED = "authenticated"
 Rule = str | frozenset[Role]
 ADMIN, FINANCE, AUDITOR = Role.admin, Role.finance, Role.auditor
 DISTRIBUTOR = Role.distributor
+WAREHOUSE = frozenset({Role.warehouse})
 STATEMENT_READERS = frozenset({ADMIN, FINANCE, AUDITOR, DISTRIBUTOR})
 TREE_READERS = frozenset({ADMIN, FINANCE, AUDITOR, DISTRIBUTOR})
 
@@ -82,6 +83,21 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/audit/packages"): frozenset({AUDITOR}),
     ("GET", "/audit/packages/{period_id}.zip"): frozenset({AUDITOR}),
     ("GET", "/audit/packages/{period_id}"): frozenset({AUDITOR}),
+    # The warehouse office: stock, its movements, the pick list and shipping, for the
+    # warehouse role only (the API also lets the administrator move stock; the office is theirs).
+    ("GET", "/warehouse"): WAREHOUSE,
+    ("POST", "/warehouse/receipts"): WAREHOUSE,
+    ("POST", "/warehouse/shipments"): WAREHOUSE,
+    ("POST", "/warehouse/transfers"): WAREHOUSE,
+    ("POST", "/warehouse/adjustments"): WAREHOUSE,
+    ("POST", "/warehouse/reservations"): WAREHOUSE,
+    ("POST", "/warehouse/releases"): WAREHOUSE,
+    ("POST", "/warehouse/thresholds"): WAREHOUSE,
+    ("GET", "/warehouse/movements"): WAREHOUSE,
+    ("GET", "/warehouse/movements.csv"): WAREHOUSE,
+    ("GET", "/warehouse/picklist"): WAREHOUSE,
+    ("GET", "/warehouse/orders/{order_id}"): WAREHOUSE,
+    ("POST", "/warehouse/orders/{order_id}/shipment"): WAREHOUSE,
 }
 
 

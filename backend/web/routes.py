@@ -31,6 +31,7 @@ from backend.web.shop import add_shop_pages
 from backend.web.statements import add_statement_pages
 from backend.web.tree import add_tree_pages
 from backend.web.verify import add_verify_pages
+from backend.web.warehouse import add_warehouse_pages
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(guard)])
 CsrfChecked = [Depends(check_csrf)]
@@ -179,3 +180,4 @@ add_shop_pages(router)
 add_profile_pages(router)
 add_card_pages(router)
 add_audit_pages(router)
+add_warehouse_pages(router)
