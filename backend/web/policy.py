@@ -75,6 +75,26 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/shop/customers"): frozenset({DISTRIBUTOR}),
     ("POST", "/shop/customers"): frozenset({DISTRIBUTOR}),
     ("GET", "/shop/customers/{customer_id}"): frozenset({DISTRIBUTOR}),
+    # The admin office: the plan, the catalogue and its price lists, the warehouses.
+    ("GET", "/admin/plan"): frozenset({ADMIN}),
+    ("GET", "/admin/plan/periods/{period_id}"): frozenset({ADMIN}),
+    ("GET", "/admin/catalogue"): frozenset({ADMIN}),
+    ("POST", "/admin/catalogue/products"): frozenset({ADMIN}),
+    ("GET", "/admin/catalogue/products/{product_id}"): frozenset({ADMIN}),
+    ("POST", "/admin/catalogue/products/{product_id}"): frozenset({ADMIN}),
+    ("GET", "/admin/catalogue/price-lists"): frozenset({ADMIN}),
+    ("POST", "/admin/catalogue/price-lists"): frozenset({ADMIN}),
+    ("GET", "/admin/catalogue/price-lists/{price_list_id}"): frozenset({ADMIN}),
+    ("POST", "/admin/catalogue/price-lists/{price_list_id}"): frozenset({ADMIN}),
+    ("POST", "/admin/catalogue/price-lists/{price_list_id}/items"): frozenset({ADMIN}),
+    (
+        "POST",
+        "/admin/catalogue/price-lists/{price_list_id}/items/{product_id}/removal",
+    ): frozenset({ADMIN}),
+    ("GET", "/admin/warehouses"): frozenset({ADMIN}),
+    ("POST", "/admin/warehouses"): frozenset({ADMIN}),
+    ("GET", "/admin/warehouses/{warehouse_id}"): frozenset({ADMIN}),
+    ("POST", "/admin/warehouses/{warehouse_id}"): frozenset({ADMIN}),
 }
 
 

@@ -13,6 +13,9 @@ from backend.core.db import SessionDep
 from backend.core.errors import TooManyRequests, Unauthorized
 from backend.core.model_base import Role
 from backend.genealogy.cards import card_of
+from backend.web.admin_catalogue import add_catalogue_pages
+from backend.web.admin_plan import add_plan_pages
+from backend.web.admin_warehouses import add_warehouse_pages
 from backend.web.cards import add_card_pages
 from backend.web.dashboard import distributor_home
 from backend.web.deps import ClientAddressDep, NowDep, SettingsDep
@@ -177,3 +180,6 @@ add_tree_pages(router)
 add_shop_pages(router)
 add_profile_pages(router)
 add_card_pages(router)
+add_plan_pages(router)
+add_catalogue_pages(router)
+add_warehouse_pages(router)
