@@ -136,7 +136,8 @@ def _catalogue(
         page=page,
         pages=max(1, -(-total // PAGE)),
         notice=notice,
-        values=values or {"currency": "RUB", "category": "product", "active": "on"},
+        values=values
+        or {"currency": "RUB", "category": "product", "pv": "0", "cv": "0", "active": "on"},
         errors=errors or {},
         **_page_common(),
     )
