@@ -98,6 +98,26 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/warehouse/picklist"): WAREHOUSE,
     ("GET", "/warehouse/orders/{order_id}"): WAREHOUSE,
     ("POST", "/warehouse/orders/{order_id}/shipment"): WAREHOUSE,
+    # The admin office: the plan, the catalogue and its price lists, the warehouses.
+    ("GET", "/admin/plan"): frozenset({ADMIN}),
+    ("GET", "/admin/plan/periods/{period_id}"): frozenset({ADMIN}),
+    ("GET", "/admin/catalogue"): frozenset({ADMIN}),
+    ("POST", "/admin/catalogue/products"): frozenset({ADMIN}),
+    ("GET", "/admin/catalogue/products/{product_id}"): frozenset({ADMIN}),
+    ("POST", "/admin/catalogue/products/{product_id}"): frozenset({ADMIN}),
+    ("GET", "/admin/catalogue/price-lists"): frozenset({ADMIN}),
+    ("POST", "/admin/catalogue/price-lists"): frozenset({ADMIN}),
+    ("GET", "/admin/catalogue/price-lists/{price_list_id}"): frozenset({ADMIN}),
+    ("POST", "/admin/catalogue/price-lists/{price_list_id}"): frozenset({ADMIN}),
+    ("POST", "/admin/catalogue/price-lists/{price_list_id}/items"): frozenset({ADMIN}),
+    (
+        "POST",
+        "/admin/catalogue/price-lists/{price_list_id}/items/{product_id}/removal",
+    ): frozenset({ADMIN}),
+    ("GET", "/admin/warehouses"): frozenset({ADMIN}),
+    ("POST", "/admin/warehouses"): frozenset({ADMIN}),
+    ("GET", "/admin/warehouses/{warehouse_id}"): frozenset({ADMIN}),
+    ("POST", "/admin/warehouses/{warehouse_id}"): frozenset({ADMIN}),
 }
 
 

@@ -13,6 +13,9 @@ from backend.core.db import SessionDep
 from backend.core.errors import TooManyRequests, Unauthorized
 from backend.core.model_base import Role
 from backend.genealogy.cards import card_of
+from backend.web.admin_catalogue import add_catalogue_pages
+from backend.web.admin_plan import add_plan_pages
+from backend.web.admin_warehouses import add_admin_warehouse_pages
 from backend.web.audit import add_audit_pages
 from backend.web.cards import add_card_pages
 from backend.web.dashboard import distributor_home
@@ -180,4 +183,7 @@ add_shop_pages(router)
 add_profile_pages(router)
 add_card_pages(router)
 add_audit_pages(router)
+add_plan_pages(router)
+add_catalogue_pages(router)
+add_admin_warehouse_pages(router)
 add_warehouse_pages(router)

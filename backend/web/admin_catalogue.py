@@ -1,0 +1,526 @@
+"""The administrator's catalogue and price lists. Each handler parses the form, calls the
+service the JSON API calls (`backend.catalog.service`: the same validation, the same admin-log
+writes), and renders; a refusal comes back next to its field. Amounts are typed as a person
+writes them ("1 234,50") and stored as integer minor units of the price's currency
+(`backend.core.money.parse_minor`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from backend.catalog import service as catalog
+from backend.catalog.models import (
+    PriceListCreate,
+    PriceListItemIn,
+    PriceListUpdate,
+    Product,
+    ProductCreate,
+    ProductUpdate,
+)
+from backend.core.db import SessionDep
+from backend.core.errors import AppError, Conflict
+from backend.core.model_base import ProductCategory, VatCategory
+from backend.core.money import minor_as_text
+from backend.web.admin_forms import (
+    DONE,
+    Errors,
+    Fields,
+    Short,
+    Text,
+    amount,
+    error,
+    points,
+    redirect_done,
+    refusal_field,
+    validation_errors,
+)
+from backend.web.admin_tabs import ADMIN_TABS
+from backend.web.deps import NowDep
+from backend.web.i18n import N_
+from backend.web.render import PageUser, check_id, render
+from backend.web.sessions import check_csrf
+from ledger.money import ISO_CURRENCIES
+
+CsrfChecked = [Depends(check_csrf)]
+PAGE = 50
+ALL_PRODUCTS = 1000  # the price list's product choice: a catalogue is far smaller
+
+CATALOGUE_TABS = [
+    ("/admin/catalogue", N_("Products")),
+    ("/admin/catalogue/price-lists", N_("Price lists")),
+]
+CATEGORY_NAMES = {
+    ProductCategory.product: N_("product"),
+    ProductCategory.kit: N_("starter kit"),
+    ProductCategory.fee: N_("fee"),
+}
+VAT_NAMES = {
+    VatCategory.standard: N_("standard rate"),
+    VatCategory.reduced: N_("reduced rate"),
+    VatCategory.zero: N_("zero rate"),
+    VatCategory.exempt: N_("exempt (no VAT)"),
+}
+
+
+# -- products --------------------------------------------------------------------------------
+
+
+def _product_values(product: Product) -> Fields:
+    exponent = ISO_CURRENCIES[product.currency][1]
+    return {
+        "sku": product.sku,
+        "name_ru": product.name_ru,
+        "name_en": product.name_en,
+        "category": str(product.category),
+        "currency": product.currency,
+        "retail_price": minor_as_text(product.retail_price, exponent),
+        "wholesale_price": minor_as_text(product.wholesale_price, exponent),
+        "pv": str(product.pv),
+        "cv": str(product.cv),
+        "vat_category": str(product.vat_category),
+        "active": "on" if product.active else "",
+    }
+
+
+def _page_common() -> Errors:
+    return {
+        "tabs": ADMIN_TABS,
+        "catalogue_tabs": CATALOGUE_TABS,
+        "categories": CATEGORY_NAMES,
+        "vat_names": VAT_NAMES,
+        "category_options": [(c.value, label) for c, label in CATEGORY_NAMES.items()],
+        "vat_options": [(v.value, label) for v, label in VAT_NAMES.items()],
+        "currency_options": [(code, code) for code in sorted(ISO_CURRENCIES)],
+    }
+
+
+def catalogue_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    done: Annotated[str | None, Query(max_length=30)] = None,
+) -> Response:
+    return _catalogue(request, session, q=q, page=page, notice=DONE.get(done or ""))
+
+
+def _catalogue(
+    request: Request,
+    session: SessionDep,
+    *,
+    q: str | None = None,
+    page: int = 1,
+    notice: str | None = None,
+    status_code: int = 200,
+    values: Fields | None = None,
+    errors: Errors | None = None,
+) -> Response:
+    items, total = catalog.list_products(
+        session, active=None, category=None, q=q or None, offset=(page - 1) * PAGE, limit=PAGE
+    )
+    return render(
+        request,
+        "admin_catalogue.html",
+        status_code=status_code,
+        here="/admin/catalogue",
+        items=items,
+        total=total,
+        q=q or "",
+        page=page,
+        pages=max(1, -(-total // PAGE)),
+        notice=notice,
+        values=values
+        or {"currency": "RUB", "category": "product", "pv": "0", "cv": "0", "active": "on"},
+        errors=errors or {},
+        **_page_common(),
+    )
+
+
+def _product_form(
+    sku: str,
+    name_ru: str,
+    name_en: str,
+    category: str,
+    currency: str,
+    retail_price: str,
+    wholesale_price: str,
+    pv: str,
+    cv: str,
+    vat_category: str,
+    active: str,
+) -> tuple[Fields, Errors, Errors]:
+    """The form as typed, its errors, and the parsed values for the service's model."""
+    values = {
+        "sku": sku,
+        "name_ru": name_ru,
+        "name_en": name_en,
+        "category": category,
+        "currency": currency,
+        "retail_price": retail_price,
+        "wholesale_price": wholesale_price,
+        "pv": pv,
+        "cv": cv,
+        "vat_category": vat_category,
+        "active": active,
+    }
+    errors: Errors = {}
+    if currency not in ISO_CURRENCIES:
+        errors["currency"] = error("currency")
+    data = {
+        "sku": sku.strip(),
+        "name_ru": name_ru,
+        "name_en": name_en,
+        "category": category,
+        "currency": currency,
+        "retail_price": amount(retail_price, currency, errors, "retail_price"),
+        "wholesale_price": amount(wholesale_price, currency, errors, "wholesale_price"),
+        "pv": points(pv, errors, "pv"),
+        "cv": points(cv, errors, "cv"),
+        "vat_category": vat_category,
+        "active": bool(active),
+    }
+    if "retail_price" in errors or "wholesale_price" in errors:
+        data["retail_price"] = data["wholesale_price"] = 0  # no rule about amounts not typed
+    return values, errors, data
+
+
+def add_product(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    now: NowDep,
+    sku: Short = "",
+    name_ru: Text = "",
+    name_en: Text = "",
+    category: Short = "",
+    currency: Short = "",
+    retail_price: Short = "",
+    wholesale_price: Short = "",
+    pv: Short = "0",
+    cv: Short = "0",
+    vat_category: Short = "",
+    active: Short = "",
+) -> Response:
+    values, errors, data = _product_form(
+        sku, name_ru, name_en, category, currency, retail_price, wholesale_price, pv, cv,
+        vat_category, active,
+    )  # fmt: skip
+    try:
+        created = ProductCreate.model_validate(data)
+    except ValidationError as invalid:
+        errors = validation_errors(invalid) | errors
+    if not errors:
+        try:
+            catalog.create_product(session, created, actor=user, now=now)
+        except Conflict:
+            session.rollback()
+            errors = {"sku": error("sku_taken")}
+    if errors:
+        return _catalogue(request, session, status_code=422, values=values, errors=errors)
+    return redirect_done("/admin/catalogue", "product_added")
+
+
+def product_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    product_id: int,
+    done: Annotated[str | None, Query(max_length=30)] = None,
+) -> Response:
+    check_id(product_id, "product")
+    product = catalog.get_product(session, product_id)
+    return _product_page(request, product, _product_values(product), notice=DONE.get(done or ""))
+
+
+def _product_page(
+    request: Request,
+    product: Product,
+    values: Fields,
+    *,
+    status_code: int = 200,
+    errors: Errors | None = None,
+    notice: str | None = None,
+) -> Response:
+    return render(
+        request,
+        "admin_catalogue_product.html",
+        status_code=status_code,
+        product=product,
+        values=values,
+        errors=errors or {},
+        notice=notice,
+        **_page_common(),
+    )
+
+
+def save_product(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    now: NowDep,
+    product_id: int,
+    name_ru: Text = "",
+    name_en: Text = "",
+    category: Short = "",
+    retail_price: Short = "",
+    wholesale_price: Short = "",
+    pv: Short = "0",
+    cv: Short = "0",
+    vat_category: Short = "",
+    active: Short = "",
+) -> Response:
+    check_id(product_id, "product")
+    product = catalog.get_product(session, product_id)
+    values, errors, data = _product_form(
+        product.sku, name_ru, name_en, category, product.currency, retail_price,
+        wholesale_price, pv, cv, vat_category, active,
+    )  # fmt: skip
+    del data["sku"], data["currency"]
+    try:
+        update = ProductUpdate.model_validate(data)
+    except ValidationError as invalid:
+        errors = validation_errors(invalid) | errors
+    if not errors:
+        try:
+            catalog.update_product(session, product_id, update, actor=user, now=now)
+        except AppError as refused:
+            session.rollback()
+            field, key = refusal_field(refused)
+            errors = {field: error(key)}
+    if errors:
+        session.refresh(product)
+        return _product_page(request, product, values, status_code=422, errors=errors)
+    return redirect_done(f"/admin/catalogue/products/{product_id}", "product_saved")
+
+
+# -- price lists -----------------------------------------------------------------------------
+
+
+def price_lists_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    done: Annotated[str | None, Query(max_length=30)] = None,
+) -> Response:
+    return _price_lists(request, session, notice=DONE.get(done or ""))
+
+
+def _price_lists(
+    request: Request,
+    session: SessionDep,
+    *,
+    status_code: int = 200,
+    notice: str | None = None,
+    values: Fields | None = None,
+    errors: Errors | None = None,
+) -> Response:
+    lists, _total = catalog.list_price_lists(session, offset=0, limit=1000)
+    by_currency: dict[str, list[Any]] = {}
+    for price_list in sorted(lists, key=lambda p: (p.currency, p.id or 0)):
+        assert price_list.id is not None
+        count = len(catalog.price_list_items(session, price_list.id))
+        by_currency.setdefault(price_list.currency, []).append((price_list, count))
+    return render(
+        request,
+        "admin_catalogue_price_lists.html",
+        status_code=status_code,
+        by_currency=by_currency,
+        notice=notice,
+        values=values or {"currency": "RUB", "active": "on"},
+        errors=errors or {},
+        **_page_common(),
+    )
+
+
+def add_price_list(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    name: Text = "",
+    currency: Short = "",
+    active: Short = "",
+) -> Response:
+    values = {"name": name, "currency": currency, "active": active}
+    errors: Errors = {}
+    try:
+        data = PriceListCreate(name=name, currency=currency, active=bool(active))
+    except ValidationError as invalid:
+        errors = validation_errors(invalid)
+    if not errors:
+        try:
+            created = catalog.create_price_list(session, data)
+        except Conflict:
+            session.rollback()
+            errors = {"name": error("list_name_taken")}
+    if errors:
+        return _price_lists(request, session, status_code=422, values=values, errors=errors)
+    return redirect_done(f"/admin/catalogue/price-lists/{created.id}", "list_added")
+
+
+def price_list_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    price_list_id: int,
+    product: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    done: Annotated[str | None, Query(max_length=30)] = None,
+) -> Response:
+    check_id(price_list_id, "price list")
+    price_list = catalog.get_price_list(session, price_list_id)
+    exponent = ISO_CURRENCIES[price_list.currency][1]
+    values: Fields = {"product_id": str(product or "")}
+    for item in catalog.price_list_items(session, price_list_id):
+        if item.product_id == product:
+            values["retail_price"] = minor_as_text(item.retail_price, exponent)
+            values["wholesale_price"] = minor_as_text(item.wholesale_price, exponent)
+    return _price_list(request, session, price_list_id, values=values, notice=DONE.get(done or ""))
+
+
+def _price_list(
+    request: Request,
+    session: SessionDep,
+    price_list_id: int,
+    *,
+    values: Fields,
+    status_code: int = 200,
+    notice: str | None = None,
+    errors: Errors | None = None,
+    list_values: Fields | None = None,
+) -> Response:
+    price_list = catalog.get_price_list(session, price_list_id)
+    products, _count = catalog.list_products(
+        session, active=None, category=None, q=None, offset=0, limit=ALL_PRODUCTS
+    )
+    names = {p.id: p for p in products}
+    items = [(item, names.get(item.product_id)) for item in catalog.price_list_items(
+        session, price_list_id
+    )]  # fmt: skip
+    return render(
+        request,
+        "admin_catalogue_price_list.html",
+        status_code=status_code,
+        price_list=price_list,
+        items=items,
+        products=products,
+        values=values,
+        list_values=list_values
+        or {"name": price_list.name, "active": "on" if price_list.active else ""},
+        errors=errors or {},
+        notice=notice,
+        **_page_common(),
+    )
+
+
+def save_price_list(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    price_list_id: int,
+    name: Text = "",
+    active: Short = "",
+) -> Response:
+    check_id(price_list_id, "price list")
+    list_values = {"name": name, "active": active}
+    errors: Errors = {}
+    try:
+        data = PriceListUpdate(name=name, active=bool(active))
+    except ValidationError:
+        errors = {"name": error("name")}
+    if not errors:
+        try:
+            catalog.update_price_list(session, price_list_id, data)
+        except IntegrityError:  # the table's unique name: the clash the API answers with 409
+            session.rollback()
+            errors = {"name": error("list_name_taken")}
+    if errors:
+        return _price_list(
+            request, session, price_list_id, values={}, status_code=422, errors=errors,
+            list_values=list_values,
+        )  # fmt: skip
+    return redirect_done(f"/admin/catalogue/price-lists/{price_list_id}", "list_saved")
+
+
+def set_price(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    now: NowDep,
+    price_list_id: int,
+    product_id: Short = "",
+    retail_price: Short = "",
+    wholesale_price: Short = "",
+) -> Response:
+    check_id(price_list_id, "price list")
+    price_list = catalog.get_price_list(session, price_list_id)
+    values = {
+        "product_id": product_id,
+        "retail_price": retail_price,
+        "wholesale_price": wholesale_price,
+    }
+    errors: Errors = {}
+    retail = amount(retail_price, price_list.currency, errors, "retail_price")
+    wholesale = amount(wholesale_price, price_list.currency, errors, "wholesale_price")
+    chosen = int(product_id) if product_id.isascii() and product_id.isdigit() else 0
+    if not 0 < chosen < 2**31:
+        errors["product_id"] = error("product_id")
+    if not errors:
+        try:
+            data = PriceListItemIn(
+                product_id=chosen, retail_price=retail, wholesale_price=wholesale
+            )
+        except ValidationError as invalid:
+            errors = validation_errors(invalid)
+    if not errors:
+        try:
+            catalog.set_price(session, price_list_id, data, actor=user, now=now)
+        except AppError:  # the product is gone
+            session.rollback()
+            errors = {"product_id": error("product_id")}
+    if errors:
+        return _price_list(
+            request, session, price_list_id, values=values, status_code=422, errors=errors
+        )
+    return RedirectResponse(
+        f"/admin/catalogue/price-lists/{price_list_id}?done=price_set#item-{chosen}",
+        status_code=303,
+    )
+
+
+def remove_price(
+    session: SessionDep, user: PageUser, now: NowDep, price_list_id: int, product_id: int
+) -> Response:
+    check_id(price_list_id, "price list")
+    check_id(product_id, "product")
+    catalog.remove_price(session, price_list_id, product_id, actor=user, now=now)
+    return redirect_done(f"/admin/catalogue/price-lists/{price_list_id}", "price_removed")
+
+
+# -- warehouses ------------------------------------------------------------------------------
+
+
+def add_catalogue_pages(router: APIRouter) -> None:
+    pages: list[tuple[str, Callable[..., Response]]] = [
+        ("/admin/catalogue", catalogue_page),
+        ("/admin/catalogue/products/{product_id}", product_page),
+        ("/admin/catalogue/price-lists", price_lists_page),
+        ("/admin/catalogue/price-lists/{price_list_id}", price_list_page),
+    ]
+    forms: list[tuple[str, Callable[..., Response]]] = [
+        ("/admin/catalogue/products", add_product),
+        ("/admin/catalogue/products/{product_id}", save_product),
+        ("/admin/catalogue/price-lists", add_price_list),
+        ("/admin/catalogue/price-lists/{price_list_id}", save_price_list),
+        ("/admin/catalogue/price-lists/{price_list_id}/items", set_price),
+        ("/admin/catalogue/price-lists/{price_list_id}/items/{product_id}/removal", remove_price),
+    ]
+    for path, handler in pages:
+        router.add_api_route(path, handler, methods=["GET"])
+    for path, handler in forms:
+        router.add_api_route(path, handler, methods=["POST"], dependencies=CsrfChecked)
