@@ -13,6 +13,7 @@ from backend.core.db import SessionDep
 from backend.core.errors import TooManyRequests, Unauthorized
 from backend.core.model_base import Role
 from backend.genealogy.cards import card_of
+from backend.web.admin import add_admin_pages
 from backend.web.cards import add_card_pages
 from backend.web.dashboard import distributor_home
 from backend.web.deps import ClientAddressDep, NowDep, SettingsDep
@@ -177,3 +178,4 @@ add_tree_pages(router)
 add_shop_pages(router)
 add_profile_pages(router)
 add_card_pages(router)
+add_admin_pages(router)
