@@ -10,6 +10,7 @@ from backend.admin_log import models as admin_log_models
 from backend.cards import models as cards_models
 from backend.catalog import models as catalog_models
 from backend.chain_jobs import models as chain_jobs_models
+from backend.company import models as company_models
 from backend.genealogy import models as genealogy_models
 from backend.orders import models as orders_models
 from backend.periods import models as periods_models
@@ -23,6 +24,7 @@ __all__ = [
     "cards_models",
     "catalog_models",
     "chain_jobs_models",
+    "company_models",
     "genealogy_models",
     "orders_models",
     "periods_models",

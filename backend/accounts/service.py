@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from backend.accounts import login_throttle
@@ -15,6 +16,11 @@ from backend.core.errors import Conflict, Invalid, NotFound, Unauthorized
 from backend.core.model_base import DistributorStatus, Language, Role
 from backend.core.security import hash_password, verify_password
 from backend.genealogy.models import Distributor
+
+
+def generated_password() -> str:
+    """A temporary password an admin hands over once (16 URL-safe characters, 96 bits)."""
+    return secrets.token_urlsafe(12)
 
 
 def authenticate(
@@ -80,7 +86,7 @@ def create_user(
 ) -> User:
     _check_link(session, data.role, data.distributor_id)
     if session.exec(select(User.id).where(User.email == data.email)).first() is not None:
-        raise Conflict(f"an account for {data.email} exists")
+        raise Conflict(f"an account for {data.email} exists", code="email_taken")
     user = User.model_validate(data, update={"hashed_password": hash_password(data.password)})
     session.add(user)
     session.flush()
@@ -101,7 +107,7 @@ def update_user(
     if user.id == actor.id and (
         changes.get("role", Role.admin) != Role.admin or changes.get("is_active") is False
     ):
-        raise Conflict("an admin cannot demote or disable themself")
+        raise Conflict("an admin cannot demote or disable themself", code="self_demotion")
     if "role" in changes:
         _check_link(session, changes["role"], user.distributor_id)
     password = changes.pop("password", None)
@@ -160,23 +166,84 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
-def list_users(session: Session, *, offset: int, limit: int) -> tuple[list[User], int]:
-    total = session.exec(select(func.count()).select_from(User)).one()
-    users = session.exec(select(User).order_by(col(User.id)).offset(offset).limit(limit)).all()
+def list_users(
+    session: Session,
+    *,
+    offset: int,
+    limit: int,
+    text: str | None = None,
+    role: Role | None = None,
+    active: bool | None = None,
+) -> tuple[list[User], int]:
+    """A page of accounts by id, optionally those whose e-mail or name holds `text` (any
+    case), of one role, or only the active (or inactive) ones; with how many match."""
+    query = select(User)
+    if text and text.strip():
+        # Lower-cased on both sides, and as typed too: SQLite's lower() folds ASCII only.
+        lowered = f"%{_like_escaped(text.strip().lower())}%"
+        typed = f"%{_like_escaped(text.strip())}%"
+        name = func.coalesce(col(User.full_name), "")
+        query = query.where(
+            or_(
+                func.lower(col(User.email)).like(lowered, escape="\\"),
+                func.lower(name).like(lowered, escape="\\"),
+                name.like(typed, escape="\\"),
+            )
+        )
+    if role is not None:
+        query = query.where(User.role == role)
+    if active is not None:
+        query = query.where(User.is_active == active)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    users = session.exec(query.order_by(col(User.id)).offset(offset).limit(limit)).all()
     return list(users), total
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def seen_as(session: Session, distributor_id: int, *, language: Language) -> tuple[User, str]:
+    """The account a partner's office is shown as (an admin's read-only "see as"), and the
+    partner's name: their own login, or, when they have none, an account made for rendering
+    only (never added to the session, so never saved). `NotFound` for no such distributor."""
+    distributor = session.get(Distributor, distributor_id)
+    if distributor is None:
+        raise NotFound(f"distributor {distributor_id} not found")
+    name = f"{distributor.first_name} {distributor.last_name}"
+    linked = session.exec(select(User).where(User.distributor_id == distributor_id)).first()
+    if linked is not None:
+        return linked, name
+    unsaved = User(
+        email=distributor.email or "",
+        full_name=name,
+        role=Role.distributor,
+        hashed_password="",
+        distributor_id=distributor_id,
+        language=language,
+    )
+    return unsaved, name
 
 
 def _check_link(session: Session, role: Role, distributor_id: int | None) -> None:
     if role == Role.distributor and distributor_id is None:
-        raise Invalid("a distributor account needs distributor_id")
+        raise Invalid("a distributor account needs distributor_id", code="distributor_required")
     if role != Role.distributor and distributor_id is not None:
-        raise Invalid("only distributor accounts are linked to a distributor")
+        raise Invalid(
+            "only distributor accounts are linked to a distributor", code="distributor_not_allowed"
+        )
     if distributor_id is not None:
         linked = session.get(Distributor, distributor_id)
         if linked is None:
-            raise NotFound(f"distributor {distributor_id} not found")
+            raise NotFound(f"distributor {distributor_id} not found", code="distributor_not_found")
         if linked.status == DistributorStatus.terminated:
-            raise Conflict(f"distributor {distributor_id} is terminated and cannot log in")
+            raise Conflict(
+                f"distributor {distributor_id} is terminated and cannot log in",
+                code="distributor_terminated",
+            )
         taken = session.exec(select(User.id).where(User.distributor_id == distributor_id)).first()
         if taken is not None:
-            raise Conflict(f"distributor {distributor_id} already has an account")
+            raise Conflict(
+                f"distributor {distributor_id} already has an account",
+                code="distributor_has_account",
+            )

@@ -27,6 +27,10 @@ class AdminAction(StrEnum):
     card_block_changed = "card_block_changed"
     card_text_approved = "card_text_approved"  # a partner's free text held by the claim check
     card_text_rejected = "card_text_rejected"
+    account_renamed = "account_renamed"  # the account's display name changed by an admin
+    setting_changed = "setting_changed"  # a company setting (backend.company.settings)
+    see_as_started = "see_as_started"  # an admin opened a partner's office read-only
+    see_as_ended = "see_as_ended"
 
 
 #: Account changes that bar the account from approving a period for a while.

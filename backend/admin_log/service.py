@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -172,8 +172,36 @@ def account_updated(
     if active is not None and active != user.is_active:
         log = AdminAction.account_activated if active else AdminAction.account_deactivated
         append(session, log, target, actor_id=by, now=now)
+    if "full_name" in changes and changes["full_name"] != user.full_name:
+        log = AdminAction.account_renamed
+        append(
+            session, log, target, actor_id=by, now=now, old=user.full_name, new=changes["full_name"]
+        )
     if password_reset:
         append(session, AdminAction.password_reset, target, actor_id=by, now=now)
+
+
+def setting_changed(
+    session: Session, name: str, old: Any, new: Any, *, actor: User, now: datetime | None
+) -> None:
+    """A company setting changed: its value before (the effective one) and after."""
+    append(
+        session,
+        AdminAction.setting_changed,
+        f"setting:{name}",
+        actor_id=actor.id,
+        now=now,
+        old=old,
+        new=new,
+    )
+
+
+def see_as(
+    session: Session, distributor_id: int, *, started: bool, actor: User, now: datetime | None
+) -> None:
+    """An admin opened (or closed) a partner's office as the partner sees it, read-only."""
+    action = AdminAction.see_as_started if started else AdminAction.see_as_ended
+    append(session, action, f"distributor:{distributor_id}", actor_id=actor.id, now=now)
 
 
 def password_changed(session: Session, user: User, *, now: datetime | None) -> None:
@@ -334,13 +362,25 @@ def _plain(value: Any) -> Any:
 # -- reading and verifying ----------------------------------------------------------------------
 
 
-def page(session: Session, *, target: str | None, offset: int, limit: int) -> AdminLogPublic:
-    """A page of entries in seq order (optionally of one target), with the current head."""
+def page(
+    session: Session,
+    *,
+    target: str | None,
+    offset: int,
+    limit: int,
+    action: AdminAction | None = None,
+    newest_first: bool = False,
+) -> AdminLogPublic:
+    """A page of entries in seq order (optionally of one target or one action; the newest
+    first for a person reading the latest), with the current head."""
     query = select(AdminLogEntry)
     if target is not None:
         query = query.where(AdminLogEntry.target == target)
+    if action is not None:
+        query = query.where(AdminLogEntry.action == action)
     count = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(AdminLogEntry.seq)).offset(offset).limit(limit))
+    order = col(AdminLogEntry.seq).desc() if newest_first else col(AdminLogEntry.seq)
+    rows = session.exec(query.order_by(order).offset(offset).limit(limit))
     last = head(session)
     return AdminLogPublic(
         items=[public(row) for row in rows],
@@ -348,6 +388,15 @@ def page(session: Session, *, target: str | None, offset: int, limit: int) -> Ad
         head_seq=last.seq,
         head_hash=last.hash,
     )
+
+
+def actor_emails(session: Session, actor_ids: Iterable[int | None]) -> dict[int, str]:
+    """Who acted, by e-mail, for the entries a page shows."""
+    wanted = {actor for actor in actor_ids if actor is not None}
+    if not wanted:
+        return {}
+    rows = session.exec(select(User.id, User.email).where(col(User.id).in_(wanted)))
+    return {user_id: email for user_id, email in rows if user_id is not None}
 
 
 def public(row: AdminLogEntry) -> AdminLogEntryPublic:

@@ -18,6 +18,7 @@ from backend.api.policy import POLICY, allowed
 from backend.chain.audit_reads import AuditReader
 from backend.chain.deployment import NodeStatusProvider
 from backend.chain.reads import ChainReads
+from backend.company import settings as company_settings
 from backend.core.clients import client_address
 from backend.core.config import Settings
 from backend.core.db import SessionDep
@@ -30,9 +31,9 @@ from backend.periods.vault import PayoutReads
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
-async def get_settings_dep(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+def get_settings_dep(request: Request, session: SessionDep) -> Settings:
+    """The service's settings with the company settings an admin changed (one small read)."""
+    return company_settings.effective(session, request.app.state.settings)
 
 
 async def get_now(request: Request) -> datetime:
@@ -73,8 +74,8 @@ AuditReaderDep = Annotated[Callable[[], AuditReader], Depends(get_audit_reader)]
 TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
 
 
-async def get_client_address(request: Request, settings: SettingsDep) -> str:
-    return client_address(request, settings.trusted_proxies)
+async def get_client_address(request: Request) -> str:
+    return client_address(request, request.app.state.settings.trusted_proxies)
 
 
 ClientAddressDep = Annotated[str, Depends(get_client_address)]

@@ -11,14 +11,16 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from backend.audit.history import OpenReader
+from backend.company import settings as company_settings
 from backend.core.clients import client_address
 from backend.core.config import Settings
+from backend.core.db import SessionDep
 from backend.genealogy.tree_cache import PlacementTreeCache
 
 
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+def get_settings(request: Request, session: SessionDep) -> Settings:
+    """The service's settings with the company settings an admin changed, as the API's."""
+    return company_settings.effective(session, request.app.state.settings)
 
 
 async def get_now(request: Request) -> datetime:

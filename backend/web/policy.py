@@ -42,7 +42,22 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/cards/{distributor_id}/rejection"): frozenset({ADMIN}),
     ("POST", "/admin/card-blocks"): frozenset({ADMIN}),
     ("POST", "/admin/card-blocks/{block_id}"): frozenset({ADMIN}),
-    ("GET", "/accounts"): frozenset({ADMIN, AUDITOR}),
+    # The accounts list stays for auditors; admins work in /admin/users.
+    ("GET", "/accounts"): frozenset({AUDITOR}),
+    # The administrator's office (`backend.web.admin`, `admin_records`).
+    ("GET", "/admin"): frozenset({ADMIN}),
+    ("GET", "/admin/users"): frozenset({ADMIN}),
+    ("POST", "/admin/users"): frozenset({ADMIN}),
+    ("GET", "/admin/users/{user_id}"): frozenset({ADMIN}),
+    ("POST", "/admin/users/{user_id}/role"): frozenset({ADMIN}),
+    ("POST", "/admin/users/{user_id}/activity"): frozenset({ADMIN}),
+    ("POST", "/admin/users/{user_id}/password"): frozenset({ADMIN}),
+    ("GET", "/admin/log"): frozenset({ADMIN}),
+    ("GET", "/admin/settings"): frozenset({ADMIN}),
+    ("POST", "/admin/settings"): frozenset({ADMIN}),
+    # "See as": a partner's office, read-only (the page guard refuses every other POST).
+    ("POST", "/admin/see-as"): frozenset({ADMIN}),
+    ("POST", "/admin/see-as/end"): frozenset({ADMIN}),
     ("GET", "/distributors/{distributor_id}"): frozenset({ADMIN, FINANCE, AUDITOR, DISTRIBUTOR}),
     # A distributor reads only their own statements (the periods service refuses the others).
     ("GET", "/statements"): frozenset({DISTRIBUTOR}),

@@ -26,11 +26,15 @@ from backend.web.i18n import DEFAULT_LANGUAGE, N_, parse_language
 from backend.web.policy import PAGE_POLICY, PUBLIC, allowed
 from backend.web.sessions import (
     LANGUAGE_COOKIE,
+    SEE_AS_END,
     CsrfRefused,
     LoginRequired,
+    ReadOnlyView,
+    SeeingAs,
     csrf_token,
     page_user,
     remember_browser,
+    seeing_as,
 )
 
 log = logging.getLogger(__name__)
@@ -115,8 +119,10 @@ def menu_for(user: User | None) -> list[tuple[str, str]]:
 
 def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> Response:
     user: User | None = getattr(request.state, "page_user", None)
+    seeing: SeeingAs | None = getattr(request.state, "seeing_as", None)
     environments: dict[Language, Environment] = request.app.state.page_environments
-    language = language_of(request, user)
+    # An admin seeing a partner's office reads it in the admin's language.
+    language = language_of(request, seeing.admin if seeing else user)
     values = {
         "request": request,
         "user": user,
@@ -126,6 +132,7 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
         "language": language.value,
         "csrf_token": csrf_token(request),
         "menu": menu_for(user),
+        "seeing_as": seeing,
         "path": request.url.path,
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
@@ -136,11 +143,21 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
 
 
 def guard(request: Request, session: SessionDep) -> User | None:
-    """Router-level: who is asking, and whether their role may open this page."""
+    """Router-level: who is asking, and whether their role may open this page. An admin
+    seeing a partner's office is that partner for every page, read-only: any POST but the one
+    that ends the view is refused."""
     user = page_user(request, session)
-    request.state.page_user = user
     route = request.scope.get("route")
-    rule = PAGE_POLICY.get((request.method, getattr(route, "path", "")))
+    path = getattr(route, "path", "")
+    seeing = seeing_as(request, session, user)
+    request.state.seeing_as = seeing
+    if seeing is not None and (request.method, path) != ("POST", SEE_AS_END):
+        if request.method != "GET":
+            request.state.page_user = seeing.user
+            raise ReadOnlyView
+        user = seeing.user
+    request.state.page_user = user
+    rule = PAGE_POLICY.get((request.method, path))
     if rule is None:
         raise _Forbidden
     if rule == PUBLIC:
@@ -179,6 +196,10 @@ ERROR_TEXTS = {
     405: (N_("Not allowed"), N_("This page cannot be opened this way.")),
     500: (N_("Something went wrong"), N_("The error is on our side. Try again in a minute.")),
 }
+READ_ONLY_TEXT = N_(
+    "You are viewing a partner's office read-only: nothing can be changed here. Stop viewing "
+    "to work as yourself again."
+)
 CSRF_TEXT = N_(
     "The form has expired or did not come from this site. Reload the page and try again."
 )
@@ -246,4 +267,9 @@ def install_page_errors(app: FastAPI) -> None:
         return error_page(request, 403, CSRF_TEXT)
 
     app.add_exception_handler(LoginRequired, login_required)
+
+    async def read_only(request: Request, _exc: Exception) -> Response:
+        return error_page(request, 403, READ_ONLY_TEXT)
+
     app.add_exception_handler(CsrfRefused, csrf_refused)
+    app.add_exception_handler(ReadOnlyView, read_only)

@@ -13,6 +13,7 @@ from backend.core.db import SessionDep
 from backend.core.errors import TooManyRequests, Unauthorized
 from backend.core.model_base import Role
 from backend.genealogy.cards import card_of
+from backend.web.admin import add_admin_pages
 from backend.web.admin_catalogue import add_catalogue_pages
 from backend.web.admin_plan import add_plan_pages
 from backend.web.admin_warehouses import add_admin_warehouse_pages
@@ -187,3 +188,4 @@ add_plan_pages(router)
 add_catalogue_pages(router)
 add_admin_warehouse_pages(router)
 add_warehouse_pages(router)
+add_admin_pages(router)

@@ -7,6 +7,11 @@ exactly as it ends API tokens (`accounts.service.end_sessions`).
 CSRF: every POST form carries a token derived (HMAC with the app's secret) from the session
 cookie, or, before login, from a random per-browser cookie. A forged form from another site
 cannot read either cookie, so it cannot produce the token; a POST without it gets a 403 page.
+
+"See as": an admin opens a partner's office read-only. A cookie names the partner, signed and
+bound to the admin's session cookie (another session, or a forged value, is ignored); while it
+holds, pages are rendered for the partner's account and every page POST except ending it is
+refused (`ReadOnlyView`). The API never reads these cookies.
 """
 
 from __future__ import annotations
@@ -14,20 +19,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from fastapi import Request, Response
 from sqlmodel import Session
 
+from backend.accounts import service as accounts
 from backend.accounts.models import User
 from backend.core.config import Settings
-from backend.core.model_base import Language
+from backend.core.errors import NotFound
+from backend.core.model_base import Language, Role
 from backend.core.security import create_access_token, decode_access_token
 
 SESSION_COOKIE = "lineage_session"
 BROWSER_COOKIE = "lineage_browser"
 LANGUAGE_COOKIE = "lineage_lang"
+SEE_AS_COOKIE = "lineage_see_as"
+SEE_AS_END = "/admin/see-as/end"  # the one page POST a read-only view lets through
 CSRF_FIELD = "csrf_token"
 YEAR = 365 * 24 * 3600
 
@@ -45,6 +55,20 @@ class LoginRequired(Exception):
 
 class CsrfRefused(Exception):
     """A POST form without the right CSRF token."""
+
+
+class ReadOnlyView(Exception):
+    """A page POST while an admin sees a partner's office ("see as" is read-only)."""
+
+
+@dataclass(frozen=True)
+class SeeingAs:
+    """An admin viewing a partner's office: `user` is the account pages are rendered for."""
+
+    admin: User
+    user: User
+    distributor_id: int
+    name: str
 
 
 def page_user(request: Request, session: Session) -> User | None:
@@ -125,3 +149,46 @@ async def check_csrf(request: Request) -> None:
 
 def set_language_cookie(request: Request, response: Response, language: Language) -> None:
     response.set_cookie(LANGUAGE_COOKIE, language.value, max_age=YEAR, **cookie_flags(request))
+
+
+def _see_as_signature(request: Request, distributor_id: int) -> str:
+    binding = request.cookies.get(SESSION_COOKIE, "")
+    key = request.app.state.jwt_secret.encode()
+    message = f"see-as|{binding}|{distributor_id}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def start_see_as(request: Request, response: Response, distributor_id: int) -> None:
+    """The admin's browser sees the partner's office from the next page on."""
+    value = f"{distributor_id}.{_see_as_signature(request, distributor_id)}"
+    response.set_cookie(SEE_AS_COOKIE, value, **cookie_flags(request))
+
+
+def end_see_as(request: Request, response: Response) -> None:
+    response.delete_cookie(SEE_AS_COOKIE, **cookie_flags(request))
+
+
+def seen_distributor(request: Request) -> int | None:
+    """The partner this browser's session is viewing as, if its cookie is genuine."""
+    value = request.cookies.get(SEE_AS_COOKIE)
+    if not value or "." not in value:
+        return None
+    number, signature = value.split(".", 1)
+    if not number.isdigit() or len(number) > 18:
+        return None
+    expected = _see_as_signature(request, int(number))
+    return int(number) if hmac.compare_digest(signature, expected) else None
+
+
+def seeing_as(request: Request, session: Session, user: User | None) -> SeeingAs | None:
+    """The read-only view an active admin has open, or None."""
+    if user is None or user.role != Role.admin:
+        return None
+    distributor_id = seen_distributor(request)
+    if distributor_id is None:
+        return None
+    try:
+        seen, name = accounts.seen_as(session, distributor_id, language=Language(user.language))
+    except NotFound:
+        return None
+    return SeeingAs(admin=user, user=seen, distributor_id=distributor_id, name=name)

@@ -111,7 +111,7 @@ def my_tree(
             raise NotFound("this account has no distributor")
         start = user.distributor_id
     else:
-        start = settings.default_sponsor_id
+        start = request.app.state.placement_trees.root_id  # the company's root
     return tree_page(request, session, settings, user, start, kind, q, open)
 
 

@@ -132,8 +132,12 @@ def test_unknown_url_is_a_404_page_and_the_api_keeps_json(browser: Browser) -> N
 def test_staff_home_shows_the_role_and_only_the_pages_it_may_open(browser: Browser) -> None:
     browser.login(ADMIN_EMAIL, ADMIN_PASSWORD)
     home: Any = browser.get("/home")
-    assert "Администратор" in home.text and 'href="/accounts"' in home.text
-    accounts: Any = browser.get("/accounts")
+    assert "Администратор" in home.text and 'href="/admin"' in home.text
+    # Admins manage accounts in /admin/users; the read-only list stays for auditors.
+    assert 'href="/accounts"' not in home.text and browser.get("/accounts").status_code == 403
+    auditor = Browser(TestClient(browser.client.app))
+    auditor.login("auditor@example.com")
+    accounts: Any = auditor.get("/accounts")
     assert accounts.status_code == 200 and "dina@example.com" in accounts.text
     assert "5 учётных записей" in accounts.text
     finance = Browser(TestClient(browser.client.app))
@@ -214,7 +218,7 @@ def test_statement_amounts_and_russian_plural_forms() -> None:
 
 def test_csrf_token_is_on_every_post_form(browser: Browser) -> None:
     browser.login(ADMIN_EMAIL, ADMIN_PASSWORD)
-    for path in ("/home", "/profile", "/accounts"):
+    for path in ("/home", "/profile", "/admin", "/admin/users", "/admin/settings"):
         html = browser.client.get(path).text
         assert html.count('method="post"') == html.count('name="csrf_token"') > 0
         assert csrf_of(html)

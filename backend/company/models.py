@@ -1,0 +1,28 @@
+"""Company settings an admin changed: one row per setting, overriding the environment's value."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from backend.core.model_base import UTCDateTime
+
+#: The settings an admin may change (fields of `backend.core.config.Settings`).
+EDITABLE = ("placement_strategy", "holding_tank_days", "default_sponsor_id")
+
+
+class CompanySetting(SQLModel, table=True):
+    """The value (JSON) an admin gave a setting, by whom and when. No row: the environment's
+    value (or the default) holds."""
+
+    __tablename__ = "company_setting"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "name IN (" + ", ".join(f"'{name}'" for name in EDITABLE) + ")", name="name"
+        ),
+    )
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)
+    changed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    changed_at: datetime = Field(sa_type=UTCDateTime())
