@@ -16,6 +16,7 @@ from backend.genealogy.cards import card_of
 from backend.web.cards import add_card_pages
 from backend.web.dashboard import distributor_home
 from backend.web.deps import ClientAddressDep, NowDep, SettingsDep
+from backend.web.finance import add_finance_pages
 from backend.web.i18n import DEFAULT_LANGUAGE, N_, parse_language
 from backend.web.profile import add_profile_pages
 from backend.web.render import PageUser, check_id, guard, language_of, render
@@ -177,3 +178,4 @@ add_tree_pages(router)
 add_shop_pages(router)
 add_profile_pages(router)
 add_card_pages(router)
+add_finance_pages(router)
