@@ -217,10 +217,10 @@ def transitions(session: Session, period_id: int) -> list[TransitionRow]:
     actors = {r.actor_id for r in rows if r.actor_id is not None}
     emails = (
         {
-            user_id: email
-            for user_id, email in session.exec(
+            row[0]: row[1]
+            for row in session.exec(
                 select(User.id, User.email).where(col(User.id).in_(sorted(actors)))
-            )
+            ).all()
         }
         if actors
         else {}
