@@ -85,7 +85,7 @@ HELD_TEXTS = {
 }
 
 
-def _held(payee: PeriodPayee | None) -> HeldReason | None:
+def held_reason(payee: PeriodPayee | None) -> HeldReason | None:
     if payee is None or payee.balance_out == 0:
         return None
     if payee.balance_out < 0:
@@ -215,7 +215,7 @@ def statement(
                 f"period {period_id}: stored leaves do not give the computed root",
                 code="results_tampered",
             )
-    held = _held(payee)
+    held = held_reason(payee)
     return StatementPublic(
         period=to_public(period, settings),
         distributor_id=distributor_id,

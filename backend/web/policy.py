@@ -133,6 +133,18 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/warehouses"): frozenset({ADMIN}),
     ("GET", "/admin/warehouses/{warehouse_id}"): frozenset({ADMIN}),
     ("POST", "/admin/warehouses/{warehouse_id}"): frozenset({ADMIN}),
+    # The finance office: the periods, their closing and the vault, for finance only.
+    ("GET", "/finance/periods"): frozenset({FINANCE}),
+    ("POST", "/finance/periods"): frozenset({FINANCE}),
+    ("GET", "/finance/periods/{period_id}"): frozenset({FINANCE}),
+    ("GET", "/finance/periods/{period_id}/progress"): frozenset({FINANCE}),
+    ("GET", "/finance/periods/{period_id}/changes"): frozenset({FINANCE}),
+    ("POST", "/finance/periods/{period_id}/compute"): frozenset({FINANCE}),
+    ("POST", "/finance/periods/{period_id}/approval"): frozenset({FINANCE}),
+    ("POST", "/finance/periods/{period_id}/anchor"): frozenset({FINANCE}),
+    ("POST", "/finance/periods/{period_id}/payouts"): frozenset({FINANCE}),
+    ("GET", "/finance/vault"): frozenset({FINANCE}),
+    ("POST", "/finance/vault/funding"): frozenset({FINANCE}),
 }
 
 

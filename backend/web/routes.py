@@ -21,6 +21,7 @@ from backend.web.audit import add_audit_pages
 from backend.web.cards import add_card_pages
 from backend.web.dashboard import distributor_home
 from backend.web.deps import ClientAddressDep, NowDep, SettingsDep
+from backend.web.finance import add_finance_pages
 from backend.web.i18n import DEFAULT_LANGUAGE, N_, parse_language
 from backend.web.profile import add_profile_pages
 from backend.web.render import PageUser, check_id, guard, language_of, render
@@ -189,3 +190,4 @@ add_catalogue_pages(router)
 add_admin_warehouse_pages(router)
 add_warehouse_pages(router)
 add_admin_pages(router)
+add_finance_pages(router)
