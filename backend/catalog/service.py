@@ -150,7 +150,7 @@ def _matches(q: str) -> ColumnElement[bool]:
 
 def create_price_list(session: Session, data: PriceListCreate) -> PriceList:
     if session.exec(select(PriceList.id).where(PriceList.name == data.name)).first() is not None:
-        raise Conflict(f"a price list named {data.name!r} exists")
+        raise Conflict(f"a price list named {data.name!r} exists", code="price_list_name_taken")
     price_list = PriceList.model_validate(data)
     session.add(price_list)
     session.commit()
@@ -163,6 +163,10 @@ def update_price_list(session: Session, price_list_id: int, data: PriceListUpdat
     for field, value in changes.items():
         if value is None:
             raise Invalid(f"{field} cannot be null")
+    name = changes.get("name")
+    taken = select(PriceList.id).where(PriceList.name == name, PriceList.id != price_list_id)
+    if name is not None and session.exec(taken).first() is not None:
+        raise Conflict(f"a price list named {name!r} exists", code="price_list_name_taken")
     price_list.sqlmodel_update(changes)
     session.add(price_list)
     session.commit()

@@ -26,7 +26,7 @@ from backend.accounts.models import User
 from backend.chain.chain_types import ChainError
 from backend.chain_jobs import ChainJob, JobKind, JobStatus
 from backend.core.config import Settings
-from backend.core.errors import AppError, Conflict, Invalid, Unavailable
+from backend.core.errors import AppError, Conflict, Unavailable
 from backend.periods import onchain
 from backend.periods.models import (
     HeldReason,
@@ -440,28 +440,3 @@ def funding_needed(
 
 def payable(period: PeriodPublic) -> bool:
     return period.status in (PeriodStatus.anchored, PeriodStatus.paying)
-
-
-def parse_amount(text: str, exponent: int) -> int:
-    """A person's amount (``1234.5`` or ``1 234,5``) in minor units with ``exponent`` decimals."""
-    cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    whole, _, fraction = cleaned.partition(".")
-    if (
-        not cleaned
-        or not (whole or fraction)
-        or not (whole.isdigit() or whole == "")
-        or not (fraction.isdigit() or fraction == "")
-        or len(fraction) > exponent
-    ):
-        raise Invalid(f"not an amount with at most {exponent} decimals: {text!r}", code="amount")
-    minor: int = int(whole or "0") * 10**exponent + int((fraction or "0").ljust(exponent, "0"))
-    if minor <= 0:
-        raise Invalid("the amount must be above zero", code="amount")
-    return minor
-
-
-def amount_text(minor: int, exponent: int) -> str:
-    """Minor units as the plain decimal a form field holds (``12.500000``)."""
-    if exponent == 0:
-        return str(minor)
-    return f"{minor // 10**exponent}.{minor % 10**exponent:0{exponent}d}"

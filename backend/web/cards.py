@@ -25,6 +25,7 @@ from backend.core.db import SessionDep
 from backend.core.errors import AppError, Conflict, Invalid, NotFound, TooManyRequests
 from backend.core.types import MAX_ID
 from backend.genealogy.models import DistributorCreate
+from backend.web.admin_tabs import ADMIN_TABS
 from backend.web.deps import ClientAddressDep, NowDep, SettingsDep, TreesDep
 from backend.web.i18n import N_
 from backend.web.render import PageUser, check_id, language_of, render
@@ -335,6 +336,7 @@ def _admin_page(
         "admin_cards.html",
         status_code=status_code,
         here="/admin/cards",
+        tabs=ADMIN_TABS,
         pending=pending,
         blocks=cards.list_blocks(session, active_only=False),
         notice=notice,

@@ -14,13 +14,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 from sqlmodel import Session
 
 from backend.accounts.models import User
 from backend.core.db import SessionDep
 from backend.core.errors import AppError, Invalid
-from backend.core.money import format_pct
+from backend.core.money import AmountError, format_pct, minor_as_text, parse_minor
+from backend.core.types import MAX_INT64
 from backend.periods import compute, onchain, review, vault
 from backend.periods import service as periods
 from backend.periods.models import FundingRequest, PeriodStatus
@@ -175,7 +175,7 @@ def _period_page(
         p=period,
         progress=review.progress(session, period_id),
         funding=funding,
-        amount_text=review.amount_text,
+        amount_text=minor_as_text,
         maker=period.computed_by is not None and period.computed_by == user.id,
         maker_reason=MAKER_REASON,
         held_texts=HELD_TEXTS,
@@ -309,9 +309,12 @@ def fund_vault(
 
     def run() -> object:
         try:
-            request_body = FundingRequest(amount=review.parse_amount(amount, exponent))
-        except ValidationError:
-            raise Invalid("the amount is too large", code="amount") from None
+            minor = parse_minor(amount, exponent, limit=MAX_INT64)
+        except AmountError as bad:
+            raise Invalid(f"{amount!r} is not an amount ({bad.reason})", code="amount") from None
+        if minor <= 0:
+            raise Invalid("the amount must be above zero", code="amount")
+        request_body = FundingRequest(amount=minor)
         vault.require_test_token(open_reads())
         return onchain.request_funding(session, request_body.amount, actor=user, now=now)
 

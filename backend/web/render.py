@@ -60,7 +60,6 @@ MENU = (
     ("/warehouse/picklist", N_("To ship")),
     ("/admin", N_("Administration")),
     ("/accounts", N_("Accounts")),
-    ("/admin/cards", N_("Public cards")),
     ("/profile", N_("Profile")),
 )
 ROLE_NAMES = {

@@ -16,6 +16,7 @@ from backend.genealogy.cards import card_of
 from backend.web.admin import add_admin_pages
 from backend.web.admin_catalogue import add_catalogue_pages
 from backend.web.admin_plan import add_plan_pages
+from backend.web.admin_price_lists import add_price_list_pages
 from backend.web.admin_warehouses import add_admin_warehouse_pages
 from backend.web.audit import add_audit_pages
 from backend.web.cards import add_card_pages
@@ -187,6 +188,7 @@ add_card_pages(router)
 add_audit_pages(router)
 add_plan_pages(router)
 add_catalogue_pages(router)
+add_price_list_pages(router)
 add_admin_warehouse_pages(router)
 add_warehouse_pages(router)
 add_admin_pages(router)

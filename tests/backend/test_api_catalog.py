@@ -165,3 +165,10 @@ def test_price_lists(api: Api) -> None:
     )
     renamed = api.client.patch(url, json={"active": False}, headers=admin)
     assert renamed.json()["active"] is False
+    clash = api.client.patch(
+        f"/api/price-lists/{usd['id']}", json={"name": "Spring"}, headers=admin
+    )
+    assert clash.status_code == 409
+    assert clash.json()["error"]["code"] == "price_list_name_taken"
+    same = api.client.patch(url, json={"name": "Spring"}, headers=admin)  # its own name
+    assert same.status_code == 200
