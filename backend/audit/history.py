@@ -15,13 +15,13 @@ from typing import Literal
 from sqlmodel import Session, col, select
 
 from backend.audit.package_audit import AuditInputError
-from backend.chain.audit_reads import AuditReader, ChainTransaction, PaymentEvents
+from backend.chain.audit_reads import AuditReader, ChainTransaction, PaymentEvents, PlacedEvent
 from backend.chain.chain_types import ChainError
 from backend.chain_jobs.models import ChainJob, JobKind
 from backend.core.errors import Unavailable
 from backend.genealogy.models import Placement
 from backend.periods.models import Period, PeriodPayee
-from backend.periods.service import day_of
+from backend.periods.service import day_start
 
 __all__ = [
     "AuditReader",
@@ -117,7 +117,7 @@ def history(
     rows: list[HistoryRow] = []
     with reading_chain():
         reader = open_reader()
-        rows.extend(_placements(session, reader, period_id, period, person))
+        placed = _placed(session, reader, period_id, period, person)
         anchors = reader.anchored_events(period_id)
         if person is None:
             for event in anchors:
@@ -152,8 +152,17 @@ def history(
                     person,
                 )
             )
-    rows.sort(key=lambda r: (r.block, _ORDER[r.kind], r.distributor_id or 0), reverse=True)
-    return HistoryPage(rows[offset : offset + limit], len(rows), offset, limit)
+    # Placements stay events until the page is cut: only the page's are read from the database.
+    keyed: list[tuple[tuple[int, int, int], HistoryRow | PlacedEvent]] = [
+        ((r.block, _ORDER[r.kind], r.distributor_id or 0), r) for r in rows
+    ]
+    keyed += [((e.block, _ORDER["placement"], e.id), e) for e in placed]
+    keyed.sort(key=lambda item: item[0], reverse=True)
+    page = [item for _, item in keyed[offset : offset + limit]]
+    events = [item for item in page if isinstance(item, PlacedEvent)]
+    built = iter(_placement_rows(session, events))
+    shown = [next(built) if isinstance(item, PlacedEvent) else item for item in page]
+    return HistoryPage(shown, len(keyed), offset, limit)
 
 
 def _a(period: Period | None, name: str) -> str | int | None:
@@ -163,28 +172,44 @@ def _a(period: Period | None, name: str) -> str | int | None:
     return value
 
 
-def _placements(
+def _placed(
     session: Session,
     reader: AuditReader,
     period_id: int | None,
     period: Period | None,
     person: int | None,
-) -> list[HistoryRow]:
+) -> list[PlacedEvent]:
+    """The `Placed` events the filters keep (one person's through the event's indexed id); the
+    database is asked only for the ids a period keeps, not for every placement."""
     if period_id is not None and period is None:
         return []
-    query = select(Placement)
+    events = reader.placed_events(person)
+    if period is None:
+        return events
+    first, after = day_start(period.start_day), day_start(period.end_day + 1)
+    query = select(Placement.distributor_id).where(
+        col(Placement.placed_at) >= first, col(Placement.placed_at) < after
+    )
     if person is not None:
         query = query.where(Placement.distributor_id == person)
-    stored = {p.distributor_id: p for p in session.exec(query)}
+    within = set(session.exec(query))
+    return [event for event in events if event.id in within]
+
+
+def _placement_rows(session: Session, events: Sequence[PlacedEvent]) -> list[HistoryRow]:
+    """Rows for the placements on one page, each beside its database record (one query)."""
+    ids = [event.id for event in events]
+    stored = (
+        {
+            p.distributor_id: p
+            for p in session.exec(select(Placement).where(col(Placement.distributor_id).in_(ids)))
+        }
+        if ids
+        else {}
+    )
     rows = []
-    for event in reader.placed_events():
-        if person is not None and event.id != person:
-            continue
+    for event in events:
         row = stored.get(event.id)
-        if period is not None and (
-            row is None or not period.start_day <= day_of(row.placed_at) <= period.end_day
-        ):
-            continue
         rows.append(
             HistoryRow(
                 kind="placement",

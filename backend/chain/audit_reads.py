@@ -160,9 +160,11 @@ class AuditReader:
 
     # -- genealogy --------------------------------------------------------------------------
 
-    def placed_events(self) -> list[PlacedEvent]:
-        """Every `Placed` event since deployment, in chain order (the root's included)."""
-        logs = self._logs(self._registry.events.Placed, None)
+    def placed_events(self, distributor_id: int | None = None) -> list[PlacedEvent]:
+        """Every `Placed` event since deployment, in chain order (the root's included); only
+        one distributor's (the event's indexed `id`) when `distributor_id` is given."""
+        filters = None if distributor_id is None else {"id": distributor_id}
+        logs = self._logs(self._registry.events.Placed, filters)
         return [
             PlacedEvent(
                 id=int(log["args"]["id"]),
