@@ -257,11 +257,14 @@ def confirm_job(
     block: int,
     tx_hash: str,
     chain: dict[str, Any],
+    gas_used: int | None = None,
 ) -> None:
     """A mined job; an anchor also moves its period to `anchored` and records where."""
     assert job.id is not None
     begin_write(session)
-    chain_jobs.mark_confirmed(session, [job.id], block_number=block, tx_hash=tx_hash, commit=False)
+    chain_jobs.mark_confirmed(
+        session, [job.id], block_number=block, tx_hash=tx_hash, gas_used=gas_used, commit=False
+    )
     if job.kind == JobKind.anchor:
         anchor = job.anchor()
         period = get_period(session, anchor.period_id, lock=True)

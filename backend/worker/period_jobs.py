@@ -84,7 +84,7 @@ class PeriodJobs:
     def _reconcile_job(self, session: Session, job: ChainJob) -> int:
         receipt = self._mined(job.tx_hash, job.nonce)
         if receipt is not None and receipt.succeeded:
-            self._confirm_job(session, job, receipt.block_number, receipt.tx_hash)
+            self._confirm_job(session, job, receipt.block_number, receipt.tx_hash, receipt.gas_used)
             return 1
         if job.kind == JobKind.anchor:
             period_id = job.anchor().period_id
@@ -168,7 +168,7 @@ class PeriodJobs:
             signed = self.chain.sign_mint_to_vault(job.fund().amount, nonce=nonce)
         receipt = self._send(session, job, signed)
         if receipt.succeeded:
-            self._confirm_job(session, job, receipt.block_number, receipt.tx_hash)
+            self._confirm_job(session, job, receipt.block_number, receipt.tx_hash, receipt.gas_used)
         elif job.kind == JobKind.anchor and self._reconcile_job(session, job):
             pass  # anchored before (write-once): settled from the chain's own record
         else:
@@ -203,9 +203,17 @@ class PeriodJobs:
 
     # -- bookkeeping ----------------------------------------------------------------------
 
-    def _confirm_job(self, session: Session, job: ChainJob, block: int, tx: str) -> None:
+    def _confirm_job(
+        self, session: Session, job: ChainJob, block: int, tx: str, gas_used: int | None = None
+    ) -> None:
         periods_chain.confirm_job(
-            session, self.settings, job, block=block, tx_hash=tx, chain=self.chain_block()
+            session,
+            self.settings,
+            job,
+            block=block,
+            tx_hash=tx,
+            gas_used=gas_used,
+            chain=self.chain_block(),
         )
 
     def _confirm_batch(self, session: Session, batch: ChainJob, receipt: Receipt) -> None:

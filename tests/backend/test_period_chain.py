@@ -109,6 +109,9 @@ def test_two_periods_anchored_funded_and_paid_once(on_chain: tuple[Api, Chain]) 
     settle(chain_writer)
     period = get(api, "/api/periods/1")
     assert period["status"] == "anchored" and period["anchor_block"] > 0
+    with Session(api.engine) as session:
+        anchor_job = session.exec(select(ChainJob).where(ChainJob.kind == JobKind.anchor)).one()
+        assert anchor_job.gas_used is not None and 80_000 < anchor_job.gas_used < 200_000
     terms = chain.gateway().payout_terms_of(1)
     assert terms is not None and terms.payout_root == approved["payout_root"]
     manifest = json.loads((Path(period["package"]) / "manifest.json").read_text())

@@ -102,6 +102,10 @@ def test_a_period_is_closed_by_two_people_and_followed_on_chain(
         expect(checker.locator("tr[data-job=anchor] code")).to_have_text(
             re.compile("^0x[0-9a-f]{64}$")
         )
+        # The anchor's gas, from its receipt (the finance page showed "—" before).
+        expect(checker.locator("tr[data-job=anchor] td.num").last).to_have_text(
+            re.compile(r"^\s*\d[\d\s,\u00a0]*\d\s*$")
+        )
         shortfall = checker.locator("[data-figure=shortfall]")
         expect(shortfall).not_to_have_text(re.compile(r"^0[.,]0+"))
         assert checker.locator("#amount").input_value() not in ("", "0")
