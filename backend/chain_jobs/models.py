@@ -50,10 +50,12 @@ class AnchorJob(_Payload):
 
 
 class FundJob(_Payload):
-    """Mint `amount` token minor units to the vault."""
+    """Mint `amount` token minor units to the vault; `period_id` names the period it was
+    asked for, when finance funded from a period's page (the vault itself is one pool)."""
 
     amount: int
     requested_by: int | None = None
+    period_id: int | None = None
 
 
 class PayJob(_Payload):
@@ -80,7 +82,8 @@ ANCHOR_LIVE = sa.text("kind = 'anchor' AND status <> 'failed'")
 
 class ChainJob(SQLModel, table=True):
     """One chain write. `subject_id` is the record it mirrors (the distributor of a place job,
-    the period of an anchor or pay job); `amount` the money it moves (fund, pay)."""
+    the period of an anchor or pay job, the period a fund job was asked for, if any);
+    `amount` the money it moves (fund, pay)."""
 
     __tablename__ = "chain_job"
     __table_args__ = (

@@ -40,7 +40,7 @@ def _row(job: Payload) -> dict[str, Any]:
     elif isinstance(job, AnchorJob):
         subject = job.period_id
     elif isinstance(job, FundJob):
-        subject, amount = None, job.amount
+        subject, amount = job.period_id, job.amount
     else:
         subject, amount = job.period_id, job.amount
     return {

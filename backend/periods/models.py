@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.admin_log.models import ApprovalContext
 from backend.core.model_base import IntentStatus, UTCDateTime, check_in, now_utc
-from backend.core.types import MAX_INT64
+from backend.core.types import MAX_ID, MAX_INT64
 
 
 class PeriodStatus(StrEnum):
@@ -451,6 +451,13 @@ class ApprovalRequest(SQLModel):
 class FundingRequest(SQLModel):
     amount: int = Field(
         gt=0, le=MAX_INT64, description="Token minor units to mint to the vault (int64)."
+    )
+    period_id: int | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_ID,
+        description="The period this funding is for (shown per period in the vault); the vault "
+        "is one pool either way.",
     )
 
 

@@ -90,8 +90,16 @@ def _live_anchor(session: Session, period_id: int) -> ChainJob | None:
     ).first()
 
 
-def request_funding(session: Session, amount: int, *, actor: User, now: datetime) -> ChainJob:
-    job = chain_jobs.enqueue(session, FundJob(amount=amount, requested_by=actor.id), now=now)
+def request_funding(
+    session: Session, amount: int, *, actor: User, now: datetime, period_id: int | None = None
+) -> ChainJob:
+    """Mint to the vault (the local test token); `period_id` records which period's page asked
+    (an existing period, else 404), so the vault can show what was funded for each."""
+    if period_id is not None:
+        get_period(session, period_id)
+    job = chain_jobs.enqueue(
+        session, FundJob(amount=amount, requested_by=actor.id, period_id=period_id), now=now
+    )
     session.commit()
     session.refresh(job)
     return job

@@ -317,17 +317,21 @@ def progress(session: Session, period_id: int) -> Progress:
         .where(ChainJob.kind == JobKind.anchor, ChainJob.subject_id == period_id)
         .order_by(col(ChainJob.id))
     ).all()
-    fundings: list[ChainJob] = []
+    # Funding asked from this period's page, and funding that names no period (the vault's
+    # page, the API) asked since this period was approved.
+    for_it = col(ChainJob.subject_id) == period_id
     if period.approved_at is not None:
-        # A funding job names no period: those asked since this period was approved.
-        fundings = list(
-            session.exec(
-                select(ChainJob)
-                .where(ChainJob.kind == JobKind.fund)
-                .where(col(ChainJob.created_at) >= period.approved_at)
-                .order_by(col(ChainJob.id))
-            ).all()
+        for_it = for_it | (
+            col(ChainJob.subject_id).is_(None) & (col(ChainJob.created_at) >= period.approved_at)
         )
+    fundings = list(
+        session.exec(
+            select(ChainJob)
+            .where(ChainJob.kind == JobKind.fund)
+            .where(for_it)
+            .order_by(col(ChainJob.id))
+        ).all()
+    )
     held_rows = session.exec(
         select(PeriodPayee)
         .where(PeriodPayee.period_id == period_id, PeriodPayee.balance_out != 0)
@@ -350,6 +354,7 @@ def progress(session: Session, period_id: int) -> Progress:
 class VaultPeriod:
     period: Period
     paid: int | None  # paidTotalOf on chain (None: the chain could not be read)
+    funded: int = 0  # confirmed funding asked from this period's page
 
     @property
     def outstanding(self) -> int | None:
@@ -364,6 +369,7 @@ class VaultView:
     token: str | None
     committed: int
     funded: int  # confirmed funding jobs, all time
+    funded_unassigned: int  # of which asked without naming a period (the vault's page, the API)
     periods: list[VaultPeriod]
     currency: str | None
     exponent: int | None
@@ -374,19 +380,23 @@ def vault_view(session: Session, open_reads: Callable[[], PayoutReads]) -> Vault
     anchored = session.exec(
         select(Period).where(col(Period.anchor_tx).is_not(None)).order_by(col(Period.id).desc())
     ).all()
-    funded = session.exec(
-        select(func.coalesce(func.sum(ChainJob.amount), 0))
+    confirmed_funding = (
+        select(ChainJob.subject_id, func.coalesce(func.sum(ChainJob.amount), 0))
         .where(ChainJob.kind == JobKind.fund)
         .where(ChainJob.status == JobStatus.confirmed)
-    ).one()
+        .group_by(col(ChainJob.subject_id))
+    )
+    funded_for = {subject: int(amount or 0) for subject, amount in session.exec(confirmed_funding)}
+    funded = sum(funded_for.values())
     currency = payout_currency(session)
     view = VaultView(
         balance=None,
         vault=None,
         token=None,
         committed=onchain.committed(session),
-        funded=int(funded or 0),
-        periods=[VaultPeriod(p, None) for p in anchored],
+        funded=funded,
+        funded_unassigned=funded_for.get(None, 0),
+        periods=[VaultPeriod(p, None, funded_for.get(p.id, 0)) for p in anchored],
         currency=currency[0] if currency is not None else None,
         exponent=currency[1] if currency is not None else None,
     )
@@ -395,7 +405,9 @@ def vault_view(session: Session, open_reads: Callable[[], PayoutReads]) -> Vault
             reads = open_reads()
             view.vault, view.token = reads.vault_address, reads.token_address
             view.balance = reads.vault_balance()
-            view.periods = [VaultPeriod(p, reads.paid_total_of(p.id)) for p in anchored]
+            view.periods = [
+                VaultPeriod(p, reads.paid_total_of(p.id), funded_for.get(p.id, 0)) for p in anchored
+            ]
     except AppError as refused:
         view.problem = refused.message
     return view

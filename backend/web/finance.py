@@ -316,7 +316,9 @@ def fund_vault(
             raise Invalid("the amount must be above zero", code="amount")
         request_body = FundingRequest(amount=minor)
         vault.require_test_token(open_reads())
-        return onchain.request_funding(session, request_body.amount, actor=user, now=now)
+        return onchain.request_funding(
+            session, request_body.amount, actor=user, now=now, period_id=period or None
+        )
 
     if period:
         return _step(

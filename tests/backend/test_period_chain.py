@@ -128,7 +128,14 @@ def test_two_periods_anchored_funded_and_paid_once(on_chain: tuple[Api, Chain]) 
     settle(chain_writer)
     short = post(api, "/api/periods/1/payouts")
     assert short.json()["error"]["details"]["shortfall"] == 1
-    fund(api, 1)
+    unknown = api.client.post(
+        "/api/vault/funding", json={"amount": 1, "period_id": 99}, headers=api.as_("finance")
+    )
+    assert unknown.status_code == 404
+    named = api.client.post(
+        "/api/vault/funding", json={"amount": 1, "period_id": 1}, headers=api.as_("finance")
+    )
+    assert named.status_code == 202 and named.json()["period_id"] == 1
     settle(chain_writer)
     assert get(api, "/api/vault")["balance"] == total
     planned = post(api, "/api/periods/1/payouts")

@@ -128,6 +128,10 @@ def test_a_period_is_closed_by_two_people_and_followed_on_chain(
         check(checker, "finance-period-paid-en")
         checker.goto("/finance/vault")
         expect(checker.locator("[data-figure=balance]")).not_to_have_text("—")
+        # Funded from period 1's page: counted for period 1.
+        expect(checker.locator("td[data-label='Funded for it']").first).to_have_text(
+            re.compile(r"^[1-9]")
+        )
         check(checker, "finance-vault-en")
     finally:
         context.close()

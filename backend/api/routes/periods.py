@@ -217,5 +217,7 @@ def fund_vault(
     body: FundingRequest,
 ) -> ChainJobPublic:
     vault.require_test_token(open_reads())
-    job = periods_chain.request_funding(session, body.amount, actor=user, now=now)
+    job = periods_chain.request_funding(
+        session, body.amount, actor=user, now=now, period_id=body.period_id
+    )
     return periods_chain.job_public(job)
