@@ -3,9 +3,10 @@
     .venv/bin/python tools/readme_screenshots.py [--port 8765] [--chain-port 8766]
 
 Starts `lineage run` on a fresh temporary data folder (the demo company on a managed Ganache),
-logs in as the demo leader in Debian's chromium and saves `docs/img/dashboard.png` (desktop)
-and `docs/img/dashboard-phone.png` (360 px wide). Exits non-zero with the server's log when
-the server does not come up.
+logs in as the demo leader, finance and the auditor in Debian's chromium and saves
+`docs/img/dashboard.png` (desktop), `docs/img/dashboard-phone.png` (360 px wide),
+`docs/img/finance-period.png` and `docs/img/audit-package.png`. Exits non-zero with the
+server's log when the server does not come up.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ import time
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from backend.dev.demo.company import LEADER  # noqa: E402
+from backend.dev.demo.company import AUDITOR, FINANCE, LEADER, DemoLogin  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu"]
@@ -81,23 +82,34 @@ def _up(url: str, server: subprocess.Popen[bytes], log: Path) -> bool:
     return False
 
 
+# (login, page, file, viewport, whole page)
+SHOTS = (
+    (LEADER, "/home", "dashboard.png", {"width": 1280, "height": 900}, True),
+    (LEADER, "/home", "dashboard-phone.png", {"width": 360, "height": 780}, False),
+    (FINANCE, "/finance/periods/1", "finance-period.png", {"width": 1280, "height": 1100}, False),
+    (AUDITOR, "/audit/packages/1", "audit-package.png", {"width": 1280, "height": 1000}, False),
+)
+
+
 def _shoot(url: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        for name, size in (
-            ("dashboard.png", {"width": 1280, "height": 900}),
-            ("dashboard-phone.png", {"width": 360, "height": 780}),
-        ):
+        for login, path, name, size, whole in SHOTS:
             page = browser.new_context(base_url=url, viewport=size).new_page()
-            page.goto("/login")
-            page.fill("#email", LEADER.email)
-            page.fill("#password", LEADER.password)
-            page.locator("form.stack button[type=submit]").click()
-            page.wait_for_url("**/home")
-            page.screenshot(path=OUT / name, full_page=name == "dashboard.png")
+            _log_in(page, login)
+            page.goto(path)
+            page.screenshot(path=OUT / name, full_page=whole)
             print(f"saved {OUT / name}")
         browser.close()
+
+
+def _log_in(page: Page, login: DemoLogin) -> None:
+    page.goto("/login")
+    page.fill("#email", login.email)
+    page.fill("#password", login.password)
+    page.locator("form.stack button[type=submit]").click()
+    page.wait_for_url("**/home")
 
 
 if __name__ == "__main__":

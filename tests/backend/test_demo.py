@@ -13,7 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 from test_chain_outbox import Chain, chain, chain_template
 from typer.testing import CliRunner
 
@@ -80,6 +80,14 @@ def test_small_demo_is_closed_paid_and_audited(settings: Settings, chain: Chain)
             select(func.count()).where(Distributor.status == DistributorStatus.active)
         ).one()
         offices = check_distributor_logins(session, result.logins, first_of_last_month)
+        # A login for each staff office, its printed password working.
+        staff = {login.email: login for login in result.logins if "distributor" not in login.role}
+        for user in session.exec(select(User).where(col(User.email).in_(list(staff)))):
+            assert verify_password(staff[user.email].password, user.hashed_password)
+            staff.pop(user.email)
+        assert not staff
+        demo_staff = select(User.role).where(col(User.email).endswith("@demo.lineage.local"))
+        assert {Role.finance, Role.auditor, Role.warehouse} <= set(session.exec(demo_staff))
         # The leader's card is published, with a text of their own the claim check passed.
         assert result.card_alias == LEADER_CARD
         card = public_card(session, LEADER_CARD)

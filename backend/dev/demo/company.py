@@ -100,6 +100,8 @@ class DemoLogin:
 LEADER = DemoLogin("distributor: a leader", f"leader@{DEMO_DOMAIN}", "demo-leader-1")
 LEADER_CARD = "demo-leader"  # the alias of the leader's public card: /p/demo-leader
 NEWCOMER = DemoLogin("distributor: joined last month", f"partner@{DEMO_DOMAIN}", "demo-partner-1")
+FINANCE = DemoLogin("finance (computes)", f"finance@{DEMO_DOMAIN}", "demo-finance-1")
+AUDITOR = DemoLogin("auditor", f"auditor@{DEMO_DOMAIN}", "demo-auditor")
 
 
 @dataclass
@@ -185,14 +187,16 @@ class CompanyBuilder:
     # -- set-up -------------------------------------------------------------------------
 
     def users(self, months: list[date]) -> Company:
-        """The finance pair (maker and checker), an auditor; backdate the root to month one."""
+        """The finance pair (maker and checker), an auditor, a warehouse keeper; backdate the
+        root to month one."""
         start = at(months[0], 0)
         logins = [
-            DemoLogin("finance (computes)", f"finance@{DEMO_DOMAIN}", "demo-finance-1"),
+            FINANCE,
             DemoLogin("finance (approves)", f"checker@{DEMO_DOMAIN}", "demo-finance-2"),
-            DemoLogin("auditor", f"auditor@{DEMO_DOMAIN}", "demo-auditor"),
+            AUDITOR,
+            DemoLogin("warehouse", f"warehouse@{DEMO_DOMAIN}", "demo-warehouse-1"),
         ]
-        roles = (Role.finance, Role.finance, Role.auditor)
+        roles = (Role.finance, Role.finance, Role.auditor, Role.warehouse)
         with Session(self.engine) as session:
             session.execute(update(Distributor).values(enrolled_at=start, status_changed_at=start))
             session.execute(update(Placement).values(placed_at=start))
