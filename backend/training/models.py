@@ -99,9 +99,7 @@ class TrainingAssignment(SQLModel, table=True):
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     assigned_by: int | None = Field(default=None, foreign_key="app_user.id")
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
-    completed_version_id: int | None = Field(
-        default=None, foreign_key="training_course_version.id"
-    )
+    completed_version_id: int | None = Field(default=None, foreign_key="training_course_version.id")
     required_done: int = 0
     required_total: int = 0
     current_step: str | None = Field(default=None, max_length=40)
@@ -138,9 +136,7 @@ class TrainingStepState(SQLModel, table=True):
     an earlier version stays completed under the next one that keeps its id)."""
 
     __tablename__ = "training_step_state"
-    __table_args__ = (
-        sa.CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
-    )
+    __table_args__ = (sa.CheckConstraint("attempts >= 0", name="attempts_nonnegative"),)
 
     distributor_id: int = Field(primary_key=True, foreign_key="distributor.id")
     course_id: int = Field(primary_key=True, foreign_key="training_course.id")
