@@ -2,7 +2,8 @@
 
 Seeds, each only once: the company root distributor (id 1, the default sponsor) and the first
 admin account (from LINEAGE_ADMIN_EMAIL / LINEAGE_ADMIN_PASSWORD, or generated; a generated
-password is returned so the caller can print it once, it is stored nowhere in clear).
+password is returned so the caller can print it once, it is stored nowhere in clear). Every
+start publishes the repository's training courses (a new version only when one changed).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from backend.core.model_base import Role
 from backend.core.security import hash_password, load_or_create_secret, utcnow
 from backend.genealogy.models import Distributor
 from backend.genealogy.service import create_root
+from backend.training import service as training
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_ADMIN_EMAIL = "admin@lineage.local"
@@ -79,6 +81,8 @@ def seed(engine: Engine, settings: Settings) -> BootstrapResult:
                 )
             )
         session.commit()
+        # The repository's courses (the onboarding one): a new version only when changed.
+        training.sync_repository_courses(session, utcnow())
     return BootstrapResult(
         admin_email=email, generated_password=generated, root_created=root_created
     )

@@ -16,6 +16,7 @@ from backend.orders import models as orders_models
 from backend.periods import models as periods_models
 from backend.rates import models as rates_models
 from backend.stock import models as stock_models
+from backend.training import models as training_models
 from backend.vat import models as vat_models
 
 __all__ = [
@@ -30,5 +31,6 @@ __all__ = [
     "periods_models",
     "rates_models",
     "stock_models",
+    "training_models",
     "vat_models",
 ]

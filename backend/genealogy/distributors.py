@@ -11,7 +11,7 @@ from backend.accounts import service as users
 from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.errors import Conflict, Invalid
-from backend.core.model_base import DistributorStatus
+from backend.core.model_base import DistributorStatus, now_utc
 from backend.genealogy.access import ensure_self, is_distributor, own_distributor
 from backend.genealogy.models import (
     Distributor,
@@ -21,6 +21,8 @@ from backend.genealogy.models import (
 )
 from backend.genealogy.service import check_unique_contacts, get_distributor, search_text
 from backend.genealogy.wallets import check_payable
+from backend.training import service as training
+from backend.training.models import Task
 
 
 def update_distributor(
@@ -30,6 +32,7 @@ def update_distributor(
     *,
     actor: User,
     settings: Settings,
+    now: datetime | None = None,
 ) -> Distributor:
     distributor = ensure_self(session, actor, distributor_id)
     changes = data.model_dump(exclude_unset=True)
@@ -46,6 +49,8 @@ def update_distributor(
         distributor.first_name, distributor.last_name, distributor.email
     )
     session.add(distributor)
+    if distributor.wallet is not None and distributor.id is not None:
+        training.record_fact(session, distributor.id, Task.payout_set_up, now=now or now_utc())
     session.commit()
     return distributor
 

@@ -36,6 +36,7 @@ from backend.genealogy.service import (
 )
 from backend.genealogy.tree_cache import PlacementTreeCache
 from backend.genealogy.wallets import check_payable
+from backend.training import service as training
 
 
 class Enrollment(NamedTuple):
@@ -85,6 +86,7 @@ def enroll_one(
                 session, data, sponsor_id, to_tank, hashed_password, settings=settings, now=now
             )
             _record(session, claimed, [distributor])
+            _train(session, [distributor], now=now)
             session.commit()
             return Enrollment(distributor, None)
         # Only the writes are serialised across requests; the reads that validate stay
@@ -101,6 +103,7 @@ def enroll_one(
                 session, slot, distributor, sponsor_id, settings, leg=data.leg, now=now
             )
             _record(session, claimed, [distributor])
+            _train(session, [distributor], now=now)
             session.commit()
     except (IntegrityError, AppError):
         # A twin with the same key may have committed since the check above: then its
@@ -163,6 +166,7 @@ def enroll_batch(
                     raise
                 enrolled.append(distributor)
             _record(session, claimed, enrolled)
+            _train(session, enrolled, now=now)
             session.commit()
     except (IntegrityError, AppError):
         done = _after_a_twin(session, actor, idempotency_key, digest)
@@ -185,6 +189,12 @@ def _record(
 ) -> None:
     if claimed is not None:
         enrollment_requests.record(session, claimed, [d.id for d in enrolled if d.id is not None])
+
+
+def _train(session: Session, enrolled: list[Distributor], *, now: datetime) -> None:
+    """Sign-up courses and business facts (a sponsor's first enrollment, a wallet given at
+    sign-up) for the whole batch in a few statements, in the enrollment's transaction."""
+    training.on_enrolled(session, [d.id for d in enrolled if d.id is not None], now=now)
 
 
 def _after_a_twin(

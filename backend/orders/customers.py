@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
 from backend.core.errors import Forbidden, Invalid, NotFound
+from backend.core.model_base import now_utc
 from backend.genealogy.access import is_distributor, own_distributor
 from backend.genealogy.models import Distributor
 from backend.orders.models import RetailCustomer, RetailCustomerCreate
+from backend.training import service as training
+from backend.training.models import Task
 
 
-def create_customer(session: Session, data: RetailCustomerCreate, *, actor: User) -> RetailCustomer:
+def create_customer(
+    session: Session,
+    data: RetailCustomerCreate,
+    *,
+    actor: User,
+    now: datetime | None = None,
+) -> RetailCustomer:
     if is_distributor(actor):
         own_id = own_distributor(session, actor).id
         if data.distributor_id not in (None, own_id):
@@ -28,6 +39,8 @@ def create_customer(session: Session, data: RetailCustomerCreate, *, actor: User
         raise NotFound(f"distributor {owner_id} not found")
     customer = RetailCustomer.model_validate(data, update={"distributor_id": owner_id})
     session.add(customer)
+    assert owner_id is not None
+    training.record_fact(session, owner_id, Task.first_retail_customer, now=now or now_utc())
     session.commit()
     return customer
 

@@ -36,6 +36,8 @@ from backend.orders.queries import lines_of
 from backend.periods.models import LOCKED as LOCKED_PERIOD_STATES
 from backend.periods.models import Period
 from backend.stock import service as stock
+from backend.training import service as training
+from backend.training.models import Task
 from backend.vat import service as vat
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -208,6 +210,8 @@ def pay_order(
         if earlier is None:
             raise
         return earlier, False
+    if order.customer_id is None:  # the distributor's own order, not a retail sale
+        training.record_fact(session, order.distributor_id, Task.first_order, now=now)
     session.commit()
     return payment, True
 

@@ -42,6 +42,7 @@ __all__ = [
     "Quiz",
     "Step",
     "canonical_json",
+    "course_from_json",
     "load_course",
     "load_courses",
     "version_of",
@@ -633,3 +634,70 @@ def canonical_json(course: Course) -> bytes:
 def version_of(course: Course) -> str:
     """SHA-256 hex of :func:`canonical_json`: a new version whenever any text changes."""
     return hashlib.sha256(canonical_json(course)).hexdigest()
+
+
+def _bilingual(data: Mapping[str, object]) -> Bilingual:
+    return Bilingual(ru=str(data["ru"]), en=str(data["en"]))
+
+
+def _question_from(data: Mapping[str, object]) -> Question:
+    answer = data["answer"]
+    if isinstance(answer, str):
+        answer = Decimal(answer)
+    options = data["options"]
+    assert isinstance(options, list) and isinstance(answer, bool | Decimal | None)
+    return Question(
+        number=int(str(data["number"])),
+        kind=str(data["kind"]),
+        text=_bilingual(data["text"]),  # type: ignore[arg-type]
+        points=int(str(data["points"])),
+        options=tuple(Option(_bilingual(o["text"]), bool(o["correct"])) for o in options),
+        answer=answer,
+        tolerance=Decimal(str(data["tolerance"])),
+    )
+
+
+def _step_from(data: Mapping[str, object]) -> Step:
+    quiz = data["quiz"]
+    text = data["text"]
+    after = data["after"]
+    assert isinstance(after, list)
+    parsed_quiz = None
+    if isinstance(quiz, dict):
+        questions = quiz["questions"]
+        assert isinstance(questions, list)
+        parsed_quiz = Quiz(
+            pass_pct=int(quiz["pass_pct"]),
+            attempts=int(quiz["attempts"]),
+            grading=str(quiz["grading"]),
+            retake_after_pass=bool(quiz["retake_after_pass"]),
+            questions=tuple(_question_from(q) for q in questions),
+        )
+    return Step(
+        id=str(data["id"]),
+        kind=str(data["kind"]),
+        title=_bilingual(data["title"]),  # type: ignore[arg-type]
+        required=bool(data["required"]),
+        after=tuple(Prerequisite(str(a["step"]), a["min_pct"]) for a in after),
+        drip_days=int(str(data["drip_days"])),
+        url=None if data["url"] is None else str(data["url"]),
+        task=None if data["task"] is None else str(data["task"]),
+        text=_bilingual(text) if isinstance(text, dict) else None,
+        quiz=parsed_quiz,
+    )
+
+
+def course_from_json(text: str | bytes) -> Course:
+    """The course back from :func:`canonical_json` (what a stored version keeps): the inverse,
+    so ``version_of(course_from_json(canonical_json(c))) == version_of(c)``."""
+    data = json.loads(text)
+    steps = data["steps"]
+    return Course(
+        slug=data["slug"],
+        title=_bilingual(data["title"]),
+        summary=_bilingual(data["summary"]),
+        assign_on=data["assign_on"],
+        rank=data["rank"],
+        due_days=data["due_days"],
+        steps=tuple(_step_from(step) for step in steps),
+    )

@@ -165,6 +165,7 @@ def save_wallet(
     session: SessionDep,
     settings: SettingsDep,
     user: PageUser,
+    now: NowDep,
     wallet: Annotated[str, Form(max_length=100)] = "",
     password: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
@@ -190,7 +191,9 @@ def save_wallet(
         errors = {"wallet_password": WALLET_ERRORS["password"]}
         return _profile(request, session, settings, user, status_code=422, errors=errors, form=form)
     try:
-        update_distributor(session, user.distributor_id, update, actor=user, settings=settings)
+        update_distributor(
+            session, user.distributor_id, update, actor=user, settings=settings, now=now
+        )
     except (Invalid, Conflict) as refused:
         session.rollback()
         which = "contract" if refused.code == "wallet_not_payable" else "taken"

@@ -537,6 +537,7 @@ def add_customer(
     request: Request,
     session: SessionDep,
     user: PageUser,
+    now: NowDep,
     first_name: Annotated[str, Form(max_length=400)] = "",
     last_name: Annotated[str, Form(max_length=400)] = "",
     email: Annotated[str, Form(max_length=400)] = "",
@@ -554,7 +555,7 @@ def add_customer(
         fields = {str(error["loc"][0]) for error in invalid.errors() if error["loc"]}
         errors = {name: text for name, text in CUSTOMER_ERRORS.items() if name in fields}
         return _customers(request, session, user, status_code=422, errors=errors, values=values)
-    created = customers.create_customer(session, data, actor=user)
+    created = customers.create_customer(session, data, actor=user, now=now)
     return RedirectResponse(f"/shop/customers/{created.id}?added=1", status_code=303)
 
 

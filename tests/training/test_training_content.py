@@ -16,6 +16,7 @@ from backend.training.content import (
     Bilingual,
     Prerequisite,
     canonical_json,
+    course_from_json,
     load_course,
     load_courses,
     version_of,
@@ -331,3 +332,9 @@ def test_the_version_changes_with_any_text(tmp_path: Path, edit: Edit) -> None:
     files = course_files()
     edit(files)
     assert _version(tmp_path, files, "edited") != _version(tmp_path, course_files(), "base")
+
+
+def test_a_stored_version_reads_back_as_the_same_course() -> None:
+    for course in load_courses(COURSES_ROOT):
+        again = course_from_json(canonical_json(course))
+        assert again == course and version_of(again) == version_of(course)

@@ -174,9 +174,10 @@ def update_distributor(
     settings: SettingsDep,
     distributor_id: IdPath,
     data: DistributorUpdate,
+    now: NowDep,
 ) -> DistributorPublic:
     updated = distributors.update_distributor(
-        session, distributor_id, data, actor=user, settings=settings
+        session, distributor_id, data, actor=user, settings=settings, now=now
     )
     return to_public(session, updated)
 

@@ -225,9 +225,10 @@ def list_customers(
     summary="Add a retail customer",
 )
 def create_customer(
-    session: SessionDep, user: CurrentUser, data: RetailCustomerCreate
+    session: SessionDep, user: CurrentUser, data: RetailCustomerCreate, now: NowDep
 ) -> RetailCustomerPublic:
-    return RetailCustomerPublic.model_validate(customers.create_customer(session, data, actor=user))
+    created = customers.create_customer(session, data, actor=user, now=now)
+    return RetailCustomerPublic.model_validate(created)
 
 
 @router.get(
