@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 MENU = (
     ("/home", N_("Home")),
     ("/tree", N_("Team")),
+    ("/training", N_("Training")),
     ("/statements", N_("My statements")),
     ("/placement", N_("My placement")),
     ("/shop", N_("Catalogue")),
