@@ -31,6 +31,7 @@ __all__ = [
     "PeriodInputs",
     "Returns",
     "State",
+    "Training",
     "empty_returns",
     "empty_state",
 ]
@@ -138,6 +139,20 @@ class State:
         return cls(**{name: _i64(columns[name]) for name in cls.__dataclass_fields__})
 
 
+@dataclass(frozen=True, eq=False)
+class Training:
+    """Completions of the plan's compliance course (``[compliance_course] course``): the day each
+    distributor completed it (rows only for those who have). Read only when the plan names a
+    course; a distributor completed it by the period's end when ``completed_day <= end_day``."""
+
+    distributor: I64
+    completed_day: I64
+
+    @classmethod
+    def from_columns(cls, **columns: object) -> Training:
+        return cls(**{name: _i64(columns[name]) for name in cls.__dataclass_fields__})
+
+
 def empty_returns() -> Returns:
     z = np.zeros(0, dtype=np.int64)
     return Returns(z, z, z)
@@ -179,6 +194,8 @@ class PeriodInputs:
     state: State = field(default_factory=empty_state)
     admin_log: AdminLogHead | None = None
     rates: tuple[Rate, ...] = ()
+    #: Completions of the plan's compliance course; None when the input has no such file.
+    training: Training | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -201,6 +218,8 @@ class Dense:
     balance: I64
     achieved_rank: I64
     matrix_done: I64
+    #: Who completed the plan's compliance course by the period's last day (None: no course).
+    trained: NDArray[np.bool_] | None = None
 
 
 def _lookup(ids: I64, wanted: I64, *, file: str, column: str, allow_zero: bool) -> I64:
@@ -256,8 +275,33 @@ def _unique_sorted(values: I64, *, file: str, column: str) -> I64 | None:
     return order
 
 
-def densify(inputs: PeriodInputs, *, width: int) -> Dense:
-    """Validate the inputs and map every id to a dense index (sorted by id)."""
+def _trained(inputs: PeriodInputs, ids: I64, course: str) -> NDArray[np.bool_]:
+    """Who completed ``course`` by the period's last day, from the training input."""
+    t = inputs.training
+    if t is None:
+        raise InputError(
+            file="training.csv",
+            record="missing",
+            reason=f"the plan's [compliance_course] names {course!r}: the period needs the "
+            "day each distributor completed it (distributor,completed_day)",
+        )
+    if t.completed_day.shape[0] != t.distributor.shape[0]:
+        raise InputError(
+            file="training.csv", record="completed_day", reason="column length differs"
+        )
+    order = _unique_sorted(t.distributor, file="training.csv", column="distributor")
+    who = _take(t.distributor, order)
+    day = _take(t.completed_day, order)
+    _non_negative("training.csv", who, completed_day=day)
+    owner = _lookup(ids, who, file="training.csv", column="distributor", allow_zero=False)
+    trained = np.zeros(ids.shape[0], dtype=np.bool_)
+    trained[owner[day <= inputs.end_day]] = True
+    return trained
+
+
+def densify(inputs: PeriodInputs, *, width: int, course: str | None = None) -> Dense:
+    """Validate the inputs and map every id to a dense index (sorted by id). With ``course``
+    (the plan's compliance course) the training input is needed and read; without, ignored."""
     g = inputs.genealogy
     n = g.id.shape[0]
     for name in ("enroller", "parent", "position", "joined_day", "has_wallet"):
@@ -389,4 +433,5 @@ def densify(inputs: PeriodInputs, *, width: int) -> Dense:
         balance=spread(state.balance),
         achieved_rank=spread(state.achieved_rank),
         matrix_done=spread(state.matrix_done),
+        trained=None if course is None else _trained(inputs, ids, course),
     )

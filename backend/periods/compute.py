@@ -58,7 +58,7 @@ from backend.periods.service import (
     package_dir,
     transition,
 )
-from backend.periods.snapshot import Snapshot, snapshot
+from backend.periods.snapshot import Snapshot, course_completions, snapshot
 from backend.periods.standings import store_standings
 from backend.rates.service import latest_rates
 from ledger.engine import PeriodResult, payee_rows, run_period
@@ -90,7 +90,9 @@ def compute(
                 code="calendar_changed",
             )
         seen = {"id": period.id, "status": str(period.status), "computations": period.computations}
-        snap = snapshot(session, settings, period)
+        snap = snapshot(
+            session, settings, period, plan=plan, completions=course_completions(session, plan)
+        )
         snap.inputs = replace(snap.inputs, rates=period_rates(session, plan, snap.inputs))
         try:
             result = run_period(plan=plan, inputs=snap.inputs)

@@ -350,6 +350,9 @@ class HeldReason(StrEnum):
     no_wallet = "no_wallet"
     below_minimum = "below_minimum"
     negative = "negative"
+    #: The plan's [compliance_course] was not completed by the period's end (the held amount is
+    #: paid in the first period by whose end it is); ``held_course`` names the course.
+    compliance_course = "compliance_course"
 
 
 class ClawbackPublic(SQLModel):
@@ -377,6 +380,9 @@ class StatementPublic(SQLModel):
     held_reason: str | None = Field(description="Why balance_out was not paid this period.")
     held: HeldReason | None = Field(
         default=None, description="The same reason as a code (None when nothing is carried)."
+    )
+    held_course: str | None = Field(
+        default=None, description="The course not completed, when held is compliance_course."
     )
     leaf: list[int | str] | None = Field(description="[periodId, index, account, amount].")
     proof: list[str] | None

@@ -26,7 +26,7 @@ from backend.core.errors import Conflict
 from backend.periods.compute import period_rates
 from backend.periods.models import Period, PeriodStatus, StandingKind, StandingRun
 from backend.periods.service import get_period, load_company_plan
-from backend.periods.snapshot import snapshot
+from backend.periods.snapshot import course_completions, snapshot
 from backend.periods.standings import record_refusal, store_standings
 from ledger.engine import run_period
 from ledger.errors import LedgerError
@@ -85,7 +85,9 @@ def run_preview(
                 return PreviewOutcome(period_id, "no_open_period")
             computations = period.computations
             plan = load_company_plan(settings)
-            snap = snapshot(session, settings, period)
+            snap = snapshot(
+                session, settings, period, plan=plan, completions=course_completions(session, plan)
+            )
             inputs = replace(snap.inputs, rates=period_rates(session, plan, snap.inputs))
             try:
                 result = run_period(plan=plan, inputs=inputs)

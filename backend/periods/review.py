@@ -39,7 +39,7 @@ from backend.periods.models import (
     PeriodTransition,
 )
 from backend.periods.service import get_period, manifest_of, package_dir, to_public
-from backend.periods.statements import held_reason, names_of
+from backend.periods.statements import course_rule, held_reason, names_of
 from backend.periods.vault import PayoutReads
 from ledger.plan import BONUS_TYPES
 
@@ -286,6 +286,7 @@ class HeldLine:
     name: str
     amount: int
     reason: HeldReason
+    course: str = ""  # the course not completed, when the reason is compliance_course
 
 
 @dataclass
@@ -310,7 +311,7 @@ class Progress:
         )
 
 
-def progress(session: Session, period_id: int) -> Progress:
+def progress(session: Session, settings: Settings, period_id: int) -> Progress:
     period = get_period(session, period_id)
     anchors = session.exec(
         select(ChainJob)
@@ -338,10 +339,17 @@ def progress(session: Session, period_id: int) -> Progress:
         .order_by(col(PeriodPayee.distributor_id))
     ).all()
     names = names_of(session, {r.distributor_id for r in held_rows})
+    rule = course_rule(settings, period) if held_rows else None
     held = [
-        HeldLine(r.distributor_id, names.get(r.distributor_id, ""), r.balance_out, reason)
+        HeldLine(
+            r.distributor_id,
+            names.get(r.distributor_id, ""),
+            r.balance_out,
+            reason,
+            rule.course if rule and reason == HeldReason.compliance_course else "",
+        )
         for r in held_rows
-        if (reason := held_reason(r)) is not None
+        if (reason := held_reason(r, rule)) is not None
     ]
     batches = [onchain.batch_public(job) for job in onchain.batches(session, period_id)]
     return Progress(period, list(anchors), fundings, batches, held)

@@ -12,6 +12,9 @@
   file's hash against the manifest stored at approval.
 - Admin log: the head (last seq and hash) of the admin action log at the computation, so the
   anchored inputs hash commits to every admin action that preceded it.
+- Training (only when the plan names a ``[compliance_course]``): the day each distributor
+  completed that course, as the caller passes them (``completions``), those on or before the
+  period's last day; without them such a period is refused (``training_unavailable``).
 
 Rows are read in key order, so the same database gives the same inputs, byte for byte.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -54,10 +58,12 @@ from ledger.inputs import (
     PeriodInputs,
     Returns,
     State,
+    Training,
     empty_state,
 )
 from ledger.money import numeric_code
 from ledger.package import INPUT_HEADERS, read_table
+from ledger.plan import Plan
 
 
 @dataclass
@@ -67,7 +73,29 @@ class Snapshot:
     clawbacks: list[PeriodClawback] = field(default_factory=list)
 
 
-def snapshot(session: Session, settings: Settings, period: Period) -> Snapshot:
+def course_completions(session: Session, plan: Plan) -> Mapping[int, int] | None:
+    """Distributor -> the day they completed the plan's compliance course, for the snapshot;
+    None while the service cannot tell (then a plan naming a course is refused).
+
+    The training domain's completions are not readable here yet: wire this to them (one line,
+    below) when backend/training records them; the rest takes it from there.
+    """
+    if plan.compliance_course is None:
+        return None
+    return None  # -> the training domain's completions of plan.compliance_course.course
+
+
+def snapshot(
+    session: Session,
+    settings: Settings,
+    period: Period,
+    *,
+    plan: Plan,
+    completions: Mapping[int, int] | None = None,
+) -> Snapshot:
+    """The period's inputs. ``completions`` (distributor -> completion day of the plan's
+    compliance course) are needed when ``plan`` names a course and ignored otherwise."""
+    training = _training(plan, period, completions)
     end = day_start(period.end_day + 1)
     genealogy, known = _genealogy(session, end)
     orders, netted = _orders(session, period, known)
@@ -82,8 +110,36 @@ def snapshot(session: Session, settings: Settings, period: Period) -> Snapshot:
         returns=returns,
         state=state,
         admin_log=admin_log.head(session),
+        training=_known_completions(training, known),
     )
     return Snapshot(inputs=inputs, returns=netted + clawed, clawbacks=clawbacks)
+
+
+def _training(
+    plan: Plan, period: Period, completions: Mapping[int, int] | None
+) -> dict[int, int] | None:
+    """The completions the period's input holds: those dated on or before its last day."""
+    if plan.compliance_course is None:
+        return None
+    course = plan.compliance_course.course
+    if completions is None:
+        raise Conflict(
+            f"the plan's [compliance_course] names {course!r}, but course completions are not "
+            f"available to the period computation yet: period {period.id} cannot be computed "
+            "with this plan until they are (or without the section)",
+            code="training_unavailable",
+            details={"course": course},
+        )
+    return {who: day for who, day in sorted(completions.items()) if day <= period.end_day}
+
+
+def _known_completions(training: dict[int, int] | None, known: set[int]) -> Training | None:
+    if training is None:
+        return None
+    rows = [(who, day) for who, day in training.items() if who in known]
+    return Training.from_columns(
+        distributor=[who for who, _ in rows], completed_day=[day for _, day in rows]
+    )
 
 
 def _genealogy(session: Session, end: datetime) -> tuple[Genealogy, set[int]]:

@@ -8,8 +8,10 @@ client can check it without the service.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
@@ -35,8 +37,12 @@ from backend.periods.models import (
     StatementSummary,
 )
 from backend.periods.money import line_public
-from backend.periods.service import date_of, get_period, to_public
+from backend.periods.service import date_of, get_period, manifest_of, package_dir, to_public
+from ledger.engine import held_for_course
+from ledger.errors import LedgerError
 from ledger.merkle import PayoutLeaf, PayoutTree, verify_proof
+from ledger.package import TABLE_COLUMNS, read_table
+from ledger.plan import load_plan
 
 
 def _readable(period: Period, actor: User) -> None:
@@ -80,19 +86,100 @@ def lines(
 
 HELD_TEXTS = {
     HeldReason.negative: "negative balance after clawbacks: taken from future earnings",
+    HeldReason.compliance_course: "compliance course not completed: %(course)s: held, and paid "
+    "in the first period by whose end it is completed",
     HeldReason.no_wallet: "no payout wallet: held, and paid in the first period after one is added",
     HeldReason.below_minimum: "below the plan's minimum payout: carried to the next period",
 }
 
 
-def held_reason(payee: PeriodPayee | None) -> HeldReason | None:
+@dataclass(frozen=True)
+class CourseRule:
+    """A computed period's compliance course, from its own package: the plan as run names the
+    course and the payout minimum, ``inputs/training.tbl`` who had completed it by the end."""
+
+    course: str
+    minimum: int
+    completed: frozenset[int]
+
+    def holds(self, payee: PeriodPayee) -> bool:
+        """Paid nothing only for the course (the engine's rule, ``held_for_course``)."""
+        if payee.payout != 0:
+            return False
+        return bool(
+            held_for_course(
+                np.array([payee.balance_out], dtype=np.int64),
+                minimum=self.minimum,
+                has_wallet=np.array([payee.has_wallet]),
+                trained=np.array([payee.distributor_id in self.completed]),
+            )[0]
+        )
+
+
+_RULES: OrderedDict[tuple[int, int, str], CourseRule | None] = OrderedDict()
+_RULES_LOCK = threading.Lock()
+
+
+def _package_file(settings: Settings, period: Period, name: str) -> bytes:
+    """A file of the period's package, checked against the manifest its compute stored."""
+    path = package_dir(settings, period.id) / name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise Conflict(f"period {period.id}: cannot read {path}: {exc.strerror}") from None
+    files = manifest_of(period).get("files")
+    if not isinstance(files, dict) or files.get(name) != "0x" + hashlib.sha256(data).hexdigest():
+        raise Conflict(
+            f"period {period.id}: {name} differs from the stored manifest",
+            code="package_tampered",
+        )
+    return data
+
+
+def course_rule(settings: Settings, period: Period) -> CourseRule | None:
+    """The period's compliance course (None: its plan names none, or it is not computed)."""
+    if period.status == PeriodStatus.open or not period.manifest:
+        return None
+    key = (period.id, period.computations, str(period.results_hash or ""))
+    with _RULES_LOCK:
+        if key in _RULES:
+            return _RULES[key]
+    try:
+        plan = load_plan(_package_file(settings, period, "plan.toml"))
+        rule = None
+        if plan.compliance_course is not None:
+            name = "inputs/training.tbl"
+            table = read_table(
+                _package_file(settings, period, name), file=name, columns=TABLE_COLUMNS[name]
+            )
+            rule = CourseRule(
+                course=plan.compliance_course.course,
+                minimum=plan.payout.minimum,
+                completed=frozenset(int(i) for i in table["distributor"]),
+            )
+    except LedgerError as exc:
+        raise Conflict(str(exc), code="package_tampered") from None
+    with _RULES_LOCK:
+        _RULES[key] = rule
+        while len(_RULES) > TREES_KEPT:
+            _RULES.popitem(last=False)
+    return rule
+
+
+def held_reason(payee: PeriodPayee | None, rule: CourseRule | None = None) -> HeldReason | None:
     if payee is None or payee.balance_out == 0:
         return None
     if payee.balance_out < 0:
         return HeldReason.negative
+    if rule is not None and rule.holds(payee):
+        return HeldReason.compliance_course
     if not payee.has_wallet:
         return HeldReason.no_wallet
     return HeldReason.below_minimum
+
+
+def held_text(held: HeldReason, rule: CourseRule | None) -> str:
+    return HELD_TEXTS[held] % {"course": rule.course if rule else ""}
 
 
 class LineNote(StrEnum):
@@ -215,7 +302,8 @@ def statement(
                 f"period {period_id}: stored leaves do not give the computed root",
                 code="results_tampered",
             )
-    held = held_reason(payee)
+    rule = course_rule(settings, period)
+    held = held_reason(payee, rule)
     return StatementPublic(
         period=to_public(period, settings),
         distributor_id=distributor_id,
@@ -231,8 +319,9 @@ def statement(
         balance_in=payee.balance_in if payee else 0,
         payout=payee.payout if payee else 0,
         balance_out=payee.balance_out if payee else 0,
-        held_reason=HELD_TEXTS[held] if held else None,
+        held_reason=held_text(held, rule) if held else None,
         held=held,
+        held_course=rule.course if rule and held == HeldReason.compliance_course else None,
         leaf=leaf,
         proof=proof,
         payout_root=period.payout_root,

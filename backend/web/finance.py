@@ -173,7 +173,7 @@ def _period_page(
         status_code=status_code,
         r=shown,
         p=period,
-        progress=review.progress(session, period_id),
+        progress=review.progress(session, settings, period_id),
         funding=funding,
         amount_text=minor_as_text,
         maker=period.computed_by is not None and period.computed_by == user.id,
@@ -351,7 +351,7 @@ def period_progress(
     """The closing's chain side; htmx polls it while something is pending, and reloads the
     page once nothing is (the period's state and its buttons moved on)."""
     check_id(period_id, "period")
-    progress = review.progress(session, period_id)
+    progress = review.progress(session, settings, period_id)
     if is_htmx(request) and not progress.pending:
         response = Response(status_code=200)
         response.headers["HX-Refresh"] = "true"

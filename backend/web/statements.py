@@ -49,6 +49,10 @@ HELD_TEXTS = {
     HeldReason.negative: N_(
         "Negative after a clawback of a return: it is taken from your next earnings."
     ),
+    HeldReason.compliance_course: N_(
+        "Compliance course not completed: %(course)s. The balance is held and paid in the "
+        "first period by whose end you have completed it."
+    ),
 }
 UNIT_NAMES = {"points": N_("points"), "cycles": N_("cycles"), "count": N_("bonuses")}
 PER_UNIT = {"cycles": N_("per cycle"), "count": N_("per bonus")}
@@ -245,7 +249,7 @@ def statement_as_csv(found: StatementPublic, views: list[LineView], language: La
     for clawback in found.clawbacks:
         label = _("Clawback of return %(id)s") % {"id": clawback.return_id}
         writer.writerow([label, decimal_text(-clawback.amount, exponent), currency, ""])
-    held = _(HELD_TEXTS[found.held]) if found.held else ""
+    held = _(HELD_TEXTS[found.held]) % {"course": found.held_course or ""} if found.held else ""
     for label, amount, note in (
         (_("Carried in from earlier periods"), found.balance_in, ""),
         (_("Earned"), found.earned, ""),

@@ -21,14 +21,14 @@ from ledger.bonuses import binary as binary_bonus
 from ledger.bonuses import stairstep as stairstep_bonus
 from ledger.bonuses import upline
 from ledger.context import Context, build_context
-from ledger.engine._payees import PayeeRows, payee_rows, payouts
+from ledger.engine._payees import PayeeRows, held_for_course, payee_rows, payouts
 from ledger.engine._report import compliance, sales, threshold_flags, totals
 from ledger.inputs import PeriodInputs, densify
 from ledger.lines import LineBlock, apply_global_cap, apply_payee_cap
 from ledger.merkle import PayoutTree
 from ledger.plan import BONUS_TYPES, Plan
 
-__all__ = ["PayeeRows", "PeriodResult", "payee_rows", "run_period"]
+__all__ = ["PayeeRows", "PeriodResult", "held_for_course", "payee_rows", "run_period"]
 
 I64 = NDArray[np.int64]
 
@@ -72,7 +72,8 @@ def _noop(stage: str) -> None:
 def run_period(
     *, plan: Plan, inputs: PeriodInputs, on_stage: Callable[[str], None] = _noop
 ) -> PeriodResult:
-    d = densify(inputs, width=plan.placement.width)
+    course = None if plan.compliance_course is None else plan.compliance_course.course
+    d = densify(inputs, width=plan.placement.width, course=course)
     ctx = build_context(
         plan, d, start_day=inputs.start_day, end_day=inputs.end_day, rates=inputs.rates
     )
@@ -94,7 +95,7 @@ def run_period(
     clawback = np.zeros(n, dtype=np.int64)
     np.add.at(clawback, d.return_owner, d.returns.amount)
     net = earned - clawback + d.balance
-    payout = payouts(net, minimum=plan.payout.minimum, has_wallet=d.has_wallet)
+    payout = payouts(net, minimum=plan.payout.minimum, has_wallet=d.has_wallet, trained=d.trained)
     balance_out = net - payout
     payees = np.flatnonzero(payout > 0)
     on_stage("payouts")
@@ -104,6 +105,18 @@ def run_period(
     flagged = threshold_flags(ctx)
     total_sales = sales(ctx)
     report = compliance(ctx, blocks, earned=earned, flagged=flagged, total_sales=total_sales)
+    if course is not None:
+        assert d.trained is not None
+        held = held_for_course(
+            net, minimum=plan.payout.minimum, has_wallet=d.has_wallet, trained=d.trained
+        )
+        report["compliance_course"] = {
+            "course": course,
+            "completed": int(d.trained.sum()),
+            "not_completed": int(n - int(d.trained.sum())),
+            "held": int(held.sum()),
+            "held_amount": int(net[held].sum()),
+        }
     total = totals(
         ctx,
         blocks,

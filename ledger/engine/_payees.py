@@ -4,9 +4,12 @@ Semantics: docs/compensation.md#payouts-and-balances.
 
 
 - **Paid**: a distributor is paid their ``net = balance_in + earned - clawback`` when it is
-  positive, at least the plan's ``[payout] minimum`` and they have a wallet; otherwise they are
-  paid 0 and ``net`` is carried (``balance_out``). The payout leaves are the paid distributors in
-  id order; a leaf's index is its position in that list.
+  positive, at least the plan's ``[payout] minimum``, they have a wallet and, when the plan names
+  a ``[compliance_course]``, they completed it by the period's last day; otherwise they are paid 0
+  and ``net`` is carried (``balance_out``). The payout leaves are the paid distributors in id
+  order; a leaf's index is its position in that list.
+- **Held for the course**: paid 0 only because the course is not completed (they would be paid
+  otherwise); the compliance report counts them and their ``net``, and a statement says why.
 - **Payee row**: a distributor has a row in ``results/payees.tbl`` (and in every copy of it, such
   as the backend's payee table) when any of ``earned``, ``clawback``, ``balance_in``, ``payout``,
   ``balance_out`` is non-zero; nobody else has one.
@@ -23,15 +26,39 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:
     from ledger.engine import PeriodResult
 
-__all__ = ["PayeeRows", "payee_rows", "payouts"]
+__all__ = ["PayeeRows", "held_for_course", "payee_rows", "payouts"]
 
 I64 = NDArray[np.int64]
 
 
-def payouts(net: I64, *, minimum: int, has_wallet: NDArray[np.bool_]) -> I64:
-    """Each distributor's payout: ``net`` when payable (see above), else 0."""
-    payable = (net > 0) & (net >= minimum) & has_wallet
+def _payable(net: I64, *, minimum: int, has_wallet: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    return (net > 0) & (net >= minimum) & has_wallet
+
+
+def payouts(
+    net: I64,
+    *,
+    minimum: int,
+    has_wallet: NDArray[np.bool_],
+    trained: NDArray[np.bool_] | None = None,
+) -> I64:
+    """Each distributor's payout: ``net`` when payable (see above), else 0. ``trained``: who
+    completed the plan's compliance course by the period's end (None: the plan names none)."""
+    payable = _payable(net, minimum=minimum, has_wallet=has_wallet)
+    if trained is not None:
+        payable &= trained
     return np.where(payable, net, 0)
+
+
+def held_for_course(
+    net: I64,
+    *,
+    minimum: int,
+    has_wallet: NDArray[np.bool_],
+    trained: NDArray[np.bool_],
+) -> NDArray[np.bool_]:
+    """Who is paid nothing only because the compliance course is not completed (see above)."""
+    return _payable(net, minimum=minimum, has_wallet=has_wallet) & ~trained
 
 
 @dataclass(frozen=True, eq=False)

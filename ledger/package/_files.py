@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,7 @@ from ledger._csv import Address, format_csv, parse_csv
 from ledger._table import read_table, write_table
 from ledger.engine import PeriodResult, payee_rows, run_period
 from ledger.errors import LedgerError, PackageError
-from ledger.inputs import AdminLogHead, Genealogy, Orders, PeriodInputs, Returns, State
+from ledger.inputs import AdminLogHead, Genealogy, Orders, PeriodInputs, Returns, State, Training
 from ledger.money import Rate
 from ledger.plan import BONUS_TYPES, Plan, canonical_plan, load_plan
 
@@ -62,6 +63,8 @@ INPUT_HEADERS: dict[str, tuple[str, ...]] = {
     ),
     "returns": ("return_id", "distributor", "amount"),
     "state": ("id", "carry_left", "carry_right", "balance", "achieved_rank", "matrix_done"),
+    # Only with a plan naming a [compliance_course]: the day each distributor completed it.
+    "training": ("distributor", "completed_day"),
 }
 _DIST_TABLE = ("id", "enroller", "parent", "position", "joined_day", "has_wallet", "wallet")
 _RESULT_DISTRIBUTORS = (
@@ -99,6 +102,7 @@ TABLE_COLUMNS = {
     "inputs/orders.tbl": INPUT_HEADERS["orders"],
     "inputs/returns.tbl": INPUT_HEADERS["returns"],
     "inputs/state.tbl": INPUT_HEADERS["state"],
+    "inputs/training.tbl": INPUT_HEADERS["training"],
     "results/distributors.tbl": _RESULT_DISTRIBUTORS,
     "results/lines.tbl": _LINES,
     "results/payees.tbl": _PAYEES,
@@ -141,7 +145,7 @@ def _input_columns(inputs: PeriodInputs) -> dict[str, dict[str, Any]]:
         _sorted_by(r.return_id),
         _sorted_by(s.id),
     )
-    return {
+    tables: dict[str, dict[str, Any]] = {
         "distributors": {
             "id": g.id[gi],
             "enroller": g.enroller[gi],
@@ -155,6 +159,11 @@ def _input_columns(inputs: PeriodInputs) -> dict[str, dict[str, Any]]:
         "returns": {f: getattr(r, f)[ri] for f in INPUT_HEADERS["returns"]},
         "state": {f: getattr(s, f)[si] for f in INPUT_HEADERS["state"]},
     }
+    if inputs.training is not None:
+        t = inputs.training
+        ti = _sorted_by(t.distributor)
+        tables["training"] = {f: getattr(t, f)[ti] for f in INPUT_HEADERS["training"]}
+    return tables
 
 
 def _period_json(inputs: PeriodInputs) -> bytes:
@@ -268,7 +277,7 @@ def _read_input_table(
             assert isinstance(wallet, Address)
             cols["wallet"], cols["has_wallet"] = wallet.raw, wallet.present
         return cols
-    if name in ("returns", "state"):
+    if name in ("returns", "state", "training"):
         return {c: np.zeros(0, dtype=np.int64) for c in INPUT_HEADERS[name]}
     raise PackageError(f"{csv}: missing")
 
@@ -276,7 +285,8 @@ def _read_input_table(
 def parse_inputs(files: Mapping[str, bytes], *, prefix: str = "") -> PeriodInputs:
     """Period inputs from ``<prefix>period.json`` and, per table, ``<prefix><name>.tbl`` or
     ``.csv``; ``returns`` and ``state`` may be absent (nothing to claw back or carry), and so
-    may ``<prefix>admin_log.json`` (the admin log head, only in a company's own periods)."""
+    may ``<prefix>admin_log.json`` (the admin log head, only in a company's own periods) and
+    ``<prefix>training`` (compliance course completions; ``training`` None when absent)."""
     try:
         period = json.loads(files[prefix + "period.json"])
         period_id, start, end = (int(period[k]) for k in ("period_id", "start_day", "end_day"))
@@ -301,6 +311,7 @@ def parse_inputs(files: Mapping[str, bytes], *, prefix: str = "") -> PeriodInput
         raise AssertionError("unreachable")
 
     log_file, rates_file = prefix + "admin_log.json", prefix + "rates.json"
+    has_training = f"{prefix}training.tbl" in files or f"{prefix}training.csv" in files
     return PeriodInputs(
         period_id=period_id,
         start_day=start,
@@ -311,6 +322,7 @@ def parse_inputs(files: Mapping[str, bytes], *, prefix: str = "") -> PeriodInput
         state=State(**table("state")),
         admin_log=_parse_admin_log(files[log_file], file=log_file) if log_file in files else None,
         rates=_parse_rates(files[rates_file], file=rates_file) if rates_file in files else (),
+        training=Training(**table("training")) if has_training else None,
     )
 
 
@@ -426,6 +438,9 @@ def build_package(
     which is what keeps a ten-million-distributor package out of memory.
     """
     stage = on_stage or (lambda name: None)
+    if plan.compliance_course is None and inputs.training is not None:
+        # Read only for a plan that names a course: a package holds the inputs its plan reads.
+        inputs = replace(inputs, training=None)
     files: dict[str, bytes] = {}
     with ThreadPoolExecutor(max_workers=1) as hasher:
         # Hashing runs beside the engine and the formatting (hashlib releases the GIL).

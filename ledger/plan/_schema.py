@@ -11,6 +11,7 @@ of the highest listed rank at or below it, and a rank below every listed one get
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -22,6 +23,7 @@ __all__ = [
     "BinaryBonus",
     "Calendar",
     "Caps",
+    "ComplianceCourse",
     "Currency",
     "Cycle",
     "FastStartBonus",
@@ -216,6 +218,28 @@ class Caps(_Model):
     max_pct_of_sales: Pct | None = None
 
 
+#: A course's slug, as the training content names its folders (backend/training/content.py).
+COURSE_SLUG = re.compile(r"[a-z0-9-]{1,40}")
+
+
+def _check_slug(value: str) -> str:
+    if COURSE_SLUG.fullmatch(value) is None:
+        raise ValueError(
+            f"{value!r} is not a course slug: 1 to 40 lower-case letters, digits or '-'"
+        )
+    return value
+
+
+class ComplianceCourse(_Model):
+    """A course a distributor must have completed by the period's last day to be paid for it.
+
+    What they earn is computed as usual; until they complete it, their money is held as balance
+    (``balance_out``) and paid in the first period after they do (docs/compensation.md).
+    """
+
+    course: Annotated[str, AfterValidator(_check_slug)]
+
+
 class Plan(_Model):
     """A whole compensation plan, as validated from TOML."""
 
@@ -235,3 +259,4 @@ class Plan(_Model):
     stairstep: StairStepBonus | None = None
     matching: MatchingBonus | None = None
     caps: Caps = Caps()
+    compliance_course: ComplianceCourse | None = None

@@ -310,3 +310,65 @@ def test_second_period_carries_balances_and_claws_back_returns(company: Api) -> 
     with api.session() as session:
         again = session.exec(select(PeriodClawback).where(col(PeriodClawback.period_id) == 3)).all()
     assert again == []
+
+
+def _name_a_course(api: Api) -> None:
+    plan = api.settings.data_dir / "plan.toml"
+    plan.write_text(plan.read_text() + '\n[compliance_course]\ncourse = "onboarding"\n')
+
+
+def test_a_plan_naming_a_course_is_refused_while_completions_are_unavailable(
+    company: Api,
+) -> None:
+    api = company
+    _name_a_course(api)
+    post(api, "/api/periods")
+    refused = post(api, "/api/periods/1/compute")
+    assert refused.status_code == 409 and error_code(refused) == "training_unavailable"
+    assert "onboarding" in refused.json()["error"]["message"]
+    period = api.client.get("/api/periods/1", headers=api.as_("finance")).json()
+    assert period["status"] == "open" and period["package"] is None
+
+
+def test_a_distributor_without_the_course_is_held_with_the_reason(
+    company: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Completions passed to the snapshot: 3 completed the course in the period, 2 only the
+    day after it ended, so 2's money is carried, and the statement says why."""
+    from backend.periods import compute
+    from backend.periods.review import progress
+    from ledger.package import read_table
+
+    api = company
+    _name_a_course(api)
+    post(api, "/api/periods")
+    end_day = api.client.get("/api/periods/1", headers=api.as_("finance")).json()["end_date"]
+    last = (date.fromisoformat(end_day) - date(1970, 1, 1)).days
+    given = {3: last - 5, 2: last + 1}
+    monkeypatch.setattr(compute, "course_completions", lambda session, plan: given)
+    computed = post(api, "/api/periods/1/compute")
+    assert computed.status_code == 200, computed.text
+    package = read_package(Path(computed.json()["package"]))
+    assert verify_package(package) == []
+    table = read_table(
+        package["inputs/training.tbl"],
+        file="training.tbl",
+        columns=("distributor", "completed_day"),
+    )
+    assert table["distributor"].tolist() == [3]  # 2's completion lies after the period
+    report = json.loads(package["results/compliance.json"])["compliance_course"]
+    assert report["course"] == "onboarding" and report["held"] >= 1
+    close(api, 1)
+    held = api.client.get("/api/periods/1/statements/2", headers=api.as_("distributor")).json()
+    assert held["payout"] == 0 and held["leaf"] is None
+    assert held["balance_out"] == held["earned"] > 0
+    assert held["held"] == "compliance_course" and held["held_course"] == "onboarding"
+    assert held["held_reason"].startswith("compliance course not completed: onboarding")
+    no_wallet = api.client.get("/api/periods/1/statements/5", headers=api.as_("auditor")).json()
+    assert no_wallet["held"] == "no_wallet"  # a wallet first: the course would not pay 5 yet
+    with api.session() as session:
+        lines = progress(session, api.settings, 1).held
+    assert [(h.distributor_id, h.reason, h.course) for h in lines if h.distributor_id == 2] == [
+        (2, "compliance_course", "onboarding")
+    ]
+    assert report["held_amount"] == sum(h.amount for h in lines if h.reason == "compliance_course")

@@ -216,6 +216,33 @@ def test_example_3_example_company() -> None:
     assert result.compliance["product_volume_only"]["fee_revenue"] == 49_000_000
 
 
+# --- Example 5: a compliance course ---------------------------------------------------------
+
+
+def test_example_5_compliance_course() -> None:
+    files = {p.name: p.read_bytes() for p in EXAMPLE.iterdir()}
+    files["training.csv"] = b"distributor,completed_day\n1,20760\n2,20787\n7,20788\n"
+    hybrid = HYBRID.read_text() + '\n[compliance_course]\ncourse = "onboarding"\n'
+    result = run_period(plan=load_plan(hybrid), inputs=parse_inputs(files))
+    by_id = {int(i): k for k, i in enumerate(result.ids)}
+
+    def col(name: str) -> list[int]:
+        return [int(getattr(result, name)[by_id[i]]) for i in range(1, 9)]
+
+    assert col("earned") == [128_500_000, 45_000_000, 12_500_000, 0, 0, 0, 80_000_000, 0]
+    assert col("payout") == [128_500_000, 45_000_000, 0, 0, 0, 0, 0, 0]
+    assert col("balance_out") == [0, 0, 12_500_000, 0, 15_000_000, -5_000_000, 80_000_000, 0]
+    assert result.totals["payees"] == 2
+    assert result.totals["payout"] == 173_500_000
+    assert result.compliance["compliance_course"] == {
+        "course": "onboarding",
+        "completed": 2,
+        "not_completed": 6,
+        "held": 1,
+        "held_amount": 80_000_000,
+    }
+
+
 # --- Example 4: stair-step differential --------------------------------------------------------
 
 
