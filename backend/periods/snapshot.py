@@ -48,6 +48,7 @@ from backend.periods.models import (
     PeriodReturn,
 )
 from backend.periods.service import day_of, day_start, manifest_of, package_dir
+from backend.training.completions import completion_days
 from ledger.errors import LedgerError
 from ledger.inputs import (
     KIND_FEE,
@@ -74,15 +75,11 @@ class Snapshot:
 
 
 def course_completions(session: Session, plan: Plan) -> Mapping[int, int] | None:
-    """Distributor -> the day they completed the plan's compliance course, for the snapshot;
-    None while the service cannot tell (then a plan naming a course is refused).
-
-    The training domain's completions are not readable here yet: wire this to them (one line,
-    below) when backend/training records them; the rest takes it from there.
-    """
+    """Distributor -> the day they completed the plan's compliance course, for the snapshot
+    (None when the plan names no course)."""
     if plan.compliance_course is None:
         return None
-    return None  # -> the training domain's completions of plan.compliance_course.course
+    return completion_days(session, plan.compliance_course.course)
 
 
 def snapshot(

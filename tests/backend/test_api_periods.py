@@ -317,17 +317,20 @@ def _name_a_course(api: Api) -> None:
     plan.write_text(plan.read_text() + '\n[compliance_course]\ncourse = "onboarding"\n')
 
 
-def test_a_plan_naming_a_course_is_refused_while_completions_are_unavailable(
-    company: Api,
-) -> None:
+def test_a_plan_naming_a_course_reads_who_completed_it_from_training(company: Api) -> None:
+    """Nobody in the small company has completed the onboarding course: the period computes,
+    its input names no completion, and every payee's money is held for the course."""
     api = company
     _name_a_course(api)
     post(api, "/api/periods")
-    refused = post(api, "/api/periods/1/compute")
-    assert refused.status_code == 409 and error_code(refused) == "training_unavailable"
-    assert "onboarding" in refused.json()["error"]["message"]
-    period = api.client.get("/api/periods/1", headers=api.as_("finance")).json()
-    assert period["status"] == "open" and period["package"] is None
+    computed = post(api, "/api/periods/1/compute")
+    assert computed.status_code == 200, computed.text
+    package = read_package(Path(computed.json()["package"]))
+    assert "inputs/training.tbl" in package
+    report = json.loads(package["results/compliance.json"])["compliance_course"]
+    assert report["course"] == "onboarding" and report["completed"] == 0
+    assert report["held"] >= 1 and report["held_amount"] > 0
+    assert json.loads(computed.text)["leaf_count"] == 0
 
 
 def test_a_distributor_without_the_course_is_held_with_the_reason(

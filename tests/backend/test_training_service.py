@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from backend.accounts.models import User
 from backend.core.errors import Conflict, Forbidden
 from backend.core.model_base import Role
 from backend.training import service as training
+from backend.training.completions import completion_days, day_number
 from backend.training.content import (
     Bilingual,
     Course,
@@ -342,6 +343,11 @@ def test_business_tasks_complete_from_real_orders_and_customers(shop: Api) -> No
             .order_by(col(TrainingEvent.id))
         ).all()
     assert kinds.count("task_done") == 2 and kinds[-1] == "confirmed"
+    # What a period reads when its plan names the course: Dina, on the day she completed it.
+    with api.session() as session:
+        days = completion_days(session, "onboarding")
+    assert days == {dina: day_number(row.completed_at)}
+    assert day_number(row.completed_at) == (api.clock().date() - date(1970, 1, 1)).days
 
 
 def test_an_enrollment_and_a_wallet_complete_their_tasks(api: Api) -> None:
