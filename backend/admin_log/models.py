@@ -31,6 +31,8 @@ class AdminAction(StrEnum):
     setting_changed = "setting_changed"  # a company setting (backend.company.settings)
     see_as_started = "see_as_started"  # an admin opened a partner's office read-only
     see_as_ended = "see_as_ended"
+    training_published = "training_published"  # a course's new (or earlier) version made current
+    training_assigned = "training_assigned"  # a course assigned to a partner by an admin
 
 
 #: Account changes that bar the account from approving a period for a while.

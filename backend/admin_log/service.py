@@ -204,6 +204,42 @@ def see_as(
     append(session, action, f"distributor:{distributor_id}", actor_id=actor.id, now=now)
 
 
+def training_published(
+    session: Session, slug: str, number: int, version: str, *, actor: User, now: datetime | None
+) -> None:
+    """A course's version made current from the admin's office (its number and hash)."""
+    append(
+        session,
+        AdminAction.training_published,
+        f"course:{slug}",
+        actor_id=actor.id,
+        now=now,
+        number=number,
+        version=version,
+    )
+
+
+def training_assigned(
+    session: Session,
+    slug: str,
+    distributor_id: int,
+    due_at: datetime | None,
+    *,
+    actor: User,
+    now: datetime | None,
+) -> None:
+    """A course assigned to a partner by an admin."""
+    append(
+        session,
+        AdminAction.training_assigned,
+        f"distributor:{distributor_id}",
+        actor_id=actor.id,
+        now=now,
+        course=slug,
+        due_at=None if due_at is None else due_at.date().isoformat(),
+    )
+
+
 def password_changed(session: Session, user: User, *, now: datetime | None) -> None:
     append(session, AdminAction.password_changed, f"user:{user.id}", actor_id=user.id, now=now)
 

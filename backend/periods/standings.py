@@ -140,6 +140,25 @@ def store_standings(
     return run
 
 
+def rank_ups(session: Session, period_id: int) -> list[tuple[int, str]]:
+    """The people whose highest rank rose in the period (achieved above the rank carried in),
+    with the new rank's name in the plan's ladder as run: what the period's approval hands to
+    training (courses with ``assign_on = "rank"``)."""
+    run = session.get(StandingRun, period_id)
+    if run is None or run.kind != StandingKind.computed:
+        return []
+    rungs = ladder_of(run)
+    rows = session.exec(
+        select(PeriodStanding.distributor_id, PeriodStanding.achieved_rank)
+        .where(
+            PeriodStanding.period_id == period_id,
+            col(PeriodStanding.achieved_rank) > col(PeriodStanding.prior_rank),
+        )
+        .order_by(col(PeriodStanding.distributor_id))
+    ).all()
+    return [(int(did), rungs[rank - 1].name) for did, rank in rows if 0 < rank <= len(rungs)]
+
+
 def record_refusal(
     session: Session, period_id: int, *, code: str, detail: str, now: datetime
 ) -> StandingRun:

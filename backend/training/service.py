@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
+from backend.admin_log import service as admin_log
 from backend.core.db import begin_write
 from backend.core.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.core.model_base import Role
@@ -152,6 +153,10 @@ def publish(
     session.flush()
     if changed:
         _reproject(session, row, now=now)
+        if actor is not None:
+            admin_log.training_published(
+                session, row.slug, version.number, version.version, actor=actor, now=now
+            )
     session.commit()
     return version
 
@@ -192,8 +197,10 @@ def assign(
     reason: AssignReason,
     actor: User | None,
     now: datetime,
+    due_at: datetime | None = None,
 ) -> tuple[TrainingAssignment, bool]:
-    """Assign a course (idempotent): the assignment and whether it was made now."""
+    """Assign a course (idempotent): the assignment and whether it was made now. ``due_at``
+    replaces the course's own ``due_days``; an admin's assignment goes to the admin log."""
     if reason == AssignReason.admin and (actor is None or actor.role != Role.admin):
         raise Forbidden("only an admin assigns courses by hand", code="admin_only")
     begin_write(session)
@@ -207,6 +214,13 @@ def assign(
         session.commit()
         return existing, False
     assignment = _new_assignment(session, distributor_id, course, reason, actor, now)
+    if due_at is not None:
+        assignment.due_at = due_at
+        session.add(assignment)
+    if reason == AssignReason.admin and actor is not None:
+        admin_log.training_assigned(
+            session, slug, distributor_id, assignment.due_at, actor=actor, now=now
+        )
     session.commit()
     return assignment, True
 

@@ -44,6 +44,7 @@ SECTION_TEXTS = {
     ),
     "/admin/plan": N_("The compensation plan's parameters."),
     "/admin/catalogue": N_("Products, price lists and VAT categories."),
+    "/admin/training": N_("Courses, their versions and editor, assignments and the report."),
     "/admin/warehouses": N_("Warehouses and their stock."),
     "/admin/settings": N_("Placement strategy, holding tank and the default sponsor."),
     "/admin/cards": N_("Partners' public cards: texts waiting for approval and pitch blocks."),

@@ -44,6 +44,8 @@ ACTION_NAMES = {
     AdminAction.setting_changed: N_("company setting changed"),
     AdminAction.see_as_started: N_("partner's office opened read-only"),
     AdminAction.see_as_ended: N_("partner's office closed"),
+    AdminAction.training_published: N_("course published"),
+    AdminAction.training_assigned: N_("course assigned"),
 }
 SETTING_NAMES = {
     "placement_strategy": N_("Placement strategy"),

@@ -10,6 +10,7 @@ ADMIN_TABS: list[tuple[str, str]] = [
     ("/admin/log", N_("Action log")),
     ("/admin/plan", N_("Plan")),
     ("/admin/catalogue", N_("Catalogue and prices")),
+    ("/admin/training", N_("Training")),
     ("/admin/warehouses", N_("Warehouses")),
     ("/admin/settings", N_("Company settings")),
     ("/admin/cards", N_("Public cards")),

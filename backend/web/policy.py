@@ -115,6 +115,12 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/warehouse/orders/{order_id}/shipment"): WAREHOUSE,
     # The admin office: the plan, the catalogue and its price lists, the warehouses.
     ("GET", "/admin/plan"): frozenset({ADMIN}),
+    # The admin's training office (`backend.web.admin_training`).
+    ("GET", "/admin/training"): frozenset({ADMIN}),
+    ("GET", "/admin/training/{slug}"): frozenset({ADMIN}),
+    ("POST", "/admin/training/{slug}"): frozenset({ADMIN}),
+    ("POST", "/admin/training/{slug}/assignments"): frozenset({ADMIN}),
+    ("GET", "/admin/training/{slug}/report"): frozenset({ADMIN}),
     ("GET", "/admin/plan/periods/{period_id}"): frozenset({ADMIN}),
     ("GET", "/admin/catalogue"): frozenset({ADMIN}),
     ("POST", "/admin/catalogue/products"): frozenset({ADMIN}),
