@@ -248,6 +248,32 @@ def _new_assignment(
     return assignment
 
 
+_FRESH_STARTS: dict[str, tuple[CourseProgress, bool]] = {}
+
+
+def _fresh_start(
+    session: Session, course: TrainingCourse, today: date
+) -> tuple[CourseProgress, bool]:
+    """A newcomer's projection of the course's current version (the same for everyone enrolled
+    on any day: drips count from enrollment) and whether a task step is open from the start.
+    A version never changes once published, so it is worked out once per process per version
+    instead of parsing the course on every enrollment (keyed by the version's hash: the same
+    content gives the same start, whatever the database)."""
+    key = session.exec(
+        select(TrainingCourseVersion.version).where(
+            TrainingCourseVersion.course_id == course.id,
+            TrainingCourseVersion.number == course.current_number,
+        )
+    ).one()
+    found = _FRESH_STARTS.get(key)
+    if found is None:
+        course_data = _course_of(_current_version(session, course))
+        fresh = course_progress(course_data, {}, enrolled_on=today, today=today)
+        task_at_start = any(s.kind == "task" and s.task for s in course_data.steps if not s.after)
+        found = _FRESH_STARTS[key] = (fresh, task_at_start)
+    return found
+
+
 def assign_on_signup(session: Session, distributor_ids: Sequence[int], *, now: datetime) -> None:
     """The sign-up courses for people just enrolled, in the caller's transaction: one
     ``INSERT ... SELECT`` per course for the whole batch (a new person has no progress, so their
@@ -260,9 +286,7 @@ def assign_on_signup(session: Session, distributor_ids: Sequence[int], *, now: d
         )
     ).all()
     for course in courses:
-        course_data = _course_of(_current_version(session, course))
-        today = now.date()
-        fresh = course_progress(course_data, {}, enrolled_on=today, today=today)
+        fresh, task_at_start = _fresh_start(session, course, now.date())
         table = TrainingAssignment.__table__  # type: ignore[attr-defined]
         chosen = sa.select(
             col(Distributor.id),
@@ -287,7 +311,7 @@ def assign_on_signup(session: Session, distributor_ids: Sequence[int], *, now: d
             "current_step",
         ]
         session.execute(table.insert().from_select(columns, chosen))
-        if any(s.kind == "task" and s.task for s in course_data.steps if not s.after):
+        if task_at_start:
             # A task open from the start: complete it now for those whose fact exists.
             _settle_people(session, distributor_ids, now=now)
 
