@@ -761,6 +761,7 @@ class StepView:
     best_pct: int | None = None
     last_pct: int | None = None
     passed: bool = False
+    reasons: tuple[Reason, ...] = ()  # ``missing`` as data, for a page to put into words
 
 
 @dataclass(frozen=True)
@@ -808,6 +809,7 @@ def course_view(session: Session, distributor_id: int, slug: str, *, today: date
                 best_pct=facts.best_pct,
                 last_pct=facts.last_pct,
                 passed=facts.passed,
+                reasons=gate.missing,
             )
         )
     return CourseView(

@@ -91,6 +91,12 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/shop/customers"): frozenset({DISTRIBUTOR}),
     ("POST", "/shop/customers"): frozenset({DISTRIBUTOR}),
     ("GET", "/shop/customers/{customer_id}"): frozenset({DISTRIBUTOR}),
+    # The partner's training: their own courses only (every call names the logged-in partner).
+    ("GET", "/training"): frozenset({DISTRIBUTOR}),
+    ("GET", "/training/{slug}"): frozenset({DISTRIBUTOR}),
+    ("GET", "/training/{slug}/{step_id}"): frozenset({DISTRIBUTOR}),
+    ("POST", "/training/{slug}/{step_id}/done"): frozenset({DISTRIBUTOR}),
+    ("POST", "/training/{slug}/{step_id}/quiz"): frozenset({DISTRIBUTOR}),
     # The auditor's office: read-only, for the auditor alone.
     ("GET", "/audit/history"): frozenset({AUDITOR}),
     ("GET", "/audit/tx/{tx_hash}"): frozenset({AUDITOR}),

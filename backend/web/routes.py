@@ -36,6 +36,7 @@ from backend.web.sessions import (
 )
 from backend.web.shop import add_shop_pages
 from backend.web.statements import add_statement_pages
+from backend.web.training import add_training_pages
 from backend.web.tree import add_tree_pages
 from backend.web.verify import add_verify_pages
 from backend.web.warehouse import add_warehouse_pages
@@ -195,3 +196,4 @@ add_warehouse_pages(router)
 add_admin_pages(router)
 add_finance_pages(router)
 add_admin_training_pages(router)
+add_training_pages(router)
