@@ -723,6 +723,7 @@ class StepView:
     best_pct: int | None = None
     last_pct: int | None = None
     passed: bool = False
+    reasons: tuple[Reason, ...] = ()  # `missing` as data, for a page to word in its language
 
 
 @dataclass(frozen=True)
@@ -770,6 +771,7 @@ def course_view(session: Session, distributor_id: int, slug: str, *, today: date
                 best_pct=facts.best_pct,
                 last_pct=facts.last_pct,
                 passed=facts.passed,
+                reasons=gate.missing,
             )
         )
     return CourseView(

@@ -35,6 +35,7 @@ from backend.web.sessions import (
 )
 from backend.web.shop import add_shop_pages
 from backend.web.statements import add_statement_pages
+from backend.web.training_team import add_training_team_pages
 from backend.web.tree import add_tree_pages
 from backend.web.verify import add_verify_pages
 from backend.web.warehouse import add_warehouse_pages
@@ -193,3 +194,4 @@ add_admin_warehouse_pages(router)
 add_warehouse_pages(router)
 add_admin_pages(router)
 add_finance_pages(router)
+add_training_team_pages(router)
