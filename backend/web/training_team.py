@@ -52,7 +52,7 @@ KIND_NAMES = {
     "document": N_("Document"),
     "quiz": N_("Quiz"),
     "task": N_("Task"),
-    "mentor": N_("Call with the sponsor"),
+    "mentor": N_("With the sponsor"),
 }
 EVENT_NAMES = {
     "viewed": N_("read"),
