@@ -102,43 +102,36 @@ def team_page(
     now: datetime,
 ) -> TeamPage:
     """One page (50 rows) of the leader's team 1..depth levels below them in the sponsor tree,
-    each person's assigned courses with their progress, filtered and sorted."""
+    each person's assigned courses with their progress, filtered and sorted.
+
+    Two statements, as the genealogy's downline pages: the page's keys (the team's CTE joined
+    with the assignments, only the columns the order needs, sorted, limited, counted by a
+    window), then the page's 50 rows by id. Carrying every column through the sort of a whole
+    team costs several times more."""
     depth = max(1, min(depth, MAX_DEPTH))
+    page = max(1, page)
     members = tree_view._level_members(leader, TreeKind.sponsor, depth)  # noqa: SLF001
     moment = UTCDateTime()  # compared as stored (SQLite keeps text)
     since = sa.func.coalesce(col(_A.last_activity_at), col(_A.assigned_at), type_=moment)
-    query: Any = (
-        sa.select(
-            col(_D.id),
-            col(_D.first_name),
-            col(_D.last_name),
-            members.c.level,
-            col(_C.slug),
-            col(_A.required_done),
-            col(_A.required_total),
-            col(_A.current_step),
-            col(_A.last_activity_at),
-            col(_A.assigned_at),
-            col(_A.failed_quizzes),
-            col(_A.completed_at),
-            sa.func.count().over().label("total"),
-        )
-        .select_from(members)
-        .join(_D, col(_D.id) == members.c.id)
-        .join(_A, col(_A.distributor_id) == members.c.id)
-        .join(_C, col(_C.id) == col(_A.course_id))
-    )
+    filters: list[Any] = []
     if show is TeamFilter.stuck:
-        query = query.where(
-            col(_A.completed_at).is_(None),
-            since < sa.bindparam("cutoff", now - timedelta(days=stuck_days), type_=moment),
-        )
+        cutoff = sa.bindparam("cutoff", now - timedelta(days=stuck_days), type_=moment)
+        filters += [col(_A.completed_at).is_(None), since < cutoff]
     elif show is TeamFilter.failed:
-        query = query.where(col(_A.failed_quizzes) >= 2)
+        filters.append(col(_A.failed_quizzes) >= 2)
     elif show is TeamFilter.not_started:
-        query = query.where(col(_A.completed_at).is_(None), col(_A.last_activity_at).is_(None))
+        filters += [col(_A.completed_at).is_(None), col(_A.last_activity_at).is_(None)]
     elif show is TeamFilter.completed:
-        query = query.where(col(_A.completed_at).is_not(None))
+        filters.append(col(_A.completed_at).is_not(None))
+
+    def chosen(*columns: Any) -> Any:
+        return (
+            sa.select(*columns)
+            .select_from(members)
+            .join(_A, col(_A.distributor_id) == members.c.id)
+            .where(*filters)
+        )
+
     share = sa.cast(col(_A.required_done), sa.Float) / sa.func.nullif(col(_A.required_total), 0)
     keys: dict[TeamSort, list[Any]] = {
         TeamSort.name: [col(_D.last_name), col(_D.first_name)],
@@ -147,7 +140,7 @@ def team_page(
         TeamSort.course: [col(_C.slug)],
         TeamSort.progress: [sa.func.coalesce(share, 1.0), col(_A.required_done)],
         TeamSort.step: [sa.func.coalesce(col(_A.current_step), "")],
-        TeamSort.activity: [sa.func.coalesce(col(_A.last_activity_at), col(_A.assigned_at))],
+        TeamSort.activity: [since],
         # More days since = an older moment: the same key, the other way round.
         TeamSort.days: [since.desc() if not descending else since.asc()],
         TeamSort.failed: [col(_A.failed_quizzes)],
@@ -157,37 +150,64 @@ def team_page(
         if sort is TeamSort.days
         else [k.desc() if descending else k.asc() for k in keys[sort]]
     )
-    ties = [col(_D.id).desc() if descending else col(_D.id).asc(), col(_C.slug).asc()]
-    page = max(1, page)
-    rows = session.execute(
+    person = col(_A.distributor_id)
+    ties = [person.desc() if descending else person.asc(), col(_A.course_id).asc()]
+    query = chosen(col(_A.id), members.c.level, sa.func.count().over().label("total"))
+    if sort is TeamSort.name:
+        query = query.join(_D, col(_D.id) == members.c.id)
+    elif sort is TeamSort.course:
+        query = query.join(_C, col(_C.id) == col(_A.course_id))
+    picked = session.execute(
         query.order_by(*ordered, *ties).offset((page - 1) * PAGE).limit(PAGE)
     ).all()
-    total = int(rows[0].total) if rows else _count(session, query) if page > 1 else 0
-    today = now.date()
-    items = [
-        TeamRow(
-            distributor_id=row.id,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            level=int(row.level),
-            slug=row.slug,
-            required_done=row.required_done,
-            required_total=row.required_total,
-            current_step=row.current_step,
-            last_activity_at=row.last_activity_at,
-            days_since=max(0, (today - (row.last_activity_at or row.assigned_at).date()).days),
-            failed_quizzes=row.failed_quizzes,
-            completed_at=row.completed_at,
+    if picked:
+        total = int(picked[0].total)
+    else:  # past the end (or nobody): no row carries the count
+        total = int(session.execute(chosen(sa.func.count())).scalar() or 0)
+    levels = {int(row.id): int(row.level) for row in picked}
+    rows = {
+        row.id: row
+        for row in session.execute(
+            sa.select(
+                col(_A.id),
+                col(_D.id).label("distributor_id"),
+                col(_D.first_name),
+                col(_D.last_name),
+                col(_C.slug),
+                col(_A.required_done),
+                col(_A.required_total),
+                col(_A.current_step),
+                col(_A.last_activity_at),
+                col(_A.assigned_at),
+                col(_A.failed_quizzes),
+                col(_A.completed_at),
+            )
+            .join(_D, col(_D.id) == col(_A.distributor_id))
+            .join(_C, col(_C.id) == col(_A.course_id))
+            .where(col(_A.id).in_(list(levels)))
         )
-        for row in rows
-    ]
+    }
+    today = now.date()
+    items = []
+    for assignment_id, level in levels.items():
+        row = rows[assignment_id]
+        items.append(
+            TeamRow(
+                distributor_id=row.distributor_id,
+                first_name=row.first_name,
+                last_name=row.last_name,
+                level=level,
+                slug=row.slug,
+                required_done=row.required_done,
+                required_total=row.required_total,
+                current_step=row.current_step,
+                last_activity_at=row.last_activity_at,
+                days_since=max(0, (today - (row.last_activity_at or row.assigned_at).date()).days),
+                failed_quizzes=row.failed_quizzes,
+                completed_at=row.completed_at,
+            )
+        )
     return TeamPage(items, total, page, max(1, -(-total // PAGE)))
-
-
-def _count(session: Session, query: Any) -> int:
-    """The rows a filter keeps, for a page past the end (which has no row to carry it)."""
-    counted = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
-    return int(counted or 0)
 
 
 def in_sponsor_team(session: Session, leader: Distributor, person: Distributor) -> bool:
