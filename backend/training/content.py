@@ -50,6 +50,8 @@ __all__ = [
 
 Lang = Literal["ru", "en"]
 LANGS: tuple[Lang, ...] = ("ru", "en")
+# Paths under /training that are pages, not courses.
+RESERVED_SLUGS = frozenset({"team"})
 STEP_KINDS = ("lesson", "video", "document", "quiz", "task", "mentor")
 TASKS = ("first_order", "first_retail_customer", "first_enrollment", "payout_set_up")
 ASSIGN_ON = ("signup", "rank", "admin")
@@ -568,6 +570,8 @@ def load_course(path: Path) -> Course:
     declared = _check_id(fields, "slug", fields.string("slug"))
     if declared != slug:
         raise fields.error("slug_mismatch", f"`slug` is {declared!r} in the folder {slug!r}")
+    if declared in RESERVED_SLUGS:
+        raise fields.error("slug_reserved", f"{declared!r} is an office page, not a course")
     title = fields.bilingual("title")
     summary = fields.bilingual("summary")
     assign_on = fields.choice("assign_on", ASSIGN_ON)

@@ -86,6 +86,7 @@ CONTENT_ERRORS = {
     "cycle": N_("The prerequisites form a cycle: %(cycle)s."),
     "unexpected_file": N_("No step of the course reads this file (a misnamed step id?)."),
     "slug_mismatch": N_("The course's slug cannot be changed here."),
+    "slug_reserved": N_("This name is taken by a page of the office: choose another slug."),
     "no_steps": N_("A course needs at least one step."),
     "duplicate_id": N_("Two steps have the same id: %(field)s."),
     "bad_file_name": N_("This file name is not one the course format knows."),

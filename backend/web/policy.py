@@ -157,6 +157,14 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/finance/periods/{period_id}/payouts"): frozenset({FINANCE}),
     ("GET", "/finance/vault"): frozenset({FINANCE}),
     ("POST", "/finance/vault/funding"): frozenset({FINANCE}),
+    # The mentor's view: a leader's own team (their sponsor tree) with its training progress;
+    # a person's progress for their sponsor upline (scoped by `training.team`) and the admin;
+    # the mentor step's confirmation (the training service lets the sponsor or an admin).
+    ("GET", "/training/team"): frozenset({DISTRIBUTOR}),
+    ("GET", "/distributors/{distributor_id}/training"): frozenset({ADMIN, DISTRIBUTOR}),
+    ("POST", "/distributors/{distributor_id}/training/{slug}/{step}/confirmation"): frozenset(
+        {ADMIN, DISTRIBUTOR}
+    ),
 }
 
 

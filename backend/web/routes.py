@@ -37,6 +37,7 @@ from backend.web.sessions import (
 from backend.web.shop import add_shop_pages
 from backend.web.statements import add_statement_pages
 from backend.web.training import add_training_pages
+from backend.web.training_team import add_training_team_pages
 from backend.web.tree import add_tree_pages
 from backend.web.verify import add_verify_pages
 from backend.web.warehouse import add_warehouse_pages
@@ -196,4 +197,6 @@ add_warehouse_pages(router)
 add_admin_pages(router)
 add_finance_pages(router)
 add_admin_training_pages(router)
+# The team's page before the courses': /training/team is not a course called "team".
+add_training_team_pages(router)
 add_training_pages(router)

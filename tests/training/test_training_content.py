@@ -255,6 +255,15 @@ def test_the_loader_refuses_with_file_place_and_code(
     assert str(error).startswith(f"{file}: {where}: ") and str(error).endswith(f"[{code}]")
 
 
+def test_a_course_may_not_take_the_name_of_an_office_page(tmp_path: Path) -> None:
+    """/training/team is the mentor's page: a course called "team" would never open."""
+    files = course_files()
+    replace(files, "course.toml", 'slug = "demo"', 'slug = "team"')
+    with pytest.raises(ContentError) as caught:
+        load_course(write_course(tmp_path, files, slug="team"))
+    assert caught.value.code == "slug_reserved"
+
+
 # --- cycles ----------------------------------------------------------------------------------
 
 
