@@ -194,7 +194,7 @@ def _record(
 def _train(session: Session, enrolled: list[Distributor], *, now: datetime) -> None:
     """Sign-up courses and business facts (a sponsor's first enrollment, a wallet given at
     sign-up) for the whole batch in a few statements, in the enrollment's transaction."""
-    training.on_enrolled(session, [d.id for d in enrolled if d.id is not None], now=now)
+    training.on_enrolled(session, enrolled, now=now)
 
 
 def _after_a_twin(

@@ -252,25 +252,19 @@ _FRESH_STARTS: dict[str, tuple[CourseProgress, bool]] = {}
 
 
 def _fresh_start(
-    session: Session, course: TrainingCourse, today: date
+    session: Session, course: TrainingCourse, version: str, today: date
 ) -> tuple[CourseProgress, bool]:
     """A newcomer's projection of the course's current version (the same for everyone enrolled
     on any day: drips count from enrollment) and whether a task step is open from the start.
     A version never changes once published, so it is worked out once per process per version
     instead of parsing the course on every enrollment (keyed by the version's hash: the same
     content gives the same start, whatever the database)."""
-    key = session.exec(
-        select(TrainingCourseVersion.version).where(
-            TrainingCourseVersion.course_id == course.id,
-            TrainingCourseVersion.number == course.current_number,
-        )
-    ).one()
-    found = _FRESH_STARTS.get(key)
+    found = _FRESH_STARTS.get(version)
     if found is None:
         course_data = _course_of(_current_version(session, course))
         fresh = course_progress(course_data, {}, enrolled_on=today, today=today)
         task_at_start = any(s.kind == "task" and s.task for s in course_data.steps if not s.after)
-        found = _FRESH_STARTS[key] = (fresh, task_at_start)
+        found = _FRESH_STARTS[version] = (fresh, task_at_start)
     return found
 
 
@@ -280,13 +274,18 @@ def assign_on_signup(session: Session, distributor_ids: Sequence[int], *, now: d
     projection is the same for everyone)."""
     if not distributor_ids:
         return
+    # The sign-up courses with their current versions' hashes, in one query.
     courses = session.exec(
-        select(TrainingCourse).where(
-            col(TrainingCourse.active), TrainingCourse.assign_on == AssignReason.signup
+        select(TrainingCourse, TrainingCourseVersion.version)
+        .join(
+            TrainingCourseVersion,
+            (col(TrainingCourseVersion.course_id) == col(TrainingCourse.id))
+            & (col(TrainingCourseVersion.number) == col(TrainingCourse.current_number)),
         )
+        .where(col(TrainingCourse.active), TrainingCourse.assign_on == AssignReason.signup)
     ).all()
-    for course in courses:
-        fresh, task_at_start = _fresh_start(session, course, now.date())
+    for course, version in courses:
+        fresh, task_at_start = _fresh_start(session, course, version, now.date())
         table = TrainingAssignment.__table__  # type: ignore[attr-defined]
         chosen = sa.select(
             col(Distributor.id),
@@ -868,17 +867,20 @@ def progress_of(session: Session, distributor_id: int) -> list[CourseProgressRow
 # -- hooks the business calls ---------------------------------------------------------------------
 
 
-def on_enrolled(session: Session, distributor_ids: Sequence[int], *, now: datetime) -> None:
+def on_enrolled(session: Session, people: Sequence[Distributor], *, now: datetime) -> None:
     """After enrollment writes the distributors (one or a batch), in its transaction: their
     sign-up courses, their sponsors' `first_enrollment` and, for those enrolled with a payout
-    wallet, `payout_set_up`. A few statements per batch, none per person."""
-    if not distributor_ids:
+    wallet, `payout_set_up`. A few statements per batch, none per person, and none for a fact
+    nobody in the batch brings (most people enroll without a wallet)."""
+    ids = [p.id for p in people if p.id is not None]
+    if not ids:
         return
-    assign_on_signup(session, distributor_ids, now=now)
-    chosen = col(Distributor.id).in_(distributor_ids)
-    sponsors = select(Distributor.sponsor_id).where(
-        chosen, col(Distributor.sponsor_id).is_not(None)
-    )
-    record_facts_of(session, sponsors, Task.first_enrollment, now=now)
-    wallets = select(Distributor.id).where(chosen, col(Distributor.wallet).is_not(None))
-    record_facts_of(session, wallets, Task.payout_set_up, now=now)
+    assign_on_signup(session, ids, now=now)
+    sponsors = sorted({p.sponsor_id for p in people if p.sponsor_id is not None})
+    if sponsors:
+        chosen = select(Distributor.id).where(col(Distributor.id).in_(sponsors))
+        record_facts_of(session, chosen, Task.first_enrollment, now=now)
+    wallets = [p.id for p in people if p.id is not None and p.wallet is not None]
+    if wallets:
+        chosen = select(Distributor.id).where(col(Distributor.id).in_(wallets))
+        record_facts_of(session, chosen, Task.payout_set_up, now=now)
