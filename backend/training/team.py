@@ -26,7 +26,6 @@ from backend.genealogy import access, tree_view
 from backend.genealogy.models import Distributor
 from backend.genealogy.tree_path import is_within
 from backend.genealogy.tree_view import TreeKind
-from backend.training import service as training
 from backend.training.content import Bilingual
 from backend.training.models import (
     TrainingAssignment,
@@ -34,6 +33,7 @@ from backend.training.models import (
     TrainingCourseVersion,
     TrainingEvent,
 )
+from backend.training.stored import _course_of
 
 PAGE = 50
 MAX_DEPTH = 10
@@ -294,6 +294,6 @@ def course_words(session: Session, slugs: set[str]) -> dict[str, CourseWords]:
     ).all()
     words = {}
     for course_row, version in versions:
-        course = training._course_of(version)  # noqa: SLF001 - parsed once per process
+        course = _course_of(version)  # parsed once per process
         words[course_row.slug] = CourseWords(course.title, {s.id: s.title for s in course.steps})
     return words
