@@ -6,10 +6,9 @@ writes them ("1 234,50") and stored as integer minor units of the price's curren
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -27,8 +26,10 @@ from backend.web.admin_forms import (
     DONE,
     Errors,
     Fields,
+    Route,
     Short,
     Text,
+    add_routes,
     amount,
     error,
     points,
@@ -40,10 +41,8 @@ from backend.web.admin_tabs import ADMIN_TABS
 from backend.web.deps import NowDep
 from backend.web.i18n import N_
 from backend.web.render import PageUser, check_id, render
-from backend.web.sessions import check_csrf
 from ledger.money import ISO_CURRENCIES
 
-CsrfChecked = [Depends(check_csrf)]
 PAGE = 50
 ALL_PRODUCTS = 1000  # the price list's product choice: a catalogue is far smaller
 
@@ -297,15 +296,12 @@ def save_product(
 
 
 def add_catalogue_pages(router: APIRouter) -> None:
-    pages: list[tuple[str, Callable[..., Response]]] = [
+    pages: list[Route] = [
         ("/admin/catalogue", catalogue_page),
         ("/admin/catalogue/products/{product_id}", product_page),
     ]
-    forms: list[tuple[str, Callable[..., Response]]] = [
+    forms: list[Route] = [
         ("/admin/catalogue/products", add_product),
         ("/admin/catalogue/products/{product_id}", save_product),
     ]
-    for path, handler in pages:
-        router.add_api_route(path, handler, methods=["GET"])
-    for path, handler in forms:
-        router.add_api_route(path, handler, methods=["POST"], dependencies=CsrfChecked)
+    add_routes(router, pages=pages, forms=forms)

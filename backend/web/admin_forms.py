@@ -4,9 +4,10 @@ person writes them, whole points, pydantic's refusals mapped to their fields."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Form
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -14,6 +15,7 @@ from backend.catalog.models import MAX_MONEY, MAX_POINTS
 from backend.core.errors import AppError
 from backend.core.money import AmountError, parse_minor
 from backend.web.i18n import N_
+from backend.web.sessions import check_csrf
 from ledger.money import ISO_CURRENCIES
 
 Fields = dict[str, str]
@@ -104,3 +106,14 @@ def validation_errors(invalid: ValidationError) -> dict[str, Any]:
 
 def redirect_done(path: str, done: str) -> Response:
     return RedirectResponse(f"{path}?done={done}", status_code=303)
+
+
+Route = tuple[str, Callable[..., Any]]
+
+
+def add_routes(router: APIRouter, *, pages: list[Route], forms: list[Route]) -> None:
+    """An admin section's pages (GET) and forms (POST, CSRF-checked) on the page router."""
+    for path, handler in pages:
+        router.add_api_route(path, handler, methods=["GET"])
+    for path, handler in forms:
+        router.add_api_route(path, handler, methods=["POST"], dependencies=[Depends(check_csrf)])

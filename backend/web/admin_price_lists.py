@@ -5,10 +5,9 @@ validation, the same admin-log writes) and renders; a price is typed as a person
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -23,8 +22,10 @@ from backend.web.admin_forms import (
     DONE,
     Errors,
     Fields,
+    Route,
     Short,
     Text,
+    add_routes,
     amount,
     error,
     redirect_done,
@@ -32,11 +33,7 @@ from backend.web.admin_forms import (
 )
 from backend.web.deps import NowDep
 from backend.web.render import PageUser, check_id, render
-from backend.web.sessions import check_csrf
 from ledger.money import ISO_CURRENCIES
-
-CsrfChecked = [Depends(check_csrf)]
-
 
 # -- price lists -----------------------------------------------------------------------------
 
@@ -245,17 +242,14 @@ def remove_price(
 
 
 def add_price_list_pages(router: APIRouter) -> None:
-    pages: list[tuple[str, Callable[..., Response]]] = [
+    pages: list[Route] = [
         ("/admin/catalogue/price-lists", price_lists_page),
         ("/admin/catalogue/price-lists/{price_list_id}", price_list_page),
     ]
-    forms: list[tuple[str, Callable[..., Response]]] = [
+    forms: list[Route] = [
         ("/admin/catalogue/price-lists", add_price_list),
         ("/admin/catalogue/price-lists/{price_list_id}", save_price_list),
         ("/admin/catalogue/price-lists/{price_list_id}/items", set_price),
         ("/admin/catalogue/price-lists/{price_list_id}/items/{product_id}/removal", remove_price),
     ]
-    for path, handler in pages:
-        router.add_api_route(path, handler, methods=["GET"])
-    for path, handler in forms:
-        router.add_api_route(path, handler, methods=["POST"], dependencies=CsrfChecked)
+    add_routes(router, pages=pages, forms=forms)

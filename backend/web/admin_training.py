@@ -8,11 +8,10 @@ nothing is written. Publishing and assigning are logged in the admin log by the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -26,14 +25,12 @@ from backend.training.content import Lang, version_of
 from backend.training.editing import COURSE_FILE, course_files, expected_files, load_files
 from backend.training.errors import ContentError
 from backend.training.models import AssignReason
-from backend.web.admin_forms import Errors, Fields, Short, redirect_done
+from backend.web.admin_forms import Errors, Fields, Route, Short, add_routes, redirect_done
 from backend.web.admin_tabs import ADMIN_TABS
 from backend.web.deps import NowDep
 from backend.web.i18n import N_
 from backend.web.render import PageUser, render
-from backend.web.sessions import check_csrf
 
-CsrfChecked = [Depends(check_csrf)]
 Slug = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$")]
 FILE_FIELD = "file:"
 
@@ -340,16 +337,13 @@ def report_page(
 
 
 def add_admin_training_pages(router: APIRouter) -> None:
-    pages: list[tuple[str, Callable[..., Any]]] = [
+    pages: list[Route] = [
         ("/admin/training", training_page),
         ("/admin/training/{slug}", course_page),
         ("/admin/training/{slug}/report", report_page),
     ]
-    forms: list[tuple[str, Callable[..., Any]]] = [
+    forms: list[Route] = [
         ("/admin/training/{slug}", publish),
         ("/admin/training/{slug}/assignments", assign),
     ]
-    for path, handler in pages:
-        router.add_api_route(path, handler, methods=["GET"])
-    for path, handler in forms:
-        router.add_api_route(path, handler, methods=["POST"], dependencies=CsrfChecked)
+    add_routes(router, pages=pages, forms=forms)

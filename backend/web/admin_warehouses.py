@@ -3,10 +3,9 @@ status, through `backend.stock.service` as the JSON API calls it (the same valid
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -18,17 +17,16 @@ from backend.web.admin_forms import (
     DONE,
     Errors,
     Fields,
+    Route,
     Short,
     Text,
+    add_routes,
     error,
     redirect_done,
     validation_errors,
 )
 from backend.web.admin_tabs import ADMIN_TABS
 from backend.web.render import PageUser, check_id, render
-from backend.web.sessions import check_csrf
-
-CsrfChecked = [Depends(check_csrf)]
 
 
 def warehouses_page(
@@ -156,15 +154,12 @@ def save_warehouse(
 
 
 def add_admin_warehouse_pages(router: APIRouter) -> None:
-    pages: list[tuple[str, Callable[..., Response]]] = [
+    pages: list[Route] = [
         ("/admin/warehouses", warehouses_page),
         ("/admin/warehouses/{warehouse_id}", warehouse_page),
     ]
-    forms: list[tuple[str, Callable[..., Response]]] = [
+    forms: list[Route] = [
         ("/admin/warehouses", add_warehouse),
         ("/admin/warehouses/{warehouse_id}", save_warehouse),
     ]
-    for path, handler in pages:
-        router.add_api_route(path, handler, methods=["GET"])
-    for path, handler in forms:
-        router.add_api_route(path, handler, methods=["POST"], dependencies=CsrfChecked)
+    add_routes(router, pages=pages, forms=forms)
