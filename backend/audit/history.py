@@ -18,10 +18,10 @@ from backend.audit.package_audit import AuditInputError
 from backend.chain.audit_reads import AuditReader, ChainTransaction, PaymentEvents, PlacedEvent
 from backend.chain.chain_types import ChainError
 from backend.chain_jobs.models import ChainJob, JobKind
+from backend.core.days import day_start
 from backend.core.errors import Unavailable
 from backend.genealogy.models import Placement
 from backend.periods.models import Period, PeriodPayee
-from backend.periods.service import day_start
 
 __all__ = [
     "AuditReader",

@@ -32,6 +32,7 @@ from sqlmodel import Session, col
 
 from backend.accounts.models import User
 from backend.core.config import Settings
+from backend.core.days import date_of, day_of
 from backend.core.db import compare_and_set, snapshot_read
 from backend.core.errors import Conflict, Forbidden
 from backend.core.money import format_money, reader_locale
@@ -50,8 +51,6 @@ from backend.periods.models import (
 )
 from backend.periods.service import (
     calendar,
-    date_of,
-    day_of,
     get_period,
     load_company_plan,
     manifest_of,

@@ -11,10 +11,11 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
+from backend.core.days import date_of
 from backend.periods.feed import FeedEvent, downline_feed
 from backend.periods.models import Period, PeriodStanding, StandingKind, StandingRun
 from backend.periods.preview import open_period, refusal_details
-from backend.periods.service import date_of, get_period
+from backend.periods.service import get_period
 from backend.periods.standings import Figures, Rung, ladder_of, latest_run, standing_of
 
 

@@ -22,11 +22,11 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from backend.core.days import day_start
 from backend.core.model_base import DistributorStatus
 from backend.genealogy.models import Distributor, StatusChangeRecord
 from backend.genealogy.tree_path import subtree_end
 from backend.periods.models import Period, PeriodStanding, StandingKind, StandingRun
-from backend.periods.service import day_start
 from backend.periods.standings import ladder_of
 
 SMALL = 2_000

@@ -17,9 +17,10 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
+from backend.core.days import date_of
 from backend.core.errors import Conflict
 from backend.periods.models import Period
-from backend.periods.service import date_of, get_period, package_dir, plan_path
+from backend.periods.service import get_period, package_dir, plan_path
 from ledger.errors import PlanError
 from ledger.money import Money, exponent_of
 from ledger.plan import NONE_RANK, Plan, load_plan, pct_to_ppm, plan_hash, rank_table

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, func, select
 
 from backend.accounts.models import User
 from backend.core.config import Settings
+from backend.core.days import EPOCH, date_of, day_of
 from backend.core.db import begin_write
 from backend.core.errors import Conflict, NotFound
 from backend.genealogy.models import Distributor
@@ -33,7 +34,6 @@ from backend.periods.money import payout_share
 from ledger.errors import PlanError
 from ledger.plan import Plan, load_plan
 
-EPOCH = date(1970, 1, 1)
 DEFAULT_PLAN = Path(__file__).resolve().parents[2] / "ledger" / "plans" / "company_rub.toml"
 
 #: The only moves the state machine allows (compute may repeat: computed -> computed).
@@ -45,19 +45,6 @@ ALLOWED: dict[PeriodStatus, frozenset[PeriodStatus]] = {
     PeriodStatus.paying: frozenset({PeriodStatus.paid}),
     PeriodStatus.paid: frozenset(),
 }
-
-
-def day_of(moment: datetime) -> int:
-    return (moment.astimezone(UTC).date() - EPOCH).days
-
-
-def date_of(day: int) -> date:
-    return EPOCH + timedelta(days=day)
-
-
-def day_start(day: int) -> datetime:
-    """Midnight UTC at the start of ``day`` (period bounds are half-open at the next day)."""
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=day)
 
 
 def plan_path(settings: Settings) -> Path:

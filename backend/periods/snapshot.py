@@ -36,6 +36,7 @@ from sqlmodel import Session, col, func, select
 from backend.admin_log import service as admin_log
 from backend.catalog.models import Product
 from backend.core.config import Settings
+from backend.core.days import day_of, day_start
 from backend.core.errors import Conflict
 from backend.core.model_base import OrderStatus, ProductCategory
 from backend.genealogy.models import Distributor, Placement
@@ -47,7 +48,7 @@ from backend.periods.models import (
     PeriodLine,
     PeriodReturn,
 )
-from backend.periods.service import day_of, day_start, manifest_of, package_dir
+from backend.periods.service import manifest_of, package_dir
 from backend.training.completions import completion_days
 from ledger.errors import LedgerError
 from ledger.inputs import (

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
 from backend.core.config import Settings
+from backend.core.days import date_of
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.genealogy.access import is_distributor
 from backend.genealogy.models import Distributor
@@ -37,7 +38,7 @@ from backend.periods.models import (
     StatementSummary,
 )
 from backend.periods.money import line_public
-from backend.periods.service import date_of, get_period, manifest_of, package_dir, to_public
+from backend.periods.service import get_period, manifest_of, package_dir, to_public
 from ledger.engine import held_for_course
 from ledger.errors import LedgerError
 from ledger.merkle import PayoutLeaf, PayoutTree, verify_proof

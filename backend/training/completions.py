@@ -4,18 +4,10 @@ and never cleared, so a period recomputed later reads the same days."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 from sqlmodel import Session, col, select
 
+from backend.core.days import day_of
 from backend.training.models import TrainingAssignment, TrainingCourse
-
-EPOCH = date(1970, 1, 1)
-
-
-def day_number(moment: datetime) -> int:
-    """Days since 1970-01-01 in UTC, the engine's day numbers."""
-    return (moment.astimezone(UTC).date() - EPOCH).days
 
 
 def completion_days(session: Session, slug: str) -> dict[int, int]:
@@ -26,4 +18,4 @@ def completion_days(session: Session, slug: str) -> dict[int, int]:
         .join(TrainingCourse, col(TrainingCourse.id) == col(TrainingAssignment.course_id))
         .where(TrainingCourse.slug == slug, col(TrainingAssignment.completed_at).is_not(None))
     )
-    return {distributor: day_number(at) for distributor, at in rows if at is not None}
+    return {distributor: day_of(at) for distributor, at in rows if at is not None}

@@ -26,12 +26,12 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from backend.core.days import date_of
 from backend.core.errors import NotFound
 from backend.core.model_base import OrderStatus
 from backend.genealogy.models import Distributor
 from backend.orders.models import Order
 from backend.periods.models import LOCKED, Period, PeriodStanding
-from backend.periods.service import date_of
 from backend.training.models import TrainingAssignment, TrainingCourse
 
 __all__ = ["RETENTION_DAYS", "SMALL", "Cohort", "Group", "Rate", "Report", "report"]

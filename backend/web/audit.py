@@ -23,10 +23,10 @@ from backend.audit.office import (
     package_view,
     reconciliation_view,
 )
+from backend.core.days import date_of
 from backend.core.db import SessionDep
 from backend.core.errors import Conflict, NotFound, Unavailable
 from backend.core.types import MAX_ID
-from backend.periods.service import date_of
 from backend.web.deps import AuditReaderDep, SettingsDep
 from backend.web.i18n import N_
 from backend.web.render import PageUser, check_id, render

@@ -13,11 +13,11 @@ from lineage_api import Api
 from sqlalchemy import func
 from sqlmodel import select
 
+from backend.core.days import day_of
 from backend.core.model_base import VatCategory
 from backend.main import create_app
 from backend.orders.models import Order, Payment
 from backend.periods.models import Period
-from backend.periods.service import day_of
 from backend.periods.snapshot import _orders
 from backend.vat.service import split
 

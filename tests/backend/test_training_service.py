@@ -22,10 +22,11 @@ from sqlmodel import Session, col, select
 from test_api_orders import order, pay, shop  # noqa: F401  (shop is a fixture)
 
 from backend.accounts.models import User
+from backend.core.days import day_of
 from backend.core.errors import Conflict, Forbidden
 from backend.core.model_base import Role
 from backend.training import service as training
-from backend.training.completions import completion_days, day_number
+from backend.training.completions import completion_days
 from backend.training.content import (
     Bilingual,
     Course,
@@ -346,8 +347,8 @@ def test_business_tasks_complete_from_real_orders_and_customers(shop: Api) -> No
     # What a period reads when its plan names the course: Dina, on the day she completed it.
     with api.session() as session:
         days = completion_days(session, "onboarding")
-    assert days == {dina: day_number(row.completed_at)}
-    assert day_number(row.completed_at) == (api.clock().date() - date(1970, 1, 1)).days
+    assert days == {dina: day_of(row.completed_at)}
+    assert day_of(row.completed_at) == (api.clock().date() - date(1970, 1, 1)).days
 
 
 def test_an_enrollment_and_a_wallet_complete_their_tasks(api: Api) -> None:

@@ -24,6 +24,7 @@ from backend.bootstrap import bootstrap
 from backend.chain.gateway import ChainGateway
 from backend.chain.payouts import PayoutChain
 from backend.core.config import Settings
+from backend.core.days import date_of
 from backend.core.db import make_engine
 from backend.core.money import format_money, format_pct, reader_locale
 from backend.dev.demo.close import DemoError, PeriodCloser, settle
@@ -32,7 +33,6 @@ from backend.genealogy.models import Distributor
 from backend.periods.models import Period
 from backend.periods.money import payout_share
 from backend.periods.preview import PreviewOutcome, refresh_preview
-from backend.periods.service import date_of
 from backend.worker.writer import ChainWriter
 
 __all__ = ["DemoError", "DemoOptions", "DemoResult", "run_demo"]
