@@ -13,6 +13,7 @@ from backend.chain_jobs import models as chain_jobs_models
 from backend.company import models as company_models
 from backend.genealogy import models as genealogy_models
 from backend.orders import models as orders_models
+from backend.payees import models as payees_models
 from backend.periods import models as periods_models
 from backend.rates import models as rates_models
 from backend.stock import models as stock_models
@@ -28,6 +29,7 @@ __all__ = [
     "company_models",
     "genealogy_models",
     "orders_models",
+    "payees_models",
     "periods_models",
     "rates_models",
     "stock_models",

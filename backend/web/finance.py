@@ -164,6 +164,10 @@ def _period_page(
 ) -> Response:
     shown = review.review(session, settings, period_id)
     period = shown.period
+    # The chain jobs are read before the vault's balance: a funding the worker confirms in
+    # between then shows as still pending (the page polls and redraws) instead of confirmed
+    # beside a shortfall read from before it, which nothing would ever redraw.
+    progress = review.progress(session, settings, period_id)
     funding = None
     if period.status == PeriodStatus.anchored:
         funding = review.funding_needed(session, period, open_reads)
@@ -173,7 +177,7 @@ def _period_page(
         status_code=status_code,
         r=shown,
         p=period,
-        progress=review.progress(session, settings, period_id),
+        progress=progress,
         funding=funding,
         amount_text=minor_as_text,
         maker=period.computed_by is not None and period.computed_by == user.id,
