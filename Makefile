@@ -33,7 +33,10 @@ browser:  ## Debian's chromium for the web tests (apt, as root) when it is missi
 	@tools/chromium.sh
 
 test-app:  ## ledger, backend (SQLite and PostgreSQL) and web pages (test client, then chromium)
-	.venv/bin/pytest
+	@# Two workers (the machine's two cores): a test file stays on one worker (--dist loadfile),
+	@# so a module's served company or chain is started once; each worker has its own
+	@# PostgreSQL database, data folders and free ports.
+	.venv/bin/pytest -n 2 --dist loadfile
 
 test-contracts:  ## the brownie suite on Anvil, then on Ganache (hardfork shanghai)
 	$(BROWNIE) test tests/contracts --network lineage-anvil
