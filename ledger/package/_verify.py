@@ -127,7 +127,7 @@ def tables_as_csv(files: Mapping[str, bytes]) -> dict[str, bytes]:
     """Every ``.tbl`` of a package as canonical CSV (same path, ``.csv``); addresses as 0x."""
     out: dict[str, bytes] = {}
     v1 = format_of(files) == FORMAT_V1
-    for path in (TABLE_COLUMNS_V1 if v1 else TABLE_COLUMNS):
+    for path in TABLE_COLUMNS_V1 if v1 else TABLE_COLUMNS:
         if path not in files:
             continue
         cells: dict[str, Any] = read_package_table(files[path], file=path, v1=v1)

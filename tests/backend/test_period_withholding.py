@@ -91,9 +91,7 @@ def rouble_company(api: Api) -> Response:
 def test_a_period_pays_by_bank_and_token_and_withholds_from_an_individual(api: Api) -> None:
     computed = rouble_company(api)
     package = Path(computed.json()["package"])
-    files = {
-        str(p.relative_to(package)): p.read_bytes() for p in package.rglob("*") if p.is_file()
-    }
+    files = {str(p.relative_to(package)): p.read_bytes() for p in package.rglob("*") if p.is_file()}
     assert verify_package(files) == []
     inputs = read_package_table(files["inputs/payees.tbl"], file="inputs/payees.tbl")
     assert inputs["id"].tolist() == [2, 3, 5]
