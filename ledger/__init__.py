@@ -17,6 +17,8 @@ starts with ``_`` is the ledger's own and may change without notice.
 ``ledger.synthetic``  a seeded synthetic company for benchmarks and property tests
 ``ledger.standing``   what a dashboard shows beyond the run's figures: rank progress, legs,
                       new people in the team (``standing_extras``)
+``ledger.rails``      payout rails (token, bank) and a bank line's pseudo-address
+``ledger.withholding`` the tax withheld from an individual's payout, as dated scales
 
 Inside, from the bottom up: ``errors``; ``money``; ``plan``, ``inputs``, the trees (``_tree``);
 ``context`` (run steps 1-4: volumes, ranks) and ``lines`` (bonus lines, rounding, caps), the
@@ -38,6 +40,8 @@ __all__ = [
     "package",
     "placement",
     "plan",
+    "rails",
     "standing",
     "synthetic",
+    "withholding",
 ]

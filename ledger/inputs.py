@@ -5,8 +5,10 @@ Days are integer days since 1970-01-01. Volumes are integer points. An order lin
 integer minor units of its ``currency`` (ISO 4217 numeric code; 0 = the payout currency); other
 amounts (returns, balances) are minor units of the payout currency. ``rates`` are the dated
 exchange rates the period converts with (``ledger.money``). Wallets are 20 raw bytes per row
-(``has_wallet`` False when the distributor has not registered one). The row order of any input
-never matters: the engine sorts by id (and orders by order id) before doing anything.
+(``has_wallet`` False when the distributor has not registered one). ``payees`` (optional) gives
+a distributor's tax status and payout rail (``ledger.withholding``, ``ledger.rails``). The row
+order of any input never matters: the engine sorts by id (and orders by order id) before doing
+anything.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from numpy.typing import NDArray
 
 from ledger.errors import InputError, NegativeVolumeError, UnknownReferenceError
 from ledger.money import ISO_CURRENCIES, Rate
+from ledger.rails import BANK, TOKEN
+from ledger.withholding import TAX_COMPANY, TAX_UNKNOWN
 
 __all__ = [
     "ADMIN_LOG_GENESIS",
@@ -28,9 +32,11 @@ __all__ = [
     "AdminLogHead",
     "Genealogy",
     "Orders",
+    "Payees",
     "PeriodInputs",
     "Returns",
     "State",
+    "YTD",
     "Training",
     "empty_returns",
     "empty_state",
@@ -124,7 +130,9 @@ class Returns:
 class State:
     """Carry-in state per distributor (rows only for those with something to carry).
 
-    ``balance`` may be negative (a clawback larger than a period's earnings).
+    ``balance`` may be negative (a clawback larger than a period's earnings). The year-to-date
+    columns (``ytd_*``, None when the state has none: read as 0) carry a payee's taxed income
+    and the tax withheld from it in calendar year ``ytd_year`` (docs/compensation.md#withholding).
     """
 
     id: I64
@@ -133,9 +141,40 @@ class State:
     balance: I64
     achieved_rank: I64
     matrix_done: I64
+    ytd_year: I64 | None = None
+    ytd_income: I64 | None = None
+    ytd_withheld: I64 | None = None
 
     @classmethod
     def from_columns(cls, **columns: object) -> State:
+        return cls(
+            **{
+                name: _i64(columns[name])
+                for name in cls.__dataclass_fields__
+                if name in columns or not name.startswith("ytd_")
+            }
+        )
+
+    @property
+    def has_ytd(self) -> bool:
+        return self.ytd_year is not None
+
+
+#: The year-to-date columns of a state (all three or none).
+YTD = ("ytd_year", "ytd_income", "ytd_withheld")
+
+
+@dataclass(frozen=True, eq=False)
+class Payees:
+    """Each distributor's tax status (``ledger.withholding`` codes, 0 unknown) and payout rail
+    (``ledger.rails``: 0 token, 1 bank); a distributor without a row is unknown and token."""
+
+    id: I64
+    tax_status: I64
+    rail: I64
+
+    @classmethod
+    def from_columns(cls, **columns: object) -> Payees:
         return cls(**{name: _i64(columns[name]) for name in cls.__dataclass_fields__})
 
 
@@ -196,6 +235,8 @@ class PeriodInputs:
     rates: tuple[Rate, ...] = ()
     #: Completions of the plan's compliance course; None when the input has no such file.
     training: Training | None = None
+    #: Tax status and payout rail per distributor; None when the input has no such file.
+    payees: Payees | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -220,6 +261,13 @@ class Dense:
     matrix_done: I64
     #: Who completed the plan's compliance course by the period's last day (None: no course).
     trained: NDArray[np.bool_] | None = None
+    #: Tax status and rail per distributor (None: no payees input).
+    tax_status: I64 | None = None
+    rail: I64 | None = None
+    #: Year-to-date figures carried in (zeros when the state has none).
+    ytd_year: I64 | None = None
+    ytd_income: I64 | None = None
+    ytd_withheld: I64 | None = None
 
 
 def _lookup(ids: I64, wanted: I64, *, file: str, column: str, allow_zero: bool) -> I64:
@@ -297,6 +345,36 @@ def _trained(inputs: PeriodInputs, ids: I64, course: str) -> NDArray[np.bool_]:
     trained = np.zeros(ids.shape[0], dtype=np.bool_)
     trained[owner[day <= inputs.end_day]] = True
     return trained
+
+
+def _payees(inputs: PeriodInputs, ids: I64) -> tuple[I64, I64] | None:
+    """Tax status and rail per distributor (dense), from the payees input (None: absent)."""
+    p = inputs.payees
+    if p is None:
+        return None
+    for name in ("tax_status", "rail"):
+        if getattr(p, name).shape[0] != p.id.shape[0]:
+            raise InputError(file="payees.csv", record=name, reason="column length differs")
+    order = _unique_sorted(p.id, file="payees.csv", column="id")
+    who, status, rail = (_take(getattr(p, f), order) for f in ("id", "tax_status", "rail"))
+    for name, values, low, high, meaning in (
+        ("tax_status", status, TAX_UNKNOWN, TAX_COMPANY, "0 (unknown) to 4 (company)"),
+        ("rail", rail, TOKEN, BANK, "0 (token) or 1 (bank)"),
+    ):
+        bad = (values < low) | (values > high)
+        if np.any(bad):
+            row = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                file="payees.csv",
+                record=f"id {int(who[row])}",
+                reason=f"{name} {int(values[row])} is not a code: {meaning}",
+            )
+    owner = _lookup(ids, who, file="payees.csv", column="id", allow_zero=False)
+    dense_status = np.zeros(ids.shape[0], dtype=np.int64)
+    dense_rail = np.full(ids.shape[0], TOKEN, dtype=np.int64)
+    dense_status[owner] = status
+    dense_rail[owner] = rail
+    return dense_status, dense_rail
 
 
 def densify(inputs: PeriodInputs, *, width: int, course: str | None = None) -> Dense:
@@ -400,7 +478,11 @@ def densify(inputs: PeriodInputs, *, width: int, course: str | None = None) -> D
 
     s = inputs.state
     s_order = _unique_sorted(s.id, file="state.csv", column="id")
-    state = State(*(_take(getattr(s, f), s_order) for f in State.__dataclass_fields__))
+    fields = [f for f in State.__dataclass_fields__ if getattr(s, f) is not None]
+    for name in fields:
+        if getattr(s, name).shape[0] != s.id.shape[0]:
+            raise InputError(file="state.csv", record=name, reason="column length differs")
+    state = State(**{f: _take(getattr(s, f), s_order) for f in fields})
     _non_negative(
         "state.csv",
         state.id,
@@ -408,13 +490,17 @@ def densify(inputs: PeriodInputs, *, width: int, course: str | None = None) -> D
         carry_right=state.carry_right,
         achieved_rank=state.achieved_rank,
         matrix_done=state.matrix_done,
+        **{f: getattr(state, f) for f in YTD if getattr(state, f) is not None},
     )
     s_idx = _lookup(ids, state.id, file="state.csv", column="id", allow_zero=False)
 
-    def spread(col: I64) -> I64:
+    def spread(col: I64 | None) -> I64:
         out = np.zeros(n, dtype=np.int64)
-        out[s_idx] = col
+        if col is not None:
+            out[s_idx] = col
         return out
+
+    payees = _payees(inputs, ids)
 
     return Dense(
         ids=ids,
@@ -434,4 +520,9 @@ def densify(inputs: PeriodInputs, *, width: int, course: str | None = None) -> D
         achieved_rank=spread(state.achieved_rank),
         matrix_done=spread(state.matrix_done),
         trained=None if course is None else _trained(inputs, ids, course),
+        tax_status=None if payees is None else payees[0],
+        rail=None if payees is None else payees[1],
+        ytd_year=spread(state.ytd_year),
+        ytd_income=spread(state.ytd_income),
+        ytd_withheld=spread(state.ytd_withheld),
     )

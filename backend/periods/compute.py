@@ -67,8 +67,13 @@ from ledger.inputs import PeriodInputs
 from ledger.money import ISO_CURRENCIES, Rate, RateMissingError, alpha_code, conversion
 from ledger.package import TABLE_COLUMNS, build_package
 from ledger.plan import Plan
+from ledger.rails import RAILS
+from ledger.withholding import STATUS_CODES
 
 INSERT_CHUNK = 20_000
+#: The engine's codes as the payee rows store them (``backend.payees.models``' values).
+TAX_NAMES = {code: name for name, code in STATUS_CODES.items()}
+RAIL_NAMES = {code: name for name, code in RAILS.items()}
 PERIOD = Period.metadata.tables["period"]
 
 
@@ -241,7 +246,9 @@ def _payee_rows(period_id: int, result: PeriodResult) -> list[dict[str, Any]]:
     payees = payee_rows(result)
     keep, leaf_index = payees.index, payees.leaf_index
     wallets = result.wallet[keep]
+    accounts = result.account[keep]
     has_wallet: list[bool] = np.any(wallets != 0, axis=1).tolist()
+    rails = result.rails or result.withholding
     rows = []
     for i, position in enumerate(keep.tolist()):
         leaf = int(leaf_index[i])
@@ -255,8 +262,11 @@ def _payee_rows(period_id: int, result: PeriodResult) -> list[dict[str, Any]]:
                 "payout": int(result.payout[position]),
                 "balance_out": int(result.balance_out[position]),
                 "leaf_index": leaf if leaf >= 0 else None,
-                "account": "0x" + wallets[i].tobytes().hex() if leaf >= 0 else None,
+                "account": "0x" + accounts[i].tobytes().hex() if leaf >= 0 else None,
                 "has_wallet": bool(has_wallet[i]),
+                "withheld": int(result.withheld[position]),
+                "tax_status": TAX_NAMES.get(int(result.tax_status[position])) if rails else None,
+                "rail": RAIL_NAMES[int(result.rail[position])] if rails else None,
             }
         )
     return rows

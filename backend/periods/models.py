@@ -121,7 +121,9 @@ class PeriodPayee(SQLModel, table=True):
 
     ``balance_out`` is what is held for them (no wallet, below the minimum, or negative after
     a clawback); it is the next period's ``balance_in`` and paid in that period's leaves once
-    they can be paid, so the vault only ever pays anchored leaves.
+    they can be paid, so the vault only ever pays anchored leaves. ``payout`` is the leaf's
+    amount: the gross payout less the tax ``withheld`` (``gross`` = ``payout + withheld``).
+    ``tax_status`` and ``rail`` are the period's payees input (None: the period had none).
     """
 
     __tablename__ = "period_payee"
@@ -137,6 +139,15 @@ class PeriodPayee(SQLModel, table=True):
     leaf_index: int | None = Field(default=None, description="Payout leaf, if paid this period.")
     account: str | None = Field(default=None, max_length=42, description="The leaf's address.")
     has_wallet: bool = Field(default=False, description="A wallet was known at the snapshot.")
+    withheld: int = Field(
+        default=0, sa_type=sa.BigInteger(), sa_column_kwargs={"server_default": "0"}
+    )
+    tax_status: str | None = Field(default=None, max_length=16, description="TaxStatus value.")
+    rail: str | None = Field(default=None, max_length=8, description="bank or token.")
+
+    @property
+    def gross(self) -> int:
+        return self.payout + self.withheld
 
 
 class PeriodStanding(SQLModel, table=True):
@@ -353,6 +364,9 @@ class HeldReason(StrEnum):
     #: The plan's [compliance_course] was not completed by the period's end (the held amount is
     #: paid in the first period by whose end it is); ``held_course`` names the course.
     compliance_course = "compliance_course"
+    #: The plan withholds tax and holds a payee whose tax status is unknown: the held amount is
+    #: paid in the first period by whose end a status is recorded.
+    tax_status_unknown = "tax_status_unknown"
 
 
 class ClawbackPublic(SQLModel):
@@ -375,8 +389,16 @@ class StatementPublic(SQLModel):
     earned: int
     clawback: int
     balance_in: int
-    payout: int
+    payout: int = Field(description="Paid: the leaf's amount, after the tax withheld.")
     balance_out: int
+    withheld: int = Field(default=0, description="Tax withheld from the gross payout.")
+    gross: int = Field(default=0, description="payout + withheld.")
+    rail: str | None = Field(
+        default=None, description="bank or token (None: the period had no payout rails)."
+    )
+    tax_status: str | None = Field(
+        default=None, description="The tax status the period used (None: unknown or no rails)."
+    )
     held_reason: str | None = Field(description="Why balance_out was not paid this period.")
     held: HeldReason | None = Field(
         default=None, description="The same reason as a code (None when nothing is carried)."

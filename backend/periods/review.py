@@ -346,7 +346,7 @@ def progress(session: Session, settings: Settings, period_id: int) -> Progress:
             names.get(r.distributor_id, ""),
             r.balance_out,
             reason,
-            rule.course if rule and reason == HeldReason.compliance_course else "",
+            (rule.course or "") if rule and reason == HeldReason.compliance_course else "",
         )
         for r in held_rows
         if (reason := held_reason(r, rule)) is not None

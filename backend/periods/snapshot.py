@@ -15,6 +15,10 @@
 - Training (only when the plan names a ``[compliance_course]``): the day each distributor
   completed that course, as the caller passes them (``completions``), those on or before the
   period's last day; without them such a period is refused (``training_unavailable``).
+- Payees: each distributor's payout profile in force at the period's end
+  (``backend.payees.service.in_force``) as tax status and rail codes (``ledger.withholding``,
+  ``ledger.rails``). Written when someone has a profile or the plan withholds (then a
+  distributor without one is of unknown status); otherwise left out, as before payout rails.
 
 Rows are read in key order, so the same database gives the same inputs, byte for byte.
 """
@@ -26,7 +30,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +45,7 @@ from backend.core.errors import Conflict
 from backend.core.model_base import OrderStatus, ProductCategory
 from backend.genealogy.models import Distributor, Placement
 from backend.orders.models import Order, OrderLine
+from backend.payees.service import in_force
 from backend.periods.models import (
     LOCKED,
     Period,
@@ -57,6 +62,7 @@ from ledger.inputs import (
     KIND_RETAIL,
     Genealogy,
     Orders,
+    Payees,
     PeriodInputs,
     Returns,
     State,
@@ -64,8 +70,10 @@ from ledger.inputs import (
     empty_state,
 )
 from ledger.money import numeric_code
-from ledger.package import INPUT_HEADERS, read_table
+from ledger.package import INPUT_HEADERS, read_package_table, read_table
 from ledger.plan import Plan
+from ledger.rails import RAILS
+from ledger.withholding import STATUS_CODES
 
 
 @dataclass
@@ -109,6 +117,7 @@ def snapshot(
         state=state,
         admin_log=admin_log.head(session),
         training=_known_completions(training, known),
+        payees=_payees(session, plan, end, known),
     )
     return Snapshot(inputs=inputs, returns=netted + clawed, clawbacks=clawbacks)
 
@@ -137,6 +146,19 @@ def _known_completions(training: dict[int, int] | None, known: set[int]) -> Trai
     rows = [(who, day) for who, day in training.items() if who in known]
     return Training.from_columns(
         distributor=[who for who, _ in rows], completed_day=[day for _, day in rows]
+    )
+
+
+def _payees(session: Session, plan: Plan, end: datetime, known: set[int]) -> Payees | None:
+    """The profiles in force at the period's last instant, of the distributors it knows."""
+    profiles = in_force(session, end - timedelta(microseconds=1))
+    rows = sorted((who, p) for who, p in profiles.items() if who in known)
+    if not rows and plan.withholding is None:
+        return None
+    return Payees.from_columns(
+        id=[who for who, _ in rows],
+        tax_status=[STATUS_CODES[p.tax_status] for _, p in rows],
+        rail=[RAILS[p.rail] for _, p in rows],
     )
 
 
@@ -243,9 +265,10 @@ def _orders(session: Session, period: Period, known: set[int]) -> tuple[Orders, 
 
 
 def _package_table(
-    settings: Settings, period: Period, name: str, columns: tuple[str, ...]
+    settings: Settings, period: Period, name: str, columns: tuple[str, ...] | None = None
 ) -> dict[str, np.ndarray]:
-    """A results table of a locked period's package, checked against its stored manifest."""
+    """A results table of a locked period's package, checked against its stored manifest
+    (``columns`` None: in whichever of the table's column lists it was written)."""
     manifest = manifest_of(period)
     path = package_dir(settings, period.id) / name
     try:
@@ -260,7 +283,12 @@ def _package_table(
             code="package_tampered",
         )
     try:
-        return {k: np.asarray(v) for k, v in read_table(data, file=name, columns=columns).items()}
+        table = (
+            read_package_table(data, file=name)
+            if columns is None
+            else read_table(data, file=name, columns=columns)
+        )
+        return {k: np.asarray(v) for k, v in table.items()}
     except LedgerError as exc:
         raise Conflict(str(exc), code="package_tampered") from None
 
@@ -275,7 +303,7 @@ def _carry_in(session: Session, settings: Settings, period: Period) -> State:
             "(its carry-out is this period's carry-in)",
             code="previous_not_approved",
         )
-    cols = _package_table(settings, previous, "results/state.tbl", INPUT_HEADERS["state"])
+    cols = _package_table(settings, previous, "results/state.tbl")
     return State.from_columns(**cols)
 
 

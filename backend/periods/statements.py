@@ -39,7 +39,7 @@ from backend.periods.models import (
 )
 from backend.periods.money import line_public
 from backend.periods.service import get_period, manifest_of, package_dir, to_public
-from ledger.engine import held_for_course
+from ledger.engine import held_for_course, held_for_tax_status
 from ledger.errors import LedgerError
 from ledger.merkle import PayoutLeaf, PayoutTree, verify_proof
 from ledger.package import TABLE_COLUMNS, read_table
@@ -91,28 +91,55 @@ HELD_TEXTS = {
     "in the first period by whose end it is completed",
     HeldReason.no_wallet: "no payout wallet: held, and paid in the first period after one is added",
     HeldReason.below_minimum: "below the plan's minimum payout: carried to the next period",
+    HeldReason.tax_status_unknown: "no tax status recorded: held, and paid in the first period "
+    "by whose end one is",
 }
+
+
+def _reachable(payee: PeriodPayee) -> bool:
+    """Can be paid by a rail: a wallet, or the bank rail."""
+    return payee.has_wallet or payee.rail == "bank"
 
 
 @dataclass(frozen=True)
 class CourseRule:
-    """A computed period's compliance course, from its own package: the plan as run names the
-    course and the payout minimum, ``inputs/training.tbl`` who had completed it by the end."""
+    """What may hold a computed period's money besides the wallet and the minimum, from its own
+    package: the plan as run names the compliance course (``course``, None: none) and the payout
+    minimum, ``inputs/training.tbl`` who had completed it by the end; ``hold_unknown_tax``: the
+    plan's ``[withholding]`` holds a payee of unknown tax status."""
 
-    course: str
+    course: str | None
     minimum: int
     completed: frozenset[int]
+    hold_unknown_tax: bool = False
+
+    def _trained(self, payee: PeriodPayee) -> np.ndarray | None:
+        return None if self.course is None else np.array([payee.distributor_id in self.completed])
 
     def holds(self, payee: PeriodPayee) -> bool:
         """Paid nothing only for the course (the engine's rule, ``held_for_course``)."""
-        if payee.payout != 0:
+        if payee.payout != 0 or self.course is None:
             return False
         return bool(
             held_for_course(
                 np.array([payee.balance_out], dtype=np.int64),
                 minimum=self.minimum,
-                has_wallet=np.array([payee.has_wallet]),
+                has_wallet=np.array([_reachable(payee)]),
                 trained=np.array([payee.distributor_id in self.completed]),
+            )[0]
+        )
+
+    def holds_for_tax(self, payee: PeriodPayee) -> bool:
+        """Paid nothing only for an unknown tax status (``held_for_tax_status``)."""
+        if payee.payout != 0 or not self.hold_unknown_tax:
+            return False
+        return bool(
+            held_for_tax_status(
+                np.array([payee.balance_out], dtype=np.int64),
+                minimum=self.minimum,
+                has_wallet=np.array([_reachable(payee)]),
+                trained=self._trained(payee),
+                status_known=np.array([payee.tax_status is not None]),
             )[0]
         )
 
@@ -138,7 +165,8 @@ def _package_file(settings: Settings, period: Period, name: str) -> bytes:
 
 
 def course_rule(settings: Settings, period: Period) -> CourseRule | None:
-    """The period's compliance course (None: its plan names none, or it is not computed)."""
+    """The period's compliance course and tax hold (None: its plan has neither, or it is not
+    computed)."""
     if period.status == PeriodStatus.open or not period.manifest:
         return None
     key = (period.id, period.computations, str(period.results_hash or ""))
@@ -148,6 +176,7 @@ def course_rule(settings: Settings, period: Period) -> CourseRule | None:
     try:
         plan = load_plan(_package_file(settings, period, "plan.toml"))
         rule = None
+        tax = plan.withholding is not None and plan.withholding.unknown_status == "hold"
         if plan.compliance_course is not None:
             name = "inputs/training.tbl"
             table = read_table(
@@ -157,7 +186,10 @@ def course_rule(settings: Settings, period: Period) -> CourseRule | None:
                 course=plan.compliance_course.course,
                 minimum=plan.payout.minimum,
                 completed=frozenset(int(i) for i in table["distributor"]),
+                hold_unknown_tax=tax,
             )
+        elif tax:
+            rule = CourseRule(None, plan.payout.minimum, frozenset(), hold_unknown_tax=True)
     except LedgerError as exc:
         raise Conflict(str(exc), code="package_tampered") from None
     with _RULES_LOCK:
@@ -174,13 +206,15 @@ def held_reason(payee: PeriodPayee | None, rule: CourseRule | None = None) -> He
         return HeldReason.negative
     if rule is not None and rule.holds(payee):
         return HeldReason.compliance_course
-    if not payee.has_wallet:
+    if rule is not None and rule.holds_for_tax(payee):
+        return HeldReason.tax_status_unknown
+    if not _reachable(payee):
         return HeldReason.no_wallet
     return HeldReason.below_minimum
 
 
 def held_text(held: HeldReason, rule: CourseRule | None) -> str:
-    return HELD_TEXTS[held] % {"course": rule.course if rule else ""}
+    return HELD_TEXTS[held] % {"course": (rule.course if rule else None) or ""}
 
 
 class LineNote(StrEnum):
@@ -320,6 +354,10 @@ def statement(
         balance_in=payee.balance_in if payee else 0,
         payout=payee.payout if payee else 0,
         balance_out=payee.balance_out if payee else 0,
+        withheld=payee.withheld if payee else 0,
+        gross=payee.gross if payee else 0,
+        rail=payee.rail if payee else None,
+        tax_status=payee.tax_status if payee else None,
         held_reason=held_text(held, rule) if held else None,
         held=held,
         held_course=rule.course if rule and held == HeldReason.compliance_course else None,

@@ -53,6 +53,17 @@ HELD_TEXTS = {
         "Compliance course not completed: %(course)s. The balance is held and paid in the "
         "first period by whose end you have completed it."
     ),
+    HeldReason.tax_status_unknown: N_(
+        "No tax status recorded: the company must know it to withhold tax. The balance is held "
+        "and paid in the first period by whose end your tax status is recorded."
+    ),
+}
+RAIL_NAMES = {"bank": N_("Bank transfer"), "token": N_("Token to your wallet")}
+TAX_STATUS_NAMES = {
+    "individual": N_("Private individual: the company withholds personal income tax (NDFL)"),
+    "self_employed": N_("Self-employed (NPD): paid gross"),
+    "sole_proprietor": N_("Sole proprietor: paid gross"),
+    "company": N_("Company: paid gross"),
 }
 UNIT_NAMES = {"points": N_("points"), "cycles": N_("cycles"), "count": N_("bonuses")}
 PER_UNIT = {"cycles": N_("per cycle"), "count": N_("per bonus")}
@@ -167,6 +178,8 @@ def statement_page(
         own=user.distributor_id == distributor_id,
         note_texts=NOTE_TEXTS,
         held_texts=HELD_TEXTS,
+        rail_names=RAIL_NAMES,
+        tax_status_names=TAX_STATUS_NAMES,
         unit_names=UNIT_NAMES,
         notes=LineNote,
         commands=commands,
@@ -250,12 +263,22 @@ def statement_as_csv(found: StatementPublic, views: list[LineView], language: La
         label = _("Clawback of return %(id)s") % {"id": clawback.return_id}
         writer.writerow([label, decimal_text(-clawback.amount, exponent), currency, ""])
     held = _(HELD_TEXTS[found.held]) % {"course": found.held_course or ""} if found.held else ""
-    for label, amount, note in (
+    rail = _(RAIL_NAMES[found.rail]) if found.rail in RAIL_NAMES else ""
+    status = _(TAX_STATUS_NAMES[found.tax_status]) if found.tax_status in TAX_STATUS_NAMES else ""
+    rows: list[tuple[str, int, str]] = [
         (_("Carried in from earlier periods"), found.balance_in, ""),
         (_("Earned"), found.earned, ""),
         (_("Clawbacks"), -found.clawback, ""),
-        (_("Payout"), found.payout, ""),
-        (_("Carried to the next period"), found.balance_out, held),
-    ):
+    ]
+    if found.rail is not None:
+        rows += [
+            (_("Payout before tax (gross)"), found.gross, status),
+            (_("Tax withheld"), -found.withheld, ""),
+            (_("Payout (net)"), found.payout, rail),
+        ]
+    else:
+        rows.append((_("Payout"), found.payout, ""))
+    rows.append((_("Carried to the next period"), found.balance_out, held))
+    for label, amount, note in rows:
         writer.writerow([label, decimal_text(amount, exponent), currency, note])
     return out.getvalue()

@@ -21,21 +21,43 @@ from ledger.bonuses import binary as binary_bonus
 from ledger.bonuses import stairstep as stairstep_bonus
 from ledger.bonuses import upline
 from ledger.context import Context, build_context
-from ledger.engine._payees import PayeeRows, held_for_course, payee_rows, payouts
+from ledger.engine._payees import (
+    PayeeRows,
+    held_for_course,
+    held_for_tax_status,
+    payee_rows,
+    payouts,
+)
 from ledger.engine._report import compliance, sales, threshold_flags, totals
-from ledger.inputs import PeriodInputs, densify
+from ledger.engine._withhold import withhold
+from ledger.inputs import Dense, PeriodInputs, densify
 from ledger.lines import LineBlock, apply_global_cap, apply_payee_cap
 from ledger.merkle import PayoutTree
 from ledger.plan import BONUS_TYPES, Plan
+from ledger.rails import BANK, bank_accounts
+from ledger.withholding import TAX_UNKNOWN
 
-__all__ = ["PayeeRows", "PeriodResult", "held_for_course", "payee_rows", "run_period"]
+__all__ = [
+    "PayeeRows",
+    "PeriodResult",
+    "held_for_course",
+    "held_for_tax_status",
+    "payee_rows",
+    "run_period",
+]
 
 I64 = NDArray[np.int64]
 
 
 @dataclass(frozen=True, eq=False)
 class PeriodResult:
-    """Everything a period run produces. Arrays are per distributor in id order."""
+    """Everything a period run produces. Arrays are per distributor in id order.
+
+    ``payout`` is each leaf's amount: the gross payout less ``withheld``. ``account`` is each
+    distributor's leaf account (their wallet, or the bank line's pseudo-address for the bank
+    rail: ``ledger.rails``). ``rails`` (a payees input was given) and ``withholding`` (the plan
+    withholds) decide the extra columns of the package's tables (``ledger.package``).
+    """
 
     period_id: int
     ids: I64
@@ -63,6 +85,15 @@ class PeriodResult:
     payout_root: str
     totals: dict[str, Any]
     compliance: dict[str, Any]
+    withheld: I64
+    tax_status: I64
+    rail: I64
+    account: NDArray[np.uint8]  # (n, 20) leaf accounts
+    ytd_year: I64
+    ytd_income: I64
+    ytd_withheld: I64
+    rails: bool = False
+    withholding: bool = False
 
 
 def _noop(stage: str) -> None:
@@ -95,11 +126,26 @@ def run_period(
     clawback = np.zeros(n, dtype=np.int64)
     np.add.at(clawback, d.return_owner, d.returns.amount)
     net = earned - clawback + d.balance
-    payout = payouts(net, minimum=plan.payout.minimum, has_wallet=d.has_wallet, trained=d.trained)
-    balance_out = net - payout
-    payees = np.flatnonzero(payout > 0)
+    tax_status = d.tax_status if d.tax_status is not None else np.zeros(n, dtype=np.int64)
+    rail = d.rail if d.rail is not None else np.zeros(n, dtype=np.int64)
+    reachable = d.has_wallet | (rail == BANK)
+    rule = plan.withholding
+    known = tax_status != TAX_UNKNOWN if rule and rule.unknown_status == "hold" else None
+    gross = payouts(
+        net,
+        minimum=plan.payout.minimum,
+        has_wallet=reachable,
+        trained=d.trained,
+        status_known=known,
+    )
+    balance_out = net - gross
     on_stage("payouts")
-    root = _payout_root(inputs.period_id, d.wallet[payees], payout[payees])
+    ytd = _withholding(plan, inputs, d, gross=gross, tax_status=tax_status)
+    payout = gross - ytd[0]
+    on_stage("withholding")
+    payees = np.flatnonzero(payout > 0)
+    account = _accounts(inputs.period_id, d, rail, payees)
+    root = _payout_root(inputs.period_id, account[payees], payout[payees])
     on_stage("merkle root")
 
     flagged = threshold_flags(ctx)
@@ -117,6 +163,23 @@ def run_period(
             "held": int(held.sum()),
             "held_amount": int(net[held].sum()),
         }
+    if rule is not None:
+        unknown = held_for_tax_status(
+            net,
+            minimum=plan.payout.minimum,
+            has_wallet=reachable,
+            trained=d.trained,
+            status_known=tax_status != TAX_UNKNOWN,
+        )
+        held_tax = unknown if rule.unknown_status == "hold" else np.zeros(n, dtype=np.bool_)
+        report["withholding"] = {
+            "scale": rule.scale,
+            "unknown_status": rule.unknown_status,
+            "taxed": int((ytd[0] > 0).sum()),
+            "withheld": int(ytd[0].sum()),
+            "held": int(held_tax.sum()),
+            "held_amount": int(net[held_tax].sum()),
+        }
     total = totals(
         ctx,
         blocks,
@@ -127,6 +190,14 @@ def run_period(
         root=root,
         total_sales=total_sales,
     )
+    if d.rail is not None or rule is not None:
+        total["withheld"] = int(ytd[0].sum())
+        total["gross"] = int(gross.sum())
+        bank = rail[payees] == BANK
+        total["rails"] = {
+            "bank": {"leaves": int(bank.sum()), "payout": int(payout[payees][bank].sum())},
+            "token": {"leaves": int((~bank).sum()), "payout": int(payout[payees][~bank].sum())},
+        }
     total["clawback"] = int(clawback.sum())
     total["balance_in"] = int(d.balance.sum())
     total["balance_out"] = int(balance_out.sum())
@@ -162,7 +233,49 @@ def run_period(
         payout_root=root,
         totals=total,
         compliance=report,
+        withheld=ytd[0],
+        tax_status=tax_status,
+        rail=rail,
+        account=account,
+        ytd_year=ytd[1],
+        ytd_income=ytd[2],
+        ytd_withheld=ytd[3],
+        rails=d.rail is not None,
+        withholding=rule is not None,
     )
+
+
+def _withholding(
+    plan: Plan, inputs: PeriodInputs, d: Dense, *, gross: I64, tax_status: I64
+) -> tuple[I64, I64, I64, I64]:
+    """(withheld, ytd_year, ytd_income, ytd_withheld) per distributor; without a
+    ``[withholding]`` nothing is withheld and no year-to-date figure is carried on."""
+    zeros = np.zeros(gross.shape[0], dtype=np.int64)
+    if plan.withholding is None:
+        return zeros, zeros, zeros, zeros
+    assert d.ytd_year is not None and d.ytd_income is not None and d.ytd_withheld is not None
+    w = withhold(
+        plan.withholding,
+        decimals=plan.currency.decimals,
+        end_day=inputs.end_day,
+        gross=gross,
+        tax_status=tax_status,
+        ytd_year=d.ytd_year,
+        ytd_income=d.ytd_income,
+        ytd_withheld=d.ytd_withheld,
+    )
+    return w.withheld, w.ytd_year, w.ytd_income, w.ytd_withheld
+
+
+def _accounts(period_id: int, d: Dense, rail: I64, payees: I64) -> NDArray[np.uint8]:
+    """Each distributor's leaf account: the wallet, or for a paid bank-rail payee the bank
+    line's pseudo-address (``ledger.rails``)."""
+    if d.rail is None:
+        return d.wallet
+    account = d.wallet.copy()
+    bank = payees[rail[payees] == BANK]
+    account[bank] = bank_accounts(period_id, d.ids[bank])
+    return account
 
 
 def _payout_root(period_id: int, accounts: NDArray[np.uint8], amounts: I64) -> str:

@@ -12,6 +12,7 @@ Layout (format ``lineage-period-package/2``; columns in docs/period-inputs.md)::
     inputs/orders.tbl        order lines counted, by order id
     inputs/returns.tbl       clawbacks, by return id
     inputs/state.tbl         carry-in state, by id
+    inputs/payees.tbl        tax status and payout rail, by id (optional)
     results/distributors.tbl volumes, legs, ranks, earnings per distributor, by id
     results/lines.tbl        every bonus line, by (bonus, source, level, payee)
     results/payees.tbl       earned, clawback, balances, payout and leaf index, by id
@@ -34,12 +35,14 @@ from ledger.package._files import (
     FORMAT_VERSION,
     INPUT_HEADERS,
     TABLE_COLUMNS,
+    TABLE_VARIANTS,
     build_package,
     inputs_csv_files,
     inputs_files,
     json_bytes,
     parse_inputs,
     read_package,
+    read_package_table,
 )
 from ledger.package._verify import Mismatch, tables_as_csv, verify_package
 
@@ -48,6 +51,7 @@ __all__ = [
     "FORMAT_VERSION",
     "INPUT_HEADERS",
     "TABLE_COLUMNS",
+    "TABLE_VARIANTS",
     "Mismatch",
     "build_package",
     "inputs_csv_files",
@@ -55,6 +59,7 @@ __all__ = [
     "json_bytes",
     "parse_inputs",
     "read_package",
+    "read_package_table",
     "read_table",
     "tables_as_csv",
     "verify_package",

@@ -19,7 +19,17 @@ from ledger._csv import Address, format_csv, parse_csv
 from ledger._table import read_table, write_table
 from ledger.engine import PeriodResult, payee_rows, run_period
 from ledger.errors import LedgerError, PackageError
-from ledger.inputs import AdminLogHead, Genealogy, Orders, PeriodInputs, Returns, State, Training
+from ledger.inputs import (
+    YTD,
+    AdminLogHead,
+    Genealogy,
+    Orders,
+    Payees,
+    PeriodInputs,
+    Returns,
+    State,
+    Training,
+)
 from ledger.money import Rate
 from ledger.plan import BONUS_TYPES, Plan, canonical_plan, load_plan
 
@@ -30,12 +40,14 @@ __all__ = [
     "INPUT_HEADERS",
     "TABLE_COLUMNS",
     "TABLE_COLUMNS_V1",
+    "TABLE_VARIANTS",
     "build_package",
     "inputs_csv_files",
     "inputs_files",
     "json_bytes",
     "parse_inputs",
     "read_package",
+    "read_package_table",
 ]
 
 FORMAT_VERSION = "lineage-period-package/2"
@@ -65,6 +77,8 @@ INPUT_HEADERS: dict[str, tuple[str, ...]] = {
     "state": ("id", "carry_left", "carry_right", "balance", "achieved_rank", "matrix_done"),
     # Only with a plan naming a [compliance_course]: the day each distributor completed it.
     "training": ("distributor", "completed_day"),
+    # Optional: tax status and payout rail (ledger.withholding, ledger.rails codes).
+    "payees": ("id", "tax_status", "rail"),
 }
 _DIST_TABLE = ("id", "enroller", "parent", "position", "joined_day", "has_wallet", "wallet")
 _RESULT_DISTRIBUTORS = (
@@ -95,7 +109,14 @@ _LINES = (
 )
 #: Input headers an older package or input directory may still use (read, never written).
 _LEGACY_HEADERS = {"orders": INPUT_HEADERS["orders"][:-1]}
+#: Input headers read besides the current one, tried first (``state`` with year-to-date columns).
+_RICHER_HEADERS = {"state": (*INPUT_HEADERS["state"], *YTD)}
 _PAYEES = ("id", "earned", "clawback", "balance_in", "payout", "balance_out", "leaf_index")
+#: The payee table's columns when the period has a payees input or withholds: the tax withheld
+#: (``payout`` is the net, the leaf's amount), the tax status and the rail.
+_PAYEES_RAILS = (*_PAYEES, "withheld", "tax_status", "rail")
+#: The state's columns when it carries year-to-date taxed income (a plan with [withholding]).
+_STATE_YTD = (*INPUT_HEADERS["state"], *YTD)
 #: The columns of every ``.tbl`` file of a package, by path.
 TABLE_COLUMNS = {
     "inputs/distributors.tbl": _DIST_TABLE,
@@ -103,6 +124,7 @@ TABLE_COLUMNS = {
     "inputs/returns.tbl": INPUT_HEADERS["returns"],
     "inputs/state.tbl": INPUT_HEADERS["state"],
     "inputs/training.tbl": INPUT_HEADERS["training"],
+    "inputs/payees.tbl": INPUT_HEADERS["payees"],
     "results/distributors.tbl": _RESULT_DISTRIBUTORS,
     "results/lines.tbl": _LINES,
     "results/payees.tbl": _PAYEES,
@@ -114,6 +136,27 @@ TABLE_COLUMNS_V1 = {
     "inputs/orders.tbl": _LEGACY_HEADERS["orders"],
     "results/lines.tbl": tuple(c for c in _LINES if c != "currency"),
 }
+#: Further column lists a table may have (beside its ``TABLE_COLUMNS`` entry), by path: the
+#: rails' and withholding's columns are written only for a period that has them, so that every
+#: other period's package keeps its bytes.
+TABLE_VARIANTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "inputs/state.tbl": (_STATE_YTD,),
+    "results/state.tbl": (_STATE_YTD,),
+    "results/payees.tbl": (_PAYEES_RAILS,),
+}
+
+
+def read_package_table(data: bytes, *, file: str, v1: bool = False) -> dict[str, Any]:
+    """A package table at path ``file`` in whichever of its column lists it was written."""
+    base = (TABLE_COLUMNS_V1 if v1 else TABLE_COLUMNS)[file]
+    variants = (base, *TABLE_VARIANTS.get(file, ()))
+    for i, columns in enumerate(variants):
+        try:
+            return dict(read_table(data, file=file, columns=columns))
+        except PackageError:
+            if i == len(variants) - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def json_bytes(value: Any) -> bytes:
@@ -157,8 +200,14 @@ def _input_columns(inputs: PeriodInputs) -> dict[str, dict[str, Any]]:
         },
         "orders": {f: getattr(o, f)[oi] for f in INPUT_HEADERS["orders"]},
         "returns": {f: getattr(r, f)[ri] for f in INPUT_HEADERS["returns"]},
-        "state": {f: getattr(s, f)[si] for f in INPUT_HEADERS["state"]},
+        "state": {
+            f: getattr(s, f)[si] for f in (_STATE_YTD if s.has_ytd else INPUT_HEADERS["state"])
+        },
     }
+    if inputs.payees is not None:
+        p = inputs.payees
+        pi = _sorted_by(p.id)
+        tables["payees"] = {f: getattr(p, f)[pi] for f in INPUT_HEADERS["payees"]}
     if inputs.training is not None:
         t = inputs.training
         ti = _sorted_by(t.distributor)
@@ -245,9 +294,8 @@ def inputs_csv_files(inputs: PeriodInputs) -> dict[str, bytes]:
         if name == "distributors":
             wallet = Address(cols.pop("wallet"), cols.pop("has_wallet").astype(np.bool_))
             cols["wallet"] = wallet
-        files[f"{name}.csv"] = format_csv(
-            INPUT_HEADERS[name], [cols[c] for c in INPUT_HEADERS[name]]
-        )
+        header = tuple(cols) if name == "state" else INPUT_HEADERS[name]
+        files[f"{name}.csv"] = format_csv(header, [cols[c] for c in header])
     return files
 
 
@@ -277,7 +325,7 @@ def _read_input_table(
             assert isinstance(wallet, Address)
             cols["wallet"], cols["has_wallet"] = wallet.raw, wallet.present
         return cols
-    if name in ("returns", "state", "training"):
+    if name in ("returns", "state", "training", "payees"):
         return {c: np.zeros(0, dtype=np.int64) for c in INPUT_HEADERS[name]}
     raise PackageError(f"{csv}: missing")
 
@@ -300,6 +348,8 @@ def parse_inputs(files: Mapping[str, bytes], *, prefix: str = "") -> PeriodInput
     def table(name: str) -> dict[str, Any]:
         tbl, csv = f"{prefix}{name}.tbl", f"{prefix}{name}.csv"
         headers = [INPUT_HEADERS[name]]
+        if name in _RICHER_HEADERS:
+            headers.insert(0, _RICHER_HEADERS[name])
         if name in _LEGACY_HEADERS:
             headers.append(_LEGACY_HEADERS[name])
         for i, header in enumerate(headers):
@@ -312,6 +362,7 @@ def parse_inputs(files: Mapping[str, bytes], *, prefix: str = "") -> PeriodInput
 
     log_file, rates_file = prefix + "admin_log.json", prefix + "rates.json"
     has_training = f"{prefix}training.tbl" in files or f"{prefix}training.csv" in files
+    has_payees = f"{prefix}payees.tbl" in files or f"{prefix}payees.csv" in files
     return PeriodInputs(
         period_id=period_id,
         start_day=start,
@@ -323,6 +374,7 @@ def parse_inputs(files: Mapping[str, bytes], *, prefix: str = "") -> PeriodInput
         admin_log=_parse_admin_log(files[log_file], file=log_file) if log_file in files else None,
         rates=_parse_rates(files[rates_file], file=rates_file) if rates_file in files else (),
         training=Training(**table("training")) if has_training else None,
+        payees=Payees(**table("payees")) if has_payees else None,
     )
 
 
@@ -355,7 +407,7 @@ def _results_files(result: PeriodResult) -> Iterator[tuple[str, bytes]]:
             [
                 np.full(leaves.shape[0], result.period_id, dtype=np.int64),
                 np.arange(leaves.shape[0], dtype=np.int64),
-                Address(result.wallet[leaves], np.ones(leaves.shape[0], dtype=np.bool_)),
+                Address(result.account[leaves], np.ones(leaves.shape[0], dtype=np.bool_)),
                 result.payout[leaves],
             ],
             prefix=b"  [",
@@ -394,6 +446,11 @@ def _results_files(result: PeriodResult) -> Iterator[tuple[str, bytes]]:
         "balance_out": result.balance_out[keep],
         "leaf_index": payee_table.leaf_index,
     }
+    if result.rails or result.withholding:
+        payees["withheld"] = result.withheld[keep]
+        payees["tax_status"] = result.tax_status[keep]
+        payees["rail"] = result.rail[keep]
+        assert tuple(payees) == _PAYEES_RAILS
     yield "results/payees.tbl", write_table(payees)
     del payees, keep, payee_table
 
@@ -404,6 +461,12 @@ def _results_files(result: PeriodResult) -> Iterator[tuple[str, bytes]]:
         "achieved_rank": result.achieved_rank,
         "matrix_done": result.matrix_done,
     }
+    if result.withholding:
+        state_cols |= {
+            "ytd_year": result.ytd_year,
+            "ytd_income": result.ytd_income,
+            "ytd_withheld": result.ytd_withheld,
+        }
     nonzero = np.zeros(ids.shape[0], dtype=np.bool_)
     for col in state_cols.values():
         nonzero |= col != 0

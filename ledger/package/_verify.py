@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ledger._csv import Address, format_csv
-from ledger._table import first_different_row, read_table
+from ledger._table import first_different_row
 from ledger.errors import PackageError
 from ledger.package._files import (
     FORMAT_V1,
@@ -21,6 +21,7 @@ from ledger.package._files import (
     format_of,
     json_bytes,
     read_package,
+    read_package_table,
 )
 
 __all__ = ["Mismatch", "tables_as_csv", "verify_package"]
@@ -44,10 +45,9 @@ class Mismatch:
 def _first_difference(path: str, want: bytes, got: bytes, *, v1: bool) -> Mismatch:
     if path in TABLE_COLUMNS:
         try:
-            columns = (TABLE_COLUMNS_V1 if v1 else TABLE_COLUMNS)[path]
             row, want_row, got_row = first_different_row(
-                read_table(want, file=path, columns=columns),
-                read_table(got, file=path, columns=columns),
+                read_package_table(want, file=path, v1=v1),
+                read_package_table(got, file=path, v1=v1),
             )
             return Mismatch(path, f"record {row + 1}", want_row, got_row)
         except PackageError as exc:
@@ -126,12 +126,11 @@ def _manifest_core(data: bytes) -> bytes:
 def tables_as_csv(files: Mapping[str, bytes]) -> dict[str, bytes]:
     """Every ``.tbl`` of a package as canonical CSV (same path, ``.csv``); addresses as 0x."""
     out: dict[str, bytes] = {}
-    table_columns = TABLE_COLUMNS_V1 if format_of(files) == FORMAT_V1 else TABLE_COLUMNS
-    for path, columns in table_columns.items():
+    v1 = format_of(files) == FORMAT_V1
+    for path in TABLE_COLUMNS_V1 if v1 else TABLE_COLUMNS:
         if path not in files:
             continue
-        table = read_table(files[path], file=path, columns=columns)
-        cells: dict[str, Any] = dict(table)
+        cells: dict[str, Any] = read_package_table(files[path], file=path, v1=v1)
         if "wallet" in cells:
             present = cells.pop("has_wallet").astype(np.bool_)
             cells["wallet"] = Address(cells.pop("wallet"), present)

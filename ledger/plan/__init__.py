@@ -242,3 +242,10 @@ def _check_references(plan: Plan, source: str) -> None:
         fail("currency.decimals", f"{c.code} has {ISO_CURRENCIES[c.code][1]} decimals (ISO 4217)")
     if c.code in ISO_CURRENCIES and c.peg is not None:
         fail("currency.peg", "only a token is pegged; an ISO currency is itself")
+    if plan.withholding is not None and (c.peg or c.code) != "RUB":
+        fail(
+            "withholding",
+            f"withholding {plan.withholding.scale} is tax in roubles: the payout currency must "
+            f"be RUB or a token pegged to RUB, not {c.code}"
+            + (f" (pegged to {c.peg})" if c.peg else ""),
+        )

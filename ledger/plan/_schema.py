@@ -40,6 +40,7 @@ __all__ = [
     "StairStep",
     "StairStepBonus",
     "UnilevelBonus",
+    "Withholding",
 ]
 
 NONE_RANK = "none"
@@ -240,6 +241,17 @@ class ComplianceCourse(_Model):
     course: Annotated[str, AfterValidator(_check_slug)]
 
 
+class Withholding(_Model):
+    """Tax the company withholds, as the tax agent, from what it pays a private individual
+    (docs/compensation.md#withholding). Needs a payout currency that is the rouble or a token
+    pegged to it. ``unknown_status``: a payee with no tax status in the period's ``payees``
+    input is held (``hold``: paid nothing, the money carried, until a status is recorded) or
+    paid ``gross`` (nothing withheld)."""
+
+    scale: Literal["ru-ndfl"] = "ru-ndfl"
+    unknown_status: Literal["hold", "gross"] = "hold"
+
+
 class Plan(_Model):
     """A whole compensation plan, as validated from TOML."""
 
@@ -260,3 +272,4 @@ class Plan(_Model):
     matching: MatchingBonus | None = None
     caps: Caps = Caps()
     compliance_course: ComplianceCourse | None = None
+    withholding: Withholding | None = None

@@ -303,7 +303,13 @@ def _shuffled(inputs: PeriodInputs, seed: int) -> PeriodInputs:
         inputs,
         genealogy=Genealogy(**{f: getattr(g, f)[gp] for f in Genealogy.__dataclass_fields__}),
         orders=Orders(**{f: getattr(o, f)[op] for f in Orders.__dataclass_fields__}),
-        state=State(**{f: getattr(s, f)[sp] for f in State.__dataclass_fields__}),
+        state=State(
+            **{
+                f: getattr(s, f)[sp]
+                for f in State.__dataclass_fields__
+                if getattr(s, f) is not None  # the year-to-date columns are optional
+            }
+        ),
     )
 
 
