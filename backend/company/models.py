@@ -26,3 +26,37 @@ class CompanySetting(SQLModel, table=True):
     value: str = Field(max_length=200)
     changed_by: int | None = Field(default=None, foreign_key="app_user.id")
     changed_at: datetime = Field(sa_type=UTCDateTime())
+
+
+#: The company's own details (реквизиты) for payment orders and acts, in the order the admin
+#: page shows them (`backend.company.requisites`).
+REQUISITES = (
+    "legal_name",
+    "inn",
+    "kpp",
+    "ogrn",
+    "legal_address",
+    "bank_name",
+    "bik",
+    "account",
+    "corr_account",
+    "director",
+    "chief_accountant",
+)
+
+
+class CompanyRequisite(SQLModel, table=True):
+    """One of the company's details as an admin last set it, by whom and when. No row: the
+    detail is not given yet (a document that needs it refuses, naming it)."""
+
+    __tablename__ = "company_requisite"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "name IN (" + ", ".join(f"'{name}'" for name in REQUISITES) + ")", name="name"
+        ),
+    )
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=300)
+    changed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    changed_at: datetime = Field(sa_type=UTCDateTime())

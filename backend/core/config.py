@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None, description="JWT signing key; default generated into `<data_dir>/secret.key`."
     )
+    payment_ref_salt: SecretStr | None = Field(
+        default=None,
+        description="Hex salt of bank payment references (at least 16 bytes); default "
+        "generated into `<data_dir>/payment-ref.salt`.",
+    )
     access_token_minutes: int = Field(default=8 * 60, gt=0)
     https: bool = Field(
         default=False,

@@ -47,6 +47,7 @@ SECTION_TEXTS = {
     "/admin/training": N_("Courses, their versions and editor, assignments and the report."),
     "/admin/warehouses": N_("Warehouses and their stock."),
     "/admin/settings": N_("Placement strategy, holding tank and the default sponsor."),
+    "/admin/requisites": N_("The company's legal details and bank account for payment orders."),
     "/admin/cards": N_("Partners' public cards: texts waiting for approval and pitch blocks."),
 }
 ACCOUNT_REFUSALS = {

@@ -13,5 +13,6 @@ ADMIN_TABS: list[tuple[str, str]] = [
     ("/admin/training", N_("Training")),
     ("/admin/warehouses", N_("Warehouses")),
     ("/admin/settings", N_("Company settings")),
+    ("/admin/requisites", N_("Company details")),
     ("/admin/cards", N_("Public cards")),
 ]

@@ -1,8 +1,9 @@
 """The administrator's office in Debian's chromium against the real app: the admin creates an
 account (who then logs in with the password shown once), changes its role, opens Dina's
 office read-only ("see as": her dashboard under the banner) and stops; the action log and the
-company settings in English. Every page visited is checked by axe and screenshotted at 360 px
-and desktop width (artifacts/screenshots/admin-*)."""
+company settings in English; the company details, refused next to a field, then saved. Every
+page visited is checked by axe and screenshotted at 360 px and desktop width
+(artifacts/screenshots/admin-*)."""
 
 from __future__ import annotations
 
@@ -106,3 +107,32 @@ def test_the_action_log_and_the_settings_in_english(page: Page) -> None:
     expect(page.locator("#holding_tank_days-source")).to_contain_text(
         "Changed by admin@example.com"
     )
+
+
+def test_the_company_details_refused_next_to_the_field_then_saved(page: Page) -> None:
+    page.goto("/login")
+    log_in(page, *ADMIN)
+    page.goto("/admin/requisites")
+    check(page, "admin-requisites")
+    typed = {
+        "legal_name": "ООО «Линия»",
+        "inn": "7701000002",  # a wrong check digit
+        "kpp": "770101001",
+        "bank_name": "ПАО Сбербанк",
+        "bik": "044525225",
+        "account": "4070 2810 9380 0001 2345",
+        "corr_account": "30101810400000000225",
+    }
+    for name, value in typed.items():
+        page.fill(f"#{name}", value)
+    page.get_by_role("button", name="Сохранить реквизиты").click()
+    expect(page.locator("#inn-error")).to_have_text(
+        "Контрольная цифра не сходится: проверьте, нет ли опечатки."
+    )
+    expect(page.locator("#inn")).to_have_attribute("aria-invalid", "true")
+    check(page, "admin-requisites-refused")
+    page.fill("#inn", "7701000001")
+    page.get_by_role("button", name="Сохранить реквизиты").click()
+    expect(page.locator(".notice")).to_contain_text("Реквизиты сохранены")
+    expect(page.locator("#account")).to_have_value("40702810938000012345")
+    expect(page.locator("#inn-changed")).to_contain_text("admin@example.com")
