@@ -51,6 +51,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/distributors/{distributor_id}/downline"): roles(
         ADMIN, FINANCE, AUDITOR, DISTRIBUTOR
     ),
+    # the payout profile: a distributor their own only (enforced by the payees service)
+    ("GET", "/api/distributors/{distributor_id}/payee"): roles(
+        ADMIN, FINANCE, AUDITOR, DISTRIBUTOR
+    ),
+    ("PUT", "/api/distributors/{distributor_id}/payee"): roles(ADMIN, FINANCE, DISTRIBUTOR),
     ("GET", "/api/holding-tank"): roles(ADMIN, AUDITOR, DISTRIBUTOR),
     ("POST", "/api/holding-tank/{distributor_id}/placement"): roles(ADMIN, DISTRIBUTOR),
     ("POST", "/api/holding-tank/expired-placements"): roles(ADMIN),

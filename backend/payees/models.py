@@ -51,3 +51,37 @@ class PayeeProfile(SQLModel, table=True):
     bank_name: str | None = Field(default=None, max_length=200)
     effective_at: datetime = Field(sa_type=UTCDateTime())
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class PayeeDetails(SQLModel):
+    """What a partner (or staff for them) records: checked by `backend.payees.checks`. Numbers
+    may carry spaces as people paste them; they are stored as digits."""
+
+    tax_status: TaxStatus
+    rail: PayoutRail
+    inn: str | None = Field(default=None, max_length=40)
+    bank_account: str | None = Field(default=None, max_length=40)
+    bik: str | None = Field(default=None, max_length=40)
+    corr_account: str | None = Field(default=None, max_length=40)
+    bank_name: str | None = Field(default=None, max_length=400)
+
+
+class PayeeProfilePublic(SQLModel):
+    id: int
+    tax_status: TaxStatus
+    rail: PayoutRail
+    inn: str | None
+    bank_account: str | None
+    bik: str | None
+    corr_account: str | None
+    bank_name: str | None
+    effective_at: datetime
+    created_by: int | None
+
+
+class PayeePublic(SQLModel):
+    """A distributor's profile now (none yet: null) and every recorded one, newest first."""
+
+    distributor_id: int
+    current: PayeeProfilePublic | None
+    history: list[PayeeProfilePublic]

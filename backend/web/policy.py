@@ -30,6 +30,9 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/profile/contacts"): frozenset({DISTRIBUTOR}),
     ("POST", "/profile/wallet"): frozenset({DISTRIBUTOR}),
     ("POST", "/profile/card"): frozenset({DISTRIBUTOR}),
+    # The partner's payouts and tax status: their own only (staff read it through "see as").
+    ("GET", "/payout"): frozenset({DISTRIBUTOR}),
+    ("POST", "/payout"): frozenset({DISTRIBUTOR}),
     # The partner's public card and "Join my team": for visitors, no login.
     ("GET", "/p/{alias}"): PUBLIC,
     ("GET", "/p/{alias}/vcard.vcf"): PUBLIC,

@@ -51,6 +51,7 @@ MENU = (
     ("/shop", N_("Catalogue")),
     ("/shop/orders", N_("My orders")),
     ("/shop/customers", N_("My customers")),
+    ("/payout", N_("Payouts")),
     ("/finance/periods", N_("Periods")),
     ("/finance/vault", N_("Vault")),
     ("/audit/history", N_("Chain history")),

@@ -26,6 +26,7 @@ from backend.web.dashboard import distributor_home
 from backend.web.deps import ClientAddressDep, NowDep, SettingsDep
 from backend.web.finance import add_finance_pages
 from backend.web.i18n import DEFAULT_LANGUAGE, N_, parse_language
+from backend.web.payout import add_payout_pages
 from backend.web.profile import add_profile_pages
 from backend.web.render import PageUser, check_id, guard, language_of, render
 from backend.web.sessions import (
@@ -188,6 +189,7 @@ add_verify_pages(router)
 add_tree_pages(router)
 add_shop_pages(router)
 add_profile_pages(router)
+add_payout_pages(router)
 add_card_pages(router)
 add_audit_pages(router)
 add_plan_pages(router)

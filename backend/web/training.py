@@ -71,9 +71,12 @@ TASKS = {
         N_("Your referral link and public card"),
     ),
     "payout_set_up": (
-        N_("This step completes itself when you save your payout wallet."),
-        "/profile#wallet",
-        N_("Set up your payout wallet"),
+        N_(
+            "This step completes itself when you save how you are paid: a bank account, or a "
+            "wallet for tokens."
+        ),
+        "/payout",
+        N_("Set up your payouts"),
     ),
 }
 QUIZ_REFUSALS = {

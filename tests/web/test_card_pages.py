@@ -49,7 +49,8 @@ def test_profile_shows_a_partner_their_forms_and_referral_link(browser: Browser,
     for heading in ("Контакты", "Кошелёк для выплат", "Реферальная ссылка", "Визитка"):
         assert f">{heading}</h2>" in page.text
     assert f"http://testserver/r/{_dina_code(api)}" in page.text
-    assert "только одним способом: токенами на кошелёк" in page.text
+    assert "банковским переводом или токенами на кошелёк" in page.text
+    assert '<a href="/payout">Выплаты и налоговый статус</a>' in page.text
     assert "Ваша визитка пока не опубликована." in page.text  # the counts' empty state
     api.client.app.state.settings = api.settings.model_copy(
         update={"public_url": "https://office.example"}

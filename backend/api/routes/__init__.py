@@ -14,6 +14,7 @@ from backend.api.routes import (
     distributors,
     health,
     orders,
+    payees,
     periods,
     rates,
     users,
@@ -58,6 +59,7 @@ for module in (
     audit,
     admin_log,
     cards,
+    payees,
 ):
     _document_roles(module.router)
     _document_errors(module.router)
