@@ -1,16 +1,9 @@
 """Checking a payout profile before it is recorded: pure (no database, no clock).
 
-The Russian check-digit rules:
-
-- INN (ИНН): a company's has 10 digits, the 10th a check digit; a person's (individual,
-  self-employed, sole proprietor) has 12, the last two check digits. Each check digit is the
-  weighted sum of the digits before it, mod 11, mod 10.
-- BIK (БИК): 9 digits starting with ``04`` (Russia).
-- Settlement account (расчётный счёт): 20 digits; the last 3 BIK digits followed by the 20 account
-  digits, weighted 7, 1, 3, 7, 1, 3, ..., sum to a multiple of 10.
-- Correspondent account (корр. счёт): 20 digits starting with ``30101``; ``0``, BIK digits 5-6
-  and the 20 digits, weighted the same way, sum to a multiple of 10; its last 3 digits are the
-  BIK's last 3.
+The Russian check-digit rules (INN, BIK, settlement and correspondent accounts against the BIK)
+are `backend.core.ru_checks`'; this module says what a payout profile needs of them: an INN of
+10 digits for a company and 12 for a person (individual, self-employed, sole proprietor),
+required of everyone but a private individual, and the bank details the bank rail needs.
 
 `check` returns every problem at once, each naming its field with a stable `code` (what a form
 translates) and an English sentence (what the API says).
@@ -20,12 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from backend.core import ru_checks
 from backend.payees.models import PayeeDetails, PayoutRail, TaxStatus
 
-INN_COMPANY_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-INN_PERSON_WEIGHTS_11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-INN_PERSON_WEIGHTS_12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-ACCOUNT_WEIGHTS = (7, 1, 3)
 BANK_NAME_MAX = 200
 # Who must give an INN: everyone but a private individual (the company, as their tax agent,
 # may report them without one).
@@ -37,49 +27,6 @@ class FieldError:
     field: str
     code: str
     message: str
-
-
-def inn_check_digit(digits: str, weights: tuple[int, ...]) -> int:
-    return sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11 % 10
-
-
-def inn_is_valid(inn: str) -> bool:
-    if not inn.isascii() or not inn.isdigit():
-        return False
-    if len(inn) == 10:
-        return inn_check_digit(inn[:9], INN_COMPANY_WEIGHTS) == int(inn[9])
-    if len(inn) == 12:
-        return inn_check_digit(inn[:10], INN_PERSON_WEIGHTS_11) == int(inn[10]) and (
-            inn_check_digit(inn[:11], INN_PERSON_WEIGHTS_12) == int(inn[11])
-        )
-    return False
-
-
-def control_sum(key: str) -> int:
-    """The account control sum: digits weighted 7, 1, 3 repeating, mod 10 (0 when valid)."""
-    return sum(int(d) * ACCOUNT_WEIGHTS[i % 3] for i, d in enumerate(key)) % 10
-
-
-def settlement_key(bik: str, account: str) -> str:
-    return bik[-3:] + account
-
-
-def correspondent_key(bik: str, account: str) -> str:
-    return "0" + bik[4:6] + account
-
-
-def corr_matches_bik(bik: str, corr: str) -> bool:
-    """The control key, and the account's last 3 digits are the BIK's (the key alone reads
-    only BIK digits 5-6, which many banks of one region share)."""
-    return control_sum(correspondent_key(bik, corr)) == 0 and corr[-3:] == bik[-3:]
-
-
-def bik_is_valid(bik: str) -> bool:
-    return _digits(bik, 9) and bik.startswith("04")
-
-
-def _digits(value: str, length: int) -> bool:
-    return len(value) == length and value.isascii() and value.isdigit()
 
 
 def normalized(details: PayeeDetails) -> PayeeDetails:
@@ -150,7 +97,7 @@ def _check_inn(inn: str | None, status: TaxStatus) -> list[FieldError]:
                 "inn", "inn_length_person", f"inn: a person's INN has 12 digits, not {len(inn)}"
             )
         ]
-    if not inn_is_valid(inn):
+    if ru_checks.inn_problem(inn) is not None:
         return [
             FieldError("inn", "inn_checksum", "inn: the check digits do not match: there is a typo")
         ]
@@ -166,7 +113,7 @@ def _check_bank(details: PayeeDetails, *, required: bool) -> list[FieldError]:
     if bik is None:
         if required:
             errors.append(FieldError("bik", "bik_missing", "bik: required for a bank payout"))
-    elif not bik_is_valid(bik):
+    elif ru_checks.bik_problem(bik) is not None:
         errors.append(FieldError("bik", "bik_format", "bik: 9 digits starting with 04"))
     else:
         bik_ok = True
@@ -177,9 +124,9 @@ def _check_bank(details: PayeeDetails, *, required: bool) -> list[FieldError]:
                     "bank_account", "account_missing", "bank_account: required for a bank payout"
                 )
             )
-    elif not _digits(account, 20):
+    elif ru_checks.account_problem(account) is not None:
         errors.append(FieldError("bank_account", "account_format", "bank_account: 20 digits"))
-    elif bik_ok and bik is not None and control_sum(settlement_key(bik, account)) != 0:
+    elif bik_ok and ru_checks.account_problem(account, bik) is not None:
         errors.append(
             FieldError(
                 "bank_account",
@@ -194,11 +141,11 @@ def _check_bank(details: PayeeDetails, *, required: bool) -> list[FieldError]:
                     "corr_account", "corr_missing", "corr_account: required for a bank payout"
                 )
             )
-    elif not _digits(corr, 20) or not corr.startswith("30101"):
+    elif ru_checks.corr_account_problem(corr) is not None or not corr.startswith("30101"):
         errors.append(
             FieldError("corr_account", "corr_format", "corr_account: 20 digits starting with 30101")
         )
-    elif bik_ok and bik is not None and not corr_matches_bik(bik, corr):
+    elif bik_ok and ru_checks.corr_account_problem(corr, bik) is not None:
         errors.append(
             FieldError(
                 "corr_account",

@@ -7,15 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from backend.payees.checks import (
-    check,
-    check_rail,
-    control_sum,
-    correspondent_key,
-    inn_is_valid,
-    normalized,
-    settlement_key,
-)
+from backend.core.ru_checks import account_problem, corr_account_problem, inn_problem
+from backend.payees.checks import check, check_rail, normalized
 from backend.payees.models import PayeeDetails, PayoutRail, TaxStatus
 
 SBER_INN = "7707083893"  # ПАО Сбербанк
@@ -28,7 +21,7 @@ def with_key(bik: str, account: str) -> str:
     """`account` with its 9th digit (the control key) set so that it matches `bik`."""
     for key in "0123456789":
         candidate = account[:8] + key + account[9:]
-        if control_sum(settlement_key(bik, candidate)) == 0:
+        if account_problem(candidate, bik) is None:
             return candidate
     raise AssertionError("no key digit fits")  # pragma: no cover - one always does
 
@@ -63,10 +56,10 @@ def codes(details: PayeeDetails) -> dict[str, str]:
 
 def test_real_numbers_pass() -> None:
     assert ACCOUNT == "40817810000000001234"  # its key digit happens to be 0
-    assert inn_is_valid(SBER_INN) and inn_is_valid(PERSON_INN)
-    assert inn_is_valid(person_inn("7743013902"))
-    assert control_sum(correspondent_key(SBER_BIK, SBER_CORR)) == 0
-    assert control_sum(correspondent_key(TBANK_BIK, TBANK_CORR)) == 0
+    assert inn_problem(SBER_INN) is None and inn_problem(PERSON_INN) is None
+    assert inn_problem(person_inn("7743013902")) is None
+    assert corr_account_problem(SBER_CORR, SBER_BIK) is None
+    assert corr_account_problem(TBANK_CORR, TBANK_BIK) is None
     assert codes(bank()) == {}
     assert codes(bank(TaxStatus.company, inn=SBER_INN)) == {}
     tbank = with_key(TBANK_BIK, "40802810000000012345")
@@ -78,7 +71,7 @@ def test_real_numbers_pass() -> None:
 def test_any_one_wrong_digit_of_a_persons_inn_is_caught(position: int) -> None:
     digit = int(PERSON_INN[position])
     wrong = PERSON_INN[:position] + str((digit + 1) % 10) + PERSON_INN[position + 1 :]
-    assert not inn_is_valid(wrong)
+    assert inn_problem(wrong) == "checksum"
     assert codes(bank(inn=wrong)) == {"inn": "inn_checksum"}
 
 
@@ -120,7 +113,7 @@ def test_the_settlement_account_must_match_the_bik() -> None:
 
 def test_the_correspondent_account_must_match_the_bik() -> None:
     # Both banks are in Moscow (BIK digits 5-6 "52"): the key passes, the last 3 digits do not.
-    assert control_sum(correspondent_key(SBER_BIK, TBANK_CORR)) == 0
+    assert corr_account_problem(TBANK_CORR, SBER_BIK) == "checksum"
     assert codes(bank(corr_account=TBANK_CORR)) == {"corr_account": "corr_checksum"}
     assert codes(bank(corr_account="40101810400000000225")) == {"corr_account": "corr_format"}
     assert codes(bank(corr_account=SBER_CORR[:-1] + "6")) == {"corr_account": "corr_checksum"}
