@@ -11,7 +11,8 @@ import {IPayoutVault} from "./interfaces/IPayoutVault.sol";
 import {IPeriodAnchor} from "./interfaces/IPeriodAnchor.sol";
 
 /// @title PayoutVault
-/// @notice Pays anchored payout lines in an ERC-20 token. See {IPayoutVault}.
+/// @notice Pays anchored payout lines in an ERC-20 token, or attests those paid by bank transfer.
+/// See {IPayoutVault}.
 /// @dev A period's anchored terms are write-once, so the vault copies them into its own book on
 /// the first payment of the period and never calls the anchor for that period again: later
 /// payments read two warm-able slots instead of making an external call.
@@ -22,6 +23,9 @@ contract PayoutVault is IPayoutVault, AccessControl, Pausable, ReentrancyGuard {
     bytes32 public constant PAYER_ROLE = keccak256("PAYER_ROLE");
     /// @notice May pause and unpause payments.
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+
+    /// @dev The top 48 bits of a bank line's pseudo-address (`ledger/rails.py`).
+    uint160 private constant _BANK_MARKER = 0xba4cba4cba4c;
 
     /// @dev Per period: the anchored root, and in one slot the anchored total, the amount paid so
     /// far, the leaf count and when payments open. `opensAt == 0` means "not copied yet".
@@ -67,19 +71,7 @@ contract PayoutVault is IPayoutVault, AccessControl, Pausable, ReentrancyGuard {
         uint256 count = lines.length;
         if (count == 0) revert EmptyBatch();
         Book memory book = _openBook(periodId);
-
-        bytes32[] memory leaves = new bytes32[](count);
-        for (uint256 i = 0; i < count;) {
-            Line calldata line = lines[i];
-            if (line.index >= book.leafCount) revert IndexOutOfRange(periodId, line.index, book.leafCount);
-            leaves[i] = _leaf(periodId, line.index, line.account, line.amount);
-            unchecked {
-                ++i; // bounded by count
-            }
-        }
-        if (!MerkleProof.multiProofVerifyCalldata(proof, proofFlags, book.payoutRoot, leaves)) {
-            revert InvalidPayoutProof(periodId);
-        }
+        _proveBatch(periodId, book, lines, proof, proofFlags, false);
 
         mapping(uint256 => uint256) storage paidBits = _paidBits[periodId];
         uint32[] memory paidIndices = new uint32[](count);
@@ -119,6 +111,7 @@ contract PayoutVault is IPayoutVault, AccessControl, Pausable, ReentrancyGuard {
     {
         Book memory book = _openBook(periodId);
         if (index >= book.leafCount) revert IndexOutOfRange(periodId, index, book.leafCount);
+        if (_isBank(account)) revert BankLineNotPayable(periodId, index, account);
         mapping(uint256 => uint256) storage paidBits = _paidBits[periodId];
         uint256 wordIndex = index >> 8;
         uint256 mask = 1 << (index & 0xff);
@@ -134,6 +127,61 @@ contract PayoutVault is IPayoutVault, AccessControl, Pausable, ReentrancyGuard {
         _books[periodId].paid = uint80(paidTotal);
         if (!_token.trySafeTransfer(account, amount)) revert TransferFailed(periodId, index, account);
         emit Paid(periodId, account, index, amount);
+    }
+
+    /// @inheritdoc IPayoutVault
+    /// @dev Per line: the leaf hash, the multiproof's share, one paid-bit write and 64 bytes of
+    /// event data; the period's paid total is written once.
+    function attestBatch(
+        uint64 periodId,
+        Line[] calldata lines,
+        bytes32[] calldata refs,
+        bytes32[] calldata proof,
+        bool[] calldata proofFlags
+    ) external onlyRole(PAYER_ROLE) whenNotPaused nonReentrant {
+        uint256 count = lines.length;
+        if (count == 0) revert EmptyBatch();
+        if (refs.length != count) revert RefsLengthMismatch(count, refs.length);
+        Book memory book = _openBook(periodId);
+        _proveBatch(periodId, book, lines, proof, proofFlags, true);
+
+        mapping(uint256 => uint256) storage paidBits = _paidBits[periodId];
+        uint32[] memory attestedIndices = new uint32[](count);
+        bytes32[] memory attestedRefs = new bytes32[](count);
+        uint256 attestedCount = 0;
+        uint256 batchAmount = 0;
+        for (uint256 i = 0; i < count;) {
+            Line calldata line = lines[i];
+            bytes32 ref = refs[i];
+            if (ref == bytes32(0)) revert ZeroReference(periodId, line.index);
+            uint256 wordIndex = line.index >> 8;
+            uint256 mask = 1 << (line.index & 0xff);
+            uint256 bits = paidBits[wordIndex];
+            if (bits & mask != 0) {
+                emit PaymentSkipped(periodId, line.index);
+            } else {
+                paidBits[wordIndex] = bits | mask;
+                attestedIndices[attestedCount] = line.index;
+                attestedRefs[attestedCount] = ref;
+                batchAmount += line.amount;
+                unchecked {
+                    ++attestedCount; // at most count
+                }
+            }
+            unchecked {
+                ++i; // bounded by count
+            }
+        }
+        uint256 paidTotal = book.paid + batchAmount;
+        if (paidTotal > book.total) revert PeriodTotalExceeded(periodId, paidTotal, book.total);
+        _books[periodId].paid = uint80(paidTotal);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // shrink both arrays to the lines actually attested
+            mstore(attestedIndices, attestedCount)
+            mstore(attestedRefs, attestedCount)
+        }
+        emit BatchAttested(periodId, attestedIndices, attestedRefs, batchAmount);
     }
 
     /// @notice Stops all payments until {unpause}. Requires the pauser role.
@@ -194,6 +242,41 @@ contract PayoutVault is IPayoutVault, AccessControl, Pausable, ReentrancyGuard {
         } else if (block.timestamp < book.opensAt) {
             revert ChallengeWindowOpen(periodId, book.opensAt);
         }
+    }
+
+    /// @dev Reverts unless every line is in range, on the rail asked for (`bank`: each account
+    /// carries the bank marker; otherwise none does) and proven by the multiproof.
+    function _proveBatch(
+        uint64 periodId,
+        Book memory book,
+        Line[] calldata lines,
+        bytes32[] calldata proof,
+        bool[] calldata proofFlags,
+        bool bank
+    ) private pure {
+        uint256 count = lines.length;
+        bytes32[] memory leaves = new bytes32[](count);
+        for (uint256 i = 0; i < count;) {
+            Line calldata line = lines[i];
+            if (line.index >= book.leafCount) revert IndexOutOfRange(periodId, line.index, book.leafCount);
+            if (_isBank(line.account) != bank) {
+                if (bank) revert NotABankLine(periodId, line.index, line.account);
+                revert BankLineNotPayable(periodId, line.index, line.account);
+            }
+            leaves[i] = _leaf(periodId, line.index, line.account, line.amount);
+            unchecked {
+                ++i; // bounded by count
+            }
+        }
+        if (!MerkleProof.multiProofVerifyCalldata(proof, proofFlags, book.payoutRoot, leaves)) {
+            revert InvalidPayoutProof(periodId);
+        }
+    }
+
+    /// @dev True when `account` is a bank line's pseudo-address: its top 6 bytes are the marker
+    /// `ba4cba4cba4c` (`ledger/rails.py`).
+    function _isBank(address account) private pure returns (bool) {
+        return uint160(account) >> 112 == _BANK_MARKER;
     }
 
     /// @dev Pays one proven line unless it was paid before; true when it was paid now.

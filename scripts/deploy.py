@@ -14,7 +14,12 @@ Environment (all optional):
                             account (dev chains only)
   LINEAGE_ROLE_ADMIN, LINEAGE_ROLE_REGISTRAR, LINEAGE_ROLE_ANCHORER, LINEAGE_ROLE_PAYER,
   LINEAGE_ROLE_PAUSER       addresses for each role (a multisig, say); default: the deployer
-  LINEAGE_TOKEN             an existing ERC-20 to pay in; default: deploy TestUSD (6 decimals)
+  LINEAGE_PAYOUT_CURRENCY   the ISO currency the plan pays in (its payout token's peg: USD,
+                            RUB); default USD. Picks the test token (BlacklistableTestUSD, 6
+                            decimals, or TestRUB, 2 decimals) and is checked against the token's
+  LINEAGE_PAYOUT_DECIMALS   the plan's payout decimals, checked against the token's
+  LINEAGE_TOKEN             an existing ERC-20 to pay in; default: deploy the test token
+  LINEAGE_TOKEN_CURRENCY    the currency LINEAGE_TOKEN is pegged to (default: the payout currency)
   LINEAGE_TREE_WIDTH        2 = binary (default), w = matrix, 0 = unlimited
   LINEAGE_ROOT_ID           the company's root distributor id (default 1)
   LINEAGE_CHALLENGE_WINDOW  seconds between anchoring and paying (default 0)
@@ -22,7 +27,8 @@ Environment (all optional):
 
 A second run against the same chain finds the record, checks that its contracts have code there,
 and deploys nothing. A record for another chain id, or whose contracts are gone (a reset dev
-chain), is replaced.
+chain), is replaced. A token pegged to another currency than the payout currency (or with other
+decimals) is refused before anything is deployed, and so is a recorded deployment's.
 """
 
 import json
@@ -35,6 +41,8 @@ from brownie._config import CONFIG
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS = ("GenealogyRegistry", "PeriodAnchor", "PayoutVault", "PayoutToken")
+# The test token deployed for each payout currency: (contract, decimals).
+TEST_TOKENS = {"USD": ("BlacklistableTestUSD", 6), "RUB": ("TestRUB", 2)}
 
 
 def _record_path() -> Path:
@@ -78,10 +86,39 @@ def _role(name: str, default: str) -> str:
     return web3.to_checksum_address(os.environ.get(f"LINEAGE_ROLE_{name}", default))
 
 
+def _payout_currency():
+    """(currency, decimals or None) the plan pays in, from the environment."""
+    currency = os.environ.get("LINEAGE_PAYOUT_CURRENCY", "USD").strip().upper()
+    decimals = os.environ.get("LINEAGE_PAYOUT_DECIMALS")
+    return currency, None if decimals in (None, "") else int(decimals)
+
+
+def _refuse_mismatch(what, token_currency, token_decimals, currency, decimals):
+    if token_currency != currency:
+        raise SystemExit(
+            f"{what} is pegged to {token_currency}, but the plan pays in {currency}: "
+            "deploy with a token of the plan's currency (LINEAGE_TOKEN, LINEAGE_TOKEN_CURRENCY)"
+        )
+    if decimals is not None and token_decimals is not None and token_decimals != decimals:
+        raise SystemExit(
+            f"{what} has {token_decimals} decimals, but the plan's payout currency has "
+            f"{decimals}: the amounts would be off by a power of ten"
+        )
+
+
 def main():
     path = _record_path()
+    currency, decimals = _payout_currency()
     record = _existing_record(path)
     if record is not None:
+        if record.get("tokenCurrency") is not None:
+            _refuse_mismatch(
+                f"the payout token recorded in {path}",
+                record["tokenCurrency"],
+                record.get("tokenDecimals"),
+                currency,
+                decimals,
+            )
         print(f"deployment for chain {chain.id} already recorded in {path}: nothing deployed")
         for name in CONTRACTS:
             print(f"  {name:<18} {record['contracts'][name]}")
@@ -101,11 +138,28 @@ def main():
 
     if os.environ.get("LINEAGE_TOKEN"):
         token_address = web3.to_checksum_address(os.environ["LINEAGE_TOKEN"])
+        # Only its ERC-20 views are read (web3: brownie's `.at` refuses an address that its
+        # project already knows as another contract).
+        erc20 = web3.eth.contract(address=token_address, abi=contracts.TestUSD.abi).functions
+        token_currency = os.environ.get("LINEAGE_TOKEN_CURRENCY", currency).strip().upper()
+        token_decimals = int(erc20.decimals().call())
+        token_symbol = str(erc20.symbol().call())
+        _refuse_mismatch(
+            f"the token {token_address}", token_currency, token_decimals, currency, decimals
+        )
         token_contract = None
     else:
-        # The blacklistable variant behaves like USDC: a blocked payee shows the skip path.
-        token_contract = contracts.BlacklistableTestUSD.deploy(deployer, sender)
-        token_address = token_contract.address
+        if currency not in TEST_TOKENS:
+            raise SystemExit(
+                f"no test token is pegged to {currency} (only {', '.join(TEST_TOKENS)}): "
+                "set LINEAGE_TOKEN to a token of the plan's currency"
+            )
+        name, token_decimals = TEST_TOKENS[currency]
+        _refuse_mismatch(f"the test token {name}", currency, token_decimals, currency, decimals)
+        # The blacklistable USD variant behaves like USDC: a blocked payee shows the skip path.
+        token_contract = getattr(contracts, name).deploy(deployer, sender)
+        token_address, token_currency = token_contract.address, currency
+        token_symbol = str(token_contract.symbol())
     registry = contracts.GenealogyRegistry.deploy(
         roles["admin"], roles["registrar"], root_id, width, sender
     )
@@ -134,7 +188,9 @@ def main():
         "treeWidth": width,
         "rootId": root_id,
         "challengeWindow": window,
-        "tokenDecimals": 6 if token_contract is not None else None,
+        "tokenDecimals": token_decimals,
+        "tokenCurrency": token_currency,
+        "tokenSymbol": token_symbol,
         "compiler": {
             "solc": str(solc["version"]),
             "evmVersion": CONFIG.settings["compiler"]["evm_version"],

@@ -31,6 +31,7 @@ __all__ = [
     "BatchPayment",
     "ChainTransaction",
     "DecodedLog",
+    "LineAttestation",
     "LinePayment",
     "PaymentEvents",
     "PlacedEvent",
@@ -84,11 +85,25 @@ class LinePayment:
 
 
 @dataclass(frozen=True)
+class LineAttestation:
+    """One bank line of a `BatchAttested` event: paid by bank transfer, `ref` its payment
+    reference (keccak of the company's salt and the bank document)."""
+
+    period_id: int
+    index: int
+    ref: str
+    block: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
 class PaymentEvents:
     batches: tuple[BatchPayment, ...]
     claims: tuple[LinePayment, ...]
     failed: tuple[LinePayment, ...]
     skipped: tuple[int, ...]
+    #: Bank lines attested (`BatchAttested`), one per line, in chain order.
+    attestations: tuple[LineAttestation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -216,7 +231,8 @@ class AuditReader:
     # -- payouts ----------------------------------------------------------------------------
 
     def payment_events(self, period_id: int) -> PaymentEvents:
-        """`BatchPaid`, `Paid`, `PaymentFailed` and `PaymentSkipped` of one period."""
+        """`BatchPaid`, `Paid`, `PaymentFailed`, `PaymentSkipped` and `BatchAttested` of one
+        period."""
         events = self._vault.events
         wanted = {"periodId": period_id}
         batches = tuple(
@@ -233,7 +249,29 @@ class AuditReader:
         skipped = tuple(
             int(log["args"]["index"]) for log in self._logs(events.PaymentSkipped, wanted)
         )
-        return PaymentEvents(batches=batches, claims=claims, failed=failed, skipped=skipped)
+        return PaymentEvents(
+            batches=batches,
+            claims=claims,
+            failed=failed,
+            skipped=skipped,
+            attestations=tuple(self.attested_lines(period_id)),
+        )
+
+    def attested_lines(self, period_id: int | None = None) -> list[LineAttestation]:
+        """Every bank line attested by a `BatchAttested` event (of one period when
+        `period_id` is given), in chain order, each with its reference and transaction."""
+        filters = None if period_id is None else {"periodId": period_id}
+        return [
+            LineAttestation(
+                period_id=int(log["args"]["periodId"]),
+                index=int(index),
+                ref=_hex(ref),
+                block=int(log["blockNumber"]),
+                tx_hash=_hex(log["transactionHash"]),
+            )
+            for log in self._logs(self._vault.events.BatchAttested, filters)
+            for index, ref in zip(log["args"]["indices"], log["args"]["refs"], strict=True)
+        ]
 
     def paid_total_of(self, period_id: int) -> int:
         return self.gateway.paid_total_of(period_id)

@@ -8,6 +8,7 @@ something does, the default answers "not configured".
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -52,6 +53,46 @@ class Deployment(BaseModel):
     deploymentBlock: int
     contracts: Contracts
     compiler: dict[str, Any] = Field(default_factory=dict)
+    #: The ISO currency the payout token is pegged to 1:1 (`USD`, `RUB`); None in a record
+    #: written before the deploy script recorded it.
+    tokenCurrency: str | None = None
+    tokenDecimals: int | None = None
+    tokenSymbol: str | None = None
+
+
+@dataclass(frozen=True)
+class PayoutCurrency:
+    """A plan's payout currency as the chain side needs it: its code (`USDT`), the ISO currency
+    it is pegged to (`USD`; None when the code is one) and its decimals."""
+
+    code: str
+    peg: str | None
+    decimals: int
+
+    @property
+    def iso(self) -> str:
+        return self.peg or self.code
+
+
+def payout_currency_mismatch(deployment: Deployment, payout: PayoutCurrency) -> str | None:
+    """Why the deployed payout token cannot pay a plan paying in `payout`, or None when it can
+    (or the record does not say what the token is)."""
+    plan_code, plan_decimals, wanted = payout.code, payout.decimals, payout.iso
+    token = deployment.tokenSymbol or "the payout token"
+    if deployment.tokenCurrency is not None and deployment.tokenCurrency != wanted:
+        return (
+            f"the deployed {token} ({deployment.contracts.PayoutToken}) is pegged to "
+            f"{deployment.tokenCurrency}, but the plan pays in {plan_code} pegged to {wanted}: "
+            "deploy a vault with a token of the plan's currency, or change the plan's [currency]"
+        )
+    if deployment.tokenDecimals is not None and deployment.tokenDecimals != plan_decimals:
+        return (
+            f"the deployed {token} ({deployment.contracts.PayoutToken}) has "
+            f"{deployment.tokenDecimals} decimals, but the plan's {plan_code} has {plan_decimals}: "
+            "the amounts would be off by a power of ten; make the plan's [currency] decimals "
+            "the token's"
+        )
+    return None
 
 
 def read_deployment(path: Path) -> Deployment:

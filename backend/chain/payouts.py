@@ -21,6 +21,8 @@ _ANCHOR_ARGS = ["uint64", "bytes32", "uint256", "uint32", "bytes32", "bytes32", 
 _ANCHOR_SELECTOR = keccak(text=f"anchor({','.join(_ANCHOR_ARGS)})")[:4]
 _PAY_ARGS = ["uint64", "(uint32,address,uint256)[]", "bytes32[]", "bool[]"]
 _PAY_SELECTOR = keccak(text=f"payBatch({','.join(_PAY_ARGS)})")[:4]
+_ATTEST_ARGS = ["uint64", "(uint32,address,uint256)[]", "bytes32[]", "bytes32[]", "bool[]"]
+_ATTEST_SELECTOR = keccak(text=f"attestBatch({','.join(_ATTEST_ARGS)})")[:4]
 _MINT_SELECTOR = keccak(text="mint(address,uint256)")[:4]
 ANCHOR_GAS = 400_000
 MINT_GAS = 150_000
@@ -28,6 +30,12 @@ MINT_GAS = 150_000
 PAY_GAS_BASE = 150_000
 PAY_GAS_PER_LINE = 50_000
 MAX_PAY_BATCH = 300
+# No transfer: the leaf, the multiproof's share, the paid bit (a fresh bitmap word is 22,100)
+# and 64 bytes of event data; bench/gas.py measures 6,693 a line over a 10,000-line period,
+# a line alone in a fresh word ~28,000.
+ATTEST_GAS_BASE = 150_000
+ATTEST_GAS_PER_LINE = 30_000
+MAX_ATTEST_BATCH = 300
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,17 @@ class AnchorTerms:
     inputs_hash: str
     plan_hash: str
     results_hash: str
+
+
+@dataclass
+class AttestOutcome:
+    """What an `attestBatch` receipt says: the lines attested now, each with its payment
+    reference (same positions), and those attested or paid before (skipped)."""
+
+    attested: list[int] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    amount: int = 0
 
 
 @dataclass
@@ -105,6 +124,43 @@ class PayoutChain:
         data = _PAY_SELECTOR + body
         return self._sign(self.vault_address, data, self._pay_gas(len(lines)), nonce)
 
+    def sign_attest_batch(
+        self, period_id: int, proof: MultiProof, refs: Sequence[str | bytes], *, nonce: int
+    ) -> SignedTx:
+        """An `attestBatch` of the multiproof's leaves (bank lines), `refs[i]` the payment
+        reference of `proof.leaves[i]`. Refused here, before signing, when the counts differ or
+        a reference is not 32 non-zero bytes (the vault would revert)."""
+        lines = [
+            (leaf.index, Web3.to_checksum_address(leaf.account), leaf.amount)
+            for leaf in proof.leaves
+        ]
+        if not lines or len(lines) > MAX_ATTEST_BATCH:
+            raise ValueError(
+                f"an attestation batch holds 1..{MAX_ATTEST_BATCH} lines, not {len(lines)}"
+            )
+        if len(refs) != len(lines):
+            raise ValueError(f"{len(lines)} lines need {len(lines)} references, not {len(refs)}")
+        raw_refs = [ref if isinstance(ref, bytes) else _b32(ref) for ref in refs]
+        for leaf, raw in zip(proof.leaves, raw_refs, strict=True):
+            if len(raw) != 32 or not any(raw):
+                raise ValueError(f"line {leaf.index}: a payment reference is 32 non-zero bytes")
+        body = abi_encode(
+            _ATTEST_ARGS,
+            [
+                period_id,
+                lines,
+                raw_refs,
+                [bytes(p) for p in proof.proof],
+                list(proof.proof_flags),
+            ],
+        )
+        data = _ATTEST_SELECTOR + body
+        return self._sign(self.vault_address, data, self._attest_gas(len(lines)), nonce)
+
+    def _attest_gas(self, count: int) -> int:
+        """A fixed budget per line, as `_pay_gas`."""
+        return min(TX_GAS_CAP, ATTEST_GAS_BASE + ATTEST_GAS_PER_LINE * count)
+
     def _pay_gas(self, count: int) -> int:
         """A fixed budget per line (no `eth_estimateGas`: on Ganache it takes longer than the
         batch itself); a batch the vault refuses reverts and is replayed for its reason."""
@@ -138,6 +194,31 @@ class PayoutChain:
                     outcome.paid.extend(int(index) for index in args["indices"])
                 elif event.event_name == "PaymentFailed":
                     outcome.failed.append(int(args["index"]))
+                else:
+                    outcome.skipped.append(int(args["index"]))
+                break
+        return outcome
+
+    def attest_outcome(self, tx_hash: str, period_id: int) -> AttestOutcome:
+        """Attested lines (with their references) and skipped lines named by the vault's
+        `BatchAttested` and `PaymentSkipped` events in a mined receipt."""
+        raw = self._call(lambda: self.gateway.w3.eth.get_transaction_receipt(tx_hash))  # type: ignore[arg-type]
+        outcome = AttestOutcome()
+        events = self._vault.events
+        for log in raw["logs"]:
+            if Web3.to_checksum_address(log["address"]) != self.vault_address:
+                continue
+            for event in (events.BatchAttested(), events.PaymentSkipped()):
+                try:
+                    args = event.process_log(log)["args"]
+                except Exception:  # noqa: BLE001, S112 - another of the vault's events
+                    continue
+                if int(args["periodId"]) != period_id:
+                    break
+                if "indices" in args:
+                    outcome.attested.extend(int(index) for index in args["indices"])
+                    outcome.refs.extend("0x" + bytes(ref).hex() for ref in args["refs"])
+                    outcome.amount += int(args["amount"])
                 else:
                     outcome.skipped.append(int(args["index"]))
                 break

@@ -159,10 +159,18 @@ def open_chain(
     """Start (or reuse) the managed Ganache unless `rpc` names a chain, deploy the contracts
     if the data folder has no deployment yet, and check the gateway. The caller stops the
     returned node (when it is not None and not reused)."""
+    from backend.chain.deployment import PayoutCurrency
     from backend.chain.gateway import ChainGateway
+    from backend.core.errors import AppError
     from backend.dev.deploy import ensure_deployment
     from backend.dev.devchain import ManagedGanache, env_key
+    from backend.periods.service import load_company_plan
 
+    try:
+        currency = load_company_plan(settings).currency
+    except AppError as exc:
+        raise _fail(exc.message) from None
+    payout = PayoutCurrency(currency.code, currency.peg, currency.decimals)
     node: ManagedGanache | None = None
     if rpc is None:
         node = ManagedGanache(settings.data_dir, port=chain_port)
@@ -185,6 +193,7 @@ def open_chain(
             deployer_key=key,
             tree_width=settings.tree_width,
             root_id=settings.default_sponsor_id,
+            payout=payout,
         )
         gateway = ChainGateway(rpc_url, deployment, private_key=key)
         gateway.check()

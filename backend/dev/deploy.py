@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 from pydantic import ValidationError
 
-from backend.chain.deployment import Deployment
+from backend.chain.deployment import Deployment, PayoutCurrency, payout_currency_mismatch
 from backend.chain.gateway import ChainError, code_at, probe_chain_id
 from backend.dev.devchain import address_of
 
@@ -69,16 +69,23 @@ def ensure_deployment(
     deployer_key: str,
     tree_width: int = 2,
     root_id: int = 1,
+    payout: PayoutCurrency | None = None,
     timeout: float = 900.0,
 ) -> Deployment:
-    """The deployment for the chain at `rpc_url`: the recorded one, or a fresh one."""
+    """The deployment for the chain at `rpc_url`: the recorded one, or a fresh one whose test
+    token is of the plan's payout currency (`payout`). A token pegged to another currency than
+    `payout`'s, recorded or about to be deployed, is refused (ChainError)."""
     record = valid_record(record_path, rpc_url)
     if record is None:
+        extra_env = {"LINEAGE_TREE_WIDTH": str(tree_width), "LINEAGE_ROOT_ID": str(root_id)}
+        if payout is not None:
+            extra_env["LINEAGE_PAYOUT_CURRENCY"] = payout.iso
+            extra_env["LINEAGE_PAYOUT_DECIMALS"] = str(payout.decimals)
         run_brownie_deploy(
             rpc_url=rpc_url,
             record_path=record_path,
             deployer_key=deployer_key,
-            extra_env={"LINEAGE_TREE_WIDTH": str(tree_width), "LINEAGE_ROOT_ID": str(root_id)},
+            extra_env=extra_env,
             timeout=timeout,
         )
         record = valid_record(record_path, rpc_url)
@@ -93,6 +100,9 @@ def ensure_deployment(
             f"the service is set to width {tree_width} and root {root_id} "
             "(LINEAGE_TREE_WIDTH, LINEAGE_DEFAULT_SPONSOR_ID)"
         )
+    mismatch = None if payout is None else payout_currency_mismatch(record, payout)
+    if mismatch is not None:
+        raise ChainError(f"{mismatch} ({record_path})")
     writer = address_of(deployer_key)
     registrar = registrar_of(record_path)
     if registrar is not None and registrar.lower() != writer.lower():

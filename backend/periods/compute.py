@@ -31,10 +31,11 @@ from sqlalchemy import delete, insert
 from sqlmodel import Session, col
 
 from backend.accounts.models import User
+from backend.chain.deployment import PayoutCurrency, payout_currency_mismatch, read_deployment
 from backend.core.config import Settings
 from backend.core.days import date_of, day_of
 from backend.core.db import compare_and_set, snapshot_read
-from backend.core.errors import Conflict, Forbidden
+from backend.core.errors import Conflict, Forbidden, Unavailable
 from backend.core.money import format_money, reader_locale
 from backend.packages import PackageWriter
 from backend.periods import money
@@ -88,6 +89,7 @@ def compute(
                 code="period_locked",
             )
         plan = load_company_plan(settings)
+        check_payout_token(settings, plan)
         if calendar(session, plan).bounds(period.id) != (period.start_day, period.end_day):
             raise Conflict(
                 f"the plan's calendar no longer gives period {period_id} the days it was "
@@ -165,6 +167,24 @@ def compute(
         session.flush()
     session.commit()
     return period
+
+
+def check_payout_token(settings: Settings, plan: Plan) -> None:
+    """Refuse (409 `payout_currency_mismatch`) a plan paying in another currency than the
+    deployed vault's token (or with other decimals): its leaves could not be paid as computed.
+    Without a deployment record (or one that does not name its token's currency) nothing to
+    check."""
+    path = settings.resolved_deployment_file
+    if not path.exists():
+        return
+    try:
+        record = read_deployment(path)
+    except Unavailable:
+        return  # a malformed record is the chain side's error, named where the chain is used
+    c = plan.currency
+    mismatch = payout_currency_mismatch(record, PayoutCurrency(c.code, c.peg, c.decimals))
+    if mismatch is not None:
+        raise Conflict(mismatch, code="payout_currency_mismatch")
 
 
 def period_rates(session: Session, plan: Plan, inputs: PeriodInputs) -> tuple[Rate, ...]:

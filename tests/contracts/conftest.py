@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from ledger.merkle import PayoutLeaf, PayoutTree  # noqa: E402
+from ledger.rails import bank_account  # noqa: E402
 
 ROOT_ID = 1
 USD = 10**6  # the test token has 6 decimals
@@ -132,6 +133,23 @@ def batch_args(tree, indices):
     multiproof = tree.multiproof(indices)
     lines = [(leaf.index, leaf.account, leaf.amount) for leaf in multiproof.leaves]
     return lines, list(multiproof.proof), list(multiproof.proof_flags)
+
+
+def bank(period_id, distributor_id):
+    """A bank line's pseudo-address (ledger/rails.py), as a 0x string."""
+    return "0x" + bank_account(period_id, distributor_id).hex()
+
+
+def ref(line_index, salt=0):
+    """A non-zero payment reference for a line (a stand-in for keccak(salt || bank document))."""
+    return (0xB0C0_0000 + salt * 0x10000 + line_index + 1).to_bytes(32, "big")
+
+
+def attest_args(tree, indices, refs=ref):
+    """(lines, refs, proof, flags) for attestBatch, lines in the multiproof's order and each
+    line's reference `refs(index)` at its position."""
+    lines, proof, flags = batch_args(tree, indices)
+    return lines, [refs(index) for index, _, _ in lines], proof, flags
 
 
 def custom_error(name, *args):

@@ -65,3 +65,55 @@ def test_a_record_for_vanished_contracts_is_replaced(deploy_script, chain):
     record_path.write_text(json.dumps(record))
     fresh = module.main()
     assert fresh["contracts"]["PayoutVault"] != "0x" + "00" * 19 + "01"
+
+
+def test_the_record_names_the_token_currency_and_a_rouble_plan_gets_test_rub(
+    deploy_script, monkeypatch, TestRUB, PayoutVault
+):
+    module, record_path = deploy_script
+    monkeypatch.setenv("LINEAGE_PAYOUT_CURRENCY", "RUB")
+    monkeypatch.setenv("LINEAGE_PAYOUT_DECIMALS", "2")
+    record = module.main()
+    token = TestRUB.at(record["contracts"]["PayoutToken"])
+    assert (token.symbol(), token.decimals()) == ("RUBT", 2)
+    assert PayoutVault.at(record["contracts"]["PayoutVault"]).token() == token
+    assert (record["tokenCurrency"], record["tokenDecimals"], record["tokenSymbol"]) == (
+        "RUB",
+        2,
+        "RUBT",
+    )
+    # the recorded rouble vault is refused to a plan paying in dollars
+    monkeypatch.setenv("LINEAGE_PAYOUT_CURRENCY", "USD")
+    monkeypatch.delenv("LINEAGE_PAYOUT_DECIMALS")
+    with pytest.raises(SystemExit, match="pegged to RUB, but the plan pays in USD"):
+        module.main()
+    assert json.loads(record_path.read_text()) == record
+
+
+def test_the_default_is_the_usd_test_token(deploy_script, BlacklistableTestUSD):
+    module, _ = deploy_script
+    record = module.main()
+    token = BlacklistableTestUSD.at(record["contracts"]["PayoutToken"])
+    assert (token.symbol(), token.decimals()) == ("tUSD", 6)
+    assert (record["tokenCurrency"], record["tokenDecimals"]) == ("USD", 6)
+
+
+def test_a_token_of_another_currency_or_decimals_is_refused_before_deploying(
+    deploy_script, monkeypatch, accounts, TestRUB
+):
+    module, record_path = deploy_script
+    rub = TestRUB.deploy(accounts[0], {"from": accounts[0]})
+    monkeypatch.setenv("LINEAGE_TOKEN", rub.address)
+    monkeypatch.setenv("LINEAGE_TOKEN_CURRENCY", "RUB")
+    nonce = accounts[0].nonce
+    with pytest.raises(SystemExit, match="pegged to RUB, but the plan pays in USD"):
+        module.main()
+    monkeypatch.setenv("LINEAGE_PAYOUT_CURRENCY", "RUB")
+    monkeypatch.setenv("LINEAGE_PAYOUT_DECIMALS", "6")
+    with pytest.raises(SystemExit, match="has 2 decimals, but the plan's payout currency has 6"):
+        module.main()
+    monkeypatch.setenv("LINEAGE_PAYOUT_CURRENCY", "EUR")
+    monkeypatch.delenv("LINEAGE_TOKEN")
+    with pytest.raises(SystemExit, match="no test token is pegged to EUR"):
+        module.main()
+    assert accounts[0].nonce == nonce and not record_path.exists()
