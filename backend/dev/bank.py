@@ -51,7 +51,7 @@ def execute(
     for number, document in enumerate(orders.documents):
         fields: dict[str, str] | None = dict(document.fields)
         if change is not None:
-            fields = change(number, dict(fields))
+            fields = change(number, dict(document.fields))
         if fields is None:
             continue
         fields.setdefault("ДатаСписано", date_text(day))
