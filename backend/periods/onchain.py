@@ -372,6 +372,19 @@ def attested(session: Session, period_id: int) -> set[int]:
     return {int(index) for payload in rows for index in payload["indices"]}
 
 
+def bank_unattested(session: Session, period_id: int) -> int:
+    """What the period's bank lines not attested yet amount to (never paid from the vault)."""
+    waiting = set(bank_lines(session, period_id)) - attested(session, period_id)
+    if not waiting:
+        return 0
+    amounts = session.exec(
+        select(PeriodPayee.payout)
+        .where(PeriodPayee.period_id == period_id)
+        .where(col(PeriodPayee.leaf_index).in_(sorted(waiting)))
+    ).all()
+    return sum(int(amount) for amount in amounts)
+
+
 def settle_paid(
     session: Session, period: Period, *, actor: User | None, now: datetime, detail: str
 ) -> bool:
