@@ -228,7 +228,10 @@ def upload_statement(
         )
     digest = hashlib.sha256(data).hexdigest()
     statement = parse_statement(data)  # before any lock: a bad file costs no write
-    salt = payment_salt(settings)
+    try:
+        salt = payment_salt(settings)
+    except ValueError as bad:  # a salt set wrong: said, never a stack trace
+        raise Conflict(f"the payment reference salt: {bad}", code="salt_invalid") from None
     period = get_period(session, period_id, lock=True)
     _require(period, STATEMENT_STATES, "a bank statement is matched")
     existing = session.exec(
