@@ -111,6 +111,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/periods/{period_id}/anchor"): roles(FINANCE),
     ("POST", "/api/periods/{period_id}/payouts"): roles(FINANCE),
     ("GET", "/api/periods/{period_id}/batches"): roles(ADMIN, FINANCE, AUDITOR),
+    # bank lines: the payment file and the statement are finance's; auditors read the outcome
+    ("GET", "/api/periods/{period_id}/bank-file"): roles(FINANCE),
+    ("POST", "/api/periods/{period_id}/bank-statement"): roles(FINANCE),
+    ("GET", "/api/periods/{period_id}/bank-payments"): roles(FINANCE, AUDITOR),
     ("GET", "/api/vault"): roles(ADMIN, FINANCE, AUDITOR),
     # dated exchange rates, kept by finance (a stored rate never changes)
     ("GET", "/api/rates"): roles(ADMIN, FINANCE, AUDITOR),

@@ -83,6 +83,7 @@ KNOWN_AS = {
     "job_anchor": N_("Anchor job %(id)s"),
     "job_fund": N_("Vault funding job %(id)s"),
     "job_pay": N_("Payout batch job %(id)s"),
+    "job_attest": N_("Bank attestation job %(id)s"),
 }
 STATES = {
     "pending": N_("waiting for the chain"),

@@ -9,6 +9,7 @@ from backend.api.routes import (
     admin_log,
     audit,
     auth,
+    bank_payouts,
     cards,
     catalog,
     distributors,
@@ -60,6 +61,7 @@ for module in (
     admin_log,
     cards,
     payees,
+    bank_payouts,
 ):
     _document_roles(module.router)
     _document_errors(module.router)
