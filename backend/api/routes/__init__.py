@@ -12,6 +12,7 @@ from backend.api.routes import (
     cards,
     catalog,
     distributors,
+    documents,
     health,
     orders,
     payees,
@@ -60,6 +61,7 @@ for module in (
     admin_log,
     cards,
     payees,
+    documents,
 ):
     _document_roles(module.router)
     _document_errors(module.router)
