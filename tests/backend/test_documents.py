@@ -140,8 +140,6 @@ ACT_FIELDS = {
         "К выплате: 11 184,46",
         "Заказчик: ООО «Линия»",
         "налоговый агент",
-        ROOT,
-        ANCHOR_TX,
     ],
     ("en", "self_employed"): [
         "Act of services No. 1",
@@ -152,9 +150,8 @@ ACT_FIELDS = {
         "Moy Nalog",
         "12,855.70",
         "Principal: ООО «Линия»",
-        ROOT,
     ],
-    ("ru", "company"): ["Roman Firm", "юридическое лицо", "не удерживается", ROOT],
+    ("ru", "company"): ["Roman Firm", "юридическое лицо", "не удерживается", "первичным"],
 }
 
 
@@ -173,7 +170,9 @@ def test_act_fields_by_tax_status(api: Api, tmp_path: Path, language: str, statu
     text = _squash(raw)
     for field in ACT_FIELDS[(language, status)]:
         assert field in text, f"{field!r} missing from the {language} {status} act:\n{text}"
-    assert leaf_of(api.engine, who) in raw.replace("\n", "").replace(" ", "")
+    compact = "".join(raw.split())  # a hash may wrap
+    for digest in (leaf_of(api.engine, who), ROOT, ANCHOR_TX):
+        assert digest in compact
     with Session(api.engine) as session:
         stored = session.get(Document, body["id"])
         assert stored is not None
