@@ -12,6 +12,7 @@ from backend.cards import models as cards_models
 from backend.catalog import models as catalog_models
 from backend.chain_jobs import models as chain_jobs_models
 from backend.company import models as company_models
+from backend.documents import models as documents_models
 from backend.genealogy import models as genealogy_models
 from backend.orders import models as orders_models
 from backend.payees import models as payees_models
@@ -29,6 +30,7 @@ __all__ = [
     "catalog_models",
     "chain_jobs_models",
     "company_models",
+    "documents_models",
     "genealogy_models",
     "orders_models",
     "payees_models",

@@ -13,6 +13,7 @@ from backend.api.routes import (
     cards,
     catalog,
     distributors,
+    documents,
     health,
     orders,
     payees,
@@ -62,6 +63,7 @@ for module in (
     cards,
     payees,
     bank_payouts,
+    documents,
 ):
     _document_roles(module.router)
     _document_errors(module.router)
