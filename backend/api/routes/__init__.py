@@ -17,6 +17,7 @@ from backend.api.routes import (
     payees,
     periods,
     rates,
+    reports,
     users,
     vat,
     warehouses,
@@ -60,6 +61,7 @@ for module in (
     admin_log,
     cards,
     payees,
+    reports,
 ):
     _document_roles(module.router)
     _document_errors(module.router)
