@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
@@ -105,26 +106,32 @@ def _ranks(plan: Plan, tree: Forest, pv: I64, gv: I64) -> I64:
     return paid
 
 
+def period_conversion(plan: Plan, code: str, *, end_day: int, rates: Sequence[Rate]) -> Conversion:
+    """How ``code`` converts into the plan's payout currency in a period ending on ``end_day``
+    (the latest rates dated on or before it): what the engine converts order lines with, and
+    what reports converting a part of a period's sales use."""
+    c = plan.currency
+    on = _EPOCH + timedelta(days=end_day)
+    try:
+        return conversion(rates, code, c.code, peg=c.peg, on=on)
+    except RateMissingError as exc:
+        raise InputError(
+            file="rates.json",
+            record=f"{exc.source}/{exc.target}",
+            reason=f"no exchange rate dated on or before {on.isoformat()}: the period needs it",
+        ) from None
+
+
 def _conversions(
     plan: Plan, d: Dense, *, end_day: int, rates: tuple[Rate, ...]
 ) -> tuple[Fraction, dict[int, Fraction], dict[str, Conversion]]:
     """The point value and each order currency in payout minor units, at the period's rates
     (the latest dated on or before its last day)."""
     c = plan.currency
-    on = _EPOCH + timedelta(days=end_day)
     used: dict[str, Conversion] = {}
 
     def minor_factor(code: str) -> Fraction:
-        try:
-            conv = conversion(rates, code, c.code, peg=c.peg, on=on)
-        except RateMissingError as exc:
-            raise InputError(
-                file="rates.json",
-                record=f"{exc.source}/{exc.target}",
-                reason=(
-                    f"no exchange rate dated on or before {on.isoformat()}: the period needs it"
-                ),
-            ) from None
+        conv = period_conversion(plan, code, end_day=end_day, rates=rates)
         if conv.rates:
             used[code] = conv
         return conv.minor_factor(exponent_of(code), c.decimals)

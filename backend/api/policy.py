@@ -100,6 +100,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/customers"): roles(ADMIN, AUDITOR, DISTRIBUTOR),
     ("POST", "/api/customers"): roles(ADMIN, DISTRIBUTOR),
     ("GET", "/api/customers/{customer_id}"): roles(ADMIN, AUDITOR, DISTRIBUTOR),
+    # reports: staff see the company; a distributor leading a team sees that team only (the
+    # reports service scopes it and refuses a distributor with nobody below them)
+    ("GET", "/api/reports"): roles(ADMIN, FINANCE, AUDITOR, DISTRIBUTOR),
+    ("GET", "/api/reports/{name}"): roles(ADMIN, FINANCE, AUDITOR, DISTRIBUTOR),
     # commission periods (maker-checker is the service's rule: approver != computer)
     ("GET", "/api/periods"): roles(ADMIN, FINANCE, AUDITOR),
     ("POST", "/api/periods"): roles(ADMIN, FINANCE),

@@ -136,6 +136,12 @@ class Review:
 
 def package_json(settings: Settings, period: Period, name: str) -> dict[str, Any]:
     """A JSON file of the period's package, refused unless it is the one compute wrote."""
+    loaded: dict[str, Any] = json.loads(package_file(settings, period, name))
+    return loaded
+
+
+def package_file(settings: Settings, period: Period, name: str) -> bytes:
+    """A file of the period's package, refused unless it is the one compute wrote."""
     manifest = manifest_of(period)
     files = manifest.get("files")
     digest = files.get(name) if isinstance(files, dict) else None
@@ -149,8 +155,7 @@ def package_json(settings: Settings, period: Period, name: str) -> dict[str, Any
             "computed manifest; compute again",
             code="package_mismatch",
         )
-    loaded: dict[str, Any] = json.loads(data)
-    return loaded
+    return data
 
 
 def review(session: Session, settings: Settings, period_id: int) -> Review:

@@ -17,6 +17,7 @@ DISTRIBUTOR = Role.distributor
 WAREHOUSE = frozenset({Role.warehouse})
 STATEMENT_READERS = frozenset({ADMIN, FINANCE, AUDITOR, DISTRIBUTOR})
 TREE_READERS = frozenset({ADMIN, FINANCE, AUDITOR, DISTRIBUTOR})
+REPORT_READERS = frozenset({ADMIN, FINANCE, AUDITOR, DISTRIBUTOR})
 
 PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/"): PUBLIC,
@@ -102,6 +103,12 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/training/{slug}/{step_id}"): frozenset({DISTRIBUTOR}),
     ("POST", "/training/{slug}/{step_id}/done"): frozenset({DISTRIBUTOR}),
     ("POST", "/training/{slug}/{step_id}/quiz"): frozenset({DISTRIBUTOR}),
+    # Reports: staff see the company; a distributor leading a team sees that team only (the
+    # reports service scopes every query to it and refuses a distributor with nobody below).
+    ("GET", "/reports"): REPORT_READERS,
+    ("GET", "/reports/{name}"): REPORT_READERS,
+    ("GET", "/reports/{name}.csv"): REPORT_READERS,
+    ("GET", "/reports/{name}.xlsx"): REPORT_READERS,
     # The auditor's office: read-only, for the auditor alone.
     ("GET", "/audit/history"): frozenset({AUDITOR}),
     ("GET", "/audit/tx/{tx_hash}"): frozenset({AUDITOR}),

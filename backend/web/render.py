@@ -52,6 +52,7 @@ MENU = (
     ("/shop/orders", N_("My orders")),
     ("/shop/customers", N_("My customers")),
     ("/payout", N_("Payouts")),
+    ("/reports", N_("Reports")),
     ("/finance/periods", N_("Periods")),
     ("/finance/vault", N_("Vault")),
     ("/audit/history", N_("Chain history")),

@@ -28,7 +28,7 @@ from ledger.engine._payees import (
     payee_rows,
     payouts,
 )
-from ledger.engine._report import compliance, sales, threshold_flags, totals
+from ledger.engine._report import compliance, pct_string, sales, threshold_flags, totals
 from ledger.engine._withhold import withhold
 from ledger.inputs import Dense, PeriodInputs, densify
 from ledger.lines import LineBlock, apply_global_cap, apply_payee_cap
@@ -43,6 +43,7 @@ __all__ = [
     "held_for_course",
     "held_for_tax_status",
     "payee_rows",
+    "pct_string",
     "run_period",
 ]
 

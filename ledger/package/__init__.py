@@ -41,6 +41,7 @@ from ledger.package._files import (
     inputs_files,
     json_bytes,
     parse_inputs,
+    parse_rates,
     read_package,
     read_package_table,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "inputs_files",
     "json_bytes",
     "parse_inputs",
+    "parse_rates",
     "read_package",
     "read_package_table",
     "read_table",

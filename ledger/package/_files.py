@@ -230,7 +230,7 @@ def _rates_json(rates: tuple[Rate, ...]) -> bytes:
     return json_bytes([rows[key] for key in sorted(rows)])
 
 
-def _parse_rates(data: bytes, *, file: str) -> tuple[Rate, ...]:
+def parse_rates(data: bytes, *, file: str = "rates.json") -> tuple[Rate, ...]:
     """The dated exchange rates of ``rates.json``: a list of {base, quote, date, rate, source}."""
     try:
         rows = json.loads(data)
@@ -372,7 +372,7 @@ def parse_inputs(files: Mapping[str, bytes], *, prefix: str = "") -> PeriodInput
         returns=Returns(**table("returns")),
         state=State(**table("state")),
         admin_log=_parse_admin_log(files[log_file], file=log_file) if log_file in files else None,
-        rates=_parse_rates(files[rates_file], file=rates_file) if rates_file in files else (),
+        rates=parse_rates(files[rates_file], file=rates_file) if rates_file in files else (),
         training=Training(**table("training")) if has_training else None,
         payees=Payees(**table("payees")) if has_payees else None,
     )

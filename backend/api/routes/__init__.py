@@ -19,6 +19,7 @@ from backend.api.routes import (
     payees,
     periods,
     rates,
+    reports,
     users,
     vat,
     warehouses,
@@ -64,6 +65,7 @@ for module in (
     payees,
     bank_payouts,
     documents,
+    reports,
 ):
     _document_roles(module.router)
     _document_errors(module.router)
