@@ -1,0 +1,179 @@
+"""A period's counted order lines as its package holds them (``inputs/orders.tbl``, net of
+returns), converted to the payout currency with the package's plan and dated rates, exactly as
+the engine converts them (`ledger.context.period_conversion`): the part of a period's sales a
+report groups by product, warehouse or team, which the package's totals do not break down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlmodel import Session, col, select
+
+from backend.core.config import Settings
+from backend.core.days import day_start
+from backend.orders.models import Order, OrderLine
+from backend.periods.models import Period
+from backend.periods.review import package_file, package_json
+from backend.periods.service import manifest_of
+from backend.reports.framework import Scope
+from ledger.context import period_conversion
+from ledger.inputs import KIND_OWN, KIND_RETAIL
+from ledger.money import alpha_code, convert_minor, exponent_of
+from ledger.package import parse_rates, read_package_table
+from ledger.plan import load_plan
+
+I64 = NDArray[np.int64]
+ORDERS = "inputs/orders.tbl"
+RATES = "inputs/rates.json"
+
+
+@dataclass
+class PeriodSales:
+    """The period's product sales lines (own and retail orders; fees are not sales)."""
+
+    period: Period
+    line_id: I64
+    distributor: I64
+    retail: NDArray[np.bool_]
+    charged: I64  # minor units of the line's currency
+    currency: I64  # ISO 4217 numeric; 0 = the payout currency itself
+    pv: I64
+    factor: dict[int, Fraction]
+    mode: Literal["half-even", "floor", "half-up"]
+    payout_currency: str
+    exponent: int
+
+    def keep(self, mask: NDArray[np.bool_]) -> PeriodSales:
+        return PeriodSales(
+            self.period,
+            self.line_id[mask],
+            self.distributor[mask],
+            self.retail[mask],
+            self.charged[mask],
+            self.currency[mask],
+            self.pv[mask],
+            self.factor,
+            self.mode,
+            self.payout_currency,
+            self.exponent,
+        )
+
+    def converted(self) -> int:
+        """Summed per currency, each sum converted once (the engine's way)."""
+        total = 0
+        for code, factor in sorted(self.factor.items()):
+            in_code = int(self.charged[self.currency == code].sum())
+            if in_code:
+                total += convert_minor(in_code, factor, mode=self.mode)
+        return total
+
+    def by_currency(self) -> dict[str, tuple[int, int, int]]:
+        """Currency -> (charged, its exponent, converted)."""
+        out = {}
+        for code, factor in sorted(self.factor.items()):
+            mine = self.currency == code
+            if not mine.any():
+                continue
+            name = self.payout_currency if code == 0 else alpha_code(code)
+            in_code = int(self.charged[mine].sum())
+            exponent = self.exponent if code == 0 else exponent_of(name)
+            out[name] = (in_code, exponent, convert_minor(in_code, factor, mode=self.mode))
+        return out
+
+    def grouped(self, keys: I64) -> dict[int, int]:
+        """Converted sales per key (one key per line), each currency's sum converted once."""
+        out: dict[int, int] = {}
+        for code in np.unique(self.currency).tolist():
+            mine = self.currency == code
+            values, inverse = np.unique(keys[mine], return_inverse=True)
+            sums = np.zeros(values.shape[0], dtype=np.int64)
+            np.add.at(sums, inverse, self.charged[mine])
+            factor = self.factor[int(code)]
+            for key, amount in zip(values.tolist(), sums.tolist(), strict=True):
+                out[key] = out.get(key, 0) + convert_minor(amount, factor, mode=self.mode)
+        return out
+
+
+def period_sales(settings: Settings, period: Period) -> PeriodSales:
+    cols: dict[str, Any] = read_package_table(package_file(settings, period, ORDERS), file=ORDERS)
+    plan = load_plan(package_file(settings, period, "plan.toml"))
+    files = manifest_of(period).get("files")
+    rates = (
+        parse_rates(package_file(settings, period, RATES), file=RATES)
+        if isinstance(files, dict) and RATES in files
+        else ()
+    )
+    kind = np.asarray(cols["kind"], dtype=np.int64)
+    product = (kind == KIND_OWN) | (kind == KIND_RETAIL)
+    n = int(kind.shape[0])
+    currency = np.asarray(cols.get("currency", np.zeros(n, dtype=np.int64)), dtype=np.int64)
+    retail = kind == KIND_RETAIL
+    charged = np.where(retail, cols["retail_price"], cols["wholesale_price"]).astype(np.int64)
+    factor = {0: Fraction(1)}
+    for code in np.unique(currency).tolist():
+        if code:
+            name = alpha_code(int(code))
+            conv = period_conversion(plan, name, end_day=period.end_day, rates=rates)
+            factor[int(code)] = conv.minor_factor(exponent_of(name), plan.currency.decimals)
+    return PeriodSales(
+        period,
+        np.asarray(cols["order_id"], dtype=np.int64),
+        np.asarray(cols["distributor"], dtype=np.int64),
+        retail,
+        charged,
+        currency,
+        np.asarray(cols["pv"], dtype=np.int64),
+        factor,
+        plan.rounding.mode,
+        plan.currency.code,
+        plan.currency.decimals,
+    ).keep(product)
+
+
+def scoped(session: Session, scope: Scope, sales: PeriodSales) -> PeriodSales:
+    if scope.leader is None:
+        return sales
+    members = np.asarray(
+        sorted(int(i) for i in session.exec(scope.members()) if i is not None), dtype=np.int64
+    )
+    return sales.keep(np.isin(sales.distributor, members))
+
+
+@dataclass(frozen=True)
+class LineFacts:
+    """Per counted line, in the order of ``line_id``: its order, product and warehouse."""
+
+    order: I64
+    product: I64
+    warehouse: I64
+
+
+def line_facts(session: Session, sales: PeriodSales) -> LineFacts:
+    """The orders' side of the period's lines (the snapshot's query: paid in the period)."""
+    period = sales.period
+    rows = session.exec(
+        select(OrderLine.id, OrderLine.order_id, OrderLine.product_id, Order.warehouse_id)
+        .join(Order, col(Order.id) == col(OrderLine.order_id))
+        .where(col(Order.paid_at) >= day_start(period.start_day))
+        .where(col(Order.paid_at) < day_start(period.end_day + 1))
+        .order_by(col(OrderLine.id))
+    ).all()
+    table = np.asarray(rows, dtype=np.int64).reshape(-1, 4)
+    at = np.searchsorted(table[:, 0], sales.line_id)
+    if at.shape[0] and (
+        int(at.max()) >= table.shape[0] or not (table[at, 0] == sales.line_id).all()
+    ):
+        raise LookupError(f"period {period.id}: the package counts order lines no longer stored")
+    return LineFacts(table[at, 1], table[at, 2], table[at, 3])
+
+
+def compliance(settings: Settings, period: Period) -> dict[str, Any]:
+    return package_json(settings, period, "results/compliance.json")
+
+
+def totals(settings: Settings, period: Period) -> dict[str, Any]:
+    return package_json(settings, period, "results/totals.json")

@@ -1,0 +1,51 @@
+"""Every report by its name, in the order the reports' page lists them, with its area."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from backend.core.errors import NotFound
+from backend.reports import payouts, sales, structure
+from backend.reports.framework import N_, Asked, Report
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    area: str
+    build: Callable[[Asked], Report]
+
+
+AREAS = {"structure": N_("Structure"), "sales": N_("Sales"), "payouts": N_("Payouts")}
+REPORTS = {
+    e.name: e
+    for e in (
+        Entry("structure-status", "structure", structure.by_status),
+        Entry("structure-ranks", "structure", structure.by_rank),
+        Entry("structure-depth", "structure", structure.by_depth),
+        Entry("structure-countries", "structure", structure.by_country),
+        Entry("structure-growth", "structure", structure.growth),
+        Entry("sales-periods", "sales", sales.by_period),
+        Entry("sales-products", "sales", sales.by_product),
+        Entry("sales-categories", "sales", sales.by_category),
+        Entry("sales-warehouses", "sales", sales.by_warehouse),
+        Entry("sales-currencies", "sales", sales.by_currency),
+        Entry("payouts-bonuses", "payouts", payouts.by_bonus),
+        Entry("payouts-share", "payouts", payouts.share_of_sales),
+        Entry("payouts-breakage", "payouts", payouts.breakage),
+        Entry("payouts-top", "payouts", payouts.top_earners),
+        Entry("payouts-changes", "payouts", payouts.changes),
+    )
+}
+
+
+def entry(name: str) -> Entry:
+    found = REPORTS.get(name)
+    if found is None:
+        raise NotFound(f"there is no report {name!r}", code="unknown_report")
+    return found
+
+
+def build(name: str, asked: Asked) -> Report:
+    return entry(name).build(asked)
