@@ -31,7 +31,7 @@ NO_RANK = N_("no rank")
 
 
 def by_status(q: Asked) -> Report:
-    session, scope, period_window = q.session, q.scope, q.window
+    session, scope = q.session, q.scope
     query = scope.only(
         Distributor.id,
         select(Distributor.status, func.count()).group_by(col(Distributor.status)),
@@ -95,7 +95,7 @@ def by_rank(q: Asked) -> Report:
 
 
 def by_depth(q: Asked) -> Report:
-    session, scope, period_window = q.session, q.scope, q.window
+    session, scope = q.session, q.scope
     query = scope.only(
         Distributor.id,
         select(Distributor.tree_depth, func.count())
@@ -118,7 +118,7 @@ def by_depth(q: Asked) -> Report:
 
 
 def by_country(q: Asked) -> Report:
-    session, scope, period_window = q.session, q.scope, q.window
+    session, scope = q.session, q.scope
     query = scope.only(
         Distributor.id,
         select(Distributor.country, func.count()).group_by(col(Distributor.country)),
