@@ -164,18 +164,19 @@ def check_bank(
                 f"attested in tx {line.tx_hash} with reference {line.ref}",
             )
             continue
-        refs = {d: "0x" + payment_reference(bank.salt, d).hex() for d in documents}
-        same = [d for d, ref in refs.items() if ref == (line.ref or "").lower()]
+        refs = ["0x" + payment_reference(bank.salt, d).hex() for d in documents]
+        same = [
+            d for d, ref in zip(documents, refs, strict=True) if ref == (line.ref or "").lower()
+        ]
         if not same:
-            first = documents[0]
             report.add(
                 "bank",
                 "reference_differs",
                 subject,
                 "ref",
                 line.ref,
-                refs[first],
-                f"recomputed from {bank.describe(first)}; attested in tx {line.tx_hash}",
+                refs[0],
+                f"recomputed from {bank.describe(documents[0])}; attested in tx {line.tx_hash}",
             )
         leaf = leaves.get(index)
         document = (same or list(documents))[0]
