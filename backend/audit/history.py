@@ -329,9 +329,11 @@ def _payments(
                 in_database=all(p is not None for p in lines),
                 lines=len(attest.indices),
                 attested=tuple(
-                    (index, p.distributor_id if p is not None else None, ref)
-                    for index, p, ref in zip(attest.indices, lines, attest.refs, strict=True)
-                    if wanted is None or index == wanted
+                    sorted(
+                        (index, p.distributor_id if p is not None else None, ref)
+                        for index, p, ref in zip(attest.indices, lines, attest.refs, strict=True)
+                        if wanted is None or index == wanted
+                    )
                 ),
                 **money,  # type: ignore[arg-type]
             )

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from backend.api.deps import AuditReaderDep, Authorized
-from backend.audit.report import AuditInputError
 from backend.audit.reconcile import reconcile
+from backend.audit.report import AuditInputError
 from backend.core.db import SessionDep
 from backend.core.errors import CHAIN_RESPONSES, ERROR_RESPONSES, Unavailable
 from backend.core.types import MAX_ID
