@@ -5,7 +5,7 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 BROWNIE := $(CURDIR)/.venv-brownie/bin/brownie
 BROWNIE_PY := $(CURDIR)/.venv-brownie/bin/python
 
-.PHONY: setup run demo test test-app test-contracts lint postgres browser bench bench-gas bench-merkle
+.PHONY: setup run demo test test-app test-contracts lint postgres browser print bench bench-gas bench-merkle
 
 setup:
 	@tools/setup.sh
@@ -13,7 +13,7 @@ setup:
 run: setup  ## the main job on the embedded defaults
 	.venv/bin/lineage run $(ARGS)
 
-test: setup lint postgres browser test-app test-contracts  ## the whole suite (what .ci/run calls)
+test: setup lint postgres browser print test-app test-contracts  ## the whole suite (what .ci/run calls)
 
 lint:  ## ruff (lint and format), mypy, the import contracts (pyproject.toml), solhint on contracts/ (.solhint.json)
 	.venv/bin/ruff check .
@@ -31,6 +31,9 @@ postgres:  ## start the local PostgreSQL the tests use (installed but stopped); 
 
 browser:  ## Debian's chromium for the web tests (apt, as root) when it is missing
 	@tools/chromium.sh
+
+print:  ## DejaVu fonts (PDF documents) and poppler-utils (their tests) with apt when missing
+	@tools/print.sh
 
 test-app:  ## ledger, backend (SQLite and PostgreSQL) and web pages (test client, then chromium)
 	@# Two workers (the machine's two cores): a test file stays on one worker (--dist loadfile),
@@ -52,6 +55,7 @@ bench: setup bench-gas bench-merkle  ## every benchmark; each prints a table, la
 	.venv/bin/python bench/period_pay.py --lines 300 --periods 30 --crash-rate 0.7 --seed 12
 	.venv/bin/python bench/downline.py  # PostgreSQL at 127.0.0.1:5432 (LINEAGE_TEST_POSTGRES_URL)
 	.venv/bin/python bench/office.py  # office pages: 100,000 on SQLite, 1,000,000 on PostgreSQL
+	.venv/bin/python bench/documents.py  # one act on demand, p50/p95 of 20 (<= 1 s)
 	.venv/bin/python bench/load.py  # 100 users, 2 min on SQLite, then on PostgreSQL at 127.0.0.1:5432
 
 bench-gas: setup

@@ -33,6 +33,8 @@ Every error has the shape `{"error": {"code", "message", "details"}}`."""
 
 # Routes whose bodies may be large (lists of records, uploads): they get `max_bulk_body_bytes`.
 BULK_BODY_PATHS = ("/api/distributors/batch",)
+# ... and uploads under a resource's id: a period's bank statement (API and finance page).
+BULK_BODY_SUFFIXES = ("/bank-statement",)
 
 
 def create_app(
@@ -83,6 +85,7 @@ def create_app(
         max_bulk_body_bytes=settings.max_bulk_body_bytes,
         max_json_depth=settings.max_json_depth,
         bulk_paths=BULK_BODY_PATHS,
+        bulk_suffixes=BULK_BODY_SUFFIXES,
     )
     app.include_router(api_router)
     # The web pages: another entry point over the same services (`backend.web`).

@@ -81,6 +81,10 @@ if ! stamp_ok "$native/libkeccak_batch.so" "$native/keccak_batch.c"; then
 fi
 .venv/bin/python -c "from ledger import _native; assert _native.LIBRARY, 'native keccak failed its self-check'"
 
+# The documents' fonts (and the PDF tools their tests use), from Debian when missing: as root
+# they are installed, otherwise setup says what to install and goes on (`make test` insists).
+tools/print.sh || say "documents: install the packages named above to render and test PDFs"
+
 export PATH="$root/node_modules/.bin:$PATH" SOLCX_BINARY_PATH="$root/.solcx"
 say "brownie networks and contracts"
 .venv-brownie/bin/python tools/brownie_networks.py

@@ -70,11 +70,15 @@ def count_attempt(
 def give_back(session: Session, keys: ThrottleKeys) -> None:
     """A right password is not a failure: return the attempt it took on both keys."""
     session.commit()  # a fresh transaction: a write after a read may meet a stale snapshot
-    session.connection().execute(
-        _THROTTLE.update()
-        .where(_THROTTLE.c.key.in_(list(keys)), _THROTTLE.c.attempts > 0)
-        .values(attempts=_THROTTLE.c.attempts - 1)
-    )
+    # One key at a time, in the upsert's order: one UPDATE over both keys locks them in the
+    # table's physical order, which can be the reverse of a concurrent upsert's (a deadlock
+    # PostgreSQL broke under load in the test suite).
+    for key in keys:
+        session.connection().execute(
+            _THROTTLE.update()
+            .where(_THROTTLE.c.key == key, _THROTTLE.c.attempts > 0)
+            .values(attempts=_THROTTLE.c.attempts - 1)
+        )
     session.commit()
 
 

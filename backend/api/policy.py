@@ -111,6 +111,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/periods/{period_id}/anchor"): roles(FINANCE),
     ("POST", "/api/periods/{period_id}/payouts"): roles(FINANCE),
     ("GET", "/api/periods/{period_id}/batches"): roles(ADMIN, FINANCE, AUDITOR),
+    # bank lines: the payment file and the statement are finance's; auditors read the outcome
+    ("GET", "/api/periods/{period_id}/bank-file"): roles(FINANCE),
+    ("POST", "/api/periods/{period_id}/bank-statement"): roles(FINANCE),
+    ("GET", "/api/periods/{period_id}/bank-payments"): roles(FINANCE, AUDITOR),
     ("GET", "/api/vault"): roles(ADMIN, FINANCE, AUDITOR),
     # dated exchange rates, kept by finance (a stored rate never changes)
     ("GET", "/api/rates"): roles(ADMIN, FINANCE, AUDITOR),
@@ -124,6 +128,13 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/distributors/{distributor_id}/statements"): roles(
         ADMIN, FINANCE, AUDITOR, DISTRIBUTOR
     ),
+    # partner documents (issue 17): finance issues; a distributor reads their own (the service)
+    ("POST", "/api/orders/{order_id}/invoice"): roles(FINANCE),
+    ("POST", "/api/periods/{period_id}/acts/{distributor_id}"): roles(FINANCE),
+    ("POST", "/api/documents/{document_id}/correction"): roles(FINANCE),
+    ("GET", "/api/documents"): roles(ADMIN, FINANCE, AUDITOR, DISTRIBUTOR),
+    ("GET", "/api/documents/{document_id}"): roles(ADMIN, FINANCE, AUDITOR, DISTRIBUTOR),
+    ("GET", "/api/documents/{document_id}/pdf"): roles(ADMIN, FINANCE, AUDITOR, DISTRIBUTOR),
     # audit: database against chain, read-only
     ("GET", "/api/audit/reconciliation"): roles(ADMIN, AUDITOR),
     # the admin action log (accounts, roles, passwords, prices, stock adjustments)

@@ -1,4 +1,5 @@
-"""The one chain-job queue (place, anchor, fund, pay): domains enqueue, the worker reports back.
+"""The one chain-job queue (place, anchor, fund, pay, attest): domains enqueue, the worker
+reports back.
 
     from backend import chain_jobs
     chain_jobs.enqueue(session, chain_jobs.PlaceJob(id=7, sponsor=1, parent=3, position=0))
@@ -8,6 +9,7 @@ Below the domains that enqueue, above nothing but `backend.core`.
 
 from backend.chain_jobs.models import (
     AnchorJob,
+    AttestJob,
     ChainIntentPublic,
     ChainIntentsPublic,
     ChainJob,
@@ -33,6 +35,7 @@ from backend.chain_jobs.service import (
 
 __all__ = [
     "AnchorJob",
+    "AttestJob",
     "ChainIntentPublic",
     "ChainIntentsPublic",
     "ChainJob",

@@ -1,10 +1,11 @@
 """The one chain-job queue: every write the chain writer makes, one row each.
 
 `kind` says what the job does and which payload it carries (`PlaceJob`, `AnchorJob`, `FundJob`,
-`PayJob`, serialised to the `payload` JSON column); `status` is the one life cycle of every job:
-queued -> sent (hash and nonce stored, and committed, before the broadcast) -> confirmed, or ->
-failed. Placements go out many per `placeBatch` transaction: each place job records the
-transaction it went out in (`tx_hash`, `nonce`, `block_number`). A pay job is one `payBatch`.
+`PayJob`, `AttestJob`, serialised to the `payload` JSON column); `status` is the one life cycle
+of every job: queued -> sent (hash and nonce stored, and committed, before the broadcast) ->
+confirmed, or -> failed. Placements go out many per `placeBatch` transaction: each place job
+records the transaction it went out in (`tx_hash`, `nonce`, `block_number`). A pay job is one
+`payBatch`; an attest job one `attestBatch` (bank lines paid by transfer, marked paid on chain).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class JobKind(StrEnum):
     anchor = "anchor"
     fund = "fund"
     pay = "pay"
+    attest = "attest"
 
 
 class _Payload(BaseModel):
@@ -67,13 +69,26 @@ class PayJob(_Payload):
     amount: int
 
 
-Payload = PlaceJob | AnchorJob | FundJob | PayJob
+class AttestJob(_Payload):
+    """One `attestBatch` of a period: bank lines paid by transfer (`seq` numbers it among the
+    period's attest jobs), `refs[i]` the 32-byte payment reference (0x hex) of `indices[i]`,
+    `amount` their total."""
+
+    period_id: int
+    seq: int
+    indices: list[int]
+    refs: list[str]
+    amount: int
+
+
+Payload = PlaceJob | AnchorJob | FundJob | PayJob | AttestJob
 
 KIND_OF: dict[type[_Payload], JobKind] = {
     PlaceJob: JobKind.place,
     AnchorJob: JobKind.anchor,
     FundJob: JobKind.fund,
     PayJob: JobKind.pay,
+    AttestJob: JobKind.attest,
 }
 PAYLOAD_OF: dict[str, type[_Payload]] = {str(kind): cls for cls, kind in KIND_OF.items()}
 
@@ -134,6 +149,9 @@ class ChainJob(SQLModel, table=True):
 
     def pay(self) -> PayJob:
         return PayJob.model_validate(self.payload)
+
+    def attest(self) -> AttestJob:
+        return AttestJob.model_validate(self.payload)
 
 
 class ChainIntentPublic(SQLModel):

@@ -72,7 +72,8 @@ def _parsed_as_json(headers: Headers) -> bool:
 class RequestLimits:
     """Caps each request body by route class and each JSON body's nesting, before parsing.
 
-    `bulk_paths` (batch enrollment, uploads) get `max_bulk_body_bytes`; every other route gets
+    `bulk_paths` (batch enrollment, uploads) and paths ending in one of `bulk_suffixes` (an
+    upload under a resource's id) get `max_bulk_body_bytes`; every other route gets
     `max_body_bytes`. The body is read here (it is bounded by the cap) and handed on whole.
     """
 
@@ -84,15 +85,20 @@ class RequestLimits:
         max_bulk_body_bytes: int,
         max_json_depth: int,
         bulk_paths: Iterable[str] = (),
+        bulk_suffixes: Iterable[str] = (),
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_bulk_body_bytes = max_bulk_body_bytes
         self.max_json_depth = max_json_depth
         self.bulk_paths = frozenset(bulk_paths)
+        self.bulk_suffixes = tuple(bulk_suffixes)
 
     def cap_for(self, path: str) -> int:
-        return self.max_bulk_body_bytes if path in self.bulk_paths else self.max_body_bytes
+        bulk = path in self.bulk_paths or (
+            bool(self.bulk_suffixes) and path.endswith(self.bulk_suffixes)
+        )
+        return self.max_bulk_body_bytes if bulk else self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -30,11 +30,13 @@ from backend.periods.models import (
     ChainJobPublic,
     Period,
     PeriodBatchPublic,
+    PeriodPayee,
     PeriodStatus,
 )
 from backend.periods.service import get_period, package_dir, transition
 from backend.periods.statements import payout_tree
 from ledger.package import json_bytes
+from ledger.rails import is_bank
 
 BATCH_LINES = 300
 PERIOD_JOBS = (JobKind.anchor, JobKind.fund)
@@ -140,8 +142,10 @@ def plan_payouts(
     actor: User,
     now: datetime,
 ) -> list[ChainJob]:
-    """Plan the period's batches (lines not paid on chain yet, in tree order) as pay jobs,
-    refusing with the shortfall when the vault cannot pay them; the period becomes `paying`.
+    """Plan the period's batches (token lines not paid on chain yet, in tree order) as pay
+    jobs, refusing with the shortfall when the vault cannot pay them; the period becomes
+    `paying` (and `paid` at once when it has no token line left and its bank lines are
+    attested). Bank lines are never pushed: they are attested (`backend.bank_payouts`).
     Asked again while paying, it returns the plan it made."""
     period = get_period(session, period_id, lock=True)
     if period.status == PeriodStatus.paying:
@@ -152,7 +156,9 @@ def plan_payouts(
             code="period_state",
         )
     tree = payout_tree(session, period_id)
-    order = tree.lines_in_tree_order() if tree is not None else []
+    # Only token lines are pushed; bank lines are paid by transfer and attested (attest jobs).
+    bank = set(bank_lines(session, period_id))
+    order = [i for i in tree.lines_in_tree_order() if i not in bank] if tree else []
     flags = paid_flags(order) if order else []
     open_lines = [index for index, paid in zip(order, flags, strict=True) if not paid]
     assert tree is not None or not open_lines
@@ -177,10 +183,10 @@ def plan_payouts(
         job = PayJob(period_id=period_id, seq=seq, indices=chunk, amount=amount)
         chain_jobs.enqueue(session, job, now=now)
         planned += 1
-    detail = f"{len(open_lines)} lines in {planned} batches, {outstanding} to pay"
+    detail = f"{len(open_lines)} token lines in {planned} batches, {outstanding} to pay"
     transition(session, period, PeriodStatus.paying, actor=actor, now=now, detail=detail)
     if not planned:
-        transition(session, period, PeriodStatus.paid, actor=actor, now=now, detail="no lines")
+        settle_paid(session, period, actor=actor, now=now, detail="no token lines to push")
     session.commit()
     return batches(session, period_id)
 
@@ -316,7 +322,8 @@ def confirm_batch(
     skipped: list[int],
     note: str | None = None,
 ) -> None:
-    """A settled pay job; the period becomes `paid` when its last batch is."""
+    """A settled pay job; the period becomes `paid` when its last batch is and every bank
+    line is attested (`settle_paid`)."""
     assert job.id is not None
     period_id = job.pay().period_id
     begin_write(session)
@@ -332,16 +339,69 @@ def confirm_batch(
     )
     session.flush()
     of_period = (ChainJob.kind == JobKind.pay, ChainJob.subject_id == period_id)
+    period = get_period(session, period_id, lock=True)
+    results = session.exec(select(ChainJob.result).where(*of_period)).all()
+    count = sum(len((item or {}).get("failed") or []) for item in results)
+    detail = "every batch confirmed" + (f"; {count} failed lines claimable" if count else "")
+    settle_paid(session, period, actor=None, now=now_utc(), detail=detail)
+    session.commit()
+
+
+def bank_lines(session: Session, period_id: int) -> dict[int, str]:
+    """The period's bank lines: leaf index -> the leaf's pseudo-address (`ledger.rails`)."""
+    rows = session.exec(
+        select(PeriodPayee.leaf_index, PeriodPayee.account)
+        .where(PeriodPayee.period_id == period_id)
+        .where(col(PeriodPayee.leaf_index).is_not(None))
+    ).all()
+    return {
+        int(index): str(account)
+        for index, account in rows
+        if index is not None and account and is_bank(bytes.fromhex(str(account)[2:]))
+    }
+
+
+def attested(session: Session, period_id: int) -> set[int]:
+    """The period's lines attested on chain: those of its confirmed attest jobs (a line the
+    vault skipped as attested before is attested all the same)."""
+    rows = session.exec(
+        select(ChainJob.payload)
+        .where(ChainJob.kind == JobKind.attest, ChainJob.subject_id == period_id)
+        .where(ChainJob.status == JobStatus.confirmed)
+    ).all()
+    return {int(index) for payload in rows for index in payload["indices"]}
+
+
+def bank_unattested(session: Session, period_id: int) -> int:
+    """What the period's bank lines not attested yet amount to (never paid from the vault)."""
+    waiting = set(bank_lines(session, period_id)) - attested(session, period_id)
+    if not waiting:
+        return 0
+    amounts = session.exec(
+        select(PeriodPayee.payout)
+        .where(PeriodPayee.period_id == period_id)
+        .where(col(PeriodPayee.leaf_index).in_(sorted(waiting)))
+    ).all()
+    return sum(int(amount) for amount in amounts)
+
+
+def settle_paid(
+    session: Session, period: Period, *, actor: User | None, now: datetime, detail: str
+) -> bool:
+    """A paying period becomes `paid` (in the caller's transaction) once every token batch is
+    confirmed and every bank line attested; True when it did."""
+    if period.status != PeriodStatus.paying:
+        return False
     left = session.exec(
         select(func.count())
         .select_from(ChainJob)
-        .where(*of_period)
+        .where(ChainJob.kind == JobKind.pay, ChainJob.subject_id == period.id)
         .where(col(ChainJob.status) != JobStatus.confirmed)
     ).one()
-    period = get_period(session, period_id, lock=True)
-    if int(left) == 0 and period.status == PeriodStatus.paying:
-        results = session.exec(select(ChainJob.result).where(*of_period)).all()
-        count = sum(len((item or {}).get("failed") or []) for item in results)
-        detail = "every batch confirmed" + (f"; {count} failed lines claimable" if count else "")
-        transition(session, period, PeriodStatus.paid, actor=None, now=now_utc(), detail=detail)
-    session.commit()
+    if int(left):
+        return False
+    unattested = set(bank_lines(session, period.id)) - attested(session, period.id)
+    if unattested:
+        return False
+    transition(session, period, PeriodStatus.paid, actor=actor, now=now, detail=detail)
+    return True

@@ -296,6 +296,7 @@ class Progress:
     fundings: list[ChainJob]
     batches: list[PeriodBatchPublic]
     held: list[HeldLine]
+    attests: list[ChainJob] = field(default_factory=list)  # bank lines' attestBatch jobs
 
     @property
     def claimable(self) -> list[int]:
@@ -305,7 +306,7 @@ class Progress:
     def pending(self) -> bool:
         """Something was asked of the chain and has not settled yet."""
         live = (JobStatus.queued, JobStatus.sent)
-        jobs = self.anchors + self.fundings
+        jobs = self.anchors + self.fundings + self.attests
         return any(j.status in live for j in jobs) or any(
             b.status != "confirmed" for b in self.batches
         )
@@ -352,7 +353,12 @@ def progress(session: Session, settings: Settings, period_id: int) -> Progress:
         if (reason := held_reason(r, rule)) is not None
     ]
     batches = [onchain.batch_public(job) for job in onchain.batches(session, period_id)]
-    return Progress(period, list(anchors), fundings, batches, held)
+    attests = session.exec(
+        select(ChainJob)
+        .where(ChainJob.kind == JobKind.attest, ChainJob.subject_id == period_id)
+        .order_by(col(ChainJob.id))
+    ).all()
+    return Progress(period, list(anchors), fundings, batches, held, list(attests))
 
 
 # -- the vault -----------------------------------------------------------------------------------
@@ -451,9 +457,12 @@ def funding_needed(
         with chain_reads():
             reads = open_reads()
             balance = reads.vault_balance()
-            outstanding = total - reads.paid_total_of(period.id)
+            paid = reads.paid_total_of(period.id)
     except AppError as refused:
-        return Funding(None, None, total, None, refused.message)
+        token_total = total - onchain.bank_unattested(session, period.id)
+        return Funding(None, None, token_total, None, refused.message)
+    # Bank lines are attested, never paid from the vault: what waits for them is not owed.
+    outstanding = max(0, total - paid - onchain.bank_unattested(session, period.id))
     available = balance - onchain.committed(session, other_than=period.id)
     return Funding(balance, available, outstanding, max(0, outstanding - available))
 

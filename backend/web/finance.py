@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from backend.accounts.models import User
+from backend.bank_payouts import service as bank_payouts
 from backend.core.db import SessionDep
 from backend.core.errors import AppError, Invalid
 from backend.core.money import AmountError, format_pct, minor_as_text, parse_minor
@@ -62,6 +63,8 @@ REFUSALS = {
     "amount": N_("Enter an amount above zero, with at most the token's decimals."),
 }
 REFUSED = N_("Refused.")
+#: The bank transfer steps: their refusals are shown in the bank section (`finance_bank`).
+BANK_ACTIONS = ("bank_file", "bank_statement")
 # The closing steps the period's page offers in each state (a refusal of a step not offered,
 # e.g. from a page shown before the state moved, is shown above the steps).
 STEPS = {
@@ -171,6 +174,10 @@ def _period_page(
     funding = None
     if period.status == PeriodStatus.anchored:
         funding = review.funding_needed(session, period, open_reads)
+    bank = None
+    if period.status in (PeriodStatus.anchored, PeriodStatus.paying, PeriodStatus.paid):
+        bank = bank_payouts.payments_public(session, period_id)
+        bank = bank if bank.summary.lines else None
     return render(
         request,
         "finance_period.html",
@@ -179,12 +186,17 @@ def _period_page(
         p=period,
         progress=progress,
         funding=funding,
+        bank=bank,
         amount_text=minor_as_text,
         maker=period.computed_by is not None and period.computed_by == user.id,
         maker_reason=MAKER_REASON,
         held_texts=HELD_TEXTS,
         refused=refused or {},
-        stray={k: v for k, v in (refused or {}).items() if k not in STEPS.get(period.status, ())},
+        stray={
+            k: v
+            for k, v in (refused or {}).items()
+            if k not in STEPS.get(period.status, ()) and k not in BANK_ACTIONS
+        },
         form=form or {},
         **_context(request),
     )

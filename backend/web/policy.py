@@ -160,6 +160,8 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/finance/periods/{period_id}/approval"): frozenset({FINANCE}),
     ("POST", "/finance/periods/{period_id}/anchor"): frozenset({FINANCE}),
     ("POST", "/finance/periods/{period_id}/payouts"): frozenset({FINANCE}),
+    ("GET", "/finance/periods/{period_id}/bank-file"): frozenset({FINANCE}),
+    ("POST", "/finance/periods/{period_id}/bank-statement"): frozenset({FINANCE}),
     ("GET", "/finance/vault"): frozenset({FINANCE}),
     ("POST", "/finance/vault/funding"): frozenset({FINANCE}),
     # The mentor's view: a leader's own team (their sponsor tree) with its training progress;

@@ -25,6 +25,7 @@ from backend.web.cards import add_card_pages
 from backend.web.dashboard import distributor_home
 from backend.web.deps import ClientAddressDep, NowDep, SettingsDep
 from backend.web.finance import add_finance_pages
+from backend.web.finance_bank import add_finance_bank_pages
 from backend.web.i18n import DEFAULT_LANGUAGE, N_, parse_language
 from backend.web.payout import add_payout_pages
 from backend.web.profile import add_profile_pages
@@ -200,6 +201,7 @@ add_admin_requisite_pages(router)
 add_warehouse_pages(router)
 add_admin_pages(router)
 add_finance_pages(router)
+add_finance_bank_pages(router)
 add_admin_training_pages(router)
 # The team's page before the courses': /training/team is not a course called "team".
 add_training_team_pages(router)

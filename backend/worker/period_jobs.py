@@ -1,14 +1,15 @@
-"""The period work the chain writer runs: anchor jobs, vault funding, payout batches.
+"""The period work the chain writer runs: anchor jobs, vault funding, payout batches, and the
+attestation of bank lines paid by transfer (attest jobs, `attestBatch`).
 
 `ChainWriter` (`backend.worker.writer`) runs this after its placements in each round, on its
 one nonce: reconcile first (placements, then period jobs), then a placement batch, then at most
 one period transaction. The same rules as for placements keep anything from happening twice:
 - a job or batch is marked `sent` with its hash and nonce, and committed, before the broadcast;
 - after a start or an error every `sent` row is settled from the chain before anything is sent:
-  its receipt when mined; else an anchor by `payoutTermsOf` (same root -> confirmed), a batch by
-  `isPaid` of its lines (all paid -> confirmed), and otherwise it goes back to the queue and is
-  sent again on the account's next unmined nonce (so a lost transaction and its replacement
-  cannot both be mined);
+  its receipt when mined; else an anchor by `payoutTermsOf` (same root -> confirmed), a pay or
+  attest batch by `isPaid` of its lines (all paid -> confirmed), and otherwise it goes back to
+  the queue and is sent again on the account's next unmined nonce (so a lost transaction and
+  its replacement cannot both be mined);
 - the contracts are the last guard: an anchor is write-once, and the vault skips paid lines.
 """
 
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from backend.bank_payouts import service as bank_payouts
 from backend.chain.gateway import ChainError, ChainGateway, ChainUnavailable, Receipt, SignedTx
 from backend.chain.payouts import AnchorTerms, PayoutChain
 from backend.chain_jobs import ChainJob, JobKind
@@ -68,6 +70,8 @@ class PeriodJobs:
                 settled += self._reconcile_job(session, job)
             for batch in periods_chain.sent_batches(session):
                 settled += self._reconcile_batch(session, batch)
+            for attest in bank_payouts.sent_attests(session):
+                settled += self._reconcile_attest(session, attest)
         return settled
 
     def _mined(self, tx_hash: str | None, nonce: int | None) -> Receipt | None:
@@ -129,6 +133,28 @@ class PeriodJobs:
         periods_chain.requeue(session, batch, f"{why}: {batch.tx_hash}; sent again")
         return 0
 
+    def _reconcile_attest(self, session: Session, job: ChainJob) -> int:
+        receipt = self._mined(job.tx_hash, job.nonce)
+        if receipt is not None and receipt.succeeded:
+            self._confirm_attest(session, job, receipt)
+            return 1
+        attest = job.attest()
+        if all(self.chain.paid_flags(attest.period_id, attest.indices)):
+            bank_payouts.confirm_attest(
+                session,
+                job,
+                block=None,
+                tx_hash=job.tx_hash,
+                gas_used=None,
+                attested=[],
+                skipped=list(attest.indices),
+                note="every line found attested on chain (isPaid) after a restart",
+            )
+            return 1
+        why = "reverted" if receipt is not None else "not mined"
+        periods_chain.requeue(session, job, f"{why}: {job.tx_hash}; sent again")
+        return 0
+
     # -- one step -------------------------------------------------------------------------
 
     def run_once(self, nonce: int) -> tuple[int, int]:
@@ -139,6 +165,9 @@ class PeriodJobs:
             batch = periods_chain.next_batch(session)
             if batch is not None:
                 return self._send_batch(session, batch, nonce)
+            attest = bank_payouts.next_attest(session)
+            if attest is not None:
+                return self._send_attest(session, attest, nonce)
         return 0, nonce
 
     def _send(self, session: Session, row: ChainJob, signed: SignedTx) -> Receipt:
@@ -201,6 +230,23 @@ class PeriodJobs:
         periods_chain.requeue(session, batch, f"reverted: {reason}")
         raise ChainError(f"payBatch of period {pay.period_id} #{pay.seq} reverted: {reason}")
 
+    def _send_attest(self, session: Session, job: ChainJob, nonce: int) -> tuple[int, int]:
+        attest = job.attest()
+        tree = self._payout_tree(session, attest.period_id)
+        proof = tree.multiproof(attest.indices)
+        refs = dict(zip(attest.indices, attest.refs, strict=True))
+        ordered = [refs[leaf.index] for leaf in proof.leaves]  # the proof's leaf order
+        signed = self.chain.sign_attest_batch(attest.period_id, proof, ordered, nonce=nonce)
+        receipt = self._send(session, job, signed)
+        if receipt.succeeded:
+            self._confirm_attest(session, job, receipt)
+            return 1, signed.nonce + 1
+        reason = self.gateway.revert_reason(receipt.tx_hash)
+        periods_chain.requeue(session, job, f"reverted: {reason}")
+        raise ChainError(
+            f"attestBatch of period {attest.period_id} #{attest.seq} reverted: {reason}"
+        )
+
     # -- bookkeeping ----------------------------------------------------------------------
 
     def _confirm_job(
@@ -234,5 +280,18 @@ class PeriodJobs:
             gas_used=receipt.gas_used,
             paid=outcome.paid,
             failed=outcome.failed,
+            skipped=outcome.skipped,
+        )
+
+    def _confirm_attest(self, session: Session, job: ChainJob, receipt: Receipt) -> None:
+        attest = job.attest()
+        outcome = self.chain.attest_outcome(receipt.tx_hash, attest.period_id)
+        bank_payouts.confirm_attest(
+            session,
+            job,
+            block=receipt.block_number,
+            tx_hash=receipt.tx_hash,
+            gas_used=receipt.gas_used,
+            attested=outcome.attested,
             skipped=outcome.skipped,
         )

@@ -18,6 +18,7 @@ PATH_IDS = {
     "customer_id": "1",
     "period_id": "1",
     "block_id": "1",
+    "document_id": "1",
 }
 
 

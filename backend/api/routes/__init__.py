@@ -9,9 +9,11 @@ from backend.api.routes import (
     admin_log,
     audit,
     auth,
+    bank_payouts,
     cards,
     catalog,
     distributors,
+    documents,
     health,
     orders,
     payees,
@@ -60,6 +62,8 @@ for module in (
     admin_log,
     cards,
     payees,
+    bank_payouts,
+    documents,
 ):
     _document_roles(module.router)
     _document_errors(module.router)

@@ -1,0 +1,97 @@
+"""Issued documents and their numbering counters.
+
+A `Document` is written once and never updated: its frozen data (canonical JSON) and its PDF
+are stored with their SHA-256 digests; a correction is a new document whose ``corrects_id``
+names the original (row 1a of Russian forms: "исправление № ... от ..."). Numbers run gap-free
+per (kind, organisation = the seller's INN, year) from a `DocumentCounter` row locked in the
+same transaction as the document's insert, so a number is never skipped or reused.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from backend.core.model_base import Language, UTCDateTime, check_in
+
+
+class DocumentKind(StrEnum):
+    invoice = "invoice"  # счёт на оплату: an order
+    act = "act"  # акт об оказании услуг: a partner's commission in a closed period
+
+
+class Document(SQLModel, table=True):
+    __tablename__ = "document"
+    __table_args__ = (
+        sa.CheckConstraint(check_in("kind", DocumentKind), name="kind"),
+        sa.CheckConstraint(check_in("language", Language), name="language"),
+        sa.UniqueConstraint("kind", "organisation", "year", "number"),
+        # One document per subject, kind, language and revision (0: the original, n: the n-th
+        # correction): issuing it again finds this row.
+        sa.UniqueConstraint("kind", "subject", "language", "revision"),
+        sa.Index("ix_document_distributor_period", "distributor_id", "period_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    organisation: str = Field(max_length=12, description="The seller's (company's) INN.")
+    year: int
+    number: int
+    subject: str = Field(max_length=64, description="'order:<id>' or 'act:<period>:<partner>'.")
+    revision: int = Field(default=0, description="0: the original; n: its n-th correction.")
+    order_id: int | None = Field(default=None, foreign_key="sales_order.id", index=True)
+    period_id: int | None = Field(default=None, foreign_key="period.id")
+    distributor_id: int | None = Field(default=None, foreign_key="distributor.id")
+    language: str = Field(max_length=2)
+    data: str = Field(sa_type=sa.Text(), description="The frozen data, canonical JSON.")
+    data_sha256: str = Field(max_length=64)
+    pdf: bytes = Field(sa_type=sa.LargeBinary())
+    pdf_sha256: str = Field(max_length=64)
+    corrects_id: int | None = Field(default=None, foreign_key="document.id")
+    issued_at: datetime = Field(sa_type=UTCDateTime())
+    issued_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class DocumentCounter(SQLModel, table=True):
+    """The last number issued in one series; locked while the next document is inserted."""
+
+    __tablename__ = "document_counter"
+
+    kind: str = Field(primary_key=True, max_length=16)
+    organisation: str = Field(primary_key=True, max_length=12)
+    year: int = Field(primary_key=True)
+    last_number: int = 0
+
+
+class DocumentPublic(SQLModel):
+    """A document as the API lists it (the PDF itself is at ``/api/documents/{id}/pdf``)."""
+
+    id: int
+    kind: DocumentKind
+    organisation: str
+    year: int
+    number: int
+    revision: int
+    order_id: int | None
+    period_id: int | None
+    distributor_id: int | None
+    language: Language
+    data_sha256: str
+    pdf_sha256: str
+    corrects_id: int | None
+    issued_at: datetime
+    issued_by: int | None
+
+
+class DocumentsPublic(SQLModel):
+    items: list[DocumentPublic]
+    count: int
+
+
+class IssueRequest(SQLModel):
+    language: Language = Language.ru
+
+
+class CorrectionRequest(SQLModel):
+    reason: str = Field(min_length=1, max_length=300)

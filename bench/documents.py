@@ -1,0 +1,220 @@
+"""One act of services on demand: the time from the request to the stored document (gather the
+anchored statement, lock the series, render the PDF/A-3b, insert), p50 and p95 of 20 acts.
+
+    uv run python bench/documents.py [--acts 20] [--lines 40]
+
+A fresh SQLite database (migrated), the company's details, an anchored period whose partners
+each have ``--lines`` statement lines; each act is a different partner's, so every call issues
+(none is the stored one). Also times a re-render from stored data and the second issue (the
+stored document). Prints a table; the last line is JSON. Target: one act <= 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlmodel import Session  # noqa: E402
+
+from backend.accounts.models import User  # noqa: E402
+from backend.bootstrap import migrate  # noqa: E402
+from backend.company.models import CompanyRequisite  # noqa: E402
+from backend.core.days import EPOCH  # noqa: E402
+from backend.core.db import make_engine  # noqa: E402
+from backend.core.model_base import Language, Role  # noqa: E402
+from backend.documents import service  # noqa: E402
+from backend.genealogy.models import Distributor  # noqa: E402
+from backend.periods.models import Period, PeriodLine, PeriodPayee  # noqa: E402
+from ledger.plan import BONUS_TYPES  # noqa: E402
+
+COMPANY = {
+    "legal_name": "ООО «Линия»",
+    "inn": "7701000001",
+    "kpp": "770101001",
+    "ogrn": "1027700000008",
+    "legal_address": "г. Москва, ул. Примерная, д. 1",
+    "bank_name": "ПАО Сбербанк",
+    "bik": "044525225",
+    "account": "40702810938000012345",
+    "corr_account": "30101810400000000225",
+    "director": "Иванова А. Б.",
+    "chief_accountant": "Петров В. Г.",
+}
+NOW = datetime(2026, 5, 14, 9, 30, tzinfo=UTC)
+STATUSES = ("individual", "self_employed", "sole_proprietor", "company")
+
+
+def world(engine: object, partners: int, lines: int) -> User:
+    with Session(engine) as session:  # type: ignore[arg-type]
+        user = User(email="finance@example.com", role=Role.finance, hashed_password="x")
+        session.add(user)
+        for name, value in COMPANY.items():
+            session.add(CompanyRequisite(name=name, value=value, changed_at=NOW))
+        for i in range(1, partners + 1):
+            session.add(
+                Distributor(
+                    first_name=f"Партнёр{i}",
+                    last_name="Тестовый",
+                    referral_code=f"B{i:06d}",
+                    search_name=f"partner {i}",
+                )
+            )
+        session.add(
+            Period(
+                id=1,
+                start_day=(date(2026, 4, 1) - EPOCH).days,
+                end_day=(date(2026, 4, 30) - EPOCH).days,
+                status="anchored",
+                computations=1,
+                payout_root="0x" + "ab" * 32,
+                anchor_tx="0x" + "cd" * 32,
+                currency="RUB",
+                exponent=2,
+            )
+        )
+        session.flush()
+        line_no = 0
+        for who in range(1, partners + 1):
+            earned = 0
+            for n in range(lines):
+                line_no += 1
+                amount = 10_000 + 37 * n + who
+                session.add(
+                    PeriodLine(
+                        period_id=1,
+                        line_no=line_no,
+                        bonus=1 + n % len(BONUS_TYPES),
+                        source=1,
+                        level=1,
+                        currency=0,
+                        payee=who,
+                        base=amount,
+                        rate=1_000_000,
+                        gross=amount,
+                        amount=amount,
+                        breakage=0,
+                    )
+                )
+                earned += amount
+            status = STATUSES[who % len(STATUSES)]
+            withheld = earned * 13 // 100 if status == "individual" else 0
+            session.add(
+                PeriodPayee(
+                    period_id=1,
+                    distributor_id=who,
+                    earned=earned,
+                    clawback=0,
+                    balance_in=0,
+                    payout=earned - withheld,
+                    balance_out=0,
+                    leaf_index=who - 1,
+                    account="0x" + f"{who:040x}",
+                    has_wallet=True,
+                    withheld=withheld,
+                    gross=earned,
+                    tax_status=status,
+                    rail="token",
+                )
+            )
+        session.commit()
+        session.refresh(user)
+        return user
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--acts", type=int, default=20)
+    parser.add_argument("--lines", type=int, default=40)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        engine = make_engine(f"sqlite:///{folder}/bench.db")
+        migrate(engine)
+        finance = world(engine, args.acts, args.lines)
+        times: list[float] = []
+        documents = []
+        for who in range(1, args.acts + 1):
+            with Session(engine) as session:
+                started = time.perf_counter()
+                document = service.issue_act(
+                    session,
+                    1,
+                    who,
+                    language=Language.ru if who % 2 else Language.en,
+                    actor=finance,
+                    now=NOW,
+                    site="https://office.example.com",
+                )
+                times.append(time.perf_counter() - started)
+                documents.append(document)
+        again: list[float] = []
+        rerender: list[float] = []
+        same = True
+        for document in documents[:5]:
+            with Session(engine) as session:
+                started = time.perf_counter()
+                stored = service.issue_act(
+                    session,
+                    1,
+                    int(document.distributor_id or 0),
+                    language=Language(document.language),
+                    actor=finance,
+                    now=NOW,
+                    site="https://office.example.com",
+                )
+                again.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                same = same and service.rerender(stored) == stored.pdf
+                rerender.append(time.perf_counter() - started)
+        engine.dispose()
+    first = times[0]
+    p50, p95 = statistics.median(times), pct(times, 0.95)
+    size = statistics.median(len(d.pdf) for d in documents)
+    rows = [
+        ("acts issued", f"{args.acts} ({args.lines} statement lines each)"),
+        ("first act (imports, fonts)", f"{first * 1000:.0f} ms"),
+        ("one act p50", f"{p50 * 1000:.0f} ms"),
+        ("one act p95", f"{p95 * 1000:.0f} ms"),
+        ("second issue (stored) p50", f"{statistics.median(again) * 1000:.1f} ms"),
+        ("re-render p50", f"{statistics.median(rerender) * 1000:.0f} ms"),
+        ("re-render = stored bytes", str(same)),
+        ("PDF size p50", f"{size / 1024:.1f} KiB"),
+        ("target: one act <= 1 s", "met" if p95 <= 1.0 else "NOT met"),
+    ]
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"{label:<{width}}  {value}")
+    print(
+        json.dumps(
+            {
+                "bench": "documents",
+                "acts": args.acts,
+                "lines": args.lines,
+                "first_ms": round(first * 1000, 1),
+                "p50_ms": round(p50 * 1000, 1),
+                "p95_ms": round(p95 * 1000, 1),
+                "stored_p50_ms": round(statistics.median(again) * 1000, 2),
+                "rerender_p50_ms": round(statistics.median(rerender) * 1000, 1),
+                "rerender_same_bytes": same,
+                "pdf_bytes_p50": size,
+                "target_met": p95 <= 1.0,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
