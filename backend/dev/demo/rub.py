@@ -159,9 +159,12 @@ class PayeeMaker:
         self.rng = random.Random(f"payees-{self.seed}")
         self.counts: dict[tuple[str, str], int] = {}
 
-    def details(self, person: Distributor) -> PayeeDetails:
+    def details(self, person: Distributor, *, company: bool = False) -> PayeeDetails:
+        """A partner's profile drawn from `MIX`; ``company``: a company paid by bank."""
         assert person.id is not None
         status, rail = _pick(self.rng.randrange(100))
+        if company:
+            status, rail = TaxStatus.company, PayoutRail.bank
         if rail == PayoutRail.token and person.wallet is None:
             rail = PayoutRail.bank
         number = f"{person.id:08d}"
@@ -180,11 +183,17 @@ class PayeeMaker:
         )
 
     def record(
-        self, session: Session, people: Sequence[Distributor], *, actor: User, now: datetime
+        self,
+        session: Session,
+        people: Sequence[Distributor],
+        *,
+        actor: User,
+        now: datetime,
+        company: bool = False,
     ) -> None:
         for person in people:
             assert person.id is not None
-            details = self.details(person)
+            details = self.details(person, company=company)
             payees.record(session, person.id, details, actor=actor, now=now)
             key = (details.tax_status.value, details.rail.value)
             self.counts[key] = self.counts.get(key, 0) + 1

@@ -21,6 +21,7 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
+from backend.bankfiles.matching import SALT_FILE
 from backend.bootstrap import bootstrap
 from backend.chain.deployment import PayoutCurrency, payout_currency_mismatch
 from backend.chain.gateway import ChainGateway
@@ -158,12 +159,12 @@ def _rouble_company(
     engine: Engine, company: Company, payees: rub.PayeeMaker, now: datetime
 ) -> None:
     """The company's details (the payer of every payment order) and the root's payee profile
-    (the company itself: paid by bank)."""
+    (the top of the genealogy: a company, paid by bank)."""
     with Session(engine) as session:
         rub.fill_requisites(session, actor=company.admin, now=now)
         root = session.exec(select(Distributor).order_by(col(Distributor.id))).first()
         if root is not None:
-            payees.record(session, [root], actor=company.admin, now=now)
+            payees.record(session, [root], actor=company.admin, now=now, company=True)
 
 
 def _waves(total: int, months: int) -> list[int]:
@@ -212,7 +213,7 @@ def _close(
     """Close period `number` on the 2nd of the following month, then open the next one."""
     following = (first + timedelta(days=32)).replace(day=1)
     now = min(at(following + timedelta(days=1), 9), datetime.now(UTC))
-    steps = ("compute", "approve", "anchor", "fund", "pay")
+    steps = ("compute", "approve", "anchor", "fund", "pay", "bank", "attest")
     task = progress.add_task(f"period {number}: compute", total=len(steps))
 
     def step(name: str) -> None:
@@ -297,4 +298,7 @@ def _summary(console: Console, result: DemoResult, url: str) -> None:
     console.print(f"  packages:    {data / 'periods'}/<period>")
     last = result.periods[-1].id if result.periods else 1
     console.print(f"  audit:       lineage audit {result.package(last)} --data-dir {data}")
+    statement = data / "bank" / f"period-{last}-statement.txt"
+    if statement.is_file():  # the rouble company: its bank lines' references too
+        console.print(f"               --bank-statement {statement} --salt-file {data / SALT_FILE}")
     console.print("               (needs the chain: run it while `lineage run` serves the folder)")
