@@ -301,11 +301,23 @@ def _payments(
                 **money,  # type: ignore[arg-type]
             )
         )
+    attest_jobs = {
+        (job.tx_hash or "").lower(): job.attest()
+        for job in session.exec(
+            select(ChainJob).where(
+                ChainJob.kind == JobKind.attest, ChainJob.subject_id == period_id
+            )
+        )
+        if job.tx_hash
+    }
     for attest in events.attest_batches:
         if wanted is not None and wanted not in attest.indices:
             continue
         lines = [payees.get(i) for i in attest.indices]
         stored_sum = sum(p.payout for p in lines if p is not None)
+        queued = attest_jobs.get(attest.tx_hash.lower())
+        # A resent batch attests only what was not attested before: compare those lines.
+        job_refs = dict(zip(queued.indices, queued.refs, strict=True)) if queued else {}
         rows.append(
             HistoryRow(
                 kind="attest",
@@ -325,8 +337,19 @@ def _payments(
                         len(attest.indices),
                         sum(1 for p in lines if p is not None and p.rail == "bank"),
                     ),
+                    Compared(  # how many of its references the queued job holds too
+                        "refs",
+                        len(attest.indices),
+                        sum(
+                            1
+                            for i, ref in zip(attest.indices, attest.refs, strict=True)
+                            if job_refs.get(i, "").lower() == ref.lower()
+                        )
+                        if queued
+                        else None,
+                    ),
                 ),
-                in_database=all(p is not None for p in lines),
+                in_database=queued is not None and all(p is not None for p in lines),
                 lines=len(attest.indices),
                 attested=tuple(
                     sorted(

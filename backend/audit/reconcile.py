@@ -8,9 +8,10 @@
   anchored in the database.
 * payouts    — every line the vault paid is a payout leaf of the database's period (index,
   account, amount), paid once by the rail its leaf and the database's payee row name (a bank
-  line attested, a token line pushed or claimed); each attestation's amount is the sum of its
-  lines; the vault's paid total is within the period's; a period the database calls `paid` has
-  every leaf paid. The report's `paid` lists every paid line with its rail, transaction and (a
+  line attested, a token line pushed or claimed); an attested line's reference is the one
+  stored for the bank payment it matched; each attestation's amount is the sum of its lines;
+  the vault's paid total is within the period's; a period the database calls `paid` has every
+  leaf paid. The report's `paid` lists every paid line with its rail, transaction and (a
   bank line's) payment reference.
 """
 
@@ -23,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from backend.audit.rails import LinePaid, is_bank_account, lines_paid, rail_counts
 from backend.audit.report import RECONCILIATION_CHECKS, AuditReport
+from backend.bank_payouts.models import BankPayment, Outcome
 from backend.chain.audit_reads import AnchorRecord, AuditReader
 from backend.core.model_base import ChainStatus
 from backend.genealogy.models import Placement
@@ -215,6 +217,7 @@ def _payouts(
                 report.add("payouts", "mismatch", subject, "account", line.account, payee.account)
             if payee.payout != line.amount:
                 report.add("payouts", "mismatch", subject, "amount", line.amount, payee.payout)
+    _references(session, period_id, paid, leaves, report)
     for batch in events.attest_batches:
         lines = [leaves.get(i) for i in batch.indices]
         stored = sum(p.payout for p in lines if p is not None)
@@ -279,6 +282,44 @@ def _payouts(
                 "amount": payee.payout if payee else line.amount,
             }
         )
+
+
+def _references(
+    session: Session,
+    period_id: int,
+    paid: list[LinePaid],
+    leaves: dict[int, PeriodPayee],
+    report: AuditReport,
+) -> None:
+    """Each attested bank line's reference on chain is the one the database stored for the
+    bank payment it matched (`backend.bank_payouts`)."""
+    stored = {
+        int(row.line_index): row.reference
+        for row in session.exec(
+            select(BankPayment).where(
+                BankPayment.period_id == period_id, BankPayment.outcome == Outcome.matched
+            )
+        )
+        if row.line_index is not None
+    }
+    for line in paid:
+        if line.rail != "bank" or line.index not in leaves:
+            continue
+        subject = f"period {period_id} index {line.index}"
+        if line.index not in stored:
+            report.add(
+                "payouts",
+                "not_in_database",
+                subject,
+                "ref",
+                "a matched bank payment",
+                "none",
+                f"attested in tx {line.tx_hash} with reference {line.ref}",
+            )
+        elif (stored[line.index] or "").lower() != (line.ref or "").lower():
+            report.add(
+                "payouts", "mismatch", subject, "ref", line.ref, stored[line.index], line.event
+            )
 
 
 def _rail(line: LinePaid, payee: PeriodPayee, subject: str, report: AuditReport) -> None:

@@ -66,6 +66,7 @@ FIELD_NAMES = {
     "bank lines": N_("Bank lines"),
     "rail": N_("Payout rail"),
     "ref": N_("Payment reference"),
+    "refs": N_("Payment references as queued"),
     "account": N_("Wallet"),
     "planHash": N_("Plan hash"),
     "inputsHash": N_("Inputs hash"),

@@ -18,11 +18,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from test_audit_api import confirm_all
 from test_audit_chain import start_node, tree_of
-from test_audit_rails import BANK_LINES, TOKEN_LINE, attest, payments, rail_files
+from test_audit_rails import BANK_LINES, SALT, TOKEN_LINE, attest, payments, rail_files
 from test_chain_outbox import admin_headers, chain_template, db, enroll
 
 from backend.audit.history import history
 from backend.audit.reconcile import reconcile
+from backend.bank_payouts.models import BankPayment, BankStatementUpload, Outcome
+from backend.bankfiles.matching import payment_reference
 from backend.bankfiles.statement import parse_statement
 from backend.chain.audit_reads import AuditReader
 from backend.chain.deployment import Deployment
@@ -78,6 +80,33 @@ def add_period(engine: Engine, files: dict[str, bytes]) -> None:
         session.commit()
 
 
+def store_payments(engine: Engine, statement: bytes) -> None:
+    """The matched payments as the bank flow stores them (`backend.bank_payouts`), with the
+    reference each line was attested with."""
+    with Session(engine) as session:
+        upload = BankStatementUpload(
+            period_id=1, sha256="00" * 32, size=len(statement), documents=2, matched=2,
+            problems=0, unrelated=0,
+        )  # fmt: skip
+        session.add(upload)
+        session.flush()
+        assert upload.id is not None
+        for document in parse_statement(statement).documents:
+            index = int(document.number) - 200
+            session.add(
+                BankPayment(
+                    upload_id=upload.id,
+                    period_id=1,
+                    outcome=Outcome.matched,
+                    line_index=index,
+                    document_number=document.number,
+                    amount=document.amount,
+                    reference="0x" + payment_reference(SALT, document).hex(),
+                )
+            )
+        session.commit()
+
+
 def log_in(client: TestClient, email: str) -> None:
     page = client.get("/login").text
     token = page.split(CSRF, 1)[1].split('"', 1)[0]
@@ -113,6 +142,7 @@ def test_both_rails_reconcile_line_by_line(
             statement = bank_statement(payments(rail_files))
             attest(node, tree, statement)
             add_period(db, rail_files)
+            store_payments(db, statement)
 
             body = client.get(
                 "/api/audit/reconciliation", params={"period_id": 1}, headers=headers
@@ -147,7 +177,9 @@ def test_both_rails_reconcile_line_by_line(
             with Session(db) as session:
                 rows = history(session, reader, period_id=1, limit=100).rows
                 [row] = [r for r in rows if r.kind == "attest"]
-                assert row.match and row.lines == 2
+                # Attested by hand here, not by a queued job: no job to compare with.
+                assert not row.in_database and row.lines == 2
+                assert all(c.same for c in row.compared if c.name != "refs")
                 assert [(i, d) for i, d, _ref in row.attested] == [(1, 2), (2, 7)]
                 mine = history(session, reader, person=7, limit=100).rows
                 assert [(r.kind, r.distributor_id) for r in mine if r.period_id] == [("attest", 7)]
@@ -156,7 +188,9 @@ def test_both_rails_reconcile_line_by_line(
                 retyped.rail = "token"
                 more = session.exec(select(PeriodPayee).where(PeriodPayee.leaf_index == 2)).one()
                 more.payout += 1
-                session.add_all([retyped, more])
+                other = session.exec(select(BankPayment).where(BankPayment.line_index == 2)).one()
+                other.reference = "0x" + "77" * 32
+                session.add_all([retyped, more, other])
                 session.commit()
                 report = reconcile(session, reader(), 1)
     finally:
@@ -165,6 +199,7 @@ def test_both_rails_reconcile_line_by_line(
     assert found == {
         ("payouts", "mismatch", "period 1 index 1", "rail"),
         ("payouts", "mismatch", "period 1 batch", "amount"),
+        ("payouts", "mismatch", "period 1 index 2", "ref"),
     }
     documents = parse_statement(statement).documents
     assert {d.number for d in documents} == {str(200 + i) for i in BANK_LINES}
