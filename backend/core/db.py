@@ -80,7 +80,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # A writer waits up to 15 s for the one write lock: under a burst on a busy 2-core box
+    # 5 s ran out (a 500 where waiting a little longer answers the request).
+    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
     # The recipe: the driver emits no BEGIN of its own; `_sqlite_begin` and
     # `_sqlite_lazy_begin` do (the driver's COMMIT and ROLLBACK still end what they began).

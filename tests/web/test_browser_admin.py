@@ -112,6 +112,8 @@ def test_the_action_log_and_the_settings_in_english(page: Page) -> None:
 def test_the_company_details_refused_next_to_the_field_then_saved(page: Page) -> None:
     page.goto("/login")
     log_in(page, *ADMIN)
+    # The admin's language is kept on the account, and the test before this one chose English.
+    page.get_by_role("button", name="Русский").click()
     page.goto("/admin/requisites")
     check(page, "admin-requisites")
     typed = {
