@@ -1,6 +1,7 @@
 """A report as CSV and as XLSX, the same rows the page shows: money in major units of the
 report's currency (exact decimals, never floats), labels and titles in the reader's language.
-The workbook is written in openpyxl's write-only mode, row by row, so memory stays flat."""
+The workbook is written in openpyxl's write-only mode, row by row, so memory stays flat (with
+lxml installed, a project dependency, openpyxl streams it through lxml's incremental writer)."""
 
 from __future__ import annotations
 
@@ -78,11 +79,13 @@ def write_xlsx(
         else:
             formats.append(None)
     for row in rows if rows is not None else values(report, translate):
-        cells = []
+        cells: list[Any] = []
         for value, number_format in zip(row, formats, strict=True):
+            if number_format is None or value is None:
+                cells.append(value)  # a plain value: no cell object, no style to look up
+                continue
             cell = WriteOnlyCell(sheet, value=value)
-            if number_format is not None:
-                cell.number_format = number_format
+            cell.number_format = number_format
             cells.append(cell)
         sheet.append(cells)
     book.save(target)
