@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from backend.audit.package_audit import AuditInputError
+from backend.audit.report import AuditInputError
 from backend.chain.audit_reads import AuditReader
 from backend.chain.deployment import Deployment
 from backend.chain.gateway import ChainError

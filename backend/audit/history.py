@@ -14,7 +14,7 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
-from backend.audit.package_audit import AuditInputError
+from backend.audit.report import AuditInputError
 from backend.chain.audit_reads import AuditReader, ChainTransaction, PaymentEvents, PlacedEvent
 from backend.chain.chain_types import ChainError
 from backend.chain_jobs.models import ChainJob, JobKind
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 OpenReader = Callable[[], AuditReader]
-Kind = Literal["placement", "anchor", "batch", "claim", "failed"]
+Kind = Literal["placement", "anchor", "batch", "claim", "failed", "attest"]
 ValueKind = Literal["text", "money", "hash"]
 
 
@@ -83,7 +83,9 @@ class HistoryRow:
     in_database: bool
     currency: str | None = None
     exponent: int = 0
-    lines: int = 0  # a batch's paid lines
+    lines: int = 0  # a batch's paid (or attested) lines
+    #: An attestation's lines: (index, distributor id or None, payment reference).
+    attested: tuple[tuple[int, int | None, str], ...] = ()
 
     @property
     def match(self) -> bool:
@@ -98,7 +100,7 @@ class HistoryPage:
     limit: int
 
 
-_ORDER = {"placement": 0, "anchor": 1, "batch": 2, "claim": 3, "failed": 4}
+_ORDER = {"placement": 0, "anchor": 1, "batch": 2, "claim": 3, "failed": 4, "attest": 5}
 
 
 def history(
@@ -296,6 +298,66 @@ def _payments(
                 ),
                 in_database=pay is not None,
                 lines=len(batch.indices),
+                **money,  # type: ignore[arg-type]
+            )
+        )
+    attest_jobs = {
+        (job.tx_hash or "").lower(): job.attest()
+        for job in session.exec(
+            select(ChainJob).where(
+                ChainJob.kind == JobKind.attest, ChainJob.subject_id == period_id
+            )
+        )
+        if job.tx_hash
+    }
+    for attest in events.attest_batches:
+        if wanted is not None and wanted not in attest.indices:
+            continue
+        lines = [payees.get(i) for i in attest.indices]
+        stored_sum = sum(p.payout for p in lines if p is not None)
+        queued = attest_jobs.get(attest.tx_hash.lower())
+        # A resent batch attests only what was not attested before: compare those lines.
+        job_refs = dict(zip(queued.indices, queued.refs, strict=True)) if queued else {}
+        rows.append(
+            HistoryRow(
+                kind="attest",
+                block=attest.block,
+                tx_hash=attest.tx_hash,
+                period_id=period_id,
+                distributor_id=payees[wanted].distributor_id if wanted is not None else None,
+                compared=(
+                    Compared(
+                        "sum of the lines",
+                        attest.amount,
+                        stored_sum if all(p is not None for p in lines) else None,
+                        "money",
+                    ),
+                    Compared(
+                        "bank lines",
+                        len(attest.indices),
+                        sum(1 for p in lines if p is not None and p.rail == "bank"),
+                    ),
+                    Compared(  # how many of its references the queued job holds too
+                        "refs",
+                        len(attest.indices),
+                        sum(
+                            1
+                            for i, ref in zip(attest.indices, attest.refs, strict=True)
+                            if job_refs.get(i, "").lower() == ref.lower()
+                        )
+                        if queued
+                        else None,
+                    ),
+                ),
+                in_database=queued is not None and all(p is not None for p in lines),
+                lines=len(attest.indices),
+                attested=tuple(
+                    sorted(
+                        (index, p.distributor_id if p is not None else None, ref)
+                        for index, p, ref in zip(attest.indices, lines, attest.refs, strict=True)
+                        if wanted is None or index == wanted
+                    )
+                ),
                 **money,  # type: ignore[arg-type]
             )
         )

@@ -229,6 +229,8 @@ class ReconciliationView:
     findings: int
     groups: list[tuple[str, list[tuple[Finding, Subject | None]]]]
     facts: dict[str, Any]
+    #: Every paid line with its rail (`AuditReport.paid`).
+    paid: list[dict[str, Any]] = field(default_factory=list)
 
 
 def reconciliation_view(
@@ -243,5 +245,9 @@ def reconciliation_view(
         for check in report.checks
     ]
     return ReconciliationView(
-        ok=report.ok, findings=len(report.findings), groups=groups, facts=report.facts
+        ok=report.ok,
+        findings=len(report.findings),
+        groups=groups,
+        facts=report.facts,
+        paid=report.paid,
     )

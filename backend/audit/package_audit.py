@@ -6,24 +6,33 @@ Four checks, each reported down to the record:
               every file's SHA-256 against the manifest, every file against its recomputation;
 * anchor    — root, total and leaf count against `payoutTermsOf`, the three package hashes
               against `matchesPackage` (and, when they differ, which one, from `PeriodAnchored`);
-* payments  — every paid line (`BatchPaid`, `Paid`) is a leaf of the package, paid once with the
-              leaf's account and amount; unpaid leaves are listed (`PaymentFailed` ones called
-              out); the vault's `paidTotalOf` and `isPaid` bitmap agree with the events;
+* payments  — every paid line is a leaf of the package, paid once by one rail: pushed
+              (`BatchPaid`) or claimed (`Paid`, with the leaf's account and amount) when it is a
+              token line, attested (`BatchAttested`, with its payment reference) when it is a
+              bank line (`backend.audit.rails`); each batch's amount is the sum of its leaves;
+              unpaid leaves are listed (`PaymentFailed` ones called out); the vault's
+              `paidTotalOf` and `isPaid` bitmap agree with the events, and the paid total stays
+              within the anchored total;
 * genealogy — each distributor of the package's genealogy has a `Placed` event with the same
-              sponsor, parent and position.
+              sponsor, parent and position;
+* bank      — only with the bank's statements and the company's salt (`backend.audit.bank`):
+              each attested line's reference recomputed from its executed payment.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from backend.audit.report import PACKAGE_CHECKS, AuditReport
+from backend.audit.bank import BankEvidence, check_bank, evidence
+from backend.audit.rails import Leaf, LinePaid, lines_paid, paid_sum, rail_counts
+from backend.audit.report import PACKAGE_CHECKS, AuditInputError, AuditReport
+from backend.bankfiles.statement import Statement
 from backend.chain.audit_reads import AuditReader, PaymentEvents
+from backend.chain.gateway import PayoutTerms
 from ledger.errors import LedgerError
 from ledger.package import TABLE_COLUMNS, read_table, verify_package
 
@@ -31,30 +40,34 @@ GENEALOGY_FILE = "inputs/distributors.tbl"
 LEAVES_FILE = "results/leaves.json"
 
 
-class AuditInputError(Exception):
-    """The package or the chain cannot be audited at all (exit 2, one line)."""
-
-
-@dataclass(frozen=True)
-class Leaf:
-    index: int
-    account: str
-    amount: int
-
-
-def audit_package(files: Mapping[str, bytes], reader: AuditReader) -> AuditReport:
-    """Audit one package against the chain behind `reader` (which has passed `check()`)."""
+def audit_package(
+    files: Mapping[str, bytes],
+    reader: AuditReader,
+    *,
+    statements: Sequence[tuple[str, Statement]] = (),
+    salt: bytes | None = None,
+) -> AuditReport:
+    """Audit one package against the chain behind `reader` (which has passed `check()`);
+    with bank `statements` (each with its file name) and the company's `salt`, each attested
+    bank line's reference against its executed payment too (check ``bank``)."""
     manifest = _manifest(files)
     period_id = _int(manifest, "periodId")
-    report = AuditReport(checks=PACKAGE_CHECKS)
+    bank = None
+    if statements:
+        if salt is None:
+            raise AuditInputError("checking bank statements needs the payment reference salt")
+        bank = evidence(period_id, statements, salt)
+    report = AuditReport(checks=PACKAGE_CHECKS + (("bank",) if bank is not None else ()))
     report.facts["periodId"] = period_id
     _check_identity(manifest, reader)
     report.facts["chainId"] = reader.deployment.chainId
     _check_package(files, manifest, report)
-    _check_anchor(manifest, period_id, reader, report)
+    terms = reader.payout_terms_of(period_id)
+    _check_anchor(manifest, period_id, terms, reader, report)
     leaves = _leaves(files, period_id, report)
     if leaves is not None:
-        _check_payments(period_id, leaves, reader, report)
+        total = terms.total if terms is not None else None
+        _check_payments(period_id, leaves, reader, report, total, bank)
     _check_genealogy(files, reader, report)
     return report
 
@@ -131,10 +144,13 @@ def _check_package(
 
 
 def _check_anchor(
-    manifest: Mapping[str, Any], period_id: int, reader: AuditReader, report: AuditReport
+    manifest: Mapping[str, Any],
+    period_id: int,
+    terms: PayoutTerms | None,
+    reader: AuditReader,
+    report: AuditReport,
 ) -> None:
     subject = f"period {period_id}"
-    terms = reader.payout_terms_of(period_id)
     if terms is None:
         report.add("anchor", "not_anchored", subject, "", "anchored on PeriodAnchor", "absent")
         return
@@ -197,65 +213,66 @@ def _leaves(
 
 
 def _check_payments(
-    period_id: int, leaves: Mapping[int, Leaf], reader: AuditReader, report: AuditReport
+    period_id: int,
+    leaves: Mapping[int, Leaf],
+    reader: AuditReader,
+    report: AuditReport,
+    anchored_total: int | None,
+    bank: BankEvidence | None,
 ) -> None:
     events: PaymentEvents = reader.payment_events(period_id)
-    times_paid: Counter[int] = Counter()
-    paid_sum = 0
-    for batch in events.batches:
-        batch_sum = 0
-        for index in batch.indices:
-            times_paid[index] += 1
-            leaf = leaves.get(index)
-            if leaf is None:
-                report.add(
-                    "payments",
-                    "not_a_leaf",
-                    f"period {period_id} index {index}",
-                    "",
-                    "a leaf of the package",
-                    f"paid in BatchPaid of tx {batch.tx_hash}",
-                )
-                continue
-            batch_sum += leaf.amount
-        if batch_sum != batch.amount and all(i in leaves for i in batch.indices):
-            report.add(
-                "payments",
-                "mismatch",
-                f"period {period_id} batch {batch.tx_hash}",
-                "amount",
-                batch_sum,
-                batch.amount,
-                "sum of the package leaves it lists",
-            )
-        paid_sum += batch.amount
-    for claim in events.claims:
-        times_paid[claim.index] += 1
-        paid_sum += claim.amount
-        subject = f"period {period_id} index {claim.index}"
-        leaf = leaves.get(claim.index)
+    paid = lines_paid(period_id, events)
+    _check_batch_sums(period_id, leaves, events, report)
+    by_index: dict[int, list[LinePaid]] = defaultdict(list)
+    for line in paid:
+        by_index[line.index].append(line)
+        subject = f"period {period_id} index {line.index}"
+        leaf = leaves.get(line.index)
         if leaf is None:
+            report.add("payments", "not_a_leaf", subject, "", "a leaf of the package", line.event)
+            continue
+        if line.rail == "bank" and not leaf.bank:
             report.add(
                 "payments",
-                "not_a_leaf",
+                "not_a_bank_line",
                 subject,
-                "",
-                "a leaf of the package",
-                f"claimed in tx {claim.tx_hash}",
+                "rail",
+                "token",
+                "bank",
+                f"a token line attested: {line.event}",
             )
-            continue
-        if claim.account.lower() != leaf.account.lower():
-            report.add("payments", "mismatch", subject, "account", leaf.account, claim.account)
-        if claim.amount != leaf.amount:
-            report.add("payments", "mismatch", subject, "amount", leaf.amount, claim.amount)
-    for index, count in sorted(times_paid.items()):
-        if count > 1:
-            report.add("payments", "paid_twice", f"period {period_id} index {index}", "", 1, count)
+        elif line.rail != "bank" and leaf.bank:
+            report.add(
+                "payments",
+                "bank_line_paid_in_tokens",
+                subject,
+                "rail",
+                "bank",
+                line.rail,
+                line.event,
+            )
+        if line.rail == "claim":
+            if (line.account or "").lower() != leaf.account.lower():
+                report.add("payments", "mismatch", subject, "account", leaf.account, line.account)
+            if line.amount != leaf.amount:
+                report.add("payments", "mismatch", subject, "amount", leaf.amount, line.amount)
+    for index, lines in sorted(by_index.items()):
+        if len(lines) > 1:
+            report.add(
+                "payments",
+                "paid_twice",
+                f"period {period_id} index {index}",
+                "",
+                1,
+                len(lines),
+                "; ".join(line.event for line in lines),
+            )
     failed = {f.index: f for f in events.failed}
-    unpaid = [index for index in sorted(leaves) if times_paid[index] == 0]
+    unpaid = [index for index in sorted(leaves) if index not in by_index]
     for index in unpaid:
         leaf = leaves[index]
         subject = f"period {period_id} index {index}"
+        banked = bank.payments.get(index, ()) if bank is not None and leaf.bank else ()
         if index in failed:
             report.add(
                 "payments",
@@ -267,39 +284,73 @@ def _check_payments(
                 f"{leaf.amount} to {leaf.account}; claimable",
             )
         else:
-            report.add(
-                "payments",
-                "unpaid",
-                subject,
-                "",
-                "paid",
-                "no payment",
-                f"{leaf.amount} to {leaf.account}",
-            )
-    report.facts["paidLines"] = sum(1 for i in leaves if times_paid[i] > 0)
+            note = f"{leaf.amount} to {leaf.account}"
+            if leaf.bank:
+                note += "; a bank line"
+            if banked and bank is not None:
+                note += f"; paid by {bank.describe(banked[0])} but not attested"
+            report.add("payments", "unpaid", subject, "", "paid", "no payment", note)
+    report.facts["paidLines"] = sum(1 for i in leaves if i in by_index)
     report.facts["unpaidLines"] = len(unpaid)
+    report.facts["paidByRail"] = rail_counts(line for line in paid if line.index in leaves)
+    report.paid = [line.as_json() for line in paid]
+    events_total = paid_sum(events)
     chain_total = reader.paid_total_of(period_id)
-    if chain_total != paid_sum:
+    if chain_total != events_total:
         report.add(
             "payments",
             "mismatch",
             f"period {period_id}",
             "paidTotalOf",
-            paid_sum,
+            events_total,
             chain_total,
             "sum of the payment events",
         )
+    if anchored_total is not None and max(events_total, chain_total) > anchored_total:
+        report.add(
+            "payments",
+            "over_total",
+            f"period {period_id}",
+            "paidTotalOf",
+            f"at most {anchored_total}",
+            max(events_total, chain_total),
+            "paid more than the anchored total",
+        )
     ordered = sorted(leaves)
     for index, flag in zip(ordered, reader.paid_flags(period_id, ordered), strict=True):
-        if flag != (times_paid[index] > 0):
+        if flag != (index in by_index):
             report.add(
                 "payments",
                 "mismatch",
                 f"period {period_id} index {index}",
                 "isPaid",
-                times_paid[index] > 0,
+                index in by_index,
                 flag,
                 "vault bitmap vs payment events",
+            )
+    if bank is not None:
+        check_bank(period_id, leaves, paid, bank, report)
+
+
+def _check_batch_sums(
+    period_id: int, leaves: Mapping[int, Leaf], events: PaymentEvents, report: AuditReport
+) -> None:
+    """Each batch's amount (token push or attestation) is the sum of the leaves it lists."""
+    batches = [(b.tx_hash, b.indices, b.amount) for b in events.batches]
+    batches += [(b.tx_hash, b.indices, b.amount) for b in events.attest_batches]
+    for tx_hash, indices, amount in batches:
+        if not all(i in leaves for i in indices):
+            continue  # each line not in the package is its own finding
+        listed = sum(leaves[i].amount for i in indices)
+        if listed != amount:
+            report.add(
+                "payments",
+                "mismatch",
+                f"period {period_id} batch {tx_hash}",
+                "amount",
+                listed,
+                amount,
+                "sum of the package leaves it lists",
             )
 
 

@@ -7,7 +7,12 @@
   the same root, total, leaf count and package hashes; each period anchored on chain is
   anchored in the database.
 * payouts    — every line the vault paid is a payout leaf of the database's period (index,
-  account, amount), paid once; a period the database calls `paid` has every leaf paid.
+  account, amount), paid once by the rail its leaf and the database's payee row name (a bank
+  line attested, a token line pushed or claimed); an attested line's reference is the one
+  stored for the bank payment it matched; each attestation's amount is the sum of its lines;
+  the vault's paid total is within the period's; a period the database calls `paid` has every
+  leaf paid. The report's `paid` lists every paid line with its rail, transaction and (a
+  bank line's) payment reference.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
+from backend.audit.rails import LinePaid, is_bank_account, lines_paid, rail_counts
 from backend.audit.report import RECONCILIATION_CHECKS, AuditReport
+from backend.bank_payouts.models import BankPayment, Outcome
 from backend.chain.audit_reads import AnchorRecord, AuditReader
 from backend.core.model_base import ChainStatus
 from backend.genealogy.models import Placement
@@ -188,23 +195,12 @@ def _payouts(
     )
     leaves = {int(p.leaf_index or 0): p for p in payees}
     events = reader.payment_events(period_id)
-    paid: Counter[int] = Counter()
-    for batch in events.batches:
-        for index in batch.indices:
-            paid[index] += 1
-            if index not in leaves:
-                report.add(
-                    "payouts",
-                    "not_in_database",
-                    f"period {period_id} index {index}",
-                    "",
-                    "a payout leaf in the database",
-                    f"paid in tx {batch.tx_hash}",
-                )
-    for claim in events.claims:
-        paid[claim.index] += 1
-        subject = f"period {period_id} index {claim.index}"
-        payee = leaves.get(claim.index)
+    paid = lines_paid(period_id, events)
+    times: Counter[int] = Counter()
+    for line in paid:
+        times[line.index] += 1
+        subject = f"period {period_id} index {line.index}"
+        payee = leaves.get(line.index)
         if payee is None:
             report.add(
                 "payouts",
@@ -212,19 +208,55 @@ def _payouts(
                 subject,
                 "",
                 "a payout leaf in the database",
-                f"claimed in tx {claim.tx_hash}",
+                line.event,
             )
             continue
-        if (payee.account or "").lower() != claim.account.lower():
-            report.add("payouts", "mismatch", subject, "account", claim.account, payee.account)
-        if payee.payout != claim.amount:
-            report.add("payouts", "mismatch", subject, "amount", claim.amount, payee.payout)
-    for index, times in sorted(paid.items()):
-        if times > 1:
-            report.add("payouts", "paid_twice", f"period {period_id} index {index}", "", 1, times)
+        _rail(line, payee, subject, report)
+        if line.rail == "claim":
+            if (payee.account or "").lower() != (line.account or "").lower():
+                report.add("payouts", "mismatch", subject, "account", line.account, payee.account)
+            if payee.payout != line.amount:
+                report.add("payouts", "mismatch", subject, "amount", line.amount, payee.payout)
+    _references(session, period_id, paid, leaves, report)
+    for batch in events.attest_batches:
+        lines = [leaves.get(i) for i in batch.indices]
+        stored = sum(p.payout for p in lines if p is not None)
+        if all(p is not None for p in lines) and stored != batch.amount:
+            report.add(
+                "payouts",
+                "mismatch",
+                f"period {period_id} batch {batch.tx_hash}",
+                "amount",
+                batch.amount,
+                stored,
+                "the attestation's amount vs the sum of its lines in the database",
+            )
+    for index, count in sorted(times.items()):
+        if count > 1:
+            report.add(
+                "payouts",
+                "paid_twice",
+                f"period {period_id} index {index}",
+                "",
+                1,
+                count,
+                "; ".join(line.event for line in paid if line.index == index),
+            )
+    terms = reader.payout_terms_of(period_id) if times else None
+    chain_total = reader.paid_total_of(period_id) if terms is not None else 0
+    if terms is not None and chain_total > terms.total:
+        report.add(
+            "payouts",
+            "over_total",
+            f"period {period_id}",
+            "paidTotalOf",
+            f"at most {terms.total}",
+            chain_total,
+            "the vault paid more than the anchored total",
+        )
     if period is not None and period.status == PeriodStatus.paid:
         failed = {f.index for f in events.failed}
-        for index in sorted(set(leaves) - set(paid)):
+        for index in sorted(set(leaves) - set(times)):
             report.add(
                 "payouts",
                 "unpaid",
@@ -235,4 +267,92 @@ def _payouts(
                 "the database says the period is paid",
             )
     paid_lines = report.facts.setdefault("paidLines", {})
-    paid_lines[str(period_id)] = {"leaves": len(leaves), "paid": len(set(paid) & set(leaves))}
+    mine = [line for line in paid if line.index in leaves]
+    paid_lines[str(period_id)] = {
+        "leaves": len(leaves),
+        "paid": len(set(times) & set(leaves)),
+        "byRail": rail_counts(mine),
+    }
+    for line in paid:
+        payee = leaves.get(line.index)
+        report.paid.append(
+            {
+                **line.as_json(),
+                "distributor_id": payee.distributor_id if payee else None,
+                "amount": payee.payout if payee else line.amount,
+            }
+        )
+
+
+def _references(
+    session: Session,
+    period_id: int,
+    paid: list[LinePaid],
+    leaves: dict[int, PeriodPayee],
+    report: AuditReport,
+) -> None:
+    """Each attested bank line's reference on chain is the one the database stored for the
+    bank payment it matched (`backend.bank_payouts`)."""
+    stored = {
+        int(row.line_index): row.reference
+        for row in session.exec(
+            select(BankPayment).where(
+                BankPayment.period_id == period_id, BankPayment.outcome == Outcome.matched
+            )
+        )
+        if row.line_index is not None
+    }
+    for line in paid:
+        if line.rail != "bank" or line.index not in leaves:
+            continue
+        subject = f"period {period_id} index {line.index}"
+        if line.index not in stored:
+            report.add(
+                "payouts",
+                "not_in_database",
+                subject,
+                "ref",
+                "a matched bank payment",
+                "none",
+                f"attested in tx {line.tx_hash} with reference {line.ref}",
+            )
+        elif (stored[line.index] or "").lower() != (line.ref or "").lower():
+            report.add(
+                "payouts", "mismatch", subject, "ref", line.ref, stored[line.index], line.event
+            )
+
+
+def _rail(line: LinePaid, payee: PeriodPayee, subject: str, report: AuditReport) -> None:
+    """A bank line is attested, a token line pushed or claimed: by the leaf's account (the bank
+    marker) and by the rail the database recorded for the period's payee."""
+    bank_leaf = is_bank_account(payee.account)
+    if line.rail == "bank" and not bank_leaf:
+        report.add(
+            "payouts",
+            "not_a_bank_line",
+            subject,
+            "rail",
+            "bank",
+            payee.rail or "token",
+            f"a token line attested: {line.event}",
+        )
+    elif line.rail != "bank" and bank_leaf:
+        report.add(
+            "payouts",
+            "bank_line_paid_in_tokens",
+            subject,
+            "rail",
+            line.rail,
+            "bank",
+            line.event,
+        )
+    elif payee.rail is not None and (payee.rail == "bank") != (line.rail == "bank"):
+        report.add(
+            "payouts",
+            "mismatch",
+            subject,
+            "rail",
+            line.rail,
+            payee.rail,
+            f"the database's rail for distributor {payee.distributor_id}",
+        )

@@ -11,6 +11,10 @@ PACKAGE_CHECKS = ("package", "anchor", "payments", "genealogy")
 RECONCILIATION_CHECKS = ("placements", "anchors", "payouts")
 
 
+class AuditInputError(Exception):
+    """The package, a statement or the chain cannot be audited at all (exit 2, one line)."""
+
+
 @dataclass(frozen=True)
 class Finding:
     """One divergence.
@@ -44,6 +48,9 @@ class AuditReport:
     checks: tuple[str, ...]
     findings: list[Finding] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
+    #: Every line paid on chain, in chain order: period, index, rail (`token`, `claim`,
+    #: `bank`), transaction, a bank line's reference (and the distributor, when known).
+    paid: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -75,6 +82,7 @@ class AuditReport:
             "checks": self.count_by_check(),
             "facts": self.facts,
             "findings": [asdict(finding) for finding in self.findings],
+            "paid": self.paid,
         }
 
 

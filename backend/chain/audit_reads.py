@@ -27,6 +27,7 @@ from backend.chain.gateway import (
 
 __all__ = [
     "AnchorRecord",
+    "AttestBatch",
     "AuditReader",
     "BatchPayment",
     "ChainTransaction",
@@ -97,6 +98,19 @@ class LineAttestation:
 
 
 @dataclass(frozen=True)
+class AttestBatch:
+    """One `BatchAttested` event: the bank lines it attested, their references (same order)
+    and the sum of their amounts as the vault counted it."""
+
+    period_id: int
+    indices: tuple[int, ...]
+    refs: tuple[str, ...]
+    amount: int
+    block: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
 class PaymentEvents:
     batches: tuple[BatchPayment, ...]
     claims: tuple[LinePayment, ...]
@@ -104,6 +118,8 @@ class PaymentEvents:
     skipped: tuple[int, ...]
     #: Bank lines attested (`BatchAttested`), one per line, in chain order.
     attestations: tuple[LineAttestation, ...] = ()
+    #: The same attestations as their `BatchAttested` events (with each batch's amount).
+    attest_batches: tuple[AttestBatch, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -249,29 +265,36 @@ class AuditReader:
         skipped = tuple(
             int(log["args"]["index"]) for log in self._logs(events.PaymentSkipped, wanted)
         )
+        attest_batches = tuple(self.attest_batches(period_id))
         return PaymentEvents(
             batches=batches,
             claims=claims,
             failed=failed,
             skipped=skipped,
-            attestations=tuple(self.attested_lines(period_id)),
+            attestations=tuple(_lines_of(attest_batches)),
+            attest_batches=attest_batches,
         )
 
-    def attested_lines(self, period_id: int | None = None) -> list[LineAttestation]:
-        """Every bank line attested by a `BatchAttested` event (of one period when
-        `period_id` is given), in chain order, each with its reference and transaction."""
+    def attest_batches(self, period_id: int | None = None) -> list[AttestBatch]:
+        """Every `BatchAttested` event (of one period when `period_id` is given), in chain
+        order."""
         filters = None if period_id is None else {"periodId": period_id}
         return [
-            LineAttestation(
+            AttestBatch(
                 period_id=int(log["args"]["periodId"]),
-                index=int(index),
-                ref=_hex(ref),
+                indices=tuple(int(i) for i in log["args"]["indices"]),
+                refs=tuple(_hex(ref) for ref in log["args"]["refs"]),
+                amount=int(log["args"]["amount"]),
                 block=int(log["blockNumber"]),
                 tx_hash=_hex(log["transactionHash"]),
             )
             for log in self._logs(self._vault.events.BatchAttested, filters)
-            for index, ref in zip(log["args"]["indices"], log["args"]["refs"], strict=True)
         ]
+
+    def attested_lines(self, period_id: int | None = None) -> list[LineAttestation]:
+        """Every bank line attested by a `BatchAttested` event (of one period when
+        `period_id` is given), in chain order, each with its reference and transaction."""
+        return _lines_of(self.attest_batches(period_id))
 
     def paid_total_of(self, period_id: int) -> int:
         return self.gateway.paid_total_of(period_id)
@@ -367,6 +390,14 @@ def _hex(value: Any) -> str:
         return "0x" + bytes(value).hex()
     text = str(value)
     return text if text.startswith("0x") else "0x" + text
+
+
+def _lines_of(batches: Sequence[AttestBatch]) -> list[LineAttestation]:
+    return [
+        LineAttestation(batch.period_id, index, ref, batch.block, batch.tx_hash)
+        for batch in batches
+        for index, ref in zip(batch.indices, batch.refs, strict=True)
+    ]
 
 
 def _line_payment(log: Any) -> LinePayment:

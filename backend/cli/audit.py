@@ -37,11 +37,28 @@ def audit(
         Path | None, typer.Option(help="deployment record (default var/deployment.json)")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    bank_statement: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--bank-statement",
+            help="the bank's statement (1CClientBankExchange) to check each attested bank "
+            "line's payment reference against; repeat for several",
+        ),
+    ] = None,
+    salt_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="the company's payment reference salt, hex (default: LINEAGE_PAYMENT_REF_SALT)"
+        ),
+    ] = None,
 ) -> None:
     """Recompute a period package and check it against the chain: hashes and root against
-    PeriodAnchor, payments against the package's leaves, genealogy against Placed events."""
+    PeriodAnchor, payments by rail (token push, claim, bank attestation) against the package's
+    leaves, genealogy against Placed events; with --bank-statement, each attested line's
+    reference against the bank's executed payment."""
     # Imported here: web3 and the audit reader cost seconds that `lineage --help` must not pay.
     from backend.audit import AuditInputError, audit_package
+    from backend.audit.bank import load_salt, load_statements
     from backend.audit.connect import load_deployment, open_reader
     from backend.chain.gateway import ChainError
     from backend.packages import read_package
@@ -56,9 +73,13 @@ def audit(
     if not package.exists():
         _fail(f"{package}: no such package folder or file")
     try:
+        if salt_file is not None and not bank_statement:
+            _fail("--salt-file is only used with --bank-statement")
+        statements = load_statements(bank_statement or [])
+        salt = load_salt(salt_file) if statements else None
         files = read_package(package)
         reader = open_reader(load_deployment(record_path), rpc)
-        report = audit_package(files, reader)
+        report = audit_package(files, reader, statements=statements, salt=salt)
     except AuditInputError as exc:
         _fail(str(exc))
     except ChainError as exc:

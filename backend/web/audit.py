@@ -37,6 +37,7 @@ TABS = [
     ("/audit/history", N_("Chain history")),
     ("/audit/reconciliation", N_("Reconciliation")),
     ("/audit/packages", N_("Packages")),
+    ("/audit/documents", N_("Documents")),
 ]
 KIND_NAMES = {
     "placement": N_("Placement"),
@@ -44,6 +45,12 @@ KIND_NAMES = {
     "batch": N_("Payout batch"),
     "claim": N_("Line claimed"),
     "failed": N_("Payment failed"),
+    "attest": N_("Bank lines attested"),
+}
+RAIL_NAMES = {
+    "token": N_("Token pushed"),
+    "claim": N_("Token claimed"),
+    "bank": N_("Bank transfer, attested"),
 }
 FIELD_NAMES = {
     "sponsor": N_("Sponsor"),
@@ -57,6 +64,10 @@ FIELD_NAMES = {
     "amount": N_("Amount"),
     "lines": N_("Line indices"),
     "sum of the lines": N_("Sum of the lines"),
+    "bank lines": N_("Bank lines"),
+    "rail": N_("Payout rail"),
+    "ref": N_("Payment reference"),
+    "refs": N_("Payment references as queued"),
     "account": N_("Wallet"),
     "planHash": N_("Plan hash"),
     "inputsHash": N_("Inputs hash"),
@@ -76,6 +87,9 @@ FINDING_KINDS = {
     "placed_twice": N_("Placed twice"),
     "paid_twice": N_("Paid twice"),
     "unpaid": N_("Not paid"),
+    "not_a_bank_line": N_("A token line attested"),
+    "bank_line_paid_in_tokens": N_("A bank line paid in tokens"),
+    "over_total": N_("Paid more than anchored"),
 }
 KNOWN_AS = {
     "placement": N_("Placement of distributor %(id)s"),
@@ -123,6 +137,7 @@ def _common() -> dict[str, Any]:
         "tabs": TABS,
         "tabs_label": N_("Audit"),
         "field_names": FIELD_NAMES,
+        "rail_names": RAIL_NAMES,
         "date_of": date_of,
     }
 

@@ -24,6 +24,7 @@ from test_chain_outbox import Chain, chain, chain_template
 from test_period_chain import fund, get, settle, writer
 from typer.testing import CliRunner
 
+from backend.audit.history import history
 from backend.chain.audit_reads import AuditReader
 from backend.chain.payouts import PayoutChain
 from backend.chain_jobs import ChainJob, JobKind, JobStatus
@@ -124,22 +125,23 @@ def test_token_and_bank_lines_are_paid_once_each_through_one_queue(
     [batch] = payments["batches"]
     assert batch["status"] == "confirmed" and batch["tx_hash"] == job.tx_hash
 
-    # The package audit: everything agrees. Until the audit reads attestations (another part
-    # of issue 16), all it may say is that the two bank lines have no token payment event
-    # although the vault marks them paid, and that its paid total counts them.
+    # The package audit and the reconciliation see both rails: each line paid once, the bank
+    # lines attested with the references stored for their payments; the history shows the
+    # attestation beside its queued job.
     package = api.settings.data_dir / "periods" / "1"
     deployment = str(api.settings.data_dir / "deployment.json")
     audit = runner.invoke(cli, ["audit", str(package), "--deployment", deployment, "--json"])
+    assert audit.exit_code == 0, audit.output
     report = json.loads(audit.output)
-    found = {(f["kind"], f["subject"], f["field"]) for f in report["findings"]}
-    attestation_blind = {("unpaid", f"period 1 index {i}", "") for i in (two, five)}
-    attestation_blind |= {("mismatch", f"period 1 index {i}", "isPaid") for i in (two, five)}
-    attestation_blind.add(("mismatch", "period 1", "paidTotalOf"))
-    assert found <= attestation_blind, report["findings"]
-    assert {f["check"] for f in report["findings"]} <= {"payments"}
-    for finding in report["findings"]:
-        if finding["field"] == "paidTotalOf":
-            assert (finding["expected"], finding["found"]) == (
-                str(NET[3]),
-                str(period["payout_total"]),
-            )
+    assert report["facts"]["paidByRail"] == {"token": 1, "claim": 0, "bank": 2}
+    reconciled = api.client.get("/api/audit/reconciliation", headers=api.as_("auditor")).json()
+    assert reconciled["ok"] is True, reconciled["findings"]
+    assert {p["index"]: p["ref"] for p in reconciled["paid"] if p["rail"] == "bank"} == references
+
+    def reader() -> AuditReader:
+        return AuditReader.on(chain.gateway())
+
+    with Session(api.engine) as session:
+        rows = history(session, reader, period_id=1, limit=100).rows
+    [attested_row] = [row for row in rows if row.kind == "attest"]
+    assert attested_row.match and attested_row.tx_hash == job.tx_hash

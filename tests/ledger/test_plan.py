@@ -26,6 +26,7 @@ def test_the_example_plans_ship() -> None:
     assert [p.name for p in PLANS] == [
         "binary_hybrid.toml",
         "company_rub.toml",
+        "company_rub_bank.toml",
         "matrix_3x7.toml",
         "unilevel_stairstep.toml",
     ]

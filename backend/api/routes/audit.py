@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from backend.api.deps import AuditReaderDep, Authorized
-from backend.audit.package_audit import AuditInputError
 from backend.audit.reconcile import reconcile
+from backend.audit.report import AuditInputError
 from backend.core.db import SessionDep
 from backend.core.errors import CHAIN_RESPONSES, ERROR_RESPONSES, Unavailable
 from backend.core.types import MAX_ID
@@ -27,11 +27,34 @@ class FindingPublic(BaseModel):
     note: str
 
 
+class PaidLinePublic(BaseModel):
+    period_id: int
+    index: int = Field(description="The line's index in the period's payout table.")
+    rail: Literal["token", "claim", "bank"] = Field(
+        description="How the line was paid: the vault pushed the token (`BatchPaid`), the "
+        "distributor claimed it (`Paid`), or the company paid it by bank transfer and attested "
+        "it (`BatchAttested`)."
+    )
+    tx_hash: str = Field(description="The paying (or attesting) transaction.")
+    block: int
+    ref: str | None = Field(
+        description="A bank line's payment reference: keccak256 of the company's salt and the "
+        "bank document (null for token lines)."
+    )
+    distributor_id: int | None = Field(description="The database's payee of the line (null: none).")
+    amount: int | None = Field(description="The line's amount in minor units (the database's).")
+
+
 class ReconciliationPublic(BaseModel):
     ok: bool = Field(description="True when the database and the chain agree on everything.")
     checks: dict[str, int] = Field(description="Findings per check.")
-    facts: dict[str, Any] = Field(description="What was compared (counts, chain id).")
+    facts: dict[str, Any] = Field(
+        description="What was compared (counts, chain id; per period the paid lines by rail)."
+    )
     findings: list[FindingPublic]
+    paid: list[PaidLinePublic] = Field(
+        description="Every line the vault paid or attested, in chain order, with its rail."
+    )
 
 
 @router.get(

@@ -1,6 +1,12 @@
 """Closing a demo period end to end, as finance would: open, compute (maker), approve (checker),
 anchor, fund the vault, pay; every chain step is run by the one chain writer (`ChainWriter`,
-the writer `lineage run` serves with), driven here round by round until it has settled."""
+the writer `lineage run` serves with), driven here round by round until it has settled.
+
+A period with bank lines (the rouble company) pays them as finance would too: the vault is
+funded for the token lines only, which `payBatch` pushes; the bank lines' payment file goes
+to the dev bank (`backend.dev.bank`), whose statement is uploaded, matched and attested on
+chain through the same queue. The statement is kept beside the period's package
+(`<data>/bank/period-<n>-statement.txt`) for `lineage audit --bank-statement`."""
 
 from __future__ import annotations
 
@@ -11,8 +17,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from backend.accounts.models import User
+from backend.bank_payouts import service as bank
 from backend.chain.payouts import PayoutChain
 from backend.core.config import Settings
+from backend.dev import bank as dev_bank
 from backend.periods import compute as periods_compute
 from backend.periods import onchain as periods_chain
 from backend.periods import service as periods
@@ -76,7 +84,8 @@ class PeriodCloser:
             if period.status != PeriodStatus.anchored:
                 raise DemoError(f"period {period_id} is {period.status} after its anchor job")
             step("fund")
-            shortfall = int(period.payout_total or 0) - self.chain.vault_balance()
+            token_total = int(period.payout_total or 0) - _bank_total(session, period)
+            shortfall = token_total - self.chain.vault_balance()
             if shortfall > 0:
                 periods_chain.request_funding(session, shortfall, actor=maker, now=now)
         settle(self.writer)
@@ -92,12 +101,47 @@ class PeriodCloser:
                 now=now,
             )
         settle(self.writer)
+        self._pay_bank_lines(period_id, maker_id=maker_id, now=now, step=step)
         with Session(self.engine) as session:
             period = periods.get_period(session, period_id)
             session.expunge(period)
         if period.status != PeriodStatus.paid:
             raise DemoError(f"period {period_id} is {period.status} after paying")
         return period
+
+    def _pay_bank_lines(self, period_id: int, *, maker_id: int, now: datetime, step: Step) -> None:
+        """The payment file to the dev bank, its statement back, the matches attested."""
+        with Session(self.engine) as session:
+            period = periods.get_period(session, period_id)
+            if not any(line.state == "open" for line in bank.bank_lines(session, period)):
+                return
+            step("bank")
+            _name, orders = bank.payment_file(session, period_id, now=now)
+        statement = dev_bank.execute(orders, on=now.date())
+        folder = self.settings.data_dir / "bank"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"period-{period_id}-statement.txt").write_bytes(statement)
+        with Session(self.engine) as session:
+            maker = _user(session, maker_id)
+            uploaded = bank.upload_statement(
+                session,
+                self.settings,
+                period_id,
+                statement,
+                filename=f"period-{period_id}-statement.txt",
+                actor=maker,
+                now=now,
+            )
+        if uploaded.problems:
+            first = uploaded.problems[0]
+            raise DemoError(f"period {period_id}: the statement did not match: {first}")
+        step("attest")
+        settle(self.writer)
+
+
+def _bank_total(session: Session, period: Period) -> int:
+    """What the period's bank lines amount to: paid by transfer, never from the vault."""
+    return sum(line.net for line in bank.bank_lines(session, period))
 
 
 def _user(session: Session, user_id: int) -> User:

@@ -33,6 +33,7 @@ from backend.core.model_base import (
     VatCategory,
 )
 from backend.dev.demo.catalogue import CATALOGUE
+from backend.dev.demo.rub import PayeeMaker
 from backend.genealogy import distributors, enrollment
 from backend.genealogy.models import Distributor, DistributorCreate, Placement, StatusChange
 from backend.genealogy.tree_cache import PlacementTreeCache
@@ -166,8 +167,12 @@ def fake_wallet(number: int) -> str:
 
 
 class CompanyBuilder:
-    def __init__(self, engine: Engine, settings: Settings, *, seed: int) -> None:
+    def __init__(
+        self, engine: Engine, settings: Settings, *, seed: int, payees: PayeeMaker | None = None
+    ) -> None:
         self.engine = engine
+        #: The rouble company records each partner's payee profile as they join (None: not).
+        self.payees = payees
         self.settings = settings
         self.rng = random.Random(seed)
         # Names draw from their own stream, so the company's shape and money stay as they were.
@@ -458,6 +463,8 @@ class CompanyBuilder:
                 company.distributor_ids.append(person.id)
                 if country == "KZ":
                     self.kazakh.add(person.id)
+            if self.payees is not None:
+                self.payees.record(session, made, actor=company.admin, now=at(day, 10, 30))
             # Most new partners place their first order the day they join: the starter kit
             # (no volume) and a few products.
             for person in made:

@@ -18,22 +18,29 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlmodel import Session, func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
 
+from backend.bankfiles.matching import SALT_FILE
 from backend.bootstrap import bootstrap
+from backend.chain.deployment import PayoutCurrency, payout_currency_mismatch
 from backend.chain.gateway import ChainGateway
 from backend.chain.payouts import PayoutChain
 from backend.core.config import Settings
 from backend.core.days import date_of
 from backend.core.db import make_engine
 from backend.core.money import format_money, format_pct, reader_locale
+from backend.dev.demo import rub
 from backend.dev.demo.close import DemoError, PeriodCloser, settle
 from backend.dev.demo.company import Company, CompanyBuilder, DemoLogin, at, month_starts
 from backend.genealogy.models import Distributor
 from backend.periods.models import Period
 from backend.periods.money import payout_share
 from backend.periods.preview import PreviewOutcome, refresh_preview
+from backend.periods.service import plan_path
 from backend.worker.writer import ChainWriter
+from ledger.errors import PlanError
+from ledger.plan import load_plan
 
 __all__ = ["DemoError", "DemoOptions", "DemoResult", "run_demo"]
 
@@ -44,6 +51,9 @@ class DemoOptions:
     periods: int = 3
     seed: int = 2024
     quiet: bool = False
+    #: The payout currency: "USD" (the company plan: a USD-pegged token, every partner paid
+    #: in it) or "RUB" (the rouble company, `backend.dev.demo.rub`).
+    currency: str = "USD"
 
 
 @dataclass
@@ -74,6 +84,15 @@ def run_demo(
     """Create the demo company in `settings.data_dir` (which must hold no company yet)."""
     if options.distributors < 1 or options.periods < 1:
         raise DemoError("the demo needs at least one distributor and one period")
+    if options.currency not in CURRENCIES:
+        raise DemoError(f"the demo pays in {' or '.join(CURRENCIES)}, not {options.currency}")
+    rouble = options.currency == "RUB"
+    _check_token(gateway, rub.RUB_PLAN if rouble else plan_path(settings))
+    if rouble:
+        try:
+            rub.install_plan(settings.data_dir)
+        except ValueError as exc:
+            raise DemoError(str(exc)) from None
     started = time.monotonic()
     # Wide enough for the closing table's amounts even when the output is not a terminal.
     console = Console(quiet=options.quiet, stderr=False, width=max(Console().width, 110))
@@ -88,8 +107,11 @@ def run_demo(
                 f"{settings.data_dir} already holds a company: give the demo an empty --data-dir"
             )
         months = month_starts(options.periods, today or datetime.now(UTC).date())
-        builder = CompanyBuilder(engine, settings, seed=options.seed)
+        payees = rub.PayeeMaker(options.seed) if rouble else None
+        builder = CompanyBuilder(engine, settings, seed=options.seed, payees=payees)
         company = builder.users(months)
+        if payees is not None:
+            _rouble_company(engine, company, payees, at(months[0], 0, 1))
         builder.catalog(company)
         writer = ChainWriter(engine, gateway, settings)
         closer = PeriodCloser(engine, settings, writer, PayoutChain(gateway))
@@ -114,6 +136,35 @@ def run_demo(
     result.seconds = time.monotonic() - started
     _summary(console, result, url)
     return result
+
+
+CURRENCIES = ("USD", "RUB")
+
+
+def _check_token(gateway: ChainGateway, plan: Path) -> None:
+    """One payout currency per period: the deployed token must be of the plan's (the deploy
+    checks a fresh deployment; a recorded one is checked here before anything is written)."""
+    try:
+        currency = load_plan(plan.read_bytes(), source=str(plan)).currency
+    except PlanError as exc:
+        raise DemoError(f"the company plan is invalid: {exc}") from None
+    mismatch = payout_currency_mismatch(
+        gateway.deployment, PayoutCurrency(currency.code, currency.peg, currency.decimals)
+    )
+    if mismatch is not None:
+        raise DemoError(mismatch)
+
+
+def _rouble_company(
+    engine: Engine, company: Company, payees: rub.PayeeMaker, now: datetime
+) -> None:
+    """The company's details (the payer of every payment order) and the root's payee profile
+    (the top of the genealogy: a company, paid by bank)."""
+    with Session(engine) as session:
+        rub.fill_requisites(session, actor=company.admin, now=now)
+        root = session.exec(select(Distributor).order_by(col(Distributor.id))).first()
+        if root is not None:
+            payees.record(session, [root], actor=company.admin, now=now, company=True)
 
 
 def _waves(total: int, months: int) -> list[int]:
@@ -162,7 +213,7 @@ def _close(
     """Close period `number` on the 2nd of the following month, then open the next one."""
     following = (first + timedelta(days=32)).replace(day=1)
     now = min(at(following + timedelta(days=1), 9), datetime.now(UTC))
-    steps = ("compute", "approve", "anchor", "fund", "pay")
+    steps = ("compute", "approve", "anchor", "fund", "pay", "bank", "attest")
     task = progress.add_task(f"period {number}: compute", total=len(steps))
 
     def step(name: str) -> None:
@@ -247,4 +298,7 @@ def _summary(console: Console, result: DemoResult, url: str) -> None:
     console.print(f"  packages:    {data / 'periods'}/<period>")
     last = result.periods[-1].id if result.periods else 1
     console.print(f"  audit:       lineage audit {result.package(last)} --data-dir {data}")
+    statement = data / "bank" / f"period-{last}-statement.txt"
+    if statement.is_file():  # the rouble company: its bank lines' references too
+        console.print(f"               --bank-statement {statement} --salt-file {data / SALT_FILE}")
     console.print("               (needs the chain: run it while `lineage run` serves the folder)")
