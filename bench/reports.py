@@ -32,9 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import office  # noqa: E402  (the company and its SQLite loader)
 import sqlalchemy as sa  # noqa: E402
-from backend.reports.export import write_xlsx  # noqa: E402
-from backend.reports.framework import Chart, Column, Kind, Report  # noqa: E402
-from backend.reports.registry import REPORTS  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
@@ -47,6 +44,9 @@ from backend.main import create_app  # noqa: E402
 from backend.periods import compute, service  # noqa: E402
 from backend.periods.models import Period  # noqa: E402
 from backend.rates.models import ExchangeRate  # noqa: E402
+from backend.reports.export import write_xlsx  # noqa: E402
+from backend.reports.framework import Chart, Column, Kind, Report  # noqa: E402
+from backend.reports.registry import REPORTS  # noqa: E402
 
 SECRET = "bench-secret-key-of-at-least-32-characters"
 PAID = datetime(2026, 1, 15, 12, tzinfo=UTC)

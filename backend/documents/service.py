@@ -18,6 +18,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -570,3 +571,46 @@ def listing(
 def rerender(document: Document) -> bytes:
     """The PDF made again from the stored data (equal to the stored PDF: `test_documents`)."""
     return render_pdf(flat(json.loads(document.data)))
+
+
+@dataclass(frozen=True)
+class PayeeActs:
+    """One payee of a period as the acts page lists them: their gross and tax status at the
+    period's end, and the acts issued for them (every language and revision, oldest first)."""
+
+    distributor_id: int
+    name: str
+    tax_status: str | None
+    gross: int
+    acts: list[Document]
+
+
+def period_acts(session: Session, period_id: int) -> tuple[Period, list[PayeeActs]]:
+    """A period's payees with their issued acts, by distributor id (404 for an unknown period)."""
+    period = session.get(Period, period_id)
+    if period is None:
+        raise NotFound(f"period {period_id} not found")
+    payees = session.exec(
+        select(PeriodPayee, Distributor.first_name, Distributor.last_name)
+        .join(Distributor, col(Distributor.id) == col(PeriodPayee.distributor_id))
+        .where(PeriodPayee.period_id == period_id)
+        .order_by(col(PeriodPayee.distributor_id))
+    ).all()
+    issued: dict[int, list[Document]] = {}
+    for document in session.exec(
+        select(Document)
+        .where(Document.period_id == period_id, Document.kind == DocumentKind.act.value)
+        .order_by(col(Document.id))
+    ):
+        if document.distributor_id is not None:
+            issued.setdefault(document.distributor_id, []).append(document)
+    return period, [
+        PayeeActs(
+            distributor_id=payee.distributor_id,
+            name=f"{first} {last}",
+            tax_status=payee.tax_status,
+            gross=payee.gross,
+            acts=issued.get(payee.distributor_id, []),
+        )
+        for payee, first, last in payees
+    ]

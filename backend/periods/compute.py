@@ -47,6 +47,7 @@ from backend.periods.models import (
     PeriodLine,
     PeriodPayee,
     PeriodReturn,
+    PeriodSalesSummary,
     PeriodStatus,
     StandingKind,
 )
@@ -221,7 +222,7 @@ def period_rates(session: Session, plan: Plan, inputs: PeriodInputs) -> tuple[Ra
 
 
 def _store(session: Session, period: Period, result: PeriodResult, snap: Snapshot) -> None:
-    for table in (PeriodLine, PeriodPayee, PeriodReturn, PeriodClawback):
+    for table in (PeriodLine, PeriodPayee, PeriodReturn, PeriodClawback, PeriodSalesSummary):
         session.execute(delete(table).where(col(table.period_id) == period.id))
     for chunk in _chunks(_line_rows(period.id, result)):
         session.execute(insert(PeriodLine), chunk)
@@ -229,6 +230,7 @@ def _store(session: Session, period: Period, result: PeriodResult, snap: Snapsho
         session.execute(insert(PeriodPayee), chunk)
     session.add_all(snap.returns)
     session.add_all(snap.clawbacks)
+    session.add_all(snap.sales)
 
 
 def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

@@ -89,6 +89,29 @@ class PeriodTransition(SQLModel, table=True):
     detail: str = Field(default="", max_length=500)
 
 
+class PeriodSalesSummary(SQLModel, table=True):
+    """The period's counted product sales lines (the package's ``inputs/orders.tbl`` own and
+    retail lines, net of returns; fees are not sales) summed per product, warehouse, currency
+    and retail flag, written by each compute with its results: what the sales reports read
+    instead of every line. ``charged`` is in minor units of ``currency`` (the package's ISO 4217
+    numeric code), unconverted: a report sums a currency's rows and converts that sum once, as
+    the engine does. ``orders`` counts each order once, in the row of its first counted line,
+    so the rows' sum is the period's number of orders."""
+
+    __tablename__ = "period_sales_summary"
+
+    period_id: int = Field(foreign_key="period.id", primary_key=True)
+    product_id: int = Field(primary_key=True)
+    warehouse_id: int = Field(primary_key=True)
+    currency: int = Field(primary_key=True, sa_type=sa.SmallInteger())
+    retail: bool = Field(primary_key=True)
+    lines: int
+    orders: int
+    quantity: int = Field(sa_type=sa.BigInteger())
+    charged: int = Field(sa_type=sa.BigInteger())
+    pv: int = Field(sa_type=sa.BigInteger())
+
+
 class PeriodLine(SQLModel, table=True):
     """One bonus line of a period (``results/lines.tbl`` row ``line_no``)."""
 

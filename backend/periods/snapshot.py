@@ -52,6 +52,7 @@ from backend.periods.models import (
     PeriodClawback,
     PeriodLine,
     PeriodReturn,
+    PeriodSalesSummary,
 )
 from backend.periods.service import manifest_of, package_dir
 from backend.training.completions import completion_days
@@ -81,6 +82,8 @@ class Snapshot:
     inputs: PeriodInputs
     returns: list[PeriodReturn] = field(default_factory=list)
     clawbacks: list[PeriodClawback] = field(default_factory=list)
+    #: The counted product sales lines summed for the reports (`PeriodSalesSummary`).
+    sales: list[PeriodSalesSummary] = field(default_factory=list)
 
 
 def course_completions(session: Session, plan: Plan) -> Mapping[int, int] | None:
@@ -104,7 +107,7 @@ def snapshot(
     training = _training(plan, period, completions)
     end = day_start(period.end_day + 1)
     genealogy, known = _genealogy(session, end)
-    orders, netted = _orders(session, period, known)
+    orders, netted, sales = _orders(session, period, known)
     state = _carry_in(session, settings, period)
     returns, clawed, clawbacks = _clawbacks(session, settings, period)
     inputs = PeriodInputs(
@@ -119,7 +122,7 @@ def snapshot(
         training=_known_completions(training, known),
         payees=_payees(session, plan, end, known),
     )
-    return Snapshot(inputs=inputs, returns=netted + clawed, clawbacks=clawbacks)
+    return Snapshot(inputs=inputs, returns=netted + clawed, clawbacks=clawbacks, sales=sales)
 
 
 def _training(
@@ -205,7 +208,9 @@ def _taken_back(status: OrderStatus, quantity: int, returned: int) -> int:
     return quantity if status == OrderStatus.cancelled else returned
 
 
-def _orders(session: Session, period: Period, known: set[int]) -> tuple[Orders, list[PeriodReturn]]:
+def _orders(
+    session: Session, period: Period, known: set[int]
+) -> tuple[Orders, list[PeriodReturn], list[PeriodSalesSummary]]:
     query = (
         sa.select(
             col(OrderLine.id),
@@ -222,6 +227,9 @@ def _orders(session: Session, period: Period, known: set[int]) -> tuple[Orders, 
             col(Product.category),
             col(OrderLine.retail_unit),
             col(OrderLine.wholesale_unit),
+            col(OrderLine.order_id),
+            col(OrderLine.product_id),
+            col(Order.warehouse_id),
         )
         .join(Order, col(Order.id) == col(OrderLine.order_id))
         .join(Product, col(Product.id) == col(OrderLine.product_id))
@@ -231,9 +239,11 @@ def _orders(session: Session, period: Period, known: set[int]) -> tuple[Orders, 
     )
     columns: dict[str, list[int]] = {name: [] for name in INPUT_HEADERS["orders"]}
     netted: list[PeriodReturn] = []
+    sales: dict[tuple[int, int, int, bool], list[int]] = {}
+    counted: set[int] = set()
     for row in session.execute(query):
         (line_id, qty, returned, amount, pv, cv, buyer, customer, status, paid_at) = row[:10]
-        currency, category, unit_retail, unit_wholesale = row[10:]
+        currency, category, unit_retail, unit_wholesale, order, product, warehouse = row[10:]
         assert line_id is not None and paid_at is not None
         taken = _taken_back(status, qty, returned)
         if taken:
@@ -261,7 +271,59 @@ def _orders(session: Session, period: Period, known: set[int]) -> tuple[Orders, 
         columns["retail_price"].append(unit_retail * kept)
         columns["wholesale_price"].append(unit_wholesale * kept)
         columns["currency"].append(numeric_code(currency))
-    return Orders.from_columns(**columns), netted
+        if category != ProductCategory.fee:
+            _add_sale(sales, counted, columns, order, product, warehouse, kept)
+    return Orders.from_columns(**columns), netted, _sales_rows(period.id, sales)
+
+
+def _add_sale(
+    sales: dict[tuple[int, int, int, bool], list[int]],
+    counted: set[int],
+    columns: dict[str, list[int]],
+    order: int,
+    product: int,
+    warehouse: int,
+    kept: int,
+) -> None:
+    """The line just appended to ``columns`` added to its summary sums (lines, orders,
+    quantity, charged, pv); lines come in id order, so an order is counted in the row of its
+    first counted line."""
+    retail = columns["kind"][-1] == KIND_RETAIL
+    key = (product, warehouse, columns["currency"][-1], retail)
+    sums = sales.setdefault(key, [0, 0, 0, 0, 0])
+    sums[0] += 1
+    if order not in counted:
+        counted.add(order)
+        sums[1] += 1
+    sums[2] += kept
+    sums[3] += columns["retail_price" if retail else "wholesale_price"][-1]
+    sums[4] += columns["pv"][-1]
+
+
+def _sales_rows(
+    period_id: int, sales: dict[tuple[int, int, int, bool], list[int]]
+) -> list[PeriodSalesSummary]:
+    return [
+        PeriodSalesSummary(
+            period_id=period_id,
+            product_id=product,
+            warehouse_id=warehouse,
+            currency=currency,
+            retail=retail,
+            lines=lines,
+            orders=orders,
+            quantity=quantity,
+            charged=charged,
+            pv=pv,
+        )
+        for (product, warehouse, currency, retail), (
+            lines,
+            orders,
+            quantity,
+            charged,
+            pv,
+        ) in sorted(sales.items())
+    ]
 
 
 def _package_table(

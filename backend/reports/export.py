@@ -1,6 +1,7 @@
 """A report as CSV and as XLSX, the same rows the page shows: money in major units of the
 report's currency (exact decimals, never floats), labels and titles in the reader's language.
-The workbook is written in openpyxl's write-only mode, row by row, so memory stays flat."""
+The workbook is written in openpyxl's write-only mode, row by row, so memory stays flat (with
+lxml installed, a project dependency, openpyxl streams it through lxml's incremental writer)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 
 from backend.reports.framework import Column, Kind, Report
 
@@ -68,22 +70,30 @@ def write_xlsx(
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=report.name[:31])
     sheet.append(headers(report, translate))
-    formats: list[str | None] = []
+    # One styled cell per formatted column, given each row's value in turn: openpyxl writes a
+    # row out as soon as it is appended, and looking a style up for every cell costs more than
+    # writing it.
+    styled: list[Cell | None] = []
     for column in report.columns:
+        number_format = None
         if column.kind == Kind.money:
             places = report.exponent or 0
-            formats.append("#,##0" + ("." + "0" * places if places else ""))
+            number_format = "#,##0" + ("." + "0" * places if places else "")
         elif column.kind == Kind.pct:
-            formats.append("0.0000")
-        else:
-            formats.append(None)
+            number_format = "0.0000"
+        cell: Cell | None = None
+        if number_format is not None:
+            cell = WriteOnlyCell(sheet)
+            cell.number_format = number_format
+        styled.append(cell)
     for row in rows if rows is not None else values(report, translate):
-        cells = []
-        for value, number_format in zip(row, formats, strict=True):
-            cell = WriteOnlyCell(sheet, value=value)
-            if number_format is not None:
-                cell.number_format = number_format
-            cells.append(cell)
+        cells: list[Any] = []
+        for value, cell in zip(row, styled, strict=True):
+            if cell is None or value is None:
+                cells.append(value)
+            else:
+                cell.value = value
+                cells.append(cell)
         sheet.append(cells)
     book.save(target)
 

@@ -5,18 +5,20 @@ report groups by product, warehouse or team, which the package's totals do not b
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
 
 import numpy as np
+import sqlalchemy as sa
 from numpy.typing import NDArray
 from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
 from backend.core.days import day_start
 from backend.orders.models import Order, OrderLine
-from backend.periods.models import Period
+from backend.periods.models import Period, PeriodSalesSummary
 from backend.periods.review import package_file, package_json
 from backend.periods.service import manifest_of
 from backend.reports.framework import Scope
@@ -98,8 +100,18 @@ class PeriodSales:
         return out
 
 
-def period_sales(settings: Settings, period: Period) -> PeriodSales:
-    cols: dict[str, Any] = read_package_table(package_file(settings, period, ORDERS), file=ORDERS)
+@dataclass(frozen=True)
+class Conversion:
+    """How a period's package converts its sales to the payout currency."""
+
+    factor: dict[int, Fraction]  # ISO 4217 numeric -> minor-unit factor; 0 = payout itself
+    mode: Literal["half-even", "floor", "half-up"]
+    payout_currency: str
+    exponent: int
+
+
+def conversion_of(settings: Settings, period: Period, codes: Iterable[int]) -> Conversion:
+    """The package's plan and dated rates, for the currencies ``codes``."""
     plan = load_plan(package_file(settings, period, "plan.toml"))
     files = manifest_of(period).get("files")
     rates = (
@@ -107,18 +119,24 @@ def period_sales(settings: Settings, period: Period) -> PeriodSales:
         if isinstance(files, dict) and RATES in files
         else ()
     )
+    factor = {0: Fraction(1)}
+    for code in sorted(set(codes)):
+        if code:
+            name = alpha_code(int(code))
+            conv = period_conversion(plan, name, end_day=period.end_day, rates=rates)
+            factor[int(code)] = conv.minor_factor(exponent_of(name), plan.currency.decimals)
+    return Conversion(factor, plan.rounding.mode, plan.currency.code, plan.currency.decimals)
+
+
+def period_sales(settings: Settings, period: Period) -> PeriodSales:
+    cols: dict[str, Any] = read_package_table(package_file(settings, period, ORDERS), file=ORDERS)
     kind = np.asarray(cols["kind"], dtype=np.int64)
     product = (kind == KIND_OWN) | (kind == KIND_RETAIL)
     n = int(kind.shape[0])
     currency = np.asarray(cols.get("currency", np.zeros(n, dtype=np.int64)), dtype=np.int64)
     retail = kind == KIND_RETAIL
     charged = np.where(retail, cols["retail_price"], cols["wholesale_price"]).astype(np.int64)
-    factor = {0: Fraction(1)}
-    for code in np.unique(currency).tolist():
-        if code:
-            name = alpha_code(int(code))
-            conv = period_conversion(plan, name, end_day=period.end_day, rates=rates)
-            factor[int(code)] = conv.minor_factor(exponent_of(name), plan.currency.decimals)
+    conv = conversion_of(settings, period, np.unique(currency).tolist())
     return PeriodSales(
         period,
         np.asarray(cols["order_id"], dtype=np.int64),
@@ -127,11 +145,68 @@ def period_sales(settings: Settings, period: Period) -> PeriodSales:
         charged,
         currency,
         np.asarray(cols["pv"], dtype=np.int64),
-        factor,
-        plan.rounding.mode,
-        plan.currency.code,
-        plan.currency.decimals,
+        conv.factor,
+        conv.mode,
+        conv.payout_currency,
+        conv.exponent,
     ).keep(product)
+
+
+@dataclass(frozen=True)
+class Sold:
+    """A period's sales as the breakdowns group them: ``sales`` holds one entry per counted
+    line, or per row of the period's summary (`PeriodSalesSummary`: then each entry is a sum
+    and ``line_id`` and ``distributor`` are zero), with each entry's product and warehouse."""
+
+    sales: PeriodSales
+    product: I64
+    warehouse: I64
+    lines: int
+    orders: int
+
+
+def summary_sold(settings: Settings, session: Session, period: Period) -> Sold | None:
+    """The period's sales from its summary rows (a few hundred, whatever the company's size);
+    None when it has none (computed before the summary existed, or nothing sold)."""
+    summary = PeriodSalesSummary.__table__.c  # type: ignore[attr-defined]
+    rows = session.execute(
+        sa.select(
+            summary.product_id,
+            summary.warehouse_id,
+            summary.currency,
+            summary.retail,
+            summary.lines,
+            summary.orders,
+            summary.charged,
+            summary.pv,
+        ).where(summary.period_id == period.id)
+    ).all()
+    if not rows:
+        return None
+    table = np.asarray([[int(v) for v in row] for row in rows], dtype=np.int64)
+    conv = conversion_of(settings, period, np.unique(table[:, 2]).tolist())
+    zero = np.zeros(table.shape[0], dtype=np.int64)
+    sales = PeriodSales(
+        period,
+        zero,
+        zero,
+        table[:, 3].astype(np.bool_),
+        table[:, 6],
+        table[:, 2],
+        table[:, 7],
+        conv.factor,
+        conv.mode,
+        conv.payout_currency,
+        conv.exponent,
+    )
+    return Sold(sales, table[:, 0], table[:, 1], int(table[:, 4].sum()), int(table[:, 5].sum()))
+
+
+def lines_sold(session: Session, sales: PeriodSales) -> Sold:
+    """The period's sales line by line (a leader's team, or a period without a summary)."""
+    facts = line_facts(session, sales)
+    orders = int(np.unique(facts.order).shape[0])
+    return Sold(sales, facts.product, facts.warehouse, int(sales.line_id.shape[0]), orders)
 
 
 def scoped(session: Session, scope: Scope, sales: PeriodSales) -> PeriodSales:

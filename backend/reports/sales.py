@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 from sqlmodel import col, select
 
 from backend.catalog.models import Product
@@ -15,12 +14,13 @@ from backend.core.model_base import ProductCategory
 from backend.reports.framework import N_, Asked, Chart, Column, Kind, Report, period_label
 from backend.reports.package import (
     I64,
-    LineFacts,
     PeriodSales,
+    Sold,
     compliance,
-    line_facts,
+    lines_sold,
     period_sales,
     scoped,
+    summary_sold,
 )
 from backend.stock.models import Warehouse
 from ledger.engine import pct_string
@@ -37,6 +37,21 @@ def _sales(q: Asked) -> list[PeriodSales]:
     return [scoped(q.session, q.scope, period_sales(q.settings, p)) for p in q.window.computed]
 
 
+def _sold(q: Asked) -> list[Sold]:
+    """The company's periods from their sales summaries; a leader's team (or a period computed
+    before the summaries existed) line by line."""
+    found = []
+    for period in q.window.computed:
+        summary = (
+            None if q.scope.leader is not None else summary_sold(q.settings, q.session, period)
+        )
+        if summary is None:
+            sales = scoped(q.session, q.scope, period_sales(q.settings, period))
+            summary = lines_sold(q.session, sales)
+        found.append(summary)
+    return found
+
+
 def _currency(q: Asked, found: list[PeriodSales]) -> tuple[str | None, int | None]:
     if not found:
         return None, None
@@ -45,10 +60,10 @@ def _currency(q: Asked, found: list[PeriodSales]) -> tuple[str | None, int | Non
 
 def by_period(q: Asked) -> Report:
     rows: list[list[object]] = []
-    found = _sales(q)
-    for sales in found:
-        facts = line_facts(q.session, sales)
-        orders = int(np.unique(facts.order).shape[0])
+    sold = _sold(q)
+    found = [s.sales for s in sold]
+    for each in sold:
+        sales, orders = each.sales, each.orders
         if q.scope.leader is None:
             # The company's figures as the package states them.
             report = compliance(q.settings, sales.period)
@@ -63,7 +78,7 @@ def by_period(q: Asked) -> Report:
                 period_label(sales.period),
                 amount,
                 orders,
-                int(sales.line_id.shape[0]),
+                each.lines,
                 average,
                 retail,
             ]
@@ -90,13 +105,13 @@ def by_period(q: Asked) -> Report:
     )
 
 
-def _grouped(q: Asked, key: Callable[[LineFacts], I64]) -> tuple[dict[int, int], list[PeriodSales]]:
-    found = _sales(q)
+def _grouped(q: Asked, key: Callable[[Sold], I64]) -> tuple[dict[int, int], list[PeriodSales]]:
+    sold = _sold(q)
     summed: dict[int, int] = {}
-    for sales in found:
-        for group, amount in sales.grouped(key(line_facts(q.session, sales))).items():
+    for each in sold:
+        for group, amount in each.sales.grouped(key(each)).items():
             summed[group] = summed.get(group, 0) + amount
-    return summed, found
+    return summed, [each.sales for each in sold]
 
 
 def _ranked(summed: dict[int, int]) -> list[tuple[int, int]]:

@@ -37,6 +37,7 @@ TABS = [
     ("/audit/history", N_("Chain history")),
     ("/audit/reconciliation", N_("Reconciliation")),
     ("/audit/packages", N_("Packages")),
+    ("/audit/documents", N_("Documents")),
 ]
 KIND_NAMES = {
     "placement": N_("Placement"),

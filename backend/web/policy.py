@@ -116,6 +116,11 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/audit/packages"): frozenset({AUDITOR}),
     ("GET", "/audit/packages/{period_id}.zip"): frozenset({AUDITOR}),
     ("GET", "/audit/packages/{period_id}"): frozenset({AUDITOR}),
+    ("GET", "/audit/documents"): frozenset({AUDITOR}),
+    # The partner documents: a distributor lists their own; a stored PDF opens for whoever the
+    # documents service lets read it (a distributor their own, staff any).
+    ("GET", "/documents"): frozenset({DISTRIBUTOR}),
+    ("GET", "/documents/{document_id}/pdf"): STATEMENT_READERS,
     # The warehouse office: stock, its movements, the pick list and shipping, for the
     # warehouse role only (the API also lets the administrator move stock; the office is theirs).
     ("GET", "/warehouse"): WAREHOUSE,
@@ -169,6 +174,10 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/finance/periods/{period_id}/payouts"): frozenset({FINANCE}),
     ("GET", "/finance/periods/{period_id}/bank-file"): frozenset({FINANCE}),
     ("POST", "/finance/periods/{period_id}/bank-statement"): frozenset({FINANCE}),
+    # The period's acts of services and an order's invoice (`backend.web.documents`).
+    ("GET", "/finance/periods/{period_id}/acts"): frozenset({FINANCE}),
+    ("POST", "/finance/periods/{period_id}/acts/{distributor_id}"): frozenset({FINANCE}),
+    ("POST", "/finance/orders/{order_id}/invoice"): frozenset({FINANCE}),
     ("GET", "/finance/vault"): frozenset({FINANCE}),
     ("POST", "/finance/vault/funding"): frozenset({FINANCE}),
     # The mentor's view: a leader's own team (their sponsor tree) with its training progress;

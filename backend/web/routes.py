@@ -24,6 +24,7 @@ from backend.web.audit import add_audit_pages
 from backend.web.cards import add_card_pages
 from backend.web.dashboard import distributor_home
 from backend.web.deps import ClientAddressDep, NowDep, SettingsDep
+from backend.web.documents import add_document_pages
 from backend.web.finance import add_finance_pages
 from backend.web.finance_bank import add_finance_bank_pages
 from backend.web.i18n import DEFAULT_LANGUAGE, N_, parse_language
@@ -202,6 +203,7 @@ add_admin_requisite_pages(router)
 add_warehouse_pages(router)
 add_admin_pages(router)
 add_finance_pages(router)
+add_document_pages(router)
 add_finance_bank_pages(router)
 add_report_pages(router)
 add_admin_training_pages(router)

@@ -15,11 +15,13 @@ from sqlmodel import Session
 from backend.catalog.models import Product
 from backend.company.models import CompanyRequisite
 from backend.core.days import EPOCH
+from backend.core.model_base import VatCategory
 from backend.genealogy.models import Distributor
 from backend.orders.models import Order, OrderLine
 from backend.payees.models import PayeeProfile
 from backend.periods.models import Period, PeriodLine, PeriodPayee
 from backend.stock.models import Warehouse
+from backend.vat.service import order_day, rate_in_force, split
 from ledger.merkle import PayoutLeaf, leaf_hash
 from ledger.plan import BONUS_TYPES
 
@@ -40,7 +42,8 @@ def set_company(engine: Engine, **without: None) -> None:
 
 
 def make_order(engine: Engine, distributor_id: int, *, exempt: bool = False, tag: str = "") -> int:
-    """An order of two products (20 % VAT and 10 % VAT lines; all exempt when ``exempt``)."""
+    """An order of two products (a standard and a reduced VAT line, at the rates the dated VAT
+    table has in force on the order's day: 22 % and 10 % in 2026; all exempt when ``exempt``)."""
     with Session(engine) as session:
         warehouse = Warehouse(code=f"W{distributor_id}{int(exempt)}{tag}", name="Склад")
         cream = Product(
@@ -62,12 +65,16 @@ def make_order(engine: Engine, distributor_id: int, *, exempt: bool = False, tag
         session.add_all([warehouse, cream, tea])
         session.flush()
         assert warehouse.id and cream.id and tea.id
-        lines = [(cream, 3, 123450, 2000), (tea, 2, 50001, 1000)]
+        categories = (
+            [VatCategory.exempt] * 2 if exempt else [VatCategory.standard, VatCategory.reduced]
+        )
+        rates = [rate_in_force(session, "RU", c, order_day(AT)) for c in categories]
+        lines = [(cream, 3, 123450, categories[0]), (tea, 2, 50001, categories[1])]
         order = Order(
             distributor_id=distributor_id,
             warehouse_id=warehouse.id,
             currency="RUB",
-            total_amount=sum(q * p for _, q, p, _ in lines),
+            total_amount=sum(q * p for _, q, p, _c in lines),
             total_pv=0,
             total_cv=0,
             created_by=1,
@@ -76,10 +83,10 @@ def make_order(engine: Engine, distributor_id: int, *, exempt: bool = False, tag
         session.add(order)
         session.flush()
         assert order.id is not None
-        for no, (product, quantity, price, rate) in enumerate(lines, start=1):
-            gross = quantity * price
-            rate = 0 if exempt else rate
-            vat = (2 * gross * rate + 10000 + rate) // (2 * (10000 + rate))
+        for no, ((product, quantity, price, category), rate) in enumerate(
+            zip(lines, rates, strict=True), start=1
+        ):
+            vat_split = split(quantity * price, category, rate)
             session.add(
                 OrderLine(
                     order_id=order.id,
@@ -88,18 +95,16 @@ def make_order(engine: Engine, distributor_id: int, *, exempt: bool = False, tag
                     sku=product.sku,
                     quantity=quantity,
                     unit_price=price,
-                    amount=gross,
+                    amount=vat_split.gross,
                     pv=0,
                     cv=0,
                     retail_unit=price,
                     wholesale_unit=price,
-                    vat_category="exempt"
-                    if exempt
-                    else ("standard" if rate == 2000 else "reduced"),
+                    vat_category=category.value,
                     vat_rate_bp=rate,
-                    net=gross - vat,
-                    vat=vat,
-                    gross=gross,
+                    net=vat_split.net,
+                    vat=vat_split.vat,
+                    gross=vat_split.gross,
                 )
             )
         session.commit()

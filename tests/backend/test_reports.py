@@ -11,8 +11,6 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from backend.reports.export import csv_text, xlsx_bytes
-from backend.reports.framework import Chart, Column, Kind, Report
 from lineage_api import Api, add_user, error_code, token_for
 from openpyxl import load_workbook
 from sqlmodel import func, select
@@ -20,6 +18,8 @@ from test_api_periods import close, company, post
 
 from backend.core.model_base import Role
 from backend.periods.models import PeriodLine, PeriodPayee
+from backend.reports.export import csv_text, xlsx_bytes
+from backend.reports.framework import Chart, Column, Kind, Report
 
 __all__ = ["company"]  # the fixture, re-exported for pytest
 USD_RUB = Decimal("81.2345")  # the tests' seeded rate (lineage_api.seed_rates)

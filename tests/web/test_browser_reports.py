@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from backend.reports.registry import REPORTS
 from browser_support import (
     DINA,
     FINANCE,
@@ -22,6 +21,8 @@ from browser_support import (
 )
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
+
+from backend.reports.registry import REPORTS
 
 pytestmark = [needs_chromium]
 
