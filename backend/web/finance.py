@@ -8,7 +8,7 @@ code) with the service's own message next to the button that was pressed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Annotated, Any
 
@@ -91,8 +91,37 @@ def _payout_reads(request: Request) -> Callable[[], PayoutReads]:
 PayoutReadsDep = Annotated[Callable[[], PayoutReads], Depends(_payout_reads)]
 
 
-def _refusal(refused: AppError) -> dict[str, str]:
-    return {"lead": REFUSALS.get(refused.code, REFUSED), "message": refused.message}
+def _refusal(refused: AppError, leads: Mapping[str, str] = REFUSALS) -> dict[str, str]:
+    return {"lead": leads.get(refused.code, REFUSED), "message": refused.message}
+
+
+def refused_period_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
+    open_reads: Callable[[], PayoutReads],
+    period_id: int,
+    action: str,
+    refused: AppError,
+    *,
+    leads: Mapping[str, str] = REFUSALS,
+    form: dict[str, str] | None = None,
+) -> Response:
+    """The period's page again, with the refused action's reason beside it (the step undone)."""
+    _rolled_back(session, user)
+    periods.get_period(session, period_id)  # an unknown period is a 404, not a refusal
+    return _period_page(
+        request,
+        session,
+        settings,
+        user,
+        open_reads,
+        period_id,
+        status_code=refused.status_code,
+        refused={action: _refusal(refused, leads)},
+        form=form,
+    )
 
 
 def _rolled_back(session: Session, user: User) -> None:
@@ -231,18 +260,8 @@ def _step(
         with review.chain_reads():
             run()
     except AppError as refused:
-        _rolled_back(session, user)
-        periods.get_period(session, period_id)  # an unknown period is a 404, not a refusal
-        return _period_page(
-            request,
-            session,
-            settings,
-            user,
-            open_reads,
-            period_id,
-            status_code=refused.status_code,
-            refused={action: _refusal(refused)},
-            form=form,
+        return refused_period_page(
+            request, session, settings, user, open_reads, period_id, action, refused, form=form
         )
     return RedirectResponse(f"/finance/periods/{period_id}#closing", status_code=303)
 

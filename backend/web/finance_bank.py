@@ -8,7 +8,6 @@ period's page with the reason next to the button that was pressed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
@@ -18,10 +17,8 @@ from backend.bank_payouts import service as bank_payouts
 from backend.bank_payouts.service import MAX_STATEMENT_BYTES
 from backend.core.db import SessionDep
 from backend.core.errors import AppError, Invalid
-from backend.periods import service as periods
-from backend.periods.vault import PayoutReads
 from backend.web.deps import NowDep, SettingsDep
-from backend.web.finance import REFUSED, CsrfChecked, PayoutReadsDep, _period_page, _rolled_back
+from backend.web.finance import CsrfChecked, PayoutReadsDep, refused_period_page
 from backend.web.i18n import N_
 from backend.web.render import PageUser, check_id
 
@@ -48,34 +45,6 @@ BANK_REFUSALS = {
 }
 
 
-def _bank_refusal(refused: AppError) -> dict[str, str]:
-    return {"lead": BANK_REFUSALS.get(refused.code, REFUSED), "message": refused.message}
-
-
-def _refused_page(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    user: PageUser,
-    open_reads: Callable[[], PayoutReads],
-    period_id: int,
-    action: str,
-    refused: AppError,
-) -> Response:
-    _rolled_back(session, user)
-    periods.get_period(session, period_id)  # an unknown period is a 404, not a refusal
-    return _period_page(
-        request,
-        session,
-        settings,
-        user,
-        open_reads,
-        period_id,
-        status_code=refused.status_code,
-        refused={action: _bank_refusal(refused)},
-    )
-
-
 def bank_file(
     request: Request,
     session: SessionDep,
@@ -89,8 +58,16 @@ def bank_file(
     try:
         filename, data = bank_payouts.payment_file(session, period_id, now=now)
     except AppError as refused:
-        return _refused_page(
-            request, session, settings, user, open_reads, period_id, "bank_file", refused
+        return refused_period_page(
+            request,
+            session,
+            settings,
+            user,
+            open_reads,
+            period_id,
+            "bank_file",
+            refused,
+            leads=BANK_REFUSALS,
         )
     return Response(
         content=data,
@@ -124,8 +101,16 @@ def bank_statement(
             now=now,
         )
     except AppError as refused:
-        return _refused_page(
-            request, session, settings, user, open_reads, period_id, "bank_statement", refused
+        return refused_period_page(
+            request,
+            session,
+            settings,
+            user,
+            open_reads,
+            period_id,
+            "bank_statement",
+            refused,
+            leads=BANK_REFUSALS,
         )
     return RedirectResponse(f"/finance/periods/{period_id}#bank", status_code=303)
 
