@@ -33,6 +33,8 @@ class AdminAction(StrEnum):
     see_as_ended = "see_as_ended"
     training_published = "training_published"  # a course's new (or earlier) version made current
     training_assigned = "training_assigned"  # a course assigned to a partner by an admin
+    template_published = "template_published"  # a new version of an agreement or offer template
+    sales_plan_set = "sales_plan_set"  # a period's sales plan (the reports' plan against actual)
 
 
 #: Account changes that bar the account from approving a period for a while.

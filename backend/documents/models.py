@@ -19,6 +19,10 @@ from backend.core.model_base import Language, UTCDateTime, check_in
 class DocumentKind(StrEnum):
     invoice = "invoice"  # счёт на оплату: an order
     act = "act"  # акт об оказании услуг: a partner's commission in a closed period
+    upd = "upd"  # УПД (status 1 or 2) of a shipped order; English: commercial invoice
+    reconciliation = "reconciliation"  # акт сверки взаимных расчётов: a partner, a date range
+    agreement = "agreement"  # партнёрский договор, from a versioned template
+    offer = "offer"  # коммерческое предложение, from a versioned template
 
 
 class Document(SQLModel, table=True):

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from backend.accounts.models import User
 from backend.core.model_base import Language, Role
-from backend.documents import service
+from backend.documents import service, store
 from backend.documents.models import Document, DocumentCounter
 from backend.documents.render import RenderError
 from backend.genealogy.models import Distributor
@@ -77,7 +77,7 @@ def test_a_failed_issue_leaves_no_gap(
         raise RenderError("broken template")
 
     with Session(engine) as session:
-        monkeypatch.setattr(service, "render_pdf", broken)
+        monkeypatch.setattr(store, "render_pdf", broken)
         with pytest.raises(RenderError):
             service.issue_invoice(session, first, language=Language.ru, actor=finance, now=NOW)
         session.rollback()

@@ -161,7 +161,7 @@ def test_the_auditor_lists_every_document_with_hashes(api: Api, browser: Browser
     assert second.pdf_sha256 in narrowed.text and first.pdf_sha256 not in narrowed.text
     none: Any = auditor.get("/audit/documents?kind=invoice")
     assert "Нет документов" in none.text and first.pdf_sha256 not in none.text
-    bad: Any = auditor.get("/audit/documents?kind=upd")
+    bad: Any = auditor.get("/audit/documents?kind=waybill")
     assert bad.status_code == 404  # the pages answer a malformed query as an unknown page
     pdf: Any = auditor.get(f"/documents/{first.id}/pdf")
     assert hashlib.sha256(pdf.content).hexdigest() == first.pdf_sha256
