@@ -8,7 +8,8 @@ company paid, credit = the partner paid or the company owes more:
   (the sale is made when the goods leave; an order paid and not shipped is a prepayment, so the
   company owes the goods meanwhile). Its invoice and UPD numbers are cited when issued;
 - goods returned, on the day the warehouse took them back: credit, at the line's unit price;
-- a payment received for such an order: credit;
+- a payment received for such an order: credit (a paid order cancelled stays owed to the
+  partner: Lineage records no refunds);
 - the commission accrued in a closed (anchored) period, on its last day: credit (the period's
   earnings less the clawbacks for returns; a negative accrual is a debit). Its act is cited;
 - the payout of that commission, on the day it was made (a token batch's confirmation with its
