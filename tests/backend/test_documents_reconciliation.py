@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from backend.accounts.models import User
+from backend.bank_payouts.models import BankPayment, BankStatementUpload
 from backend.core.model_base import Language, MovementKind, Role
 from backend.documents import service
 from backend.documents.models import Document
@@ -358,3 +359,67 @@ def test_concurrent_issues_number_without_gaps_and_once_per_request(
     assert numbers == list(range(1, 7))
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Document)).one() == 6
+
+
+def test_a_bank_payout_cites_its_payment_order_and_an_unpaid_line_stays_owed(
+    api: Api, tmp_path: Path
+) -> None:
+    """Boris is paid by bank: period 1's line (1 000,00 gross, 130,00 tax) executed by the bank
+    on 7 May under payment order 000123; period 2's line (500,00) not paid yet, so the company
+    still owes it: closing -500,00."""
+    set_company(api.engine)
+    make_settlements(api.engine, api.distributor_id)  # periods 1 and 2
+    boris = add_partner(api.engine, "Boris", "Bank")
+    with Session(api.engine) as session:
+        for period_id, earned, withheld, index in ((1, 100000, 13000, 1), (2, 50000, 0, 0)):
+            session.add(
+                PeriodPayee(
+                    period_id=period_id,
+                    distributor_id=boris,
+                    earned=earned,
+                    clawback=0,
+                    balance_in=0,
+                    payout=earned - withheld,
+                    balance_out=0,
+                    leaf_index=index,
+                    account="0x" + "22" * 20,
+                    withheld=withheld,
+                    tax_status="individual",
+                    rail="bank",
+                )
+            )
+        upload = BankStatementUpload(
+            period_id=1, sha256="00" * 32, size=1, documents=1, matched=1, problems=0, unrelated=0
+        )
+        session.add(upload)
+        session.flush()
+        assert upload.id is not None
+        session.add(
+            BankPayment(
+                upload_id=upload.id,
+                period_id=1,
+                outcome="matched",
+                line_index=1,
+                distributor_id=boris,
+                document_number="000123",
+                document_date=date(2026, 5, 7),
+                amount=87000,
+            )
+        )
+        session.commit()
+    api.clock.now = TODAY
+    body = _issue(api, {"from": "2026-04-01", "to": "2026-05-31", "currency": "RUB"}, boris)
+    fields, pdf = _stored(api, body["id"])
+    assert [(r["date"], r["kind"], r["debit"], r["credit"]) for r in fields["rows"]] == [
+        ("2026-04-30", "commission", 0, 100000),
+        ("2026-05-07", "payout", 87000, 0),
+        ("2026-05-07", "tax", 13000, 0),
+        ("2026-05-31", "commission", 0, 50000),
+    ]
+    assert fields["rows"][1]["rail"] == "bank" and fields["rows"][1]["reference"] == "000123"
+    assert (fields["opening"], fields["closing"], fields["debtor"]) == (0, -50000, "company")
+    text = _squash(pdf_text(pdf, tmp_path))
+    for field in ("банковским", "поручение № 000123", "870,00", "130,00", "500,00 RUB"):
+        assert field in text, f"{field!r} missing:\n{text}"
+    assert "Пятьсот рублей 00 копеек" in text
+    pdf_png(pdf, "reconciliation-ru-bank", tmp_path)
