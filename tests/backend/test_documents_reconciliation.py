@@ -423,3 +423,49 @@ def test_a_bank_payout_cites_its_payment_order_and_an_unpaid_line_stays_owed(
         assert field in text, f"{field!r} missing:\n{text}"
     assert "Пятьсот рублей 00 копеек" in text
     pdf_png(pdf, "reconciliation-ru-bank", tmp_path)
+
+
+def test_a_payout_token_statement_is_in_the_periods_currency_and_decimals(
+    api: Api, tmp_path: Path
+) -> None:
+    """Commission in a 6-decimal payout token (USDT) is its own statement: 12.345678 accrued,
+    nothing paid yet, so the company owes 12.345678 USDT; the roubles are not in it."""
+    set_company(api.engine)
+    make_settlements(api.engine, api.distributor_id)
+    with Session(api.engine) as session:
+        session.add(
+            Period(
+                id=3,
+                start_day=(date(2026, 5, 1) - date(1970, 1, 1)).days,
+                end_day=(date(2026, 5, 31) - date(1970, 1, 1)).days,
+                status="anchored",
+                computations=1,
+                payout_root="0x" + "ab" * 32,
+                currency="USDT",
+                exponent=6,
+            )
+        )
+        session.flush()
+        session.add(
+            PeriodPayee(
+                period_id=3,
+                distributor_id=api.distributor_id,
+                earned=12_345_678,
+                clawback=0,
+                balance_in=0,
+                payout=12_345_678,
+                balance_out=0,
+                leaf_index=0,
+            )
+        )
+        session.commit()
+    api.clock.now = TODAY
+    body = _issue(api, RANGE | {"currency": "USDT", "language": "en"})
+    fields, pdf = _stored(api, body["id"])
+    assert (fields["currency"], fields["exponent"]) == ("USDT", 6)
+    assert [(r["kind"], r["credit"]) for r in fields["rows"]] == [("commission", 12_345_678)]
+    assert (fields["opening"], fields["closing"], fields["debtor"]) == (0, -12_345_678, "company")
+    text = _squash(pdf_text(pdf, tmp_path))
+    assert "is 12.345678 USDT" in text and "Twelve USDT 345678" in text
+    assert "11,300.00" not in text  # the roubles are another statement
+    pdf_png(pdf, "reconciliation-en-usdt", tmp_path)
