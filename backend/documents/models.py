@@ -7,10 +7,12 @@ per (kind, organisation = the seller's INN, year) from a `DocumentCounter` row l
 same transaction as the document's insert, so a number is never skipped or reused.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
 import sqlalchemy as sa
+from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from backend.core.model_base import Language, UTCDateTime, check_in
@@ -99,3 +101,22 @@ class IssueRequest(SQLModel):
 
 class CorrectionRequest(SQLModel):
     reason: str = Field(min_length=1, max_length=300)
+
+
+#: An order's ISO currency or a period's payout currency (a token's code, up to 12 characters).
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{2,11}$")]
+
+
+class ReconciliationRequest(SQLModel):
+    """A partner's reconciliation statement: the range (both days included, UTC days, at
+    most `reconciliation.MAX_DAYS`, not after today) and the one currency it is in."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")  # type: ignore[assignment]
+
+    start: date = Field(alias="from", description="First day of the range.")
+    end: date = Field(alias="to", description="Last day of the range (not after today).")
+    currency: CurrencyCode = Field(
+        description="An order currency (RUB) or a period's payout currency (USDT): one per "
+        "statement, never converted.",
+    )
+    language: Language = Language.ru

@@ -5,6 +5,13 @@ documents of every kind; each kind's module gathers its data and registers what 
 
 from backend.documents.acts import CLOSED, PayeeActs, act_fields, issue_act, period_acts
 from backend.documents.invoice import invoice_fields, issue_invoice
+from backend.documents.reconciliation import (
+    MAX_DAYS,
+    check_range,
+    issue_reconciliation,
+    reconciliation_fields,
+)
+from backend.documents.reconciliation import issued as issued_reconciliations
 from backend.documents.store import (
     KINDS,
     canonical,
@@ -20,9 +27,11 @@ from backend.documents.store import (
 __all__ = [
     "CLOSED",
     "KINDS",
+    "MAX_DAYS",
     "PayeeActs",
     "act_fields",
     "canonical",
+    "check_range",
     "company_for",
     "correct",
     "flat",
@@ -30,8 +39,11 @@ __all__ = [
     "invoice_fields",
     "issue_act",
     "issue_invoice",
+    "issue_reconciliation",
+    "issued_reconciliations",
     "listing",
     "period_acts",
+    "reconciliation_fields",
     "rerender",
     "sha256",
 ]

@@ -35,6 +35,7 @@ PAGE = 50
 KIND_NAMES = {
     DocumentKind.invoice.value: N_("Invoice for payment"),
     DocumentKind.act.value: N_("Act of services"),
+    DocumentKind.reconciliation.value: N_("Reconciliation statement"),
 }
 TAX_STATUS_NAMES = {
     "individual": N_("individual"),
@@ -58,6 +59,15 @@ OptionalId = Annotated[int | None, Query(gt=0, le=MAX_ID)]
 
 def pdf_path(document: Document) -> str:
     return f"/documents/{document.id}/pdf"
+
+
+def reconciliation_scope(document: Document) -> str | None:
+    """A reconciliation statement's currency and range as its subject names them
+    ("RUB, 2026-03-01 – 2026-05-31"); None for another kind."""
+    if document.kind != DocumentKind.reconciliation.value:
+        return None
+    _, _, currency, start, end = document.subject.split(":")
+    return f"{currency}, {start} – {end}"
 
 
 def _shown(refused: AppError) -> dict[str, Any]:
@@ -193,6 +203,7 @@ def my_documents(
         pages=max(1, -(-total // PAGE)),
         kind_names=KIND_NAMES,
         pdf_path=pdf_path,
+        scope=reconciliation_scope,
     )
 
 

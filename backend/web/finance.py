@@ -33,7 +33,11 @@ from backend.web.sessions import check_csrf
 from backend.web.statements import BONUS_NAMES, HELD_TEXTS
 
 CsrfChecked = [Depends(check_csrf)]
-TABS = [("/finance/periods", N_("Periods")), ("/finance/vault", N_("Vault"))]
+TABS = [
+    ("/finance/periods", N_("Periods")),
+    ("/finance/vault", N_("Vault")),
+    ("/finance/reconciliation", N_("Reconciliation statements")),
+]
 MAKER_REASON = N_(
     "You computed this period. Maker-checker: a second finance user reviews it and approves it."
 )

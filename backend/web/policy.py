@@ -178,6 +178,8 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/finance/periods/{period_id}/acts"): frozenset({FINANCE}),
     ("POST", "/finance/periods/{period_id}/acts/{distributor_id}"): frozenset({FINANCE}),
     ("POST", "/finance/orders/{order_id}/invoice"): frozenset({FINANCE}),
+    ("GET", "/finance/reconciliation"): frozenset({FINANCE}),
+    ("POST", "/finance/reconciliation"): frozenset({FINANCE}),
     ("GET", "/finance/vault"): frozenset({FINANCE}),
     ("POST", "/finance/vault/funding"): frozenset({FINANCE}),
     # The mentor's view: a leader's own team (their sponsor tree) with its training progress;

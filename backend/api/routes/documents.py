@@ -1,6 +1,7 @@
-"""Partner documents (issue 17): finance issues an order's invoice and a partner's act of
-services for an anchored period; everyone reads the documents they may (a distributor their
-own), as data and as the stored PDF."""
+"""Partner documents (issue 17): finance issues an order's invoice, a partner's act of
+services for an anchored period and a partner's reconciliation statement for a date range;
+everyone reads the documents they may (a distributor their own), as data and as the stored
+PDF."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from backend.documents.models import (
     DocumentPublic,
     DocumentsPublic,
     IssueRequest,
+    ReconciliationRequest,
 )
 
 router = APIRouter(tags=["documents"], dependencies=[Authorized], responses=ERROR_RESPONSES)
@@ -82,6 +84,35 @@ def issue_act(
         actor=user,
         now=now,
         site=site_of(request, settings.public_url),
+    )
+    return _public(document)
+
+
+@router.post(
+    "/api/distributors/{distributor_id}/reconciliation",
+    response_model=DocumentPublic,
+    summary="Issue a partner's reconciliation statement for a range in one currency (the "
+    "stored one if issued)",
+    description="422 `range_reversed`, `range_future`, `range_too_long` (`details.field` names "
+    "the field); 404 for an unknown partner; 409 `currency_unused` (`details.currencies` lists "
+    "the partner's) or `requisites_missing`.",
+)
+def issue_reconciliation(
+    session: SessionDep,
+    user: CurrentUser,
+    distributor_id: IdPath,
+    data: ReconciliationRequest,
+    now: NowDep,
+) -> DocumentPublic:
+    document = documents.issue_reconciliation(
+        session,
+        distributor_id,
+        currency=data.currency,
+        start=data.start,
+        end=data.end,
+        language=data.language,
+        actor=user,
+        now=now,
     )
     return _public(document)
 
