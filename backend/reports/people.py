@@ -101,7 +101,7 @@ def active_rate(q: Asked) -> Report:
             Column("period", N_("Period"), Kind.text),
             Column("min_pv", N_("Active from own PV")),
             Column("people", N_("People")),
-            Column("active", N_("Active")),
+            Column("active", N_("Active people")),
             Column("active_rate", N_("Active rate"), Kind.pct),
         ],
         rows=rows,

@@ -38,32 +38,37 @@ def period_month(period: Period) -> int:
 
 @dataclass
 class PeopleCounts:
-    """(period id, cohort, paid-as rank) -> the ``MEASURES``, for the periods asked."""
+    """(period id, cohort, paid-as rank) -> the ``MEASURES``, for the periods asked, with the
+    sums the reports read kept as they are added (a 24-month table asks for 600 of them)."""
 
     first_cohort: int
     cells: dict[tuple[int, int, int], list[int]] = field(default_factory=dict)
+    _periods: dict[int, list[int]] = field(default_factory=dict)
+    _cohorts: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    _ranks: dict[tuple[int, int], int] = field(default_factory=dict)
 
     def add(self, period_id: int, cohort: int, rank: int, values: list[int]) -> None:
-        key = (period_id, cohort if cohort >= self.first_cohort else BEFORE, rank)
-        held = self.cells.setdefault(key, [0] * len(MEASURES))
-        for i, value in enumerate(values):
-            held[i] += int(value)
+        cohort = cohort if cohort >= self.first_cohort else BEFORE
+        zero = [0] * len(MEASURES)
+        for held in (
+            self.cells.setdefault((period_id, cohort, rank), list(zero)),
+            self._periods.setdefault(period_id, list(zero)),
+            self._cohorts.setdefault((period_id, cohort), list(zero)),
+        ):
+            for i, value in enumerate(values):
+                held[i] += int(value)
+        self._ranks[period_id, rank] = self._ranks.get((period_id, rank), 0) + int(values[0])
 
     def total(self, period_id: int, measure: str) -> int:
-        at = MEASURES.index(measure)
-        return sum(v[at] for (p, _, _), v in self.cells.items() if p == period_id)
+        return self._periods.get(period_id, [0] * len(MEASURES))[MEASURES.index(measure)]
 
     def by_rank(self, period_id: int) -> dict[int, int]:
         """Paid-as rank -> people."""
-        out: dict[int, int] = {}
-        for (p, _, rank), v in self.cells.items():
-            if p == period_id:
-                out[rank] = out.get(rank, 0) + v[0]
-        return out
+        return {rank: n for (p, rank), n in self._ranks.items() if p == period_id}
 
     def cohort(self, period_id: int, cohort: int, measure: str) -> int:
-        at = MEASURES.index(measure)
-        return sum(v[at] for (p, c, _), v in self.cells.items() if p == period_id and c == cohort)
+        held = self._cohorts.get((period_id, cohort), [0] * len(MEASURES))
+        return held[MEASURES.index(measure)]
 
 
 def people_counts(session: Session, scope: Scope, periods: list[Period]) -> PeopleCounts:
@@ -71,26 +76,25 @@ def people_counts(session: Session, scope: Scope, periods: list[Period]) -> Peop
     first = period_month(periods[0]) if periods else 0
     counts = PeopleCounts(first)
     missing = periods
-    if scope.leader is None:
-        missing = []
-        for period in periods:
-            if not _from_summary(session, period, counts):
-                missing.append(period)
+    if scope.leader is None and periods:
+        found = _from_summary(session, periods, counts)
+        missing = [p for p in periods if p.id not in found]
     if missing:
         recount(session, scope, missing, counts)
     return counts
 
 
-def _from_summary(session: Session, period: Period, counts: PeopleCounts) -> bool:
+def _from_summary(session: Session, periods: list[Period], counts: PeopleCounts) -> set[int]:
+    """Adds the periods' summary rows; the ids of the periods that have them."""
     summary = PeriodPeopleSummary.__table__.c  # type: ignore[attr-defined]
     rows = session.execute(
-        sa.select(summary.cohort, summary.paid_rank, *(summary[m] for m in MEASURES)).where(
-            summary.period_id == period.id
-        )
+        sa.select(
+            summary.period_id, summary.cohort, summary.paid_rank, *(summary[m] for m in MEASURES)
+        ).where(summary.period_id.in_([p.id for p in periods]))
     ).all()
-    for cohort, rank, *values in rows:
-        counts.add(period.id, int(cohort), int(rank), values)
-    return bool(rows)
+    for period_id, cohort, rank, *values in rows:
+        counts.add(int(period_id), int(cohort), int(rank), values)
+    return {int(row[0]) for row in rows}
 
 
 def recount(session: Session, scope: Scope, periods: list[Period], counts: PeopleCounts) -> None:

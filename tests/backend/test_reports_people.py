@@ -32,11 +32,9 @@ __all__ = ["company"]  # the fixture, re-exported for pytest
 PEOPLE = ("people-new", "people-active", "people-retention", "people-churn", "people-ranks")
 
 
-@pytest.fixture
-def months(company: Api) -> Api:
-    api = company
-    assert post(api, "/api/periods").status_code == 201
-    close(api, 1)
+def two_more_months(api: Api) -> None:
+    """Months 2 and 3 of the module's company, after month 1 is closed (the browser tests'
+    company too)."""
     api.clock.now = at(month_start(2) + timedelta(days=3))
     assert post(api, "/api/periods").status_code == 201
     body = {"first_name": "D", "last_name": "7", "sponsor_id": 3, "wallet": "0x" + "07" * 20}
@@ -63,6 +61,14 @@ def months(company: Api) -> Api:
     assert ended.status_code == 200, ended.text
     assert post(api, "/api/periods/3/compute").status_code == 200  # recomputed by close
     close(api, 3)
+
+
+@pytest.fixture
+def months(company: Api) -> Api:
+    api = company
+    assert post(api, "/api/periods").status_code == 201
+    close(api, 1)
+    two_more_months(api)
     leader = add_user(api.engine, "d3@example.com", Role.distributor, 3)
     api.headers["d3"] = token_for(leader, api.clock)
     return api
