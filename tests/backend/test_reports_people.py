@@ -27,6 +27,7 @@ from backend.orders.models import RetailCustomer
 from backend.periods.models import PeriodPeopleSummary
 from backend.reports import export, framework, registry
 from backend.reports.people_counts import PeopleCounts, people_counts, recount
+from backend.web.reports import TITLES
 
 __all__ = ["company"]  # the fixture, re-exported for pytest
 PEOPLE = ("people-new", "people-active", "people-retention", "people-churn", "people-ranks")
@@ -202,3 +203,14 @@ def test_exports_hold_the_report_numbers(months: Api) -> None:
                         assert value == expected
             text = export.csv_text(built, str)
             assert text.count("\n") == len(data["rows"]) + 1
+
+
+def test_the_pages_titles_are_the_reports_own(months: Api) -> None:
+    for name in PEOPLE:
+        assert report(months, name)["name"] == name
+        with months.session() as session:
+            asked = framework.Asked(
+                session, months.settings, framework.Scope(), framework.window(session)
+            )
+            assert registry.build(name, asked).title == TITLES[name]
+    assert registry.entry("people-retention").area == "people" and "people" in registry.AREAS

@@ -20,7 +20,7 @@ function drawReport(element) {
     chart.setOption({
       animation: false,
       tooltip: { position: "top", valueFormatter: (v) => numbers.format(v) + " %" },
-      grid: { left: 8, right: 8, top: 8, bottom: 56, containLabel: true },
+      grid: { left: 8, right: 8, top: 8, bottom: 84, containLabel: true },
       xAxis: { type: "category", data: spec.series.map((s) => s.name), splitArea: { show: true } },
       yAxis: { type: "category", data: spec.labels, inverse: true, splitArea: { show: true } },
       visualMap: {
