@@ -55,6 +55,7 @@ bench: setup bench-gas bench-merkle  ## every benchmark; each prints a table, la
 	.venv/bin/python bench/period_pay.py --lines 300 --periods 30 --crash-rate 0.7 --seed 12
 	.venv/bin/python bench/downline.py  # PostgreSQL at 127.0.0.1:5432 (LINEAGE_TEST_POSTGRES_URL)
 	.venv/bin/python bench/office.py  # office pages: 100,000 on SQLite, 1,000,000 on PostgreSQL
+	.venv/bin/python bench/people.py  # retention over 24 months: summary against recount
 	.venv/bin/python bench/documents.py  # one act on demand, p50/p95 of 20 (<= 1 s)
 	.venv/bin/python bench/reconciliation.py  # a year's reconciliation statement, weekly and daily orders
 	.venv/bin/python bench/load.py  # 100 users, 2 min on SQLite, then on PostgreSQL at 127.0.0.1:5432

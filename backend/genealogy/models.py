@@ -86,7 +86,7 @@ class Distributor(DistributorBase, table=True):
     # Byte order is tree pre-order, so a downline is one index range. Null while in the tank.
     tree_path: bytes | None = Field(default=None, sa_type=sa.LargeBinary())
     tree_depth: int | None = Field(default=None)
-    enrolled_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
+    enrolled_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime(), index=True)
     status_changed_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
 
 

@@ -40,7 +40,7 @@ class RetailCustomer(RetailCustomerBase, table=True):
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40)
     distributor_id: int = Field(foreign_key="distributor.id", index=True)
-    created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime())
+    created_at: datetime = Field(default_factory=now_utc, sa_type=UTCDateTime(), index=True)
 
 
 class RetailCustomerPublic(RetailCustomerBase):

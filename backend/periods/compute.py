@@ -46,11 +46,13 @@ from backend.periods.models import (
     PeriodClawback,
     PeriodLine,
     PeriodPayee,
+    PeriodPeopleSummary,
     PeriodReturn,
     PeriodSalesSummary,
     PeriodStatus,
     StandingKind,
 )
+from backend.periods.people_summary import store_people_summary
 from backend.periods.service import (
     calendar,
     get_period,
@@ -137,6 +139,7 @@ def compute(
             now=now,
             plan_hash_hex=manifest["planHash"],
         )
+        store_people_summary(session, period.id, snap.inputs, result)
         period.computations += 1
         period.plan_hash = manifest["planHash"]
         period.inputs_hash = manifest["inputsHash"]
@@ -222,7 +225,8 @@ def period_rates(session: Session, plan: Plan, inputs: PeriodInputs) -> tuple[Ra
 
 
 def _store(session: Session, period: Period, result: PeriodResult, snap: Snapshot) -> None:
-    for table in (PeriodLine, PeriodPayee, PeriodReturn, PeriodClawback, PeriodSalesSummary):
+    summaries = (PeriodSalesSummary, PeriodPeopleSummary)
+    for table in (PeriodLine, PeriodPayee, PeriodReturn, PeriodClawback, *summaries):
         session.execute(delete(table).where(col(table.period_id) == period.id))
     for chunk in _chunks(_line_rows(period.id, result)):
         session.execute(insert(PeriodLine), chunk)

@@ -112,6 +112,26 @@ class PeriodSalesSummary(SQLModel, table=True):
     pv: int = Field(sa_type=sa.BigInteger())
 
 
+class PeriodPeopleSummary(SQLModel, table=True):
+    """The period's standings counted per enrollment cohort (calendar month joined, as
+    ``year * 12 + month - 1``) and paid-as rank, written by each compute with its standings:
+    what the people reports (active rate, retention by cohort, churn, rank advancement) read
+    instead of every standing. ``was_active``: of these people, how many were active in the
+    previous period; ``churned``: of those, how many are not active in this one;
+    ``ranked_up``: how many achieved a highest rank above the one carried in."""
+
+    __tablename__ = "period_people_summary"
+
+    period_id: int = Field(foreign_key="period.id", primary_key=True)
+    cohort: int = Field(primary_key=True)
+    paid_rank: int = Field(primary_key=True)
+    people: int
+    active: int
+    was_active: int
+    churned: int
+    ranked_up: int
+
+
 class PeriodLine(SQLModel, table=True):
     """One bonus line of a period (``results/lines.tbl`` row ``line_no``)."""
 

@@ -55,7 +55,7 @@ class Column:
 
 @dataclass(frozen=True)
 class Chart:
-    type: Literal["bar", "line", "pie", "stacked"]
+    type: Literal["bar", "line", "pie", "stacked", "heatmap"]  # heatmap: rows x series
     x: str  # the column whose values name the points
     series: tuple[str, ...]  # the columns drawn
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from backend.core.errors import NotFound
-from backend.reports import payouts, sales, structure
+from backend.reports import cohorts, payouts, people, sales, structure
 from backend.reports.framework import N_, Asked, Report
 
 
@@ -17,7 +17,12 @@ class Entry:
     build: Callable[[Asked], Report]
 
 
-AREAS = {"structure": N_("Structure"), "sales": N_("Sales"), "payouts": N_("Payouts")}
+AREAS = {
+    "structure": N_("Structure"),
+    "sales": N_("Sales"),
+    "people": N_("People"),
+    "payouts": N_("Payouts"),
+}
 REPORTS = {
     e.name: e
     for e in (
@@ -31,6 +36,11 @@ REPORTS = {
         Entry("sales-categories", "sales", sales.by_category),
         Entry("sales-warehouses", "sales", sales.by_warehouse),
         Entry("sales-currencies", "sales", sales.by_currency),
+        Entry("people-new", "people", people.new_people),
+        Entry("people-active", "people", people.active_rate),
+        Entry("people-retention", "people", cohorts.retention),
+        Entry("people-churn", "people", people.churn),
+        Entry("people-ranks", "people", people.rank_advancement),
         Entry("payouts-bonuses", "payouts", payouts.by_bonus),
         Entry("payouts-share", "payouts", payouts.share_of_sales),
         Entry("payouts-breakage", "payouts", payouts.breakage),

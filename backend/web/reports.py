@@ -85,6 +85,11 @@ TITLES = {
     "sales-categories": N_("Sales by category"),
     "sales-warehouses": N_("Sales by warehouse"),
     "sales-currencies": N_("Sales by currency"),
+    "people-new": N_("New distributors and customers"),
+    "people-active": N_("Active rate per period"),
+    "people-retention": N_("Retention by enrollment cohort"),
+    "people-churn": N_("Churn per period"),
+    "people-ranks": N_("Rank advancement per period"),
     "payouts-bonuses": N_("Commissions by bonus type"),
     "payouts-share": N_("Payout as a share of sales"),
     "payouts-breakage": N_("Breakage"),
@@ -101,9 +106,13 @@ def chart_data(report: Report, translate: Any) -> dict[str, Any]:
     series = []
     for key in report.chart.series:
         at = report.column(key)
+        # A heat-map's series are its columns along the bottom: their own titles, unadorned.
+        heatmap = report.chart.type == "heatmap"
         series.append(
             {
-                "name": export.headers(report, translate)[at],
+                "name": translate(report.columns[at].title)
+                if heatmap
+                else export.headers(report, translate)[at],
                 "data": [None if row[at] is None else float(row[at]) for row in values],
             }
         )

@@ -12,7 +12,27 @@ function drawReport(element) {
     tooltip: { trigger: spec.type === "pie" ? "item" : "axis", valueFormatter: (v) => numbers.format(v) },
     legend: { top: 0, type: "scroll" },
   };
-  if (spec.type === "pie") {
+  if (spec.type === "heatmap") {
+    // Rows of the table up the side (newest at the top), series along the bottom; a share in
+    // percent per cell, empty where the month has not come (or has no computed period) yet.
+    const cells = [];
+    spec.series.forEach((s, x) => s.data.forEach((v, y) => { if (v !== null) cells.push([x, y, v]); }));
+    chart.setOption({
+      animation: false,
+      tooltip: { position: "top", valueFormatter: (v) => numbers.format(v) + " %" },
+      grid: { left: 8, right: 8, top: 8, bottom: 84, containLabel: true },
+      xAxis: { type: "category", data: spec.series.map((s) => s.name), splitArea: { show: true } },
+      yAxis: { type: "category", data: spec.labels, inverse: true, splitArea: { show: true } },
+      visualMap: {
+        min: 0, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 0,
+        itemHeight: 120, inRange: { color: ["#f1f5f9", "#93c5fd", "#0b5cad"] },
+      },
+      series: [{
+        type: "heatmap", data: cells,
+        label: { show: spec.series.length <= 13, formatter: (p) => numbers.format(Math.round(p.value[2])) },
+      }],
+    });
+  } else if (spec.type === "pie") {
     const first = spec.series[0];
     chart.setOption({
       ...base,
