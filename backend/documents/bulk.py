@@ -174,7 +174,7 @@ def _pending(session: Session, job: ActsJob) -> list[int]:
         distributor_id
         for model in (Document, DocumentReservation)
         for distributor_id in session.exec(
-            select(model.distributor_id).where(  # type: ignore[call-overload]
+            select(model.distributor_id).where(
                 model.kind == DocumentKind.act.value,
                 model.period_id == job.period_id,
                 model.language == job.language,

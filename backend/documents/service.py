@@ -4,6 +4,7 @@ documents of every kind; each kind's module gathers its data and registers what 
 """
 
 from backend.documents.acts import CLOSED, PayeeActs, act_fields, issue_act, period_acts
+from backend.documents.bulk import failures_of, latest_jobs, request_job
 from backend.documents.invoice import invoice_fields, issue_invoice
 from backend.documents.store import (
     KINDS,
@@ -25,13 +26,16 @@ __all__ = [
     "canonical",
     "company_for",
     "correct",
+    "failures_of",
     "flat",
     "get",
     "invoice_fields",
     "issue_act",
     "issue_invoice",
+    "latest_jobs",
     "listing",
     "period_acts",
+    "request_job",
     "rerender",
     "sha256",
 ]
