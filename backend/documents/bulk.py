@@ -24,7 +24,8 @@ import json
 import logging
 import multiprocessing
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
+from contextlib import closing
 from datetime import UTC, datetime
 from typing import Any
 
@@ -197,11 +198,14 @@ def _reserve_all(
     job: ActsJob,
     failures: dict[int, dict[str, Any]],
     clock: Callable[[], datetime],
+    stopping: Callable[[], bool],
 ) -> None:
     assert job.id is not None
     language = Language(job.language)
     pending = _pending(session, job)
     for start in range(0, len(pending), CHUNK):
+        if stopping():
+            return
         planned = []
         for distributor_id in pending[start : start + CHUNK]:
             try:
@@ -284,7 +288,7 @@ def _write(engine: Engine, reservation_id: int, distributor_id: int) -> tuple[in
 
 def _written(
     engine: Engine, items: list[tuple[int, int]], processes: int
-) -> Iterator[tuple[int, str | None]]:
+) -> Generator[tuple[int, str | None]]:
     url = engine.url.render_as_string(hide_password=False)
     in_memory = engine.url.database in (None, "", ":memory:")
     if processes <= 1 or in_memory:
@@ -303,8 +307,10 @@ def run_job(
     *,
     processes: int = 2,
     clock: Callable[[], datetime] = _utc_now,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> ActsJob:
-    """Run (or resume) a job to its end; returns it finished."""
+    """Run (or resume) a job to its end and return it finished; when ``stopping()`` turns
+    true (the worker shuts down) it returns the job unfinished, resumed by the next run."""
     with Session(engine) as session:
         job = session.get(ActsJob, job_id)
         if job is None:
@@ -315,20 +321,28 @@ def run_job(
         job.started_at = job.started_at or clock()
         failures = {int(f["distributor_id"]): f for f in failures_of(job)}
         _save(session, job, failures)
-        _reserve_all(session, job, failures, clock)
-        items = _reservations(session, job)
+        _reserve_all(session, job, failures, clock, stopping)
+        items = [] if stopping() else _reservations(session, job)
         session.rollback()
         last = time.monotonic()
-        for distributor_id, error in _written(engine, items, processes):
-            if error is not None:
-                failures[distributor_id] = {
-                    "distributor_id": distributor_id,
-                    "code": "render_failed",
-                    "message": error,
-                }
-            if time.monotonic() - last >= PROGRESS_EVERY:
-                _save(session, job, failures)
-                last = time.monotonic()
+        written = _written(engine, items, processes)
+        with closing(written):  # closing it ends the render processes
+            for distributor_id, error in written:
+                if error is not None:
+                    failures[distributor_id] = {
+                        "distributor_id": distributor_id,
+                        "code": "render_failed",
+                        "message": error,
+                    }
+                if time.monotonic() - last >= PROGRESS_EVERY:
+                    _save(session, job, failures)
+                    last = time.monotonic()
+                if stopping():
+                    break
+        if stopping():
+            _save(session, job, failures)
+            session.refresh(job)
+            return job
         job.status = ActsJobStatus.done.value
         job.finished_at = clock()
         _save(session, job, failures)

@@ -60,6 +60,7 @@ JOB_STATUS = {
     "done": N_("Finished"),
 }
 LANGUAGE_NAMES = {"ru": N_("Russian"), "en": N_("English")}
+IN_LANGUAGE = {"ru": N_("All acts in Russian"), "en": N_("All acts in English")}
 REFUSED = N_("Refused.")
 OptionalId = Annotated[int | None, Query(gt=0, le=MAX_ID)]
 
@@ -174,6 +175,7 @@ def _jobs_context(session: SessionDep, period_id: int) -> dict[str, Any]:
         "failures_of": documents.failures_of,
         "job_status": JOB_STATUS,
         "language_names": LANGUAGE_NAMES,
+        "in_language": IN_LANGUAGE,
         "refusals": REFUSALS,
         "refused_lead": REFUSED,
     }

@@ -37,7 +37,7 @@ class ActsJobs:
             job_id = job.id if job is not None else None
         if job_id is None:
             return None
-        bulk.run_job(self.engine, job_id, processes=self.processes)
+        bulk.run_job(self.engine, job_id, processes=self.processes, stopping=self._stop.is_set)
         return job_id
 
     def start(self) -> None:

@@ -239,3 +239,17 @@ def test_a_killed_worker_resumes_without_duplicates_or_gaps(engine: Engine, fina
     resumed = bulk.run_job(engine, job_id, processes=2)
     assert (resumed.status, resumed.done, resumed.failed) == ("done", 16, 0)
     _assert_gap_free(engine, 16)
+
+
+def test_a_stopping_worker_leaves_the_job_to_its_successor(engine: Engine, finance: User) -> None:
+    _period(engine, 6)
+    job_id = _job(engine, finance)
+    stopped = bulk.run_job(
+        engine, job_id, processes=1, clock=lambda: NOW, stopping=lambda: len(_acts(engine)) >= 2
+    )
+    assert (stopped.status, stopped.done) == ("running", 2)
+    with Session(engine) as session:
+        assert len(session.exec(select(DocumentReservation)).all()) == 4
+    resumed = bulk.run_job(engine, job_id, processes=1)
+    assert (resumed.status, resumed.done) == ("done", 6)
+    _assert_gap_free(engine, 6)

@@ -45,15 +45,15 @@ def test_finance_starts_the_job_and_the_page_follows_it(api: Api, browser: Brows
     (job,) = jobs(api)
     assert (job.language, job.status, job.total, job.done) == ("en", "queued", 2, 0)
     page = finance.get("/finance/periods/1/acts")
-    assert POLL in page.text and "Выставлено 0 из 2 актов, отказано: 0." in page.text
-    assert "Ожидает обработчика" in page.text
+    assert POLL in page.text
+    assert "Ожидает обработчика. Выставлено 0 из 2 актов" in page.text
     assert job.id is not None
     bulk.run_job(api.engine, job.id, processes=1)
     polled = finance.client.get("/finance/periods/1/acts-jobs", headers={"HX-Request": "true"})
     assert polled.status_code == 200 and polled.headers["HX-Refresh"] == "true"
     fragment: Any = finance.get("/finance/periods/1/acts-jobs")
     assert POLL not in fragment.text and 'data-state="done"' in fragment.text
-    assert "Выставлено 1 из 2 актов, отказано: 1." in fragment.text
+    assert "Завершено. Выставлено 1 из 2 актов, отказано: 1." in fragment.text
     assert f'data-partner="{other}"' in fragment.text
     assert "не было налогового статуса" in fragment.text
     page = finance.get("/finance/periods/1/acts")
