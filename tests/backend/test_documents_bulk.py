@@ -253,3 +253,31 @@ def test_a_stopping_worker_leaves_the_job_to_its_successor(engine: Engine, finan
     resumed = bulk.run_job(engine, job_id, processes=1)
     assert (resumed.status, resumed.done) == ("done", 6)
     _assert_gap_free(engine, 6)
+
+
+def test_concurrent_requests_make_one_job(engine: Engine, finance: User) -> None:
+    _period(engine, 2)
+    barrier = threading.Barrier(8)
+    got: list[int | None] = []
+    errors: list[BaseException] = []
+
+    def press() -> None:
+        try:
+            with Session(engine) as session:
+                barrier.wait(timeout=30)
+                job = bulk.request_job(
+                    session, 1, language=Language.en, site=SITE, actor=finance, now=NOW
+                )
+                got.append(job.id)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=press) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    with Session(engine) as session:
+        (job,) = session.exec(select(ActsJob)).all()
+    assert got == [job.id] * 8

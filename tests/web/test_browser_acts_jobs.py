@@ -62,7 +62,9 @@ def test_finance_starts_all_acts_and_follows_the_progress(page: Page) -> None:
     page.get_by_role("button", name="Выставить все акты").click()
     job = page.locator("section.acts-job")
     expect(job).to_have_attribute("data-state", "queued")
-    expect(job.get_by_role("status")).to_have_text("Ожидает обработчика. Выставлено 0 из 6 актов, отказано: 0.")
+    expect(job.get_by_role("status")).to_have_text(
+        "Ожидает обработчика. Выставлено 0 из 6 актов, отказано: 0."
+    )
     check(page, "acts-jobs-queued-ru")
 
     engine = make_engine(DATABASE["url"])
@@ -75,7 +77,9 @@ def test_finance_starts_all_acts_and_follows_the_progress(page: Page) -> None:
         engine.dispose()
     job = page.locator("section.acts-job")
     expect(job).to_have_attribute("data-state", "done")
-    expect(job.get_by_role("status")).to_have_text("Завершено. Выставлено 5 из 6 актов, отказано: 1.")
+    expect(job.get_by_role("status")).to_have_text(
+        "Завершено. Выставлено 5 из 6 актов, отказано: 1."
+    )
     expect(job.locator("ul.failures li")).to_have_count(1)
     expect(job.locator("ul.failures li")).to_contain_text("не было налогового статуса")
     numbers = page.locator("tr[data-partner] a[download]").all_inner_texts()
