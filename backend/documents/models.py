@@ -70,6 +70,77 @@ class DocumentCounter(SQLModel, table=True):
     last_number: int = 0
 
 
+class DocumentReservation(SQLModel, table=True):
+    """A number taken for a document not yet written (a bulk job's acts, `backend.documents.
+    bulk`): the frozen data, number and date included, is fixed when the number is taken, so
+    whoever writes the document (a render process, or an on-demand issue of the same subject)
+    renders the same bytes. The row goes in the transaction that inserts its document."""
+
+    __tablename__ = "document_reservation"
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "organisation", "year", "number"),
+        sa.UniqueConstraint("kind", "subject", "language"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    organisation: str = Field(max_length=12)
+    year: int
+    number: int
+    subject: str = Field(max_length=64)
+    language: str = Field(max_length=2)
+    order_id: int | None = Field(default=None, foreign_key="sales_order.id")
+    period_id: int | None = Field(default=None, foreign_key="period.id")
+    distributor_id: int | None = Field(default=None, foreign_key="distributor.id")
+    data: str = Field(sa_type=sa.Text(), description="The frozen data, canonical JSON.")
+    issued_at: datetime = Field(sa_type=UTCDateTime())
+    issued_by: int | None = Field(default=None, foreign_key="app_user.id")
+    job_id: int | None = Field(default=None, foreign_key="acts_job.id", index=True)
+
+
+class ActsJobStatus(StrEnum):
+    queued = "queued"  # requested; the worker has not picked it up
+    running = "running"  # numbers being reserved, then acts rendered
+    done = "done"  # every payee has an act or a failure listed
+
+
+class ActsJob(SQLModel, table=True):
+    """All acts of a closed period in one language, issued by the worker. One job per period
+    and language at a time (a partial unique index over the unfinished ones)."""
+
+    __tablename__ = "acts_job"
+    __table_args__ = (
+        sa.CheckConstraint(check_in("status", ActsJobStatus), name="status"),
+        sa.CheckConstraint(check_in("language", Language), name="language"),
+        sa.Index(
+            "uq_acts_job_unfinished",
+            "period_id",
+            "language",
+            unique=True,
+            sqlite_where=sa.text("status != 'done'"),
+            postgresql_where=sa.text("status != 'done'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    language: str = Field(max_length=2)
+    site: str = Field(max_length=300, description="The QR codes' statement links start here.")
+    status: str = Field(default=ActsJobStatus.queued.value, max_length=8)
+    total: int = Field(default=0, description="The period's payees.")
+    done: int = Field(default=0, description="Payees whose act in this language exists.")
+    failed: int = 0
+    failures: str = Field(
+        default="[]",
+        sa_type=sa.Text(),
+        description="JSON: [{distributor_id, code, message}] of the payees refused an act.",
+    )
+    requested_by: int | None = Field(default=None, foreign_key="app_user.id")
+    requested_at: datetime = Field(sa_type=UTCDateTime())
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+
+
 class DocumentPublic(SQLModel):
     """A document as the API lists it (the PDF itself is at ``/api/documents/{id}/pdf``)."""
 

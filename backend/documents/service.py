@@ -4,6 +4,7 @@ documents of every kind; each kind's module gathers its data and registers what 
 """
 
 from backend.documents.acts import CLOSED, PayeeActs, act_fields, issue_act, period_acts
+from backend.documents.bulk import failures_of, latest_jobs, request_job
 from backend.documents.invoice import invoice_fields, issue_invoice
 from backend.documents.reconciliation import (
     MAX_DAYS,
@@ -34,6 +35,7 @@ __all__ = [
     "check_range",
     "company_for",
     "correct",
+    "failures_of",
     "flat",
     "get",
     "invoice_fields",
@@ -44,6 +46,8 @@ __all__ = [
     "listing",
     "period_acts",
     "reconciliation_fields",
+    "latest_jobs",
+    "request_job",
     "rerender",
     "sha256",
 ]

@@ -17,7 +17,6 @@ themself; staff read all.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from collections.abc import Callable
@@ -26,17 +25,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from backend.accounts.models import User
 from backend.company.requisites import CompanyRequisites, missing, requisites
-from backend.core.db import begin_write, is_postgres
+from backend.core.db import begin_write
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.model_base import Language, Role
-from backend.documents.models import Document, DocumentCounter, DocumentKind
+from backend.documents.models import Document, DocumentKind
 from backend.documents.render import render_pdf
+from backend.documents.reserved import find_reservation, write_reserved
+from backend.documents.series import canonical, envelope, flat, lock_counter, sha256
+from backend.documents.series import find_original as _find
 from ledger.money import ISO_CURRENCIES
+
+__all__ = ["KINDS", "Gather", "KindSpec", "canonical", "flat", "issue", "register", "sha256"]
 
 Gather = Callable[[], dict[str, Any]]
 
@@ -61,15 +64,6 @@ def register(kind: DocumentKind, spec: KindSpec) -> None:
 
 def exponent_of(currency: str) -> int:
     return ISO_CURRENCIES[currency][1] if currency in ISO_CURRENCIES else 2
-
-
-def canonical(data: dict[str, Any]) -> str:
-    """The frozen data as stored and hashed: sorted keys, no spaces, UTF-8 text."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _needed(kind: DocumentKind, company: CompanyRequisites) -> tuple[str, ...]:
@@ -101,36 +95,6 @@ def _seller(company: CompanyRequisites) -> dict[str, str | None]:
 _ISSUING = threading.Lock()
 
 
-def _find(session: Session, kind: str, subject: str, language: str) -> Document | None:
-    """The original (revision 0) of a subject in a language."""
-    return session.exec(
-        select(Document).where(
-            Document.kind == kind,
-            Document.subject == subject,
-            Document.language == language,
-            Document.revision == 0,
-        )
-    ).first()
-
-
-def _lock_counter(session: Session, kind: str, organisation: str, year: int) -> DocumentCounter:
-    """The series' counter row, created at 0 when new, locked until the commit."""
-    values = {"kind": kind, "organisation": organisation, "year": year, "last_number": 0}
-    table = DocumentCounter.__table__  # type: ignore[attr-defined]
-    insert = (postgresql.insert if is_postgres(session) else sqlite.insert)(table)
-    session.execute(insert.values(**values).on_conflict_do_nothing())
-    return session.exec(
-        select(DocumentCounter)
-        .where(
-            DocumentCounter.kind == kind,
-            DocumentCounter.organisation == organisation,
-            DocumentCounter.year == year,
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-
-
 def issue(
     session: Session,
     *,
@@ -148,6 +112,8 @@ def issue(
         found = _find(session, kind.value, subject, language.value)
         if found is not None:
             return found
+        if find_reservation(session, kind.value, subject, language.value) is not None:
+            return _reserved(session, kind, subject, language)
     company = company_for(session, kind)
     fields = gather()
     assert company.inn is not None
@@ -188,7 +154,7 @@ def _write(
 ) -> Document:
     assert company.inn is not None
     begin_write(session)
-    counter = _lock_counter(session, kind.value, company.inn, issued_at.year)
+    counter = lock_counter(session, kind.value, company.inn, issued_at.year)
     revision = 0
     corrects = None
     if original is None:
@@ -196,6 +162,9 @@ def _write(
         if found is not None:  # issued while this request waited for the lock
             session.rollback()
             return found
+        if find_reservation(session, kind.value, subject, language.value) is not None:
+            session.rollback()  # a bulk job took its number while this request waited
+            return _reserved(session, kind, subject, language)
     else:
         latest = session.exec(
             select(Document)
@@ -222,17 +191,16 @@ def _write(
             "reason": reason,
         }
     counter.last_number += 1
-    data = {
-        "kind": kind.value,
-        "language": language.value,
-        "number": counter.last_number,
-        "revision": revision,
-        "corrects": corrects,
-        "issued_at": issued_at.isoformat(),
-        "date": issued_at.date().isoformat(),
-        "seller": _seller(company),
-        "fields": fields,
-    }
+    data = envelope(
+        kind=kind.value,
+        language=language.value,
+        number=counter.last_number,
+        revision=revision,
+        corrects=corrects,
+        issued_at=issued_at,
+        company=company,
+        fields=fields,
+    )
     frozen = canonical(data)
     pdf = render_pdf(flat(data))
     document = Document(
@@ -261,16 +229,20 @@ def _write(
     return document
 
 
+def _reserved(session: Session, kind: DocumentKind, subject: str, language: Language) -> Document:
+    """A subject whose number a bulk job reserved: written now with that number and the data
+    frozen with it (the bytes the job would write), or the job's document if it was first."""
+    reservation = find_reservation(session, kind.value, subject, language.value)
+    written = write_reserved(session, reservation.id) if reservation and reservation.id else None
+    found = written or _find(session, kind.value, subject, language.value)
+    if found is None:
+        raise Conflict(f"{subject}: its reserved number vanished", code="reservation_lost")
+    return found
+
+
 def _seller_of(document: Document) -> dict[str, Any]:
     seller: dict[str, Any] = json.loads(document.data)["seller"]
     return seller
-
-
-def flat(data: dict[str, Any]) -> dict[str, Any]:
-    """What a template sees: the envelope with the kind's fields beside it."""
-    shown = {key: value for key, value in data.items() if key != "fields"}
-    shown.update(data["fields"])
-    return shown
 
 
 def correct(

@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from backend.core.db import SessionDep
 from backend.core.errors import AppError
+from backend.core.model_base import Language
 from backend.core.types import MAX_ID
 from backend.documents import service as documents
 from backend.documents.models import Document, DocumentKind
@@ -27,7 +28,7 @@ from backend.web.audit import TABS as AUDIT_TABS
 from backend.web.deps import NowDep, SettingsDep
 from backend.web.finance import TABS as FINANCE_TABS
 from backend.web.i18n import N_
-from backend.web.render import PageUser, check_id, language_of, render
+from backend.web.render import PageUser, check_id, is_htmx, language_of, render
 from backend.web.sessions import check_csrf
 
 CsrfChecked = [Depends(check_csrf)]
@@ -52,7 +53,15 @@ REFUSALS = {
     ),
     "period_state": N_("Acts are issued only for anchored periods."),
     "no_statement": N_("The partner has no statement in this period."),
+    "render_failed": N_("The act could not be rendered: it keeps its number and is retried."),
 }
+JOB_STATUS = {
+    "queued": N_("Waiting for the worker"),
+    "running": N_("Issuing"),
+    "done": N_("Finished"),
+}
+LANGUAGE_NAMES = {"ru": N_("Russian"), "en": N_("English")}
+IN_LANGUAGE = {"ru": N_("All acts in Russian"), "en": N_("All acts in English")}
 REFUSED = N_("Refused.")
 OptionalId = Annotated[int | None, Query(gt=0, le=MAX_ID)]
 
@@ -101,6 +110,7 @@ def _acts_page(
         status_code=status_code,
         period=period,
         rows=rows,
+        **_jobs_context(session, period_id),
         closed=period.status in documents.CLOSED,
         refused=refused,
         refused_for=refused_for,
@@ -165,6 +175,63 @@ def issue_invoice(
         session, order_id, language=language_of(request, user), actor=user, now=now
     )
     return RedirectResponse(pdf_path(document), status_code=303)
+
+
+def _jobs_context(session: SessionDep, period_id: int) -> dict[str, Any]:
+    jobs = documents.latest_jobs(session, period_id)
+    return {
+        "jobs": jobs,
+        "jobs_pending": any(job.status != "done" for job in jobs),
+        "failures_of": documents.failures_of,
+        "job_status": JOB_STATUS,
+        "language_names": LANGUAGE_NAMES,
+        "in_language": IN_LANGUAGE,
+        "refusals": REFUSALS,
+        "refused_lead": REFUSED,
+    }
+
+
+def acts_jobs(request: Request, session: SessionDep, period_id: int) -> Response:
+    """The bulk jobs' progress; htmx polls it while a job is unfinished and reloads the page
+    once none is (the acts' links appear in the table)."""
+    check_id(period_id, "period")
+    context = _jobs_context(session, period_id)
+    if is_htmx(request) and not context["jobs_pending"]:
+        return Response(status_code=200, headers={"HX-Refresh": "true"})
+    period, _rows = documents.period_acts(session, period_id)
+    return render(request, "_acts_jobs.html", period=period, **context)
+
+
+def start_acts_job(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PageUser,
+    now: NowDep,
+    period_id: int,
+    language: Annotated[Language, Form()] = Language.ru,
+) -> Response:
+    """All the period's acts in ``language`` by the worker (the running job when there is
+    one); a refusal is the acts page with its status and the refusal in words."""
+    check_id(period_id, "period")
+    try:
+        documents.request_job(
+            session,
+            period_id,
+            language=language,
+            site=settings.public_url or str(request.base_url),
+            actor=user,
+            now=now,
+        )
+    except AppError as refused:
+        session.rollback()
+        session.refresh(user)
+        if refused.status_code == 404:
+            raise
+        return _acts_page(
+            request, session, period_id, status_code=refused.status_code, refused=_shown(refused)
+        )
+    return RedirectResponse(f"/finance/periods/{period_id}/acts#acts-jobs", status_code=303)
 
 
 # -- everyone: the stored PDF ------------------------------------------------------------------
@@ -255,6 +322,7 @@ def audit_documents(
 def add_document_pages(router: APIRouter) -> None:
     pages: tuple[tuple[str, Callable[..., Response]], ...] = (
         ("/finance/periods/{period_id}/acts", acts_page),
+        ("/finance/periods/{period_id}/acts-jobs", acts_jobs),
         ("/documents", my_documents),
         ("/documents/{document_id}/pdf", document_pdf),
         ("/audit/documents", audit_documents),
@@ -262,6 +330,7 @@ def add_document_pages(router: APIRouter) -> None:
     for path, handler in pages:
         router.add_api_route(path, handler, methods=["GET"])
     steps: tuple[tuple[str, Callable[..., Response]], ...] = (
+        ("/finance/periods/{period_id}/acts-jobs", start_acts_job),
         ("/finance/periods/{period_id}/acts/{distributor_id}", issue_act),
         ("/finance/orders/{order_id}/invoice", issue_invoice),
     )

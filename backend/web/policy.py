@@ -177,6 +177,8 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     # The period's acts of services and an order's invoice (`backend.web.documents`).
     ("GET", "/finance/periods/{period_id}/acts"): frozenset({FINANCE}),
     ("POST", "/finance/periods/{period_id}/acts/{distributor_id}"): frozenset({FINANCE}),
+    ("GET", "/finance/periods/{period_id}/acts-jobs"): frozenset({FINANCE}),
+    ("POST", "/finance/periods/{period_id}/acts-jobs"): frozenset({FINANCE}),
     ("POST", "/finance/orders/{order_id}/invoice"): frozenset({FINANCE}),
     ("GET", "/finance/reconciliation"): frozenset({FINANCE}),
     ("POST", "/finance/reconciliation"): frozenset({FINANCE}),

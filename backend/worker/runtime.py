@@ -2,7 +2,8 @@
 
 `lineage run` hands `serve` to `create_app(..., workers=[runtime.serve])`, so the writer (and,
 with settings, the open period's periodic preview, `backend.worker.preview`) runs beside the
-API for as long as it serves; `lineage worker` enters `serve` alone. Either way the
+API for as long as it serves, and so does the acts loop (`backend.worker.acts`: a closed
+period's acts in bulk); `lineage worker` enters `serve` alone. Either way the
 writer first takes the database's writer lock (`backend.worker.lease`): a second writer on the
 same database refuses to start.
 """
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Engine
 from backend.chain.deployment import NodeStatus
 from backend.chain.gateway import ChainGateway, SignedTx
 from backend.core.config import Settings
+from backend.worker.acts import ActsJobs
 from backend.worker.config import WriterConfig
 from backend.worker.lease import single_writer
 from backend.worker.preview import PreviewJob
@@ -56,14 +58,18 @@ class ChainRuntime:
             # The periodic preview of the open period runs where the writer runs: once per
             # database, under the same lease.
             preview = PreviewJob(engine, self.settings) if self.settings is not None else None
+            # So do the bulk acts jobs (`backend.worker.acts`): one runner per database.
+            acts = ActsJobs(engine) if self.settings is not None else None
             writer.start()
-            if preview is not None:
-                preview.start()
+            for job in (preview, acts):
+                if job is not None:
+                    job.start()
             try:
                 yield writer
             finally:
-                if preview is not None:
-                    preview.stop()
+                for job in (acts, preview):
+                    if job is not None:
+                        job.stop()
                 writer.stop()
 
     def status(self) -> NodeStatus:
