@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from backend.core.errors import NotFound
-from backend.reports import payouts, sales, structure
+from backend.reports import legs, payouts, plan, regions, sales, structure, turnover
 from backend.reports.framework import N_, Asked, Report
 
 
@@ -15,9 +15,15 @@ class Entry:
     name: str
     area: str
     build: Callable[[Asked], Report]
+    about_person: bool = False  # asks whom it is about (`Asked.person`)
 
 
-AREAS = {"structure": N_("Structure"), "sales": N_("Sales"), "payouts": N_("Payouts")}
+AREAS = {
+    "structure": N_("Structure"),
+    "sales": N_("Sales"),
+    "turnover": N_("Team turnover"),
+    "payouts": N_("Payouts"),
+}
 REPORTS = {
     e.name: e
     for e in (
@@ -26,11 +32,17 @@ REPORTS = {
         Entry("structure-depth", "structure", structure.by_depth),
         Entry("structure-countries", "structure", structure.by_country),
         Entry("structure-growth", "structure", structure.growth),
+        Entry("structure-legs", "structure", legs.by_leg, about_person=True),
         Entry("sales-periods", "sales", sales.by_period),
         Entry("sales-products", "sales", sales.by_product),
         Entry("sales-categories", "sales", sales.by_category),
         Entry("sales-warehouses", "sales", sales.by_warehouse),
         Entry("sales-currencies", "sales", sales.by_currency),
+        Entry("sales-regions", "sales", regions.by_region),
+        Entry("sales-plan", "sales", plan.against_actual),
+        Entry("turnover-periods", "turnover", turnover.by_period, about_person=True),
+        Entry("turnover-members", "turnover", turnover.by_member, about_person=True),
+        Entry("turnover-movers", "turnover", turnover.movers, about_person=True),
         Entry("payouts-bonuses", "payouts", payouts.by_bonus),
         Entry("payouts-share", "payouts", payouts.share_of_sales),
         Entry("payouts-breakage", "payouts", payouts.breakage),
