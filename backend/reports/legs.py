@@ -45,8 +45,12 @@ def by_leg(q: Asked) -> Report:
     rows: list[list[object]] = []
     if person is not None and person.tree_path is not None and person.tree_depth is not None:
         tops = q.session.exec(
-            select(Distributor.id, Distributor.first_name, Distributor.last_name)
-            .add_columns(col(Distributor.tree_path))
+            select(
+                Distributor.id,
+                Distributor.first_name,
+                Distributor.last_name,
+                col(Distributor.tree_path),
+            )
             .where(col(Distributor.tree_depth) == person.tree_depth + 1)
             .where(*_in_leg(person.tree_path))
             .order_by(col(Distributor.tree_path))
@@ -54,6 +58,7 @@ def by_leg(q: Asked) -> Report:
         sold = [scoped(q.session, Scope(person), period_sales(q.settings, p)) for p in periods]
         last = periods[-1].id if periods else None
         for top_id, first, last_name, top in tops:
+            assert top is not None  # selected inside a placed person's range
             leg = select(col(Distributor.id)).where(*_in_leg(top))
             size = q.session.exec(
                 select(func.count()).select_from(Distributor).where(*_in_leg(top))
@@ -91,7 +96,7 @@ def by_leg(q: Asked) -> Report:
             Column("id", N_("ID")),
             Column("leg", N_("Leg"), Kind.text),
             Column("people", N_("People")),
-            Column("active", N_("Active")),
+            Column("active", N_("Active people")),
             Column("gv", N_("GV")),
             Column("sales", N_("Sales"), Kind.money),
         ],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -62,12 +63,11 @@ def set_plan(
     at = now or now_utc()
     plan = session.get(SalesPlan, period_id)
     old = None if plan is None else _logged(plan)
-    if plan is None:
-        plan = SalesPlan(period_id=period_id, set_by=0, set_at=at, **_values(figures))
-    else:
-        for name, value in _values(figures).items():
-            setattr(plan, name, value)
     assert actor.id is not None
+    if plan is None:
+        plan = SalesPlan(period_id=period_id, set_by=actor.id, set_at=at, **_values(figures))
+    else:
+        plan.sqlmodel_update(_values(figures))
     plan.set_by, plan.set_at = actor.id, at
     session.add(plan)
     admin_log.append(
@@ -84,7 +84,7 @@ def set_plan(
     return plan
 
 
-def _values(figures: PlanFigures) -> dict[str, object]:
+def _values(figures: PlanFigures) -> dict[str, Any]:
     return {
         "sales": figures.sales,
         "currency": figures.currency,
@@ -169,7 +169,9 @@ def against_actual(q: Asked) -> Report:
             if plan.currency == (period.currency or plan.currency):
                 planned_sales = plan.sales
             else:
-                notes.append(N_("A plan set in another currency than the period paid in is left out."))
+                notes.append(
+                    N_("A plan set in another currency than the period paid in is left out.")
+                )
         rows.append(
             [
                 period_label(period),

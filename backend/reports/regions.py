@@ -44,7 +44,11 @@ def by_region(q: Asked) -> Report:
         at = np.searchsorted(np.asarray(buyers, dtype=np.int64), sales.distributor)
         for n, amount in sales.grouped(of_buyer[at] if at.shape[0] else at).items():
             summed[keys[n]] = summed.get(keys[n], 0) + amount
-    ranked = sorted(summed.items(), key=lambda item: (item[0][0] == "", item[0][0], -item[1]))
+    # Country by country (not given last), each one's regions by sales (not stated last).
+    ranked = sorted(
+        summed.items(),
+        key=lambda item: (not item[0][0], item[0][0], not item[0][1], -item[1], item[0][1]),
+    )
     rows: list[list[object]] = [
         [country, region, region_name(region, q.language) if region else "", amount]
         for (country, region), amount in ranked

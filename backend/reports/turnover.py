@@ -103,7 +103,7 @@ def by_period(q: Asked) -> Report:
         title=N_("Team turnover by period"),
         columns=[
             Column("period", N_("Period"), Kind.text),
-            Column("active", N_("Active")),
+            Column("active", N_("Active people")),
             Column("pv", N_("PV")),
             Column("gv", N_("GV")),
             Column("sales", N_("Sales"), Kind.money),

@@ -17,8 +17,8 @@ from backend.core.config import Settings
 from backend.core.db import SessionDep
 from backend.core.errors import AppError, Invalid
 from backend.core.model_base import Role
-from backend.core.types import MAX_ID
 from backend.core.money import format_pct, minor_as_text
+from backend.core.types import MAX_ID
 from backend.reports import export, framework, registry
 from backend.reports.framework import Kind, Report
 from backend.web.deps import SettingsDep

@@ -85,7 +85,12 @@ def test_members_and_top_movers(two_periods: Api) -> None:
         (2, -100),
     ]
     three = movers["rows"][0]
-    assert (three["pv_before"], three["pv"], three["gv_before"], three["gv"]) == (200, 600, 600, 800)
+    assert (three["pv_before"], three["pv"], three["gv_before"], three["gv"]) == (
+        200,
+        600,
+        600,
+        800,
+    )
     assert (three["sales_before"], three["sales"]) == (rub_in_usdt(1600), rub_in_usdt(4800))
     members = report(api, "turnover-members")
     assert [(r["id"], r["gv"]) for r in members["rows"]] == [
@@ -122,9 +127,7 @@ def test_legs_of_a_person(two_periods: Api) -> None:
     assert [(r["id"], r["people"], r["gv"]) for r in top["rows"]] == [(2, 5, 1000 + 900)]
     # A leader: their own legs, or a team member's; nobody outside.
     mine = report(api, "structure-legs", "d3")
-    assert [(r["id"], r["people"], r["active"], r["gv"]) for r in mine["rows"]] == [
-        (5, 2, 1, 600)
-    ]
+    assert [(r["id"], r["people"], r["active"], r["gv"]) for r in mine["rows"]] == [(5, 2, 1, 600)]
     refused = api.client.get(
         "/api/reports/structure-legs", params={"person": "1"}, headers=api.as_("d3")
     )

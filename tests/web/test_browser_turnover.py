@@ -37,7 +37,9 @@ def second_period(api: Api) -> None:
     close(api, 2)
     for person, region in ((2, "RU-MOW"), (3, "RU-SPE"), (4, "KZ-ALA")):
         body = {"country": region[:2], "region": region}
-        patched = api.client.patch(f"/api/distributors/{person}", json=body, headers=api.as_("admin"))
+        patched = api.client.patch(
+            f"/api/distributors/{person}", json=body, headers=api.as_("admin")
+        )
         assert patched.status_code == 200, patched.text
 
 

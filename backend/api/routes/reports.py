@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from backend.api.deps import Authorized, CurrentUser, IdPath, NowDep, SettingsDep
-from backend.core.types import MAX_ID
 from backend.core.db import SessionDep
 from backend.core.errors import ERROR_RESPONSES
+from backend.core.types import MAX_ID
 from backend.periods.plan_view import active_plan
 from backend.reports import framework, registry
 from backend.reports import plan as sales_plan

@@ -21,8 +21,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("distributor", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("region", sa.String(length=6), nullable=True))
+    # A plain ALTER TABLE on both databases: SQLite adds (and drops) a column in place, where
+    # a batch copy of the distributor table would trip the foreign keys pointing at it.
+    op.add_column("distributor", sa.Column("region", sa.String(length=6), nullable=True))
     op.create_table(
         "sales_plan",
         sa.Column("period_id", sa.Integer(), nullable=False),
@@ -45,5 +46,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("sales_plan")
-    with op.batch_alter_table("distributor", schema=None) as batch_op:
-        batch_op.drop_column("region")
+    op.drop_column("distributor", "region")
