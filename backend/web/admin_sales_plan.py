@@ -11,13 +11,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
+from backend.catalog.models import MAX_MONEY
 from backend.core.db import SessionDep
 from backend.core.errors import AppError, NotFound
+from backend.core.money import AmountError, parse_minor
 from backend.periods.models import Period
 from backend.periods.plan_view import active_plan
 from backend.reports import plan as sales_plan
 from backend.reports.framework import period_label
-from backend.web.admin_forms import add_routes, amount, redirect_done
+from backend.web.admin_forms import AMOUNT_ERRORS, add_routes, redirect_done
 from backend.web.admin_tabs import ADMIN_TABS
 from backend.web.deps import NowDep, SettingsDep
 from backend.web.i18n import N_
@@ -70,6 +72,15 @@ def plan_page(
     return _page(request, session, currency, saved=done == "plan_saved")
 
 
+def _amount(text: str, decimals: int, errors: dict[str, Any]) -> int:
+    """In the payout currency's own decimals (USDT has 6; not every one is an ISO 4217 code)."""
+    try:
+        return parse_minor(text, decimals, limit=MAX_MONEY)
+    except AmountError as wrong:
+        errors["sales"] = {"text": AMOUNT_ERRORS[wrong.reason], "values": {"decimals": decimals}}
+        return 0
+
+
 def _people(text: str, errors: dict[str, Any], field: str) -> int:
     cleaned = text.strip().replace(" ", "").replace("\u00a0", "")
     if not cleaned.isascii() or not cleaned.isdigit() or int(cleaned) > sales_plan.MAX_PEOPLE:
@@ -92,7 +103,7 @@ async def save_plan(
     known = {p.id for p in _periods(session)}
     if not period.isdigit() or int(period) not in known:
         errors["period"] = {"text": PERIOD, "values": {}}
-    sales = amount(values["sales"], plan.payout_currency, errors, "sales")
+    sales = _amount(values["sales"], plan.payout_decimals, errors)
     joined = _people(values["new_distributors"], errors, "new_distributors")
     active = _people(values["active"], errors, "active")
     if not errors:

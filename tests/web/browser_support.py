@@ -151,7 +151,9 @@ def serve_company_on_chain(
 
 
 def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
+    # A loaded machine (several suites on two cores) can take longer than 30 s to import the app.
+    wait = float(os.environ.get("LINEAGE_TEST_SERVER_WAIT", "30"))
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"the app did not start: {log.read_text()}")
@@ -160,7 +162,7 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None
                 return
         except httpx.HTTPError:
             time.sleep(0.2)
-    raise RuntimeError("the app did not answer /health within 30 s")
+    raise RuntimeError(f"the app did not answer /health within {wait:.0f} s")
 
 
 def new_company(settings: Settings, *, rates: bool = True) -> tuple[Engine, Clock]:
