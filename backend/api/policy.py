@@ -104,6 +104,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     # reports service scopes it and refuses a distributor with nobody below them)
     ("GET", "/api/reports"): roles(ADMIN, FINANCE, AUDITOR, DISTRIBUTOR),
     ("GET", "/api/reports/{name}"): roles(ADMIN, FINANCE, AUDITOR, DISTRIBUTOR),
+    ("PUT", "/api/sales-plans/{period_id}"): roles(ADMIN),
     # commission periods (maker-checker is the service's rule: approver != computer)
     ("GET", "/api/periods"): roles(ADMIN, FINANCE, AUDITOR),
     ("POST", "/api/periods"): roles(ADMIN, FINANCE),

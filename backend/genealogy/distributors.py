@@ -19,6 +19,7 @@ from backend.genealogy.models import (
     StatusChange,
     StatusChangeRecord,
 )
+from backend.genealogy.regions import check_region
 from backend.genealogy.service import check_unique_contacts, get_distributor, search_text
 from backend.genealogy.wallets import check_payable
 from backend.training import service as training
@@ -44,6 +45,9 @@ def update_distributor(
     if changes.get("wallet") and changes["wallet"] != distributor.wallet:
         check_payable(changes["wallet"], settings)
         check_unique_contacts(session, email=None, wallet=changes["wallet"], login=None)
+    check_region(
+        changes.get("region", distributor.region), changes.get("country", distributor.country)
+    )
     distributor.sqlmodel_update(changes)
     distributor.search_name = search_text(
         distributor.first_name, distributor.last_name, distributor.email

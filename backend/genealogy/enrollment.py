@@ -275,6 +275,7 @@ def _write_admission(
         email=data.email,
         phone=data.phone,
         country=data.country,
+        region=data.region,
         wallet=data.wallet,
         sponsor_id=sponsor_id,
         referral_code=new_referral_code(),

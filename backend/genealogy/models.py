@@ -4,10 +4,27 @@ from datetime import datetime
 from typing import Literal
 
 import sqlalchemy as sa
+from pydantic import field_validator, model_validator
 from sqlmodel import Field, SQLModel
 
+from backend.core.errors import Invalid
 from backend.core.model_base import ChainStatus, DistributorStatus, UTCDateTime, check_in, now_utc
 from backend.core.types import MAX_ID, CountryCode, Email, Phone, ShortText, WalletAddress
+from backend.genealogy.regions import region_code
+
+REGION_DESCRIPTION = (
+    "ISO 3166-2 subdivision of the country (RU-MOW, KZ-75; Kazakhstan's former letter codes "
+    "such as KZ-ALA are taken and stored as the current code)."
+)
+
+
+def _region(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return region_code(value)
+    except Invalid as refused:
+        raise ValueError(refused.message) from None
 
 
 class DistributorBase(SQLModel):
@@ -16,6 +33,7 @@ class DistributorBase(SQLModel):
     email: Email | None = Field(default=None, max_length=254)
     phone: Phone | None = Field(default=None, max_length=40)
     country: CountryCode | None = Field(default=None, max_length=2)
+    region: str | None = Field(default=None, max_length=6, description=REGION_DESCRIPTION)
     wallet: WalletAddress | None = Field(
         default=None, max_length=42, description="Payout address, EIP-55 checksummed."
     )
@@ -38,6 +56,17 @@ class DistributorCreate(DistributorBase):
         default=None, min_length=8, max_length=128, description="Creates a login (needs email)."
     )
 
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str | None) -> str | None:
+        return _region(value)
+
+    @model_validator(mode="after")
+    def _region_in_country(self) -> "DistributorCreate":
+        if self.region is not None and self.region[:2] != self.country:
+            raise ValueError(f"region {self.region} needs country {self.region[:2]}")
+        return self
+
 
 class DistributorUpdate(SQLModel):
     first_name: ShortText | None = Field(default=None, max_length=200)
@@ -45,7 +74,13 @@ class DistributorUpdate(SQLModel):
     email: Email | None = Field(default=None, max_length=254)
     phone: Phone | None = Field(default=None, max_length=40)
     country: CountryCode | None = Field(default=None, max_length=2)
+    region: str | None = Field(default=None, max_length=6, description=REGION_DESCRIPTION)
     wallet: WalletAddress | None = Field(default=None, max_length=42)
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str | None) -> str | None:
+        return _region(value)
 
 
 class StatusChange(SQLModel):

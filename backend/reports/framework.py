@@ -20,11 +20,11 @@ from sqlmodel.sql.expression import SelectOfScalar
 from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.days import date_of
-from backend.core.errors import Forbidden, Invalid
+from backend.core.errors import Forbidden, Invalid, NotFound
 from backend.core.model_base import Role
 from backend.genealogy import access
 from backend.genealogy.models import Distributor
-from backend.genealogy.tree_path import depth_of, subtree_end
+from backend.genealogy.tree_path import depth_of, is_within, subtree_end
 from backend.periods.models import Period
 
 DEFAULT_PERIODS = 12
@@ -200,6 +200,25 @@ class Asked:
     scope: Scope
     window: Window
     language: str = "ru"
+    person: Distributor | None = None  # whom a person's report is about (legs, a team)
+
+
+def person_in(session: Session, scope: Scope, person_id: int | None) -> Distributor | None:
+    """The person a report is asked about, if one is: placed, and inside ``scope`` (a leader
+    asks about their own team only; someone else is as unknown as nobody)."""
+    if person_id is None:
+        return None
+    found = session.get(Distributor, person_id)
+    top = scope.leader.tree_path if scope.leader is not None else None
+    if (
+        found is None
+        or found.tree_path is None
+        or (top is not None and not is_within(found.tree_path, top))
+    ):
+        raise NotFound(
+            f"person {person_id} is not among the people you can see", code="not_in_scope"
+        )
+    return found
 
 
 def period_label(period: Period) -> str:

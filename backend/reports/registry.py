@@ -6,7 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from backend.core.errors import NotFound
-from backend.reports import cohorts, payouts, people, sales, structure
+from backend.reports import (
+    cohorts,
+    legs,
+    payouts,
+    people,
+    plan,
+    regions,
+    sales,
+    structure,
+    turnover,
+)
 from backend.reports.framework import N_, Asked, Report
 
 
@@ -15,12 +25,14 @@ class Entry:
     name: str
     area: str
     build: Callable[[Asked], Report]
+    about_person: bool = False  # asks whom it is about (`Asked.person`)
 
 
 AREAS = {
     "structure": N_("Structure"),
     "sales": N_("Sales"),
     "people": N_("People"),
+    "turnover": N_("Team turnover"),
     "payouts": N_("Payouts"),
 }
 REPORTS = {
@@ -31,6 +43,7 @@ REPORTS = {
         Entry("structure-depth", "structure", structure.by_depth),
         Entry("structure-countries", "structure", structure.by_country),
         Entry("structure-growth", "structure", structure.growth),
+        Entry("structure-legs", "structure", legs.by_leg, about_person=True),
         Entry("sales-periods", "sales", sales.by_period),
         Entry("sales-products", "sales", sales.by_product),
         Entry("sales-categories", "sales", sales.by_category),
@@ -41,6 +54,11 @@ REPORTS = {
         Entry("people-retention", "people", cohorts.retention),
         Entry("people-churn", "people", people.churn),
         Entry("people-ranks", "people", people.rank_advancement),
+        Entry("sales-regions", "sales", regions.by_region),
+        Entry("sales-plan", "sales", plan.against_actual),
+        Entry("turnover-periods", "turnover", turnover.by_period, about_person=True),
+        Entry("turnover-members", "turnover", turnover.by_member, about_person=True),
+        Entry("turnover-movers", "turnover", turnover.movers, about_person=True),
         Entry("payouts-bonuses", "payouts", payouts.by_bonus),
         Entry("payouts-share", "payouts", payouts.share_of_sales),
         Entry("payouts-breakage", "payouts", payouts.breakage),

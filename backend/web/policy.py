@@ -61,6 +61,8 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/settings"): frozenset({ADMIN}),
     ("GET", "/admin/requisites"): frozenset({ADMIN}),
     ("POST", "/admin/requisites"): frozenset({ADMIN}),
+    ("GET", "/admin/sales-plan"): frozenset({ADMIN}),
+    ("POST", "/admin/sales-plan"): frozenset({ADMIN}),
     # "See as": a partner's office, read-only (the page guard refuses every other POST).
     ("POST", "/admin/see-as"): frozenset({ADMIN}),
     ("POST", "/admin/see-as/end"): frozenset({ADMIN}),

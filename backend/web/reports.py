@@ -16,7 +16,9 @@ from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.db import SessionDep
 from backend.core.errors import AppError, Invalid
+from backend.core.model_base import Role
 from backend.core.money import format_pct, minor_as_text
+from backend.core.types import MAX_ID
 from backend.reports import export, framework, registry
 from backend.reports.framework import Kind, Report
 from backend.web.deps import SettingsDep
@@ -26,6 +28,9 @@ from backend.web.render import PageUser, language_of, render
 BAD_DATE = N_("Enter a date as YYYY-MM-DD.")
 BAD_RANGE = N_("The range starts after it ends.")
 TOO_LONG = N_("Choose a shorter range: at most %(n)s periods.")
+BAD_PERSON = N_("Enter a person's ID as a whole number.")
+NOT_SEEN = N_("Nobody with this ID is among the people you can see.")
+Person = Annotated[str, Query(max_length=20)]
 
 
 def _date(text: str, field: str, errors: dict[str, str]) -> date | None:
@@ -38,6 +43,15 @@ def _date(text: str, field: str, errors: dict[str, str]) -> date | None:
         return None
 
 
+def _person(text: str, errors: dict[str, str]) -> int | None:
+    if not text.strip():
+        return None
+    if not text.strip().isdigit() or not 0 < int(text.strip()) <= MAX_ID:
+        errors["person"] = BAD_PERSON
+        return None
+    return int(text.strip())
+
+
 def _report(
     request: Request,
     session: Session,
@@ -46,19 +60,28 @@ def _report(
     name: str,
     start: str,
     end: str,
+    person: str = "",
 ) -> tuple[Report | None, framework.Window | None, dict[str, str]]:
-    registry.entry(name)
+    entry = registry.entry(name)
     errors: dict[str, str] = {}
     first, last = _date(start, "from", errors), _date(end, "to", errors)
+    person_id = _person(person, errors) if entry.about_person else None
     if errors:
         return None, None, errors
     scope = framework.scope_for(session, user)
+    try:
+        about = framework.person_in(session, scope, person_id)
+    except AppError:
+        errors["person"] = NOT_SEEN
+        return None, None, errors
     try:
         chosen = framework.window(session, first, last)
     except AppError as refused:
         errors["from"] = BAD_RANGE if "starts after" in refused.message else TOO_LONG
         return None, None, errors
-    asked = framework.Asked(session, settings, scope, chosen, language_of(request, user).value)
+    asked = framework.Asked(
+        session, settings, scope, chosen, language_of(request, user).value, about
+    )
     return registry.build(name, asked), chosen, errors
 
 
@@ -80,6 +103,7 @@ TITLES = {
     "structure-depth": N_("People by depth"),
     "structure-countries": N_("People by country"),
     "structure-growth": N_("Growth per period"),
+    "structure-legs": N_("Legs of a person"),
     "sales-periods": N_("Sales by period"),
     "sales-products": N_("Sales by product"),
     "sales-categories": N_("Sales by category"),
@@ -90,6 +114,11 @@ TITLES = {
     "people-retention": N_("Retention by enrollment cohort"),
     "people-churn": N_("Churn per period"),
     "people-ranks": N_("Rank advancement per period"),
+    "sales-regions": N_("Sales by country and region"),
+    "sales-plan": N_("Sales plan against actual"),
+    "turnover-periods": N_("Team turnover by period"),
+    "turnover-members": N_("Team turnover by member"),
+    "turnover-movers": N_("Top movers"),
     "payouts-bonuses": N_("Commissions by bonus type"),
     "payouts-share": N_("Payout as a share of sales"),
     "payouts-breakage": N_("Breakage"),
@@ -131,8 +160,9 @@ def report_page(
     name: str,
     start: Annotated[str, Query(alias="from", max_length=20)] = "",
     end: Annotated[str, Query(alias="to", max_length=20)] = "",
+    person: Person = "",
 ) -> Response:
-    report, chosen, errors = _report(request, session, settings, user, name, start, end)
+    report, chosen, errors = _report(request, session, settings, user, name, start, end, person)
     language = language_of(request, user)
     translate = load_translations(language).gettext
 
@@ -149,6 +179,8 @@ def report_page(
         return str(value)
 
     query = f"?from={chosen.start}&to={chosen.end}" if chosen is not None else ""
+    if query and report is not None and person.strip():
+        query += f"&person={int(person)}"
     return render(
         request,
         "report.html",
@@ -166,6 +198,9 @@ def report_page(
         headers=export.headers(report, translate) if report is not None else [],
         query=query,
         too_long_n=framework.MAX_PERIODS,
+        about_person=registry.entry(name).about_person,
+        person=person,
+        is_leader=user.role == Role.distributor,
         minor_as_text=minor_as_text,
     )
 
@@ -178,8 +213,9 @@ def _export(
     name: str,
     start: str,
     end: str,
+    person: str,
 ) -> tuple[Report, Any]:
-    report, _, errors = _report(request, session, settings, user, name, start, end)
+    report, _, errors = _report(request, session, settings, user, name, start, end, person)
     if report is None:
         raise Invalid("; ".join(f"{k}: {v}" for k, v in errors.items()))
     return report, load_translations(language_of(request, user)).gettext
@@ -193,8 +229,9 @@ def report_csv(
     name: str,
     start: Annotated[str, Query(alias="from", max_length=20)] = "",
     end: Annotated[str, Query(alias="to", max_length=20)] = "",
+    person: Person = "",
 ) -> Response:
-    report, translate = _export(request, session, settings, user, name, start, end)
+    report, translate = _export(request, session, settings, user, name, start, end, person)
     return Response(
         export.csv_text(report, translate).encode("utf-8-sig"),
         media_type="text/csv; charset=utf-8",
@@ -210,8 +247,9 @@ def report_xlsx(
     name: str,
     start: Annotated[str, Query(alias="from", max_length=20)] = "",
     end: Annotated[str, Query(alias="to", max_length=20)] = "",
+    person: Person = "",
 ) -> Response:
-    report, translate = _export(request, session, settings, user, name, start, end)
+    report, translate = _export(request, session, settings, user, name, start, end, person)
     return Response(
         export.xlsx_bytes(report, translate),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

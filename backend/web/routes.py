@@ -18,6 +18,7 @@ from backend.web.admin_catalogue import add_catalogue_pages
 from backend.web.admin_plan import add_plan_pages
 from backend.web.admin_price_lists import add_price_list_pages
 from backend.web.admin_requisites import add_admin_requisite_pages
+from backend.web.admin_sales_plan import add_admin_sales_plan_pages
 from backend.web.admin_training import add_admin_training_pages
 from backend.web.admin_warehouses import add_admin_warehouse_pages
 from backend.web.audit import add_audit_pages
@@ -201,6 +202,7 @@ add_catalogue_pages(router)
 add_price_list_pages(router)
 add_admin_warehouse_pages(router)
 add_admin_requisite_pages(router)
+add_admin_sales_plan_pages(router)
 add_warehouse_pages(router)
 add_admin_pages(router)
 add_finance_pages(router)

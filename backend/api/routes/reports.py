@@ -6,10 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from backend.api.deps import Authorized, CurrentUser, SettingsDep
+from backend.api.deps import Authorized, CurrentUser, IdPath, NowDep, SettingsDep
 from backend.core.db import SessionDep
 from backend.core.errors import ERROR_RESPONSES
+from backend.core.types import MAX_ID
+from backend.periods.plan_view import active_plan
 from backend.reports import framework, registry
+from backend.reports import plan as sales_plan
+from backend.reports.models import SalesPlanPublic, SalesPlanSet
 
 router = APIRouter(tags=["reports"], dependencies=[Authorized], responses=ERROR_RESPONSES)
 
@@ -33,13 +37,42 @@ def get_report(
     user: CurrentUser,
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
+    person: Annotated[
+        int | None,
+        Query(gt=0, le=MAX_ID, description="Whom a person's report is about (legs, a team)."),
+    ] = None,
 ) -> dict[str, Any]:
     registry.entry(name)  # an unknown name is a 404 before anything is read
+    scope = framework.scope_for(session, user)
     asked = framework.Asked(
         session,
         settings,
-        framework.scope_for(session, user),
+        scope,
         framework.window(session, start, end),
         str(user.language),
+        framework.person_in(session, scope, person),
     )
     return registry.build(name, asked).as_json()
+
+
+@router.put(
+    "/api/sales-plans/{period_id}",
+    response_model=SalesPlanPublic,
+    summary="Set a period's sales plan (the report `sales-plan` sets the actual beside it)",
+)
+def set_sales_plan(
+    period_id: IdPath,
+    data: SalesPlanSet,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    now: NowDep,
+) -> SalesPlanPublic:
+    """Sales in minor units of the payout currency new periods run with; setting it again
+    replaces it. Each change goes to the admin log (`sales_plan_set`)."""
+    plan = active_plan(settings)
+    figures = sales_plan.PlanFigures(
+        data.sales, plan.payout_currency, plan.payout_decimals, data.new_distributors, data.active
+    )
+    found = sales_plan.set_plan(session, period_id, figures, actor=user, now=now)
+    return SalesPlanPublic.model_validate(found)

@@ -73,6 +73,23 @@ NAMES = {
 }  # fmt: skip
 
 
+# Where partners live, by country, with weights; about one in eight does not say.
+REGIONS_BY_WEIGHT = {
+    "RU": (
+        ("RU-MOW", 30), ("RU-MOS", 15), ("RU-SPE", 12), ("RU-KDA", 8), ("RU-SVE", 7),
+        ("RU-TA", 6), ("RU-NVS", 5), ("RU-ROS", 5), ("RU-BA", 4), ("RU-SAM", 4),
+    ),
+    "KZ": (("KZ-75", 40), ("KZ-71", 30), ("KZ-79", 15), ("KZ-35", 10), ("KZ-63", 5)),
+}  # fmt: skip
+
+
+def partner_region(rng: random.Random, country: str) -> str | None:
+    if rng.random() < 0.125:
+        return None
+    codes, weights = zip(*REGIONS_BY_WEIGHT[country], strict=True)
+    return str(rng.choices(codes, weights=weights)[0])
+
+
 def partner_name(rng: random.Random, country: str) -> tuple[str, str]:
     men, women, surnames = NAMES[country]
     surname = rng.choice(surnames)
@@ -177,6 +194,8 @@ class CompanyBuilder:
         self.rng = random.Random(seed)
         # Names draw from their own stream, so the company's shape and money stay as they were.
         self.names = random.Random(f"names-{seed}")
+        # Regions from their own stream, so the rest of the company stays as it was.
+        self.regions = random.Random(f"regions-{seed}")
         self.trees = PlacementTreeCache(
             width=settings.tree_width, root_id=settings.default_sponsor_id
         )
@@ -445,6 +464,7 @@ class CompanyBuilder:
                     first_name=first_name,
                     last_name=last_name,
                     country=countries[-1],
+                    region=partner_region(self.regions, countries[-1]),
                     wallet=fake_wallet(number) if self.rng.random() > 0.08 else None,
                     sponsor_id=sponsor,
                 )
