@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from backend.core.errors import NotFound
-from backend.reports import payouts, sales, structure
+from backend.reports import disclosure, payouts, sales, structure
 from backend.reports.framework import N_, Asked, Report
 
 
@@ -36,6 +36,7 @@ REPORTS = {
         Entry("payouts-breakage", "payouts", payouts.breakage),
         Entry("payouts-top", "payouts", payouts.top_earners),
         Entry("payouts-changes", "payouts", payouts.changes),
+        Entry("payouts-disclosure", "payouts", disclosure.by_band),
     )
 }
 
