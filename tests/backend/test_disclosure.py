@@ -96,6 +96,11 @@ def test_the_page_and_the_pdf_show_the_packages_figures(year_end: Api, tmp_path:
     text = pdf_text(pdf.content, tmp_path)
     assert sha in text.replace("\n", "").replace(" ", "")
     assert f"Декларация о доходах за {LAST_YEAR}" in text
+    lines = [line.strip() for line in text.splitlines() if "  " in line.strip()]
+    rows = {line.split("  ")[0]: line.split()[-3:] for line in lines}
+    e, a, x = s["earnings"], s["active"]["earnings"], s["expenses"]
+    assert rows["Участники"] == [str(e["count"]), str(a["count"]), str(x["count"])]
+    assert rows["Равно нулю (число)"] == [str(e["zero"]), str(a["zero"]), str(x["zero"])]
     pngs = pdf_png(pdf.content, "disclosure-ru", tmp_path)
     assert pngs and pngs[0].stat().st_size > 10_000
 

@@ -28,7 +28,7 @@ def _year(base_url: str) -> int:
     """The year of period 1 (three months back): the statement a visitor can open."""
     for back in (0, 1):
         year = datetime.now(UTC).year - back
-        if httpx.get(f"{base_url}/disclosure/{year}.json").status_code == 200:
+        if httpx.get(f"{base_url}/disclosure/{year}.json", timeout=60).status_code == 200:
             return year
     raise AssertionError("no year has a statement")
 
@@ -39,7 +39,7 @@ def test_a_visitor_reads_the_statement(page: Page, base_url: str, language: str)
     page.goto("/")
     page.context.add_cookies([{"name": "lineage_lang", "value": language, "url": base_url}])
     page.goto(f"/disclosure/{year}")
-    data = httpx.get(f"{base_url}/disclosure/{year}.json").content
+    data = httpx.get(f"{base_url}/disclosure/{year}.json", timeout=60).content
     s = json.loads(data)
     expect(page.locator("h1")).to_contain_text(str(year))
     expect(page.locator(".report-chart svg")).to_be_visible()
