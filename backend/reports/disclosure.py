@@ -146,7 +146,7 @@ def by_band(q: Asked) -> Report:
         Column("rank", N_("Rank"), Kind.label, labels=BAND_LABELS),
         Column("count", N_("Participants")),
         Column("zero", N_("Earned nothing")),
-        Column("zero_share", N_("Earned nothing, %"), Kind.pct),
+        Column("zero_share", N_("Share who earned nothing"), Kind.pct),
         Column("median", N_("Median"), Kind.money),
         Column("mean", N_("Mean"), Kind.money),
         Column("p90", N_("90th percentile"), Kind.money),
