@@ -19,6 +19,8 @@ starts with ``_`` is the ledger's own and may change without notice.
                       new people in the team (``standing_extras``)
 ``ledger.rails``      payout rails (token, bank) and a bank line's pseudo-address
 ``ledger.withholding`` the tax withheld from an individual's payout, as dated scales
+``ledger.disclosure`` the year's income disclosure statement and the year-to-date income carried
+                      for it (``statement``, ``figures``, ``IncomeYTD``)
 
 Inside, from the bottom up: ``errors``; ``money``; ``plan``, ``inputs``, the trees (``_tree``);
 ``context`` (run steps 1-4: volumes, ranks) and ``lines`` (bonus lines, rounding, caps), the
@@ -31,6 +33,7 @@ This file imports nothing, so ``import ledger.merkle`` loads only what the Merkl
 __all__ = [
     "bonuses",
     "context",
+    "disclosure",
     "engine",
     "errors",
     "inputs",

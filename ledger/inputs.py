@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ledger.disclosure import IncomeYTD
 from ledger.errors import InputError, NegativeVolumeError, UnknownReferenceError
 from ledger.money import ISO_CURRENCIES, Rate
 from ledger.rails import BANK, TOKEN
@@ -237,6 +238,9 @@ class PeriodInputs:
     training: Training | None = None
     #: Tax status and payout rail per distributor; None when the input has no such file.
     payees: Payees | None = None
+    #: Year-to-date earnings, own purchases and active periods carried in (the income
+    #: disclosure's, ``ledger.disclosure``); None when the input has no such file (read as none).
+    income_ytd: IncomeYTD | None = None
 
 
 @dataclass(frozen=True, eq=False)

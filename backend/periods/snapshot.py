@@ -56,6 +56,7 @@ from backend.periods.models import (
 )
 from backend.periods.service import manifest_of, package_dir
 from backend.training.completions import completion_days
+from ledger.disclosure import IncomeYTD, empty_income_ytd
 from ledger.errors import LedgerError
 from ledger.inputs import (
     KIND_FEE,
@@ -121,6 +122,7 @@ def snapshot(
         admin_log=admin_log.head(session),
         training=_known_completions(training, known),
         payees=_payees(session, plan, end, known),
+        income_ytd=_income_in(session, settings, period),
     )
     return Snapshot(inputs=inputs, returns=netted + clawed, clawbacks=clawbacks, sales=sales)
 
@@ -367,6 +369,18 @@ def _carry_in(session: Session, settings: Settings, period: Period) -> State:
         )
     cols = _package_table(settings, previous, "results/state.tbl")
     return State.from_columns(**cols)
+
+
+def _income_in(session: Session, settings: Settings, period: Period) -> IncomeYTD:
+    """The previous period's year-to-date income carry-out (``ledger.disclosure``); none before
+    period 1 or after a package written before the income disclosure (format 2)."""
+    previous = session.get(Period, period.id - 1) if period.id > 1 else None
+    if previous is None or previous.status not in LOCKED:
+        return empty_income_ytd()
+    files = manifest_of(previous).get("files")
+    if not isinstance(files, dict) or "results/income_ytd.tbl" not in files:
+        return empty_income_ytd()
+    return IncomeYTD.from_columns(**_package_table(settings, previous, "results/income_ytd.tbl"))
 
 
 def _locked_periods(session: Session, before: int) -> list[Period]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from backend.core.errors import NotFound
 from backend.reports import (
     cohorts,
+    disclosure,
     legs,
     payouts,
     people,
@@ -64,6 +65,7 @@ REPORTS = {
         Entry("payouts-breakage", "payouts", payouts.breakage),
         Entry("payouts-top", "payouts", payouts.top_earners),
         Entry("payouts-changes", "payouts", payouts.changes),
+        Entry("payouts-disclosure", "payouts", disclosure.by_band),
     )
 }
 

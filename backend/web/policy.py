@@ -40,6 +40,10 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/p/{alias}/qr.svg"): PUBLIC,
     ("GET", "/r/{code}"): PUBLIC,
     ("GET", "/join"): PUBLIC,
+    # The income disclosure statement: public, as regulators ask (no login).
+    ("GET", "/disclosure/{year}"): PUBLIC,
+    ("GET", "/disclosure/{year}.pdf"): PUBLIC,
+    ("GET", "/disclosure/{year}.json"): PUBLIC,
     ("POST", "/join"): PUBLIC,
     ("GET", "/admin/cards"): frozenset({ADMIN}),
     ("POST", "/admin/cards/{distributor_id}/approval"): frozenset({ADMIN}),

@@ -124,6 +124,7 @@ TITLES = {
     "payouts-breakage": N_("Breakage"),
     "payouts-top": N_("Top earners"),
     "payouts-changes": N_("Largest changes from the previous period"),
+    "payouts-disclosure": N_("Income disclosure by rank band"),
 }
 
 

@@ -25,6 +25,7 @@ from backend.web.audit import add_audit_pages
 from backend.web.cards import add_card_pages
 from backend.web.dashboard import distributor_home
 from backend.web.deps import ClientAddressDep, NowDep, SettingsDep
+from backend.web.disclosure import add_disclosure_pages
 from backend.web.documents import add_document_pages
 from backend.web.finance import add_finance_pages
 from backend.web.finance_bank import add_finance_bank_pages
@@ -210,6 +211,7 @@ add_document_pages(router)
 add_reconciliation_pages(router)
 add_finance_bank_pages(router)
 add_report_pages(router)
+add_disclosure_pages(router)
 add_admin_training_pages(router)
 # The team's page before the courses': /training/team is not a course called "team".
 add_training_team_pages(router)

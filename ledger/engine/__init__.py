@@ -28,7 +28,14 @@ from ledger.engine._payees import (
     payee_rows,
     payouts,
 )
-from ledger.engine._report import compliance, pct_string, sales, threshold_flags, totals
+from ledger.engine._report import (
+    compliance,
+    own_purchases,
+    pct_string,
+    sales,
+    threshold_flags,
+    totals,
+)
 from ledger.engine._withhold import withhold
 from ledger.inputs import Dense, PeriodInputs, densify
 from ledger.lines import LineBlock, apply_global_cap, apply_payee_cap
@@ -95,6 +102,9 @@ class PeriodResult:
     ytd_withheld: I64
     rails: bool = False
     withholding: bool = False
+    #: Each distributor's own purchases this period in payout minor units (the disclosure's
+    #: expenses: ``ledger.disclosure``).
+    bought: I64 | None = None
 
 
 def _noop(stage: str) -> None:
@@ -243,6 +253,7 @@ def run_period(
         ytd_withheld=ytd[3],
         rails=d.rail is not None,
         withholding=rule is not None,
+        bought=own_purchases(ctx),
     )
 
 

@@ -17,7 +17,7 @@ from ledger.lines import PPM, LineBlock
 from ledger.money import alpha_code, convert_minor
 from ledger.plan import BONUS_TYPES, pct_to_ppm
 
-__all__ = ["compliance", "pct_string", "threshold_flags", "totals"]
+__all__ = ["compliance", "own_purchases", "pct_string", "threshold_flags", "totals"]
 
 I64 = NDArray[np.int64]
 
@@ -87,6 +87,26 @@ def sales(ctx: Context) -> int:
     """Product sales in payout minor units: own orders at wholesale, retail orders at retail."""
     o = ctx.d.orders
     return converted(ctx, charged(ctx), (o.kind == KIND_OWN) | (o.kind == KIND_RETAIL))
+
+
+def own_purchases(ctx: Context) -> I64:
+    """Each distributor's own purchases in payout minor units: their own orders at wholesale,
+    summed per currency and each sum converted once at the period's rate."""
+    o, owner = ctx.d.orders, ctx.d.order_owner
+    bought = np.zeros(ctx.n, dtype=np.int64)
+    own = o.kind == KIND_OWN
+    for code, factor in sorted(ctx.factor.items()):
+        mine = own & (o.currency == code)
+        if not mine.any():
+            continue
+        in_code = np.zeros(ctx.n, dtype=np.int64)
+        np.add.at(in_code, owner[mine], o.wholesale_price[mine])
+        if factor == 1:
+            bought += in_code
+            continue
+        for i in np.flatnonzero(in_code).tolist():
+            bought[i] += convert_minor(int(in_code[i]), factor, mode=ctx.mode)
+    return bought
 
 
 def sales_by_currency(ctx: Context) -> dict[str, dict[str, Any]]:

@@ -1,6 +1,6 @@
 """The period package as canonical bytes: ``dict[relative path, content]``, no file I/O here.
 
-Layout (format ``lineage-period-package/2``; columns in docs/period-inputs.md)::
+Layout (format ``lineage-period-package/3``; columns in docs/period-inputs.md)::
 
     manifest.json            versions, period id, per-file SHA-256, inputsHash, planHash,
                              resultsHash, payout root/total/leaf count, chain fields (null)
@@ -13,9 +13,12 @@ Layout (format ``lineage-period-package/2``; columns in docs/period-inputs.md)::
     inputs/returns.tbl       clawbacks, by return id
     inputs/state.tbl         carry-in state, by id
     inputs/payees.tbl        tax status and payout rail, by id (optional)
+    inputs/income_ytd.tbl    year-to-date earnings, own purchases, active periods, by id
+    results/disclosure.json  the year's income disclosure (only in the year's last period)
     results/distributors.tbl volumes, legs, ranks, earnings per distributor, by id
     results/lines.tbl        every bonus line, by (bonus, source, level, payee)
     results/payees.tbl       earned, clawback, balances, payout and leaf index, by id
+    results/income_ytd.tbl   carry-out year-to-date income: the next period's inputs/income_ytd.tbl
     results/state.tbl        carry-out state: the next period's inputs/state.tbl
     results/leaves.json      payout leaves [periodId, index, "0xaccount", amount]
     results/totals.json      totals per bonus type, global cap factor, payout root
@@ -32,6 +35,7 @@ directory given to ``lineage period compute`` uses the same columns as CSV (``.c
 from ledger._table import read_table, write_table
 from ledger.package._files import (
     ENGINE_VERSION,
+    FORMAT_V2,
     FORMAT_VERSION,
     INPUT_HEADERS,
     TABLE_COLUMNS,
@@ -49,6 +53,7 @@ from ledger.package._verify import Mismatch, tables_as_csv, verify_package
 
 __all__ = [
     "ENGINE_VERSION",
+    "FORMAT_V2",
     "FORMAT_VERSION",
     "INPUT_HEADERS",
     "TABLE_COLUMNS",

@@ -17,6 +17,14 @@ from numpy.typing import NDArray
 
 from ledger._csv import Address, format_csv, parse_csv
 from ledger._table import read_table, write_table
+from ledger.disclosure import (
+    INCOME_YTD_COLUMNS,
+    IncomeYTD,
+    carry_income,
+    empty_income_ytd,
+    is_year_end,
+    statement,
+)
 from ledger.engine import PeriodResult, payee_rows, run_period
 from ledger.errors import LedgerError, PackageError
 from ledger.inputs import (
@@ -36,6 +44,7 @@ from ledger.plan import BONUS_TYPES, Plan, canonical_plan, load_plan
 __all__ = [
     "ENGINE_VERSION",
     "FORMAT_V1",
+    "FORMAT_V2",
     "FORMAT_VERSION",
     "INPUT_HEADERS",
     "TABLE_COLUMNS",
@@ -50,13 +59,16 @@ __all__ = [
     "read_package_table",
 ]
 
-FORMAT_VERSION = "lineage-period-package/2"
+FORMAT_VERSION = "lineage-period-package/3"
+#: The format before the income disclosure (no ``income_ytd`` tables, no ``disclosure.json``);
+#: a package in it is recomputed in it.
+FORMAT_V2 = "lineage-period-package/2"
 #: The format before money carried its currency (no ``currency`` columns, no rates, a shorter
 #: compliance report). A package in it is recomputed in it, so an upgrade never orphans the
 #: periods computed before it: their prices were in the payout currency, which the current
 #: engine computes to the same numbers.
 FORMAT_V1 = "lineage-period-package/1"
-ENGINE_VERSION = "lineage-engine/0.3.0"
+ENGINE_VERSION = "lineage-engine/0.4.0"
 I64 = NDArray[np.int64]
 
 #: Input tables and their columns (CSV in an input directory, ``.tbl`` in a package).
@@ -79,6 +91,8 @@ INPUT_HEADERS: dict[str, tuple[str, ...]] = {
     "training": ("distributor", "completed_day"),
     # Optional: tax status and payout rail (ledger.withholding, ledger.rails codes).
     "payees": ("id", "tax_status", "rail"),
+    # Year-to-date earnings, own purchases and active periods (ledger.disclosure).
+    "income_ytd": INCOME_YTD_COLUMNS,
 }
 _DIST_TABLE = ("id", "enroller", "parent", "position", "joined_day", "has_wallet", "wallet")
 _RESULT_DISTRIBUTORS = (
@@ -125,10 +139,12 @@ TABLE_COLUMNS = {
     "inputs/state.tbl": INPUT_HEADERS["state"],
     "inputs/training.tbl": INPUT_HEADERS["training"],
     "inputs/payees.tbl": INPUT_HEADERS["payees"],
+    "inputs/income_ytd.tbl": INCOME_YTD_COLUMNS,
     "results/distributors.tbl": _RESULT_DISTRIBUTORS,
     "results/lines.tbl": _LINES,
     "results/payees.tbl": _PAYEES,
     "results/state.tbl": INPUT_HEADERS["state"],
+    "results/income_ytd.tbl": INCOME_YTD_COLUMNS,
 }
 #: The same for a format-1 package.
 TABLE_COLUMNS_V1 = {
@@ -212,6 +228,10 @@ def _input_columns(inputs: PeriodInputs) -> dict[str, dict[str, Any]]:
         t = inputs.training
         ti = _sorted_by(t.distributor)
         tables["training"] = {f: getattr(t, f)[ti] for f in INPUT_HEADERS["training"]}
+    if inputs.income_ytd is not None:
+        y = inputs.income_ytd
+        yi = _sorted_by(y.id)
+        tables["income_ytd"] = {f: getattr(y, f)[yi] for f in INCOME_YTD_COLUMNS}
     return tables
 
 
@@ -325,7 +345,7 @@ def _read_input_table(
             assert isinstance(wallet, Address)
             cols["wallet"], cols["has_wallet"] = wallet.raw, wallet.present
         return cols
-    if name in ("returns", "state", "training", "payees"):
+    if name in ("returns", "state", "training", "payees", "income_ytd"):
         return {c: np.zeros(0, dtype=np.int64) for c in INPUT_HEADERS[name]}
     raise PackageError(f"{csv}: missing")
 
@@ -363,6 +383,7 @@ def parse_inputs(files: Mapping[str, bytes], *, prefix: str = "") -> PeriodInput
     log_file, rates_file = prefix + "admin_log.json", prefix + "rates.json"
     has_training = f"{prefix}training.tbl" in files or f"{prefix}training.csv" in files
     has_payees = f"{prefix}payees.tbl" in files or f"{prefix}payees.csv" in files
+    has_income = f"{prefix}income_ytd.tbl" in files or f"{prefix}income_ytd.csv" in files
     return PeriodInputs(
         period_id=period_id,
         start_day=start,
@@ -375,13 +396,36 @@ def parse_inputs(files: Mapping[str, bytes], *, prefix: str = "") -> PeriodInput
         rates=parse_rates(files[rates_file], file=rates_file) if rates_file in files else (),
         training=Training(**table("training")) if has_training else None,
         payees=Payees(**table("payees")) if has_payees else None,
+        income_ytd=IncomeYTD.from_columns(**table("income_ytd")) if has_income else None,
     )
 
 
-def _results_files(result: PeriodResult) -> Iterator[tuple[str, bytes]]:
-    """The ``results/`` files one at a time, in path order (so each can be let go of)."""
+def _results_files(
+    result: PeriodResult, *, disclosure: tuple[Plan, PeriodInputs] | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """The ``results/`` files one at a time, in path order (so each can be let go of); with
+    ``disclosure`` (format 3 on) the income year-to-date carry-out and, in the year's last
+    period, the income disclosure statement."""
     ids = result.ids
     yield "results/compliance.json", json_bytes(result.compliance)
+    income = None
+    if disclosure is not None:
+        plan, inputs = disclosure
+        income = _income_carry(result, inputs)
+        if is_year_end(plan, end_day=inputs.end_day):
+            yield (
+                "results/disclosure.json",
+                json_bytes(
+                    statement(
+                        plan,
+                        period_id=result.period_id,
+                        end_day=inputs.end_day,
+                        ids=ids,
+                        ytd=income,
+                        rank=result.achieved_rank,
+                    )
+                ),
+            )
     per_distributor = {
         "id": ids,
         "pv": result.pv,
@@ -399,6 +443,9 @@ def _results_files(result: PeriodResult) -> Iterator[tuple[str, bytes]]:
     assert tuple(per_distributor) == _RESULT_DISTRIBUTORS
     yield "results/distributors.tbl", write_table(per_distributor)
     del per_distributor
+    if income is not None:
+        yield "results/income_ytd.tbl", write_table(income.columns())
+        del income
 
     leaves = result.payees
     if leaves.shape[0]:
@@ -481,6 +528,18 @@ def _results_files(result: PeriodResult) -> Iterator[tuple[str, bytes]]:
     yield "results/totals.json", json_bytes(totals)
 
 
+def _income_carry(result: PeriodResult, inputs: PeriodInputs) -> IncomeYTD:
+    assert result.bought is not None
+    return carry_income(
+        inputs.income_ytd if inputs.income_ytd is not None else empty_income_ytd(),
+        ids=result.ids,
+        end_day=inputs.end_day,
+        earned=result.earned,
+        bought=result.bought,
+        active=result.active.astype(np.int64),
+    )
+
+
 def build_package(
     *,
     plan: Plan,
@@ -519,13 +578,18 @@ def build_package(
                 files[path] = data
 
         emit("plan.toml", canonical_plan(plan))
+        disclosure = format_version not in (FORMAT_V1, FORMAT_V2)
+        if disclosure and inputs.income_ytd is None:
+            inputs = replace(inputs, income_ytd=empty_income_ytd())
+        elif not disclosure and inputs.income_ytd is not None:
+            inputs = replace(inputs, income_ytd=None)
         for path, data in _inputs_files(inputs):
             emit(path, data)
             del data
         stage("input files")
         if result is None:
             result = run_period(plan=plan, inputs=inputs, on_stage=stage)
-        for path, data in _results_files(result):
+        for path, data in _results_files(result, disclosure=(plan, inputs) if disclosure else None):
             emit(path, data)
             del data
         stage("result files")
@@ -582,7 +646,7 @@ def format_of(files: Mapping[str, bytes]) -> str:
         found = json.loads(files["manifest.json"])["format"]
     except (KeyError, ValueError, TypeError):
         return FORMAT_VERSION
-    return FORMAT_V1 if found == FORMAT_V1 else FORMAT_VERSION
+    return found if found in (FORMAT_V1, FORMAT_V2) else FORMAT_VERSION
 
 
 def read_package(files: Mapping[str, bytes]) -> tuple[Plan, PeriodInputs]:
