@@ -4,7 +4,17 @@ documents of every kind; each kind's module gathers its data and registers what 
 """
 
 from backend.documents.acts import CLOSED, PayeeActs, act_fields, issue_act, period_acts
+from backend.documents.agreement import (
+    AgreementState,
+    accept,
+    acceptance_needed,
+    acceptances,
+    agreement_text,
+    state,
+)
 from backend.documents.invoice import invoice_fields, issue_invoice
+from backend.documents.models import DocumentKind
+from backend.documents.offer import issue_offer
 from backend.documents.store import (
     KINDS,
     canonical,
@@ -20,7 +30,13 @@ from backend.documents.store import (
 __all__ = [
     "CLOSED",
     "KINDS",
+    "AgreementState",
+    "DocumentKind",
     "PayeeActs",
+    "accept",
+    "acceptance_needed",
+    "acceptances",
+    "agreement_text",
     "act_fields",
     "canonical",
     "company_for",
@@ -30,8 +46,10 @@ __all__ = [
     "invoice_fields",
     "issue_act",
     "issue_invoice",
+    "issue_offer",
     "listing",
     "period_acts",
     "rerender",
     "sha256",
+    "state",
 ]

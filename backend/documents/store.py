@@ -39,6 +39,8 @@ from backend.documents.render import render_pdf
 from ledger.money import ISO_CURRENCIES
 
 Gather = Callable[[], dict[str, Any]]
+#: Written with a new document, in its transaction (the agreement's acceptance row).
+Record = Callable[[Session, Document], None]
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,10 @@ def issue(
     now: datetime,
     original: Document | None = None,
     reason: str | None = None,
+    record: Record | None = None,
 ) -> Document:
+    """The document of ``subject`` in ``language``: the stored one, or a new one numbered,
+    rendered and inserted together with what ``record`` writes (nothing when it raises)."""
     if original is None:
         found = _find(session, kind.value, subject, language.value)
         if found is not None:
@@ -166,6 +171,7 @@ def issue(
                 issued_at=issued_at,
                 original=original,
                 reason=reason,
+                record=record,
             )
         except BaseException:
             session.rollback()  # the number goes back with the row
@@ -185,6 +191,7 @@ def _write(
     issued_at: datetime,
     original: Document | None,
     reason: str | None,
+    record: Record | None = None,
 ) -> Document:
     assert company.inn is not None
     begin_write(session)
@@ -256,6 +263,9 @@ def _write(
     )
     session.add(counter)
     session.add(document)
+    if record is not None:
+        session.flush()
+        record(session, document)
     session.commit()
     session.refresh(document)
     return document
