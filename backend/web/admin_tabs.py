@@ -14,5 +14,6 @@ ADMIN_TABS: list[tuple[str, str]] = [
     ("/admin/warehouses", N_("Warehouses")),
     ("/admin/settings", N_("Company settings")),
     ("/admin/requisites", N_("Company details")),
+    ("/admin/templates", N_("Document texts")),
     ("/admin/cards", N_("Public cards")),
 ]
