@@ -66,9 +66,16 @@ def translate(language: str, message: str) -> str:
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable(["table"])
 
 
-def text_html(text: str) -> Markup:
-    """A versioned text (its placeholders filled) as HTML for a document or a page."""
-    return Markup(_MARKDOWN.render(text))  # noqa: S704 - markdown-it escapes raw HTML
+def text_html(text: str, *, under_heading: bool = False) -> Markup:
+    """A versioned text (its placeholders filled) as HTML for a document or a page; on a page
+    with its own h1 (``under_heading``) the text's headings move down a level."""
+    tokens = _MARKDOWN.parse(text)
+    if under_heading:
+        for token in tokens:
+            if token.type in ("heading_open", "heading_close"):
+                token.tag = f"h{min(int(token.tag[1:]) + 1, 6)}"
+    html: str = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
+    return Markup(html)  # noqa: S704 - markdown-it escapes raw HTML
 
 
 @cache

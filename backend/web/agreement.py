@@ -82,7 +82,7 @@ def _page(
         status_code=status_code,
         here="/agreement",
         shown=shown,
-        text=text_html(text),
+        text=text_html(text, under_heading=True),
         error=error,
         refusal=refusal,
         just_accepted=just_accepted,
