@@ -184,7 +184,9 @@ def acceptance_needed(session: Session, distributor_id: int) -> bool:
     return found is None
 
 
-def _accepted(session: Session, distributor_id: int, template_id: int) -> AgreementAcceptance | None:
+def _accepted(
+    session: Session, distributor_id: int, template_id: int
+) -> AgreementAcceptance | None:
     return session.exec(
         select(AgreementAcceptance).where(
             AgreementAcceptance.distributor_id == distributor_id,

@@ -49,7 +49,9 @@ def _recipient(session: Session, request: OfferRequest) -> dict[str, Any]:
     name = " ".join(request.prospect_name.split())
     if not name:
         raise Invalid("the prospect's name is empty", code="recipient")
-    if request.prospect_inn is not None and (problem := ru_checks.inn_problem(request.prospect_inn)):
+    if request.prospect_inn is not None and (
+        problem := ru_checks.inn_problem(request.prospect_inn)
+    ):
         raise Invalid(f"the prospect's INN is wrong ({problem})", code="prospect_inn")
     return {"name": name, "inn": request.prospect_inn, "partner": None}
 
@@ -115,9 +117,7 @@ def _subject(request: OfferRequest, template: DocumentTemplate) -> str:
     return f"offer:{digest[:48]}"
 
 
-def issue_offer(
-    session: Session, request: OfferRequest, *, actor: User, now: datetime
-) -> Document:
+def issue_offer(session: Session, request: OfferRequest, *, actor: User, now: datetime) -> Document:
     """The offer (the stored one when this request was issued before). 422 when the date has
     passed or the recipient is not one of the two; 404 for an unknown partner or price list;
     409 ``price_list_empty``, ``requisites_missing``, ``template_missing``."""

@@ -115,6 +115,4 @@ def accept_agreement(
 
 def add_agreement_pages(router: APIRouter) -> None:
     router.add_api_route("/agreement", agreement_page, methods=["GET"])
-    router.add_api_route(
-        "/agreement", accept_agreement, methods=["POST"], dependencies=CsrfChecked
-    )
+    router.add_api_route("/agreement", accept_agreement, methods=["POST"], dependencies=CsrfChecked)

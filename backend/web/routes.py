@@ -172,7 +172,9 @@ def distributor_page(
     check_id(distributor_id)
     card = card_of(session, user, distributor_id)
     # Staff read the partner's acceptances of the agreement on their record.
-    accepted = None if user.role == Role.distributor else agreements.acceptances(session, distributor_id)
+    accepted = (
+        None if user.role == Role.distributor else agreements.acceptances(session, distributor_id)
+    )
     return render(
         request,
         "distributor.html",

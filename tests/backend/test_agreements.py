@@ -139,7 +139,11 @@ def test_accepting_issues_the_agreement_and_records_its_pdf_hash(
     with Session(api.engine) as session:
         document = session.get(Document, accepted["document_id"])
         assert document is not None
-        assert (document.kind, document.subject, document.number) == ("agreement", "agreement:2:1", 1)
+        assert (document.kind, document.subject, document.number) == (
+            "agreement",
+            "agreement:2:1",
+            1,
+        )
         assert document.distributor_id == api.distributor_id
     text = _squash(pdf_text(pdf.content, tmp_path))
     for field in AGREEMENT_FIELDS[language]:
@@ -251,9 +255,7 @@ def _logged_templates(api: Api) -> list[AdminLogEntry]:
     with Session(api.engine) as session:
         return list(
             session.exec(
-                select(AdminLogEntry).where(
-                    AdminLogEntry.action == AdminAction.template_published
-                )
+                select(AdminLogEntry).where(AdminLogEntry.action == AdminAction.template_published)
             )
         )
 
@@ -350,8 +352,12 @@ def test_offer_refusals(api: Api) -> None:
             "recipient",
         ),
         (
-            {"prospect_name": "ООО «Бета»", "prospect_inn": "7707083890", "price_list_id": list_id,
-             "valid_until": today.isoformat()},
+            {
+                "prospect_name": "ООО «Бета»",
+                "prospect_inn": "7707083890",
+                "price_list_id": list_id,
+                "valid_until": today.isoformat(),
+            },
             422,
             "prospect_inn",
         ),  # fmt: skip
@@ -361,9 +367,13 @@ def test_offer_refusals(api: Api) -> None:
         refused = api.client.post("/api/offers", json=request, headers=finance)
         assert (refused.status_code, error_code(refused)) == (status, code), refused.text
     partner = api.client.post(
-        "/api/offers", json={**base, "valid_until": today.isoformat()}, headers=api.as_("distributor")
+        "/api/offers",
+        json={**base, "valid_until": today.isoformat()},
+        headers=api.as_("distributor"),
     )
     assert partner.status_code == 403
     assert _count(api, Document) == 0
-    made = api.client.post("/api/offers", json={**base, "valid_until": today.isoformat()}, headers=finance)
+    made = api.client.post(
+        "/api/offers", json={**base, "valid_until": today.isoformat()}, headers=finance
+    )
     assert made.status_code == 200 and made.json()["distributor_id"] == api.distributor_id

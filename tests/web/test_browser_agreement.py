@@ -82,7 +82,8 @@ def test_a_partner_accepts_and_is_asked_again_after_a_new_version(page: Page) ->
     page.goto("/admin/templates")
     page.get_by_role("link", name="Партнёрский договор").click()
     ru = page.get_by_label("Текст на русском")
-    ru.fill(ru.input_value() + "\n\n## 9. Дополнение\n\nПартнёр {{partner_name}} может выйти из договора в личном кабинете.\n")
+    clause = "Партнёр {{partner_name}} может выйти из договора в личном кабинете."
+    ru.fill(ru.input_value() + f"\n\n## 9. Дополнение\n\n{clause}\n")
     page.get_by_role("button", name="Опубликовать новую редакцию").click()
     expect(page.get_by_role("status")).to_contain_text("Новая версия опубликована")
     expect(page.locator("section[aria-labelledby=versions] tbody tr")).to_have_count(2)

@@ -96,8 +96,6 @@ def downgrade() -> None:
         raise RuntimeError(
             "0029 cannot be downgraded: partners' acceptances are a record that is never removed"
         )
-    op.drop_index(
-        op.f("ix_agreement_acceptance_distributor_id"), table_name="agreement_acceptance"
-    )
+    op.drop_index(op.f("ix_agreement_acceptance_distributor_id"), table_name="agreement_acceptance")
     op.drop_table("agreement_acceptance")
     op.drop_table("document_template")
