@@ -37,6 +37,8 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     # partner's record; the admin edits the texts on /admin/templates).
     ("GET", "/agreement"): frozenset({DISTRIBUTOR}),
     ("POST", "/agreement"): frozenset({DISTRIBUTOR}),
+    ("GET", "/offers"): frozenset({ADMIN, FINANCE}),
+    ("POST", "/offers"): frozenset({ADMIN, FINANCE}),
     ("GET", "/admin/templates"): frozenset({ADMIN}),
     ("GET", "/admin/templates/{kind}"): frozenset({ADMIN}),
     ("POST", "/admin/templates/{kind}"): frozenset({ADMIN}),

@@ -31,6 +31,7 @@ from backend.web.documents import add_document_pages
 from backend.web.finance import add_finance_pages
 from backend.web.finance_bank import add_finance_bank_pages
 from backend.web.i18n import DEFAULT_LANGUAGE, N_, parse_language
+from backend.web.offers import add_offer_pages
 from backend.web.payout import add_payout_pages
 from backend.web.profile import add_profile_pages
 from backend.web.render import PageUser, check_id, guard, language_of, render
@@ -205,6 +206,7 @@ add_shop_pages(router)
 add_profile_pages(router)
 add_payout_pages(router)
 add_agreement_pages(router)
+add_offer_pages(router)
 add_card_pages(router)
 add_audit_pages(router)
 add_plan_pages(router)

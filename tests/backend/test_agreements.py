@@ -260,7 +260,7 @@ def _logged_templates(api: Api) -> list[AdminLogEntry]:
         )
 
 
-def _price_list(api: Api) -> int:
+def make_price_list(api: Api) -> int:
     admin = api.as_("admin")
     ids = []
     for sku, ru, en, retail, wholesale in (
@@ -316,7 +316,7 @@ OFFER_FIELDS = {
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_offer_for_a_prospect_from_a_price_list(api: Api, tmp_path: Path, language: str) -> None:
     set_company(api.engine)
-    list_id = _price_list(api)
+    list_id = make_price_list(api)
     until = (api.clock.now + timedelta(days=30)).date().isoformat()
     request = {
         "prospect_name": "ООО «Альфа»",
@@ -340,7 +340,7 @@ def test_offer_for_a_prospect_from_a_price_list(api: Api, tmp_path: Path, langua
 
 def test_offer_refusals(api: Api) -> None:
     set_company(api.engine)
-    list_id = _price_list(api)
+    list_id = make_price_list(api)
     finance = api.as_("finance")
     today = api.clock.now.date()
     base = {"distributor_id": api.distributor_id, "price_list_id": list_id}

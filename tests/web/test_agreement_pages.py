@@ -6,12 +6,14 @@ an admin seeing the partner's office reads the page without the form."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from documents_kit import set_company
 from fastapi.testclient import TestClient
 from lineage_api import ADMIN_EMAIL, ADMIN_PASSWORD, Api
 from sqlmodel import Session, func, select
+from test_agreements import make_price_list
 from web_support import Browser
 
 from backend.admin_log.models import AdminAction, AdminLogEntry
@@ -132,3 +134,39 @@ def test_staff_read_acceptances_on_the_record_and_see_as_has_no_form(
     seen: Any = person.get("/agreement")
     assert seen.status_code == 200 and "Вы приняли редакцию 1" in seen.text
     assert 'action="/agreement"' not in seen.text
+
+
+def test_finance_issues_an_offer_with_errors_beside_their_fields(
+    browser: Browser, api: Api
+) -> None:
+    set_company(api.engine)
+    list_id = make_price_list(api)
+    finance = Browser(TestClient(api.client.app))
+    assert finance.login("finance@example.com").status_code == 303  # type: ignore[attr-defined]
+    page: Any = finance.get("/offers")
+    assert page.status_code == 200 and '<a href="/offers" aria-current="page">' in page.text
+    assert f'<option value="{list_id}"' in page.text
+    form = {
+        "prospect_name": "ООО «Альфа»",
+        "prospect_inn": "7707083890",  # one digit off
+        "price_list_id": str(list_id),
+        "valid_until": (api.clock.now.date() + timedelta(days=10)).isoformat(),
+        "language": "ru",
+    }
+    wrong: Any = finance.post("/offers", form, token_from="/offers")
+    assert wrong.status_code == 422
+    assert '<p class="error" id="prospect_inn-error">' in wrong.text
+    assert 'aria-describedby="prospect_inn-error"' in wrong.text
+    both: Any = finance.post(
+        "/offers", form | {"prospect_inn": "", "distributor_id": "2"}, token_from="/offers"
+    )
+    assert both.status_code == 422 and 'id="recipient-error"' in both.text
+    assert count(api, Document) == 0
+    done: Any = finance.post("/offers", form | {"prospect_inn": "7707083893"}, token_from="/offers")
+    assert done.status_code == 303 and done.headers["location"].startswith("/offers?issued=")
+    listed: Any = finance.get(done.headers["location"])
+    assert "Предложение оформлено" in listed.text and "№ 1 за 2026 г." in listed.text
+    with Session(api.engine) as session:
+        offer = session.exec(select(Document)).one()
+    assert offer.kind == "offer" and offer.pdf_sha256 in listed.text
+    assert dina(browser).get("/offers").status_code == 403  # type: ignore[attr-defined]
