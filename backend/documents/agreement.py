@@ -149,7 +149,8 @@ class AgreementState:
 
 
 def acceptances(session: Session, distributor_id: int) -> list[AgreementAcceptance]:
-    """The partner's acceptances, newest version first."""
+    """The partner's acceptances, newest version first (404 for an unknown partner)."""
+    _partner(session, distributor_id)
     return list(
         session.exec(
             select(AgreementAcceptance)

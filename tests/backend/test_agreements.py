@@ -213,11 +213,13 @@ def test_a_new_version_asks_again_and_keeps_the_old_acceptance(api: Api) -> None
         assert [entry.target for entry in logged] == ["template:agreement"]
 
 
-def test_a_partner_may_not_list_acceptances(api: Api) -> None:
+def test_a_partner_may_not_list_acceptances_and_an_unknown_partner_is_404(api: Api) -> None:
     listed = api.client.get(
         f"/api/distributors/{api.distributor_id}/acceptances", headers=api.as_("distributor")
     )
     assert listed.status_code == 403
+    unknown = api.client.get("/api/distributors/999/acceptances", headers=api.as_("finance"))
+    assert unknown.status_code == 404
 
 
 def test_accepting_without_company_details_is_refused_and_writes_nothing(api: Api) -> None:
