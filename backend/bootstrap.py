@@ -23,6 +23,7 @@ from backend.core.config import Settings
 from backend.core.db import make_engine
 from backend.core.model_base import Role
 from backend.core.security import hash_password, load_or_create_secret, utcnow
+from backend.documents.versions import sync_repository_templates
 from backend.genealogy.models import Distributor
 from backend.genealogy.service import create_root
 from backend.training import service as training
@@ -83,6 +84,8 @@ def seed(engine: Engine, settings: Settings) -> BootstrapResult:
         session.commit()
         # The repository's courses (the onboarding one): a new version only when changed.
         training.sync_repository_courses(session, utcnow())
+        # The starter agreement and offer texts: version 1 of each, once.
+        sync_repository_templates(session, utcnow())
     return BootstrapResult(
         admin_email=email, generated_password=generated, root_created=root_created
     )

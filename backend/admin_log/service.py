@@ -219,6 +219,21 @@ def training_published(
     )
 
 
+def template_published(
+    session: Session, kind: str, version: int, sha256: str, *, actor: User, now: datetime | None
+) -> None:
+    """A new version of the agreement's or the offer's text published (its number and hash)."""
+    append(
+        session,
+        AdminAction.template_published,
+        f"template:{kind}",
+        actor_id=actor.id,
+        now=now,
+        version=version,
+        sha256=sha256,
+    )
+
+
 def training_assigned(
     session: Session,
     slug: str,

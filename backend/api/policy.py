@@ -141,6 +141,12 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/documents"): roles(ADMIN, FINANCE, AUDITOR, DISTRIBUTOR),
     ("GET", "/api/documents/{document_id}"): roles(ADMIN, FINANCE, AUDITOR, DISTRIBUTOR),
     ("GET", "/api/documents/{document_id}/pdf"): roles(ADMIN, FINANCE, AUDITOR, DISTRIBUTOR),
+    # the partner agreement: a partner reads and accepts their own; staff list acceptances;
+    # finance or an admin issue a commercial offer (issue 17, item 5)
+    ("GET", "/api/agreement"): roles(DISTRIBUTOR),
+    ("POST", "/api/agreement/acceptance"): roles(DISTRIBUTOR),
+    ("GET", "/api/distributors/{distributor_id}/acceptances"): roles(ADMIN, FINANCE, AUDITOR),
+    ("POST", "/api/offers"): roles(ADMIN, FINANCE),
     # audit: database against chain, read-only
     ("GET", "/api/audit/reconciliation"): roles(ADMIN, AUDITOR),
     # the admin action log (accounts, roles, passwords, prices, stock adjustments)

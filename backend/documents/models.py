@@ -190,4 +190,87 @@ class ReconciliationRequest(SQLModel):
         description="An order currency (RUB) or a period's payout currency (USDT): one per "
         "statement, never converted.",
     )
+class TemplateKind(StrEnum):
+    """The documents written from a versioned text (`backend.documents.versions`)."""
+
+    agreement = "agreement"
+    offer = "offer"
+
+
+class DocumentTemplate(SQLModel, table=True):
+    """A published version of a kind's text (Markdown with ``{{placeholders}}``, ru and en).
+    Written once: an edit is a new version, numbered 1, 2, ... per kind; the current one is
+    the highest. ``sha256`` is over both texts (`versions.text_sha256`)."""
+
+    __tablename__ = "document_template"
+    __table_args__ = (
+        sa.CheckConstraint(check_in("kind", TemplateKind), name="kind"),
+        sa.UniqueConstraint("kind", "version"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    version: int
+    body_ru: str = Field(sa_type=sa.Text())
+    body_en: str = Field(sa_type=sa.Text())
+    sha256: str = Field(max_length=64)
+    published_at: datetime = Field(sa_type=UTCDateTime())
+    published_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class AgreementAcceptance(SQLModel, table=True):
+    """A partner accepted a version of the agreement: the document issued for it and that
+    PDF's SHA-256, written in the document's own transaction. Append-only; one per partner and
+    version (accepting again returns this row)."""
+
+    __tablename__ = "agreement_acceptance"
+    __table_args__ = (sa.UniqueConstraint("distributor_id", "template_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    distributor_id: int = Field(foreign_key="distributor.id", index=True)
+    template_id: int = Field(foreign_key="document_template.id")
+    version: int
+    document_id: int = Field(foreign_key="document.id")
+    pdf_sha256: str = Field(max_length=64)
+    accepted_at: datetime = Field(sa_type=UTCDateTime())
+    accepted_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class AcceptancePublic(SQLModel):
+    id: int
+    distributor_id: int
+    version: int
+    document_id: int
+    pdf_sha256: str
+    accepted_at: datetime
+
+
+class AgreementPublic(SQLModel):
+    """The current agreement for the partner asking: its version and text (their details
+    filled in), their acceptance of it (null: not yet) and every earlier acceptance."""
+
+    version: int
+    sha256: str
+    published_at: datetime
+    language: Language
+    text: str
+    accepted: AcceptancePublic | None
+    acceptance_needed: bool
+    history: list[AcceptancePublic]
+
+
+class AcceptRequest(SQLModel):
+    version: int = Field(gt=0, le=1_000_000, description="The version the partner read.")
+    language: Language = Language.ru
+
+
+class OfferRequest(SQLModel):
+    """A commercial offer for a partner (``distributor_id``) or a named prospect company
+    (``prospect_name``, its INN optional): one of the two."""
+
+    distributor_id: int | None = Field(default=None, gt=0, le=2**31 - 1)
+    prospect_name: str | None = Field(default=None, min_length=1, max_length=200)
+    prospect_inn: str | None = Field(default=None, regex=r"^\d{10}(\d{2})?$")
+    price_list_id: int = Field(gt=0, le=2**31 - 1)
+    valid_until: date
     language: Language = Language.ru

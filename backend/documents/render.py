@@ -27,6 +27,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 HERE = Path(__file__).parent
@@ -53,6 +54,28 @@ def _translations(language: str) -> Translations:
     write_mo(compiled, catalog)
     compiled.seek(0)
     return Translations(compiled)
+
+
+def translate(language: str, message: str) -> str:
+    """A catalogue string in the document's language (for words frozen into its data)."""
+    return str(_translations(language).gettext(message))
+
+
+# The agreement's and the offer's texts: CommonMark and tables, raw HTML escaped (an admin's
+# text is data, not markup); markdown-it's own link check drops javascript: and the like.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable(["table"])
+
+
+def text_html(text: str, *, under_heading: bool = False) -> Markup:
+    """A versioned text (its placeholders filled) as HTML for a document or a page; on a page
+    with its own h1 (``under_heading``) the text's headings move down a level."""
+    tokens = _MARKDOWN.parse(text)
+    if under_heading:
+        for token in tokens:
+            if token.type in ("heading_open", "heading_close"):
+                token.tag = f"h{min(int(token.tag[1:]) + 1, 6)}"
+    html: str = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
+    return Markup(html)  # noqa: S704 - markdown-it escapes raw HTML
 
 
 @cache
@@ -100,6 +123,7 @@ def environment(language: str) -> Environment:
     env.filters["day"] = lambda value, form="long": _date(str(value), language, form)
     env.filters["rate"] = lambda rate_bp: _rate(int(rate_bp), language)
     env.filters["qr"] = _qr
+    env.filters["markdown"] = text_html
     env.globals["site_variables"] = Markup(site_variables())  # noqa: S704 - our stylesheet
     env.globals["print_css"] = Markup((TEMPLATES / "print.css").read_text("utf-8"))  # noqa: S704
     return env

@@ -4,8 +4,18 @@ documents of every kind; each kind's module gathers its data and registers what 
 """
 
 from backend.documents.acts import CLOSED, PayeeActs, act_fields, issue_act, period_acts
+from backend.documents.agreement import (
+    AgreementState,
+    accept,
+    acceptance_needed,
+    acceptances,
+    agreement_text,
+    state,
+)
 from backend.documents.bulk import failures_of, latest_jobs, request_job
 from backend.documents.invoice import invoice_fields, issue_invoice
+from backend.documents.models import DocumentKind
+from backend.documents.offer import issue_offer
 from backend.documents.reconciliation import (
     MAX_DAYS,
     check_range,
@@ -29,7 +39,13 @@ __all__ = [
     "CLOSED",
     "KINDS",
     "MAX_DAYS",
+    "AgreementState",
+    "DocumentKind",
     "PayeeActs",
+    "accept",
+    "acceptance_needed",
+    "acceptances",
+    "agreement_text",
     "act_fields",
     "canonical",
     "check_range",
@@ -43,6 +59,7 @@ __all__ = [
     "issue_invoice",
     "issue_reconciliation",
     "issued_reconciliations",
+    "issue_offer",
     "listing",
     "period_acts",
     "reconciliation_fields",
@@ -50,4 +67,5 @@ __all__ = [
     "request_job",
     "rerender",
     "sha256",
+    "state",
 ]

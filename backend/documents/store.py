@@ -42,6 +42,8 @@ from ledger.money import ISO_CURRENCIES
 __all__ = ["KINDS", "Gather", "KindSpec", "canonical", "flat", "issue", "register", "sha256"]
 
 Gather = Callable[[], dict[str, Any]]
+#: Written with a new document, in its transaction (the agreement's acceptance row).
+Record = Callable[[Session, Document], None]
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,10 @@ def issue(
     now: datetime,
     original: Document | None = None,
     reason: str | None = None,
+    record: Record | None = None,
 ) -> Document:
+    """The document of ``subject`` in ``language``: the stored one, or a new one numbered,
+    rendered and inserted together with what ``record`` writes (nothing when it raises)."""
     if original is None:
         found = _find(session, kind.value, subject, language.value)
         if found is not None:
@@ -132,6 +137,7 @@ def issue(
                 issued_at=issued_at,
                 original=original,
                 reason=reason,
+                record=record,
             )
         except BaseException:
             session.rollback()  # the number goes back with the row
@@ -151,6 +157,7 @@ def _write(
     issued_at: datetime,
     original: Document | None,
     reason: str | None,
+    record: Record | None = None,
 ) -> Document:
     assert company.inn is not None
     begin_write(session)
@@ -224,6 +231,9 @@ def _write(
     )
     session.add(counter)
     session.add(document)
+    if record is not None:
+        session.flush()
+        record(session, document)
     session.commit()
     session.refresh(document)
     return document

@@ -46,6 +46,7 @@ ACTION_NAMES = {
     AdminAction.see_as_ended: N_("partner's office closed"),
     AdminAction.training_published: N_("course published"),
     AdminAction.training_assigned: N_("course assigned"),
+    AdminAction.template_published: N_("document text published"),
 }
 SETTING_NAMES = {
     "placement_strategy": N_("Placement strategy"),

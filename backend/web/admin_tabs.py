@@ -15,5 +15,6 @@ ADMIN_TABS: list[tuple[str, str]] = [
     ("/admin/settings", N_("Company settings")),
     ("/admin/requisites", N_("Company details")),
     ("/admin/sales-plan", N_("Sales plan")),
+    ("/admin/templates", N_("Document texts")),
     ("/admin/cards", N_("Public cards")),
 ]

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from backend.accounts.models import User
 from backend.cards.service import card_counts
+from backend.documents.service import acceptance_needed
 from backend.genealogy.cards import card_of
 from backend.periods.dashboard import dashboard_of
 from backend.periods.statements import statements_of
@@ -54,4 +55,5 @@ def distributor_home(request: Request, session: Session, user: User) -> Response
         refusals=REFUSALS,
         other_refusal=OTHER_REFUSAL,
         requirement_names=REQUIREMENT_NAMES,
+        agreement_needed=acceptance_needed(session, user.distributor_id),
     )

@@ -37,6 +37,8 @@ KIND_NAMES = {
     DocumentKind.invoice.value: N_("Invoice for payment"),
     DocumentKind.act.value: N_("Act of services"),
     DocumentKind.reconciliation.value: N_("Reconciliation statement"),
+    DocumentKind.agreement.value: N_("Partner agreement"),
+    DocumentKind.offer.value: N_("Commercial offer"),
 }
 TAX_STATUS_NAMES = {
     "individual": N_("individual"),

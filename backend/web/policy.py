@@ -33,6 +33,15 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/profile/card"): frozenset({DISTRIBUTOR}),
     # The partner's payouts and tax status: their own only (staff read it through "see as").
     ("GET", "/payout"): frozenset({DISTRIBUTOR}),
+    # The partner agreement: their own, read and accepted (staff read acceptances on the
+    # partner's record; the admin edits the texts on /admin/templates).
+    ("GET", "/agreement"): frozenset({DISTRIBUTOR}),
+    ("POST", "/agreement"): frozenset({DISTRIBUTOR}),
+    ("GET", "/offers"): frozenset({ADMIN, FINANCE}),
+    ("POST", "/offers"): frozenset({ADMIN, FINANCE}),
+    ("GET", "/admin/templates"): frozenset({ADMIN}),
+    ("GET", "/admin/templates/{kind}"): frozenset({ADMIN}),
+    ("POST", "/admin/templates/{kind}"): frozenset({ADMIN}),
     ("POST", "/payout"): frozenset({DISTRIBUTOR}),
     # The partner's public card and "Join my team": for visitors, no login.
     ("GET", "/p/{alias}"): PUBLIC,

@@ -56,6 +56,7 @@ MENU = (
     ("/reports", N_("Reports")),
     ("/finance/periods", N_("Periods")),
     ("/finance/vault", N_("Vault")),
+    ("/offers", N_("Offers")),
     ("/audit/history", N_("Chain history")),
     ("/audit/reconciliation", N_("Reconciliation")),
     ("/audit/packages", N_("Packages")),

@@ -12,6 +12,7 @@ from backend.accounts import service as accounts
 from backend.core.db import SessionDep
 from backend.core.errors import TooManyRequests, Unauthorized
 from backend.core.model_base import Role
+from backend.documents import service as agreements
 from backend.genealogy.cards import card_of
 from backend.web.admin import add_admin_pages
 from backend.web.admin_catalogue import add_catalogue_pages
@@ -19,8 +20,10 @@ from backend.web.admin_plan import add_plan_pages
 from backend.web.admin_price_lists import add_price_list_pages
 from backend.web.admin_requisites import add_admin_requisite_pages
 from backend.web.admin_sales_plan import add_admin_sales_plan_pages
+from backend.web.admin_templates import add_admin_template_pages
 from backend.web.admin_training import add_admin_training_pages
 from backend.web.admin_warehouses import add_admin_warehouse_pages
+from backend.web.agreement import add_agreement_pages
 from backend.web.audit import add_audit_pages
 from backend.web.cards import add_card_pages
 from backend.web.dashboard import distributor_home
@@ -30,6 +33,7 @@ from backend.web.documents import add_document_pages
 from backend.web.finance import add_finance_pages
 from backend.web.finance_bank import add_finance_bank_pages
 from backend.web.i18n import DEFAULT_LANGUAGE, N_, parse_language
+from backend.web.offers import add_offer_pages
 from backend.web.payout import add_payout_pages
 from backend.web.profile import add_profile_pages
 from backend.web.reconciliation import add_reconciliation_pages
@@ -171,8 +175,16 @@ def distributor_page(
 ) -> Response:
     check_id(distributor_id)
     card = card_of(session, user, distributor_id)
+    # Staff read the partner's acceptances of the agreement on their record.
+    accepted = (
+        None if user.role == Role.distributor else agreements.acceptances(session, distributor_id)
+    )
     return render(
-        request, "distributor.html", card=card, tree_width=request.app.state.settings.tree_width
+        request,
+        "distributor.html",
+        card=card,
+        tree_width=request.app.state.settings.tree_width,
+        acceptances=accepted,
     )
 
 
@@ -196,6 +208,8 @@ add_tree_pages(router)
 add_shop_pages(router)
 add_profile_pages(router)
 add_payout_pages(router)
+add_agreement_pages(router)
+add_offer_pages(router)
 add_card_pages(router)
 add_audit_pages(router)
 add_plan_pages(router)
@@ -204,6 +218,7 @@ add_price_list_pages(router)
 add_admin_warehouse_pages(router)
 add_admin_requisite_pages(router)
 add_admin_sales_plan_pages(router)
+add_admin_template_pages(router)
 add_warehouse_pages(router)
 add_admin_pages(router)
 add_finance_pages(router)

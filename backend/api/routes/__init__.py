@@ -7,6 +7,7 @@ from fastapi.routing import APIRoute
 from backend.api.policy import POLICY, describe
 from backend.api.routes import (
     admin_log,
+    agreements,
     audit,
     auth,
     bank_payouts,
@@ -65,6 +66,7 @@ for module in (
     payees,
     bank_payouts,
     documents,
+    agreements,
     reports,
 ):
     _document_roles(module.router)
