@@ -190,6 +190,8 @@ class ReconciliationRequest(SQLModel):
         description="An order currency (RUB) or a period's payout currency (USDT): one per "
         "statement, never converted.",
     )
+
+
 class TemplateKind(StrEnum):
     """The documents written from a versioned text (`backend.documents.versions`)."""
 
