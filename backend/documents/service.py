@@ -13,9 +13,11 @@ from backend.documents.store import (
     flat,
     get,
     listing,
+    of_order,
     rerender,
     sha256,
 )
+from backend.documents.upd import issue_upd, upd_fields
 
 __all__ = [
     "CLOSED",
@@ -31,7 +33,10 @@ __all__ = [
     "issue_act",
     "issue_invoice",
     "listing",
+    "of_order",
     "period_acts",
     "rerender",
     "sha256",
+    "upd_fields",
+    "issue_upd",
 ]

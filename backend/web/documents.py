@@ -1,5 +1,6 @@
 """The partner documents in the offices (issue 17): finance issues a closed period's acts of
-services from the period's acts page and an order's invoice for payment; a distributor lists
+services from the period's acts page and an order's invoice for payment and UPD (buttons on
+the order's page, `backend.web.warehouse`); a distributor lists
 their own acts and invoices (`/documents`); the auditor lists every document with its hashes
 (`/audit/documents`); everyone who may read a document downloads its stored PDF.
 
@@ -35,6 +36,7 @@ PAGE = 50
 KIND_NAMES = {
     DocumentKind.invoice.value: N_("Invoice for payment"),
     DocumentKind.act.value: N_("Act of services"),
+    DocumentKind.upd.value: N_("UPD"),
 }
 TAX_STATUS_NAMES = {
     "individual": N_("individual"),
@@ -157,6 +159,19 @@ def issue_invoice(
     return RedirectResponse(pdf_path(document), status_code=303)
 
 
+def issue_upd(
+    request: Request, session: SessionDep, user: PageUser, now: NowDep, order_id: int
+) -> Response:
+    """The order's UPD (the stored one when issued), then its PDF; a refusal (not shipped,
+    the warehouse's address or company details missing) is the error page with its status and
+    the service's message."""
+    check_id(order_id, "order")
+    document = documents.issue_upd(
+        session, order_id, language=language_of(request, user), actor=user, now=now
+    )
+    return RedirectResponse(pdf_path(document), status_code=303)
+
+
 # -- everyone: the stored PDF ------------------------------------------------------------------
 
 
@@ -253,6 +268,7 @@ def add_document_pages(router: APIRouter) -> None:
     steps: tuple[tuple[str, Callable[..., Response]], ...] = (
         ("/finance/periods/{period_id}/acts/{distributor_id}", issue_act),
         ("/finance/orders/{order_id}/invoice", issue_invoice),
+        ("/finance/orders/{order_id}/upd", issue_upd),
     )
     for path, handler in steps:
         router.add_api_route(path, handler, methods=["POST"], dependencies=CsrfChecked)

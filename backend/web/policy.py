@@ -134,7 +134,8 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/warehouse/movements"): WAREHOUSE,
     ("GET", "/warehouse/movements.csv"): WAREHOUSE,
     ("GET", "/warehouse/picklist"): WAREHOUSE,
-    ("GET", "/warehouse/orders/{order_id}"): WAREHOUSE,
+    # Finance opens an order's page too, for its documents (`backend.web.documents`).
+    ("GET", "/warehouse/orders/{order_id}"): WAREHOUSE | {FINANCE},
     ("POST", "/warehouse/orders/{order_id}/shipment"): WAREHOUSE,
     # The admin office: the plan, the catalogue and its price lists, the warehouses.
     ("GET", "/admin/plan"): frozenset({ADMIN}),
@@ -178,6 +179,7 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/finance/periods/{period_id}/acts"): frozenset({FINANCE}),
     ("POST", "/finance/periods/{period_id}/acts/{distributor_id}"): frozenset({FINANCE}),
     ("POST", "/finance/orders/{order_id}/invoice"): frozenset({FINANCE}),
+    ("POST", "/finance/orders/{order_id}/upd"): frozenset({FINANCE}),
     ("GET", "/finance/vault"): frozenset({FINANCE}),
     ("POST", "/finance/vault/funding"): frozenset({FINANCE}),
     # The mentor's view: a leader's own team (their sponsor tree) with its training progress;

@@ -24,7 +24,8 @@ from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.db import SessionDep
 from backend.core.errors import AppError, NotFound
-from backend.core.model_base import Language, MovementKind
+from backend.core.model_base import Language, MovementKind, Role
+from backend.documents import service as documents
 from backend.orders import picking
 from backend.orders import service as orders
 from backend.stock import office
@@ -37,6 +38,7 @@ from backend.stock.models import (
     Warehouse,
 )
 from backend.web.deps import NowDep, SettingsDep
+from backend.web.documents import KIND_NAMES, pdf_path
 from backend.web.i18n import load_translations
 from backend.web.render import PageUser, check_id, language_of, render
 from backend.web.sessions import check_csrf
@@ -517,6 +519,12 @@ def _order(
         refused=refused,
         order_status_names=ORDER_STATUS_NAMES,
         payment_names=PAYMENT_NAMES,
+        # Finance issues the order's documents from here; the warehouse ships it.
+        may_ship=user.role == Role.warehouse,
+        may_issue=user.role == Role.finance,
+        documents=documents.of_order(session, order_id, actor=user),
+        kind_names=KIND_NAMES,
+        pdf_path=pdf_path,
     )
 
 
