@@ -38,7 +38,8 @@ from backend.stock.models import (
     Warehouse,
 )
 from backend.web.deps import NowDep, SettingsDep
-from backend.web.documents import KIND_NAMES, pdf_path
+from backend.web.documents import KIND_NAMES as DOCUMENT_KIND_NAMES
+from backend.web.documents import pdf_path
 from backend.web.i18n import load_translations
 from backend.web.render import PageUser, check_id, language_of, render
 from backend.web.sessions import check_csrf
@@ -367,7 +368,7 @@ def movements_page(
         products=products,
         product_names={p.id: p for p in products},
         kinds=list(MovementKind),
-        kind_names=KIND_NAMES,
+        kind_names=DOCUMENT_KIND_NAMES,
         filters=filters,
         items=found.items,
         older=filters.query(before=found.older) if found.older else None,
@@ -523,7 +524,7 @@ def _order(
         may_ship=user.role == Role.warehouse,
         may_issue=user.role == Role.finance,
         documents=documents.of_order(session, order_id, actor=user),
-        kind_names=KIND_NAMES,
+        kind_names=DOCUMENT_KIND_NAMES,
         pdf_path=pdf_path,
     )
 

@@ -127,7 +127,7 @@ UPD_FIELDS = {
         "Commercial invoice No. 1 of May 16, 2026",
         "Seller ООО «Линия»",
         "Seller's INN/KPP 7701000001/770101001",
-        "Shipper and its address ООО «Линия», warehouse \"Склад\", " + WAREHOUSE_ADDRESS,
+        'Shipper and its address ООО «Линия», warehouse "Склад", ' + WAREHOUSE_ADDRESS,
         "To payment document No. PP-7781 of May 14, 2026",
         "Shipping document Lines 1–2 No. 1 of May 16, 2026",
         "Currency: name, code Russian rouble, 643",
