@@ -1,8 +1,8 @@
 """The partner documents in the offices (issue 17): finance issues a closed period's acts of
-services from the period's acts page and an order's invoice for payment and UPD (buttons on
-the order's page, `backend.web.warehouse`); a distributor lists
-their own acts and invoices (`/documents`); the auditor lists every document with its hashes
-(`/audit/documents`); everyone who may read a document downloads its stored PDF.
+services from the period's acts page (an order's invoice and UPD from the order's page:
+`backend.web.order_documents`); a distributor lists their own acts and invoices
+(`/documents`); the auditor lists every document with its hashes (`/audit/documents`);
+everyone who may read a document downloads its stored PDF.
 
 Each button posts to the service the JSON API calls (`backend.documents.service`), so the
 page refuses exactly what the API refuses; a refusal comes back as the acts page (its status
@@ -74,7 +74,7 @@ def _shown(refused: AppError) -> dict[str, Any]:
     }
 
 
-# -- finance: a period's acts, an order's invoice ------------------------------------------------
+# -- finance: a period's acts -------------------------------------------------------------------
 
 
 def _acts_page(
@@ -145,31 +145,6 @@ def issue_act(
     return RedirectResponse(
         f"/finance/periods/{period_id}/acts#payee-{distributor_id}", status_code=303
     )
-
-
-def issue_invoice(
-    request: Request, session: SessionDep, user: PageUser, now: NowDep, order_id: int
-) -> Response:
-    """The order's invoice (the stored one when issued), then its PDF; a refusal is the error
-    page with its status and the service's message."""
-    check_id(order_id, "order")
-    document = documents.issue_invoice(
-        session, order_id, language=language_of(request, user), actor=user, now=now
-    )
-    return RedirectResponse(pdf_path(document), status_code=303)
-
-
-def issue_upd(
-    request: Request, session: SessionDep, user: PageUser, now: NowDep, order_id: int
-) -> Response:
-    """The order's UPD (the stored one when issued), then its PDF; a refusal (not shipped,
-    the warehouse's address or company details missing) is the error page with its status and
-    the service's message."""
-    check_id(order_id, "order")
-    document = documents.issue_upd(
-        session, order_id, language=language_of(request, user), actor=user, now=now
-    )
-    return RedirectResponse(pdf_path(document), status_code=303)
 
 
 # -- everyone: the stored PDF ------------------------------------------------------------------
@@ -267,8 +242,6 @@ def add_document_pages(router: APIRouter) -> None:
         router.add_api_route(path, handler, methods=["GET"])
     steps: tuple[tuple[str, Callable[..., Response]], ...] = (
         ("/finance/periods/{period_id}/acts/{distributor_id}", issue_act),
-        ("/finance/orders/{order_id}/invoice", issue_invoice),
-        ("/finance/orders/{order_id}/upd", issue_upd),
     )
     for path, handler in steps:
         router.add_api_route(path, handler, methods=["POST"], dependencies=CsrfChecked)

@@ -495,10 +495,10 @@ def order_page(
     shipped: Annotated[bool, Query()] = False,
 ) -> Response:
     check_id(order_id, "order")
-    return _order(request, session, user, order_id, shipped=shipped)
+    return order_view(request, session, user, order_id, shipped=shipped)
 
 
-def _order(
+def order_view(
     request: Request,
     session: Session,
     user: User,
@@ -507,7 +507,10 @@ def _order(
     status_code: int = 200,
     shipped: bool = False,
     refused: Problem | None = None,
+    document_refused: Problem | None = None,
 ) -> Response:
+    """The order's page: its lines, the shipping button for the warehouse, its documents and
+    (for finance) the buttons that issue them; ``document_refused``: why a document was not."""
     view = picking.order_to_ship(session, order_id, actor=user)
     return render(
         request,
@@ -523,6 +526,7 @@ def _order(
         # Finance issues the order's documents from here; the warehouse ships it.
         may_ship=user.role == Role.warehouse,
         may_issue=user.role == Role.finance,
+        document_refused=document_refused,
         documents=documents.of_order(session, order_id, actor=user),
         kind_names=DOCUMENT_KIND_NAMES,
         pdf_path=pdf_path,
@@ -552,7 +556,7 @@ def ship_order(
         current = picking.order_to_ship(session, order_id, actor=user).detail.order
         if current.status in NOT_SHIPPABLE:
             problem = Problem(NOT_SHIPPABLE[current.status], {"id": order_id})
-        return _order(
+        return order_view(
             request, session, user, order_id, status_code=refused.status_code, refused=problem
         )
     return RedirectResponse(f"/warehouse/orders/{order_id}?shipped=1", status_code=303)
