@@ -56,6 +56,7 @@ bench: setup bench-gas bench-merkle  ## every benchmark; each prints a table, la
 	.venv/bin/python bench/downline.py  # PostgreSQL at 127.0.0.1:5432 (LINEAGE_TEST_POSTGRES_URL)
 	.venv/bin/python bench/office.py  # office pages: 100,000 on SQLite, 1,000,000 on PostgreSQL
 	.venv/bin/python bench/documents.py  # one act on demand, p50/p95 of 20 (<= 1 s)
+	.venv/bin/python bench/upd.py  # one UPD of 30 lines on demand, p50/p95 of 10 (<= 1 s)
 	.venv/bin/python bench/load.py  # 100 users, 2 min on SQLite, then on PostgreSQL at 127.0.0.1:5432
 
 bench-gas: setup

@@ -1,5 +1,6 @@
-"""An order's documents from its page (issue 17): finance presses "Invoice for payment" or
-"UPD" on the order's page (`backend.web.warehouse.order_view`) and lands on the PDF, issued
+"""An order's documents from its page (issue 17): finance opens the order at
+`/finance/orders/{id}` (the warehouse's view of it, `backend.web.warehouse.order_view`),
+presses "Invoice for payment" or "UPD" and lands on the PDF, issued
 now or before. Each button posts to the service the JSON API calls, so the page refuses what
 the API refuses; a refusal comes back as the order's page with its status code and the reason
 in words: the order not shipped yet or cancelled, the warehouse without an address, the
@@ -79,7 +80,14 @@ def _issuer(issue: Issue) -> Callable[..., Response]:
     return handler
 
 
+def order_page(request: Request, session: SessionDep, user: PageUser, order_id: int) -> Response:
+    """The order as the warehouse sees it, with its documents and their buttons."""
+    check_id(order_id, "order")
+    return order_view(request, session, user, order_id)
+
+
 def add_order_document_pages(router: APIRouter) -> None:
+    router.add_api_route("/finance/orders/{order_id}", order_page, methods=["GET"])
     steps = (
         ("/finance/orders/{order_id}/invoice", documents.issue_invoice),
         ("/finance/orders/{order_id}/upd", documents.issue_upd),

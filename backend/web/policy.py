@@ -134,8 +134,7 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/warehouse/movements"): WAREHOUSE,
     ("GET", "/warehouse/movements.csv"): WAREHOUSE,
     ("GET", "/warehouse/picklist"): WAREHOUSE,
-    # Finance opens an order's page too, for its documents (`backend.web.documents`).
-    ("GET", "/warehouse/orders/{order_id}"): WAREHOUSE | {FINANCE},
+    ("GET", "/warehouse/orders/{order_id}"): WAREHOUSE,
     ("POST", "/warehouse/orders/{order_id}/shipment"): WAREHOUSE,
     # The admin office: the plan, the catalogue and its price lists, the warehouses.
     ("GET", "/admin/plan"): frozenset({ADMIN}),
@@ -178,6 +177,8 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     # The period's acts of services and an order's invoice (`backend.web.documents`).
     ("GET", "/finance/periods/{period_id}/acts"): frozenset({FINANCE}),
     ("POST", "/finance/periods/{period_id}/acts/{distributor_id}"): frozenset({FINANCE}),
+    # An order's page in the finance office: its documents and the buttons that issue them.
+    ("GET", "/finance/orders/{order_id}"): frozenset({FINANCE}),
     ("POST", "/finance/orders/{order_id}/invoice"): frozenset({FINANCE}),
     ("POST", "/finance/orders/{order_id}/upd"): frozenset({FINANCE}),
     ("GET", "/finance/vault"): frozenset({FINANCE}),

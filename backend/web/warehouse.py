@@ -510,13 +510,14 @@ def order_view(
     document_refused: Problem | None = None,
 ) -> Response:
     """The order's page: its lines, the shipping button for the warehouse, its documents and
-    (for finance) the buttons that issue them; ``document_refused``: why a document was not."""
+    (for finance, at ``/finance/orders/{id}``) the buttons that issue them;
+    ``document_refused``: why a document was not."""
     view = picking.order_to_ship(session, order_id, actor=user)
     return render(
         request,
         "warehouse_order.html",
         status_code=status_code,
-        here=f"/warehouse/orders/{order_id}",
+        here=f"/{'finance' if user.role == Role.finance else 'warehouse'}/orders/{order_id}",
         v=view,
         d=view.detail,
         shipped=shipped,

@@ -58,7 +58,7 @@ def test_finance_presses_the_document_buttons_and_the_partner_downloads(
 ) -> None:
     page.goto("/login")
     log_in(page, *FINANCE)
-    page.goto("/warehouse/orders/1")
+    page.goto("/finance/orders/1")
     expect(page.locator("h1")).to_have_text("Заказ № 1")
     expect(page.locator("#order-documents")).to_have_text("По этому заказу документов пока нет.")
     expect(page.get_by_role("button", name="Отгрузить")).to_have_count(0)  # finance does not ship

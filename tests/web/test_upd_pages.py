@@ -45,7 +45,7 @@ def test_finance_issues_the_upd_from_the_orders_page(api: Api, browser: Browser)
     set_company(api.engine)
     order_id = make_order(api.engine, api.distributor_id)
     finance = person(browser, FINANCE)
-    page: Any = finance.get(f"/warehouse/orders/{order_id}")
+    page: Any = finance.get(f"/finance/orders/{order_id}")
     assert page.status_code == 200
     forms = POST_FORM.findall(page.text)
     assert f"/finance/orders/{order_id}/invoice" in forms
@@ -58,7 +58,7 @@ def test_finance_issues_the_upd_from_the_orders_page(api: Api, browser: Browser)
     assert documents(api) == []
 
     ship(api.engine, order_id)
-    shipped: Any = finance.get(f"/warehouse/orders/{order_id}")
+    shipped: Any = finance.get(f"/finance/orders/{order_id}")
     assert f"/finance/orders/{order_id}/upd" in POST_FORM.findall(shipped.text)
     issued = post(finance, f"/finance/orders/{order_id}/upd")
     assert issued.status_code == 303
@@ -67,7 +67,7 @@ def test_finance_issues_the_upd_from_the_orders_page(api: Api, browser: Browser)
     assert issued.headers["location"] == f"/documents/{upd.id}/pdf"
     pdf: Any = finance.get(issued.headers["location"])
     assert pdf.status_code == 200 and pdf.content == upd.pdf
-    listed: Any = finance.get(f"/warehouse/orders/{order_id}")
+    listed: Any = finance.get(f"/finance/orders/{order_id}")
     assert f'href="/documents/{upd.id}/pdf"' in listed.text and "УПД № 1 за 2026" in listed.text
     assert post(finance, "/finance/orders/999/upd").status_code == 404
 
@@ -77,6 +77,7 @@ def test_finance_issues_the_upd_from_the_orders_page(api: Api, browser: Browser)
     assert f'href="/documents/{upd.id}/pdf"' in theirs.text
     assert not [form for form in POST_FORM.findall(theirs.text) if "/finance/" in form]
     assert post(keeper, f"/finance/orders/{order_id}/upd").status_code == 403
+    assert keeper.get(f"/finance/orders/{order_id}").status_code == 403  # type: ignore[attr-defined]
 
     # Dina finds it on her order's page and downloads it.
     dina = person(browser, DINA)
@@ -84,7 +85,7 @@ def test_finance_issues_the_upd_from_the_orders_page(api: Api, browser: Browser)
     assert own.status_code == 200
     assert f'href="/documents/{upd.id}/pdf"' in own.text and "Скачать PDF (ru)" in own.text
     assert dina.get(f"/documents/{upd.id}/pdf").content == upd.pdf  # type: ignore[attr-defined]
-    assert dina.get(f"/warehouse/orders/{order_id}").status_code == 403  # type: ignore[attr-defined]
+    assert dina.get(f"/finance/orders/{order_id}").status_code == 403  # type: ignore[attr-defined]
 
 
 def test_missing_details_and_address_are_said_on_the_orders_page(
