@@ -59,6 +59,7 @@ bench: setup bench-gas bench-merkle  ## every benchmark; each prints a table, la
 	.venv/bin/python bench/documents.py  # one act on demand, p50/p95 of 20 (<= 1 s)
 	.venv/bin/python bench/reconciliation.py  # a year's reconciliation statement, weekly and daily orders
 	.venv/bin/python bench/disclosure.py  # the year's income disclosure over 1,000,000
+	.venv/bin/python bench/upd.py  # one UPD of 30 lines on demand, p50/p95 of 10 (<= 1 s)
 	.venv/bin/python bench/load.py  # 100 users, 2 min on SQLite, then on PostgreSQL at 127.0.0.1:5432
 
 bench-gas: setup

@@ -135,6 +135,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ),
     # partner documents (issue 17): finance issues; a distributor reads their own (the service)
     ("POST", "/api/orders/{order_id}/invoice"): roles(FINANCE),
+    ("POST", "/api/orders/{order_id}/upd"): roles(FINANCE),
     ("POST", "/api/periods/{period_id}/acts/{distributor_id}"): roles(FINANCE),
     ("POST", "/api/distributors/{distributor_id}/reconciliation"): roles(FINANCE),
     ("POST", "/api/documents/{document_id}/correction"): roles(FINANCE),

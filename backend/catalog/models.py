@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
+from backend.catalog.codes import DEFAULT_OKEI, DOMESTIC, CountryNumeric, OkeiCode, TnvedCode
 from backend.core.model_base import ProductCategory, UTCDateTime, VatCategory, check_in, now_utc
 from backend.core.money import InMinorUnits
 from backend.core.types import MAX_ID, Currency, ShortText, Sku
@@ -31,6 +32,21 @@ class ProductBase(SQLModel):
         default=VatCategory.standard,
         sa_type=sa.String(16),
         description="VAT treatment; the rate comes from the dated VAT table.",
+    )
+    okei_code: OkeiCode = Field(
+        default=DEFAULT_OKEI,
+        max_length=3,
+        sa_column_kwargs={"server_default": DEFAULT_OKEI},
+        description="Unit of measure, OKEI code (796: pcs).",
+    )
+    origin_country: CountryNumeric = Field(
+        default=DOMESTIC,
+        max_length=3,
+        sa_column_kwargs={"server_default": DOMESTIC},
+        description="Country of origin, ISO 3166 numeric.",
+    )
+    tnved_code: TnvedCode = Field(
+        default=None, max_length=10, description="Product-kind code (TN VED EAEU), 10 digits."
     )
     active: bool = True
 
@@ -61,6 +77,9 @@ class ProductUpdate(SQLModel):
     pv: int | None = Field(default=None, ge=0, le=MAX_POINTS)
     cv: int | None = Field(default=None, ge=0, le=MAX_POINTS)
     vat_category: VatCategory | None = None
+    okei_code: OkeiCode | None = None
+    origin_country: CountryNumeric | None = None
+    tnved_code: TnvedCode = Field(default=None, description="null clears it.")
     active: bool | None = None
 
 

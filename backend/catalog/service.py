@@ -22,6 +22,9 @@ from backend.catalog.models import (
 from backend.core.errors import Conflict, Invalid, NotFound
 from backend.core.model_base import ProductCategory, now_utc
 
+#: What an update may clear (a product-kind code is optional).
+NULLABLE = ("tnved_code",)
+
 
 def create_product(
     session: Session,
@@ -51,7 +54,7 @@ def update_product(
     product = get_product(session, product_id)
     changes = data.model_dump(exclude_unset=True)
     for field, value in changes.items():
-        if value is None:
+        if value is None and field not in NULLABLE:
             raise Invalid(f"{field} cannot be null")
     merged = {
         field: changes.get(field, getattr(product, field))

@@ -42,7 +42,11 @@ REQUISITES = (
     "corr_account",
     "director",
     "chief_accountant",
+    "vat_payer",
 )
+#: The values of ``vat_payer``: "yes" (general tax system: the UPD is status 1, a VAT invoice
+#: too) or "no" (simplified system or exempt: status 2, the transfer document alone).
+VAT_PAYER = ("yes", "no")
 
 
 class CompanyRequisite(SQLModel, table=True):

@@ -6,7 +6,8 @@ list `missing` returns, never with a half-filled form.
 
 Checks (`backend.core.ru_checks`): INN 10 digits (an organisation) or 12 (an individual
 entrepreneur) with its check digits, KPP (required with a 10-digit INN), OGRN or OGRNIP, BIK,
-the settlement and correspondent accounts with their keys against the BIK.
+the settlement and correspondent accounts with their keys against the BIK; ``vat_payer`` is
+"yes" or "no" (`VAT_PAYER`: whether the company charges VAT, which decides the UPD's status).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlmodel import Session, select
 
 from backend.accounts.models import User
 from backend.admin_log import service as admin_log
-from backend.company.models import REQUISITES, CompanyRequisite
+from backend.company.models import REQUISITES, VAT_PAYER, CompanyRequisite
 from backend.core import ru_checks
 from backend.core.db import begin_write
 from backend.core.errors import Invalid
@@ -54,6 +55,7 @@ class CompanyRequisites:
     corr_account: str | None = None
     director: str | None = None
     chief_accountant: str | None = None
+    vat_payer: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
         return {field.name: getattr(self, field.name) for field in fields(self)}
@@ -109,6 +111,8 @@ def normalised(name: str, raw: str) -> str | None:
     """The value ``raw`` (as typed) means for detail ``name``: ``None`` when empty."""
     if name in DIGITS:
         text = re.sub(r"[\s\u00a0\u202f\u2009]", "", raw).upper()
+    elif name == "vat_payer":
+        text = raw.strip().lower()
     else:
         text = " ".join(raw.split())
     return text or None
@@ -117,8 +121,12 @@ def normalised(name: str, raw: str) -> str | None:
 def problems(values: Mapping[str, str | None]) -> dict[str, str]:
     """What is wrong with a full set of (normalised) details, by name: ``format``,
     ``checksum``, ``too_long``, ``kpp_required`` (a 10-digit INN without KPP) or
-    ``kpp_not_allowed`` (a KPP with a person's 12-digit INN). Empty details are not problems."""
+    ``kpp_not_allowed`` (a KPP with a person's 12-digit INN), ``choice`` (``vat_payer`` other
+    than yes or no). Empty details are not problems."""
     found: dict[str, str] = {}
+    vat_payer = values.get("vat_payer")
+    if vat_payer is not None and vat_payer not in VAT_PAYER:
+        found["vat_payer"] = "choice"
     for name, limit in MAX_TEXT.items():
         value = values.get(name)
         if value is not None and len(value) > limit:

@@ -32,6 +32,22 @@ NEEDS = (
 )
 
 
+def buyer_of(session: Session, order: Order) -> dict[str, Any]:
+    """Who buys: the retail customer, or the partner with their INN where their tax profile in
+    force on the order's date has one."""
+    distributor = session.get(Distributor, order.distributor_id)
+    assert distributor is not None  # a foreign key
+    if order.customer_id is not None:
+        customer = session.get(RetailCustomer, order.customer_id)
+        assert customer is not None
+        name, inn, partner = f"{customer.first_name} {customer.last_name}", None, None
+    else:
+        profile = in_force(session, order.created_at, distributor_ids=[order.distributor_id])
+        inn = profile[order.distributor_id].inn if order.distributor_id in profile else None
+        name, partner = f"{distributor.first_name} {distributor.last_name}", order.distributor_id
+    return {"name": name, "inn": inn, "partner": partner}
+
+
 def invoice_fields(session: Session, order_id: int, language: Language) -> dict[str, Any]:
     order = session.get(Order, order_id)
     if order is None:
@@ -58,17 +74,7 @@ def invoice_fields(session: Session, order_id: int, language: Language) -> dict[
         }
         for line, name_ru, name_en in rows
     ]
-    distributor = session.get(Distributor, order.distributor_id)
-    assert distributor is not None  # a foreign key
-    if order.customer_id is not None:
-        customer = session.get(RetailCustomer, order.customer_id)
-        assert customer is not None
-        name, inn, partner = f"{customer.first_name} {customer.last_name}", None, None
-    else:
-        profile = in_force(session, order.created_at, distributor_ids=[order.distributor_id])
-        inn = profile[order.distributor_id].inn if order.distributor_id in profile else None
-        name, partner = f"{distributor.first_name} {distributor.last_name}", order.distributor_id
-    buyer = {"name": name, "inn": inn, "partner": partner}
+    buyer = buyer_of(session, order)
     total = sum(int(line["amount"]) for line in lines)
     exponent = exponent_of(order.currency)
     return {

@@ -31,9 +31,11 @@ from backend.documents.store import (
     flat,
     get,
     listing,
+    of_order,
     rerender,
     sha256,
 )
+from backend.documents.upd import issue_upd, upd_fields
 
 __all__ = [
     "CLOSED",
@@ -61,6 +63,7 @@ __all__ = [
     "issued_reconciliations",
     "issue_offer",
     "listing",
+    "of_order",
     "period_acts",
     "reconciliation_fields",
     "latest_jobs",
@@ -68,4 +71,6 @@ __all__ = [
     "rerender",
     "sha256",
     "state",
+    "upd_fields",
+    "issue_upd",
 ]

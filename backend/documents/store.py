@@ -337,3 +337,12 @@ def listing(
 def rerender(document: Document) -> bytes:
     """The PDF made again from the stored data (equal to the stored PDF: `test_documents`)."""
     return render_pdf(flat(json.loads(document.data)))
+
+
+def of_order(session: Session, order_id: int, *, actor: User) -> list[Document]:
+    """An order's documents (invoices, UPDs, their corrections), oldest first; a distributor
+    sees them only for their own orders."""
+    query = select(Document).where(Document.order_id == order_id)
+    if actor.role == Role.distributor:
+        query = query.where(Document.distributor_id == (actor.distributor_id or -1))
+    return list(session.exec(query.order_by(col(Document.id))))

@@ -16,6 +16,9 @@ class WarehouseBase(SQLModel):
     code: WarehouseCode = Field(max_length=32)
     name: ShortText = Field(max_length=200)
     country: CountryCode | None = Field(default=None, max_length=2)
+    address: str | None = Field(
+        default=None, max_length=300, description="Where goods ship from (the UPD's shipper)."
+    )
     active: bool = True
 
 
@@ -26,6 +29,7 @@ class WarehouseCreate(WarehouseBase):
 class WarehouseUpdate(SQLModel):
     name: ShortText | None = Field(default=None, max_length=200)
     country: CountryCode | None = Field(default=None, max_length=2)
+    address: str | None = Field(default=None, max_length=300)
     active: bool | None = None
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from backend.catalog import service as catalog
+from backend.catalog.codes import COUNTRIES, DEFAULT_OKEI, DOMESTIC, OKEI
 from backend.catalog.models import (
     Product,
     ProductCreate,
@@ -79,6 +80,9 @@ def _product_values(product: Product) -> Fields:
         "pv": str(product.pv),
         "cv": str(product.cv),
         "vat_category": str(product.vat_category),
+        "okei_code": product.okei_code,
+        "origin_country": product.origin_country,
+        "tnved_code": product.tnved_code or "",
         "active": "on" if product.active else "",
     }
 
@@ -92,6 +96,8 @@ def page_common() -> Errors:
         "category_options": [(c.value, label) for c, label in CATEGORY_NAMES.items()],
         "vat_options": [(v.value, label) for v, label in VAT_NAMES.items()],
         "currency_options": [(code, code) for code in sorted(ISO_CURRENCIES)],
+        "okei_options": [(code, f"{code} {ru} ({en})") for code, (ru, en) in OKEI.items()],
+        "country_options": [(code, f"{code} {ru} ({en})") for code, (ru, en) in COUNTRIES.items()],
     }
 
 
@@ -132,7 +138,15 @@ def _catalogue(
         pages=max(1, -(-total // PAGE)),
         notice=notice,
         values=values
-        or {"currency": "RUB", "category": "product", "pv": "0", "cv": "0", "active": "on"},
+        or {
+            "currency": "RUB",
+            "category": "product",
+            "pv": "0",
+            "cv": "0",
+            "okei_code": DEFAULT_OKEI,
+            "origin_country": DOMESTIC,
+            "active": "on",
+        },
         errors=errors or {},
         **page_common(),
     )
@@ -149,9 +163,12 @@ def _product_form(
     pv: str,
     cv: str,
     vat_category: str,
+    codes: tuple[str, str, str],
     active: str,
 ) -> tuple[Fields, Errors, Errors]:
-    """The form as typed, its errors, and the parsed values for the service's model."""
+    """The form as typed, its errors, and the parsed values for the service's model; ``codes``
+    are the OKEI unit, the country of origin and the TN VED code as typed."""
+    okei_code, origin_country, tnved_code = codes
     values = {
         "sku": sku,
         "name_ru": name_ru,
@@ -163,6 +180,9 @@ def _product_form(
         "pv": pv,
         "cv": cv,
         "vat_category": vat_category,
+        "okei_code": okei_code,
+        "origin_country": origin_country,
+        "tnved_code": tnved_code,
         "active": active,
     }
     errors: Errors = {}
@@ -179,6 +199,9 @@ def _product_form(
         "pv": points(pv, errors, "pv"),
         "cv": points(cv, errors, "cv"),
         "vat_category": vat_category,
+        "okei_code": okei_code,
+        "origin_country": origin_country,
+        "tnved_code": "".join(tnved_code.split()) or None,
         "active": bool(active),
     }
     if "retail_price" in errors or "wholesale_price" in errors:
@@ -201,11 +224,14 @@ def add_product(
     pv: Short = "0",
     cv: Short = "0",
     vat_category: Short = "",
+    okei_code: Short = DEFAULT_OKEI,
+    origin_country: Short = DOMESTIC,
+    tnved_code: Short = "",
     active: Short = "",
 ) -> Response:
     values, errors, data = _product_form(
         sku, name_ru, name_en, category, currency, retail_price, wholesale_price, pv, cv,
-        vat_category, active,
+        vat_category, (okei_code, origin_country, tnved_code), active,
     )  # fmt: skip
     try:
         created = ProductCreate.model_validate(data)
@@ -269,13 +295,16 @@ def save_product(
     pv: Short = "0",
     cv: Short = "0",
     vat_category: Short = "",
+    okei_code: Short = DEFAULT_OKEI,
+    origin_country: Short = DOMESTIC,
+    tnved_code: Short = "",
     active: Short = "",
 ) -> Response:
     check_id(product_id, "product")
     product = catalog.get_product(session, product_id)
     values, errors, data = _product_form(
         product.sku, name_ru, name_en, category, product.currency, retail_price,
-        wholesale_price, pv, cv, vat_category, active,
+        wholesale_price, pv, cv, vat_category, (okei_code, origin_country, tnved_code), active,
     )  # fmt: skip
     del data["sku"], data["currency"]
     try:

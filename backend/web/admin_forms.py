@@ -50,6 +50,10 @@ FIELD_ERRORS = {
     "code": N_("Latin letters, digits, _ and - only, up to 32 characters."),
     "code_taken": N_("A warehouse with this code exists already."),
     "country": N_("Two Latin letters of the country code (RU, KZ), or leave it empty."),
+    "address": N_("Enter the address in up to 300 characters, or leave it empty."),
+    "okei_code": N_("Choose a unit of measure."),
+    "origin_country": N_("Choose a country of origin."),
+    "tnved_code": N_("Ten digits of the TN VED EAEU code, or leave it empty."),
 }
 AMOUNT_ERRORS = {
     "format": N_("Enter an amount like 1 234,50 or 1234.50: digits, one decimal separator."),

@@ -35,7 +35,14 @@ LABELS = {
     "corr_account": N_("Bank's correspondent account"),
     "director": N_("Director"),
     "chief_accountant": N_("Chief accountant"),
+    "vat_payer": N_("VAT payer"),
 }
+#: The choices of ``vat_payer`` (empty: not given yet, a UPD is refused until it is).
+VAT_PAYER_OPTIONS = [
+    ("", N_("Not given")),
+    ("yes", N_("Yes: general tax system, VAT charged (UPD status 1)")),
+    ("no", N_("No: simplified system or exempt (UPD status 2)")),
+]
 HINTS = {
     "legal_name": N_("As in the state register, with the legal form."),
     "inn": N_("10 digits for an organisation, 12 for an individual entrepreneur."),
@@ -43,6 +50,7 @@ HINTS = {
     "account": N_("20 digits; checked against the BIK."),
     "corr_account": N_("20 digits starting 301; checked against the BIK."),
     "director": N_("Surname and initials, as documents are signed."),
+    "vat_payer": N_("Decides the UPD's status: 1 (VAT invoice and transfer document) or 2."),
 }
 PROBLEMS = {
     "format": N_("The format is wrong: check the number of digits."),
@@ -50,6 +58,7 @@ PROBLEMS = {
     "too_long": N_("The text is too long."),
     "kpp_required": N_("An organisation (10-digit INN) needs its KPP."),
     "kpp_not_allowed": N_("An individual entrepreneur (12-digit INN) has no KPP: clear it."),
+    "choice": N_("Choose one of the options."),
 }
 
 
@@ -80,6 +89,7 @@ def _page(
         states=states,
         labels=LABELS,
         hints=HINTS,
+        vat_payer_options=VAT_PAYER_OPTIONS,
         values=values or {state.name: state.value or "" for state in states},
         errors=errors or {},
         saved=saved,

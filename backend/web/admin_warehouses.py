@@ -64,6 +64,10 @@ def _country(text: str) -> str | None:
     return text.strip().upper() or None
 
 
+def _address(text: str) -> str | None:
+    return " ".join(text.split()) or None
+
+
 def add_warehouse(
     request: Request,
     session: SessionDep,
@@ -71,13 +75,19 @@ def add_warehouse(
     code: Short = "",
     name: Text = "",
     country: Short = "",
+    address: Text = "",
     active: Short = "",
 ) -> Response:
-    values = {"code": code, "name": name, "country": country, "active": active}
+    values = {"code": code, "name": name, "country": country, "address": address}
+    values["active"] = active
     errors: Errors = {}
     try:
         data = WarehouseCreate(
-            code=code.strip(), name=name, country=_country(country), active=bool(active)
+            code=code.strip(),
+            name=name,
+            country=_country(country),
+            address=_address(address),
+            active=bool(active),
         )
     except ValidationError as invalid:
         errors = validation_errors(invalid)
@@ -104,6 +114,7 @@ def warehouse_page(
     values = {
         "name": house.name,
         "country": house.country or "",
+        "address": house.address or "",
         "active": "on" if house.active else "",
     }
     return _warehouse(request, house, values, notice=DONE.get(done or ""))
@@ -137,14 +148,17 @@ def save_warehouse(
     warehouse_id: int,
     name: Text = "",
     country: Short = "",
+    address: Text = "",
     active: Short = "",
 ) -> Response:
     check_id(warehouse_id, "warehouse")
     house = stock.get_warehouse(session, warehouse_id)
-    values = {"name": name, "country": country, "active": active}
+    values = {"name": name, "country": country, "address": address, "active": active}
     errors: Errors = {}
     try:
-        data = WarehouseUpdate(name=name, country=_country(country), active=bool(active))
+        data = WarehouseUpdate(
+            name=name, country=_country(country), address=_address(address), active=bool(active)
+        )
     except ValidationError as invalid:
         errors = validation_errors(invalid)
     if not errors:

@@ -1,7 +1,8 @@
 """The partner documents in the offices (issue 17): finance issues a closed period's acts of
-services from the period's acts page and an order's invoice for payment; a distributor lists
-their own acts and invoices (`/documents`); the auditor lists every document with its hashes
-(`/audit/documents`); everyone who may read a document downloads its stored PDF.
+services from the period's acts page (an order's invoice and UPD from the order's page:
+`backend.web.order_documents`); a distributor lists their own acts and invoices
+(`/documents`); the auditor lists every document with its hashes (`/audit/documents`);
+everyone who may read a document downloads its stored PDF.
 
 Each button posts to the service the JSON API calls (`backend.documents.service`), so the
 page refuses exactly what the API refuses; a refusal comes back as the acts page (its status
@@ -39,6 +40,7 @@ KIND_NAMES = {
     DocumentKind.reconciliation.value: N_("Reconciliation statement"),
     DocumentKind.agreement.value: N_("Partner agreement"),
     DocumentKind.offer.value: N_("Commercial offer"),
+    DocumentKind.upd.value: N_("UPD"),
 }
 TAX_STATUS_NAMES = {
     "individual": N_("individual"),
@@ -93,7 +95,7 @@ def _shown(refused: AppError) -> dict[str, Any]:
     }
 
 
-# -- finance: a period's acts, an order's invoice ------------------------------------------------
+# -- finance: a period's acts -------------------------------------------------------------------
 
 
 def _acts_page(
@@ -165,18 +167,6 @@ def issue_act(
     return RedirectResponse(
         f"/finance/periods/{period_id}/acts#payee-{distributor_id}", status_code=303
     )
-
-
-def issue_invoice(
-    request: Request, session: SessionDep, user: PageUser, now: NowDep, order_id: int
-) -> Response:
-    """The order's invoice (the stored one when issued), then its PDF; a refusal is the error
-    page with its status and the service's message."""
-    check_id(order_id, "order")
-    document = documents.issue_invoice(
-        session, order_id, language=language_of(request, user), actor=user, now=now
-    )
-    return RedirectResponse(pdf_path(document), status_code=303)
 
 
 def _jobs_context(session: SessionDep, period_id: int) -> dict[str, Any]:
@@ -334,7 +324,6 @@ def add_document_pages(router: APIRouter) -> None:
     steps: tuple[tuple[str, Callable[..., Response]], ...] = (
         ("/finance/periods/{period_id}/acts-jobs", start_acts_job),
         ("/finance/periods/{period_id}/acts/{distributor_id}", issue_act),
-        ("/finance/orders/{order_id}/invoice", issue_invoice),
     )
     for path, handler in steps:
         router.add_api_route(path, handler, methods=["POST"], dependencies=CsrfChecked)

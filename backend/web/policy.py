@@ -189,14 +189,18 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/finance/periods/{period_id}/payouts"): frozenset({FINANCE}),
     ("GET", "/finance/periods/{period_id}/bank-file"): frozenset({FINANCE}),
     ("POST", "/finance/periods/{period_id}/bank-statement"): frozenset({FINANCE}),
-    # The period's acts of services and an order's invoice (`backend.web.documents`).
+    # The period's acts of services, one by one and in bulk (`backend.web.documents`).
     ("GET", "/finance/periods/{period_id}/acts"): frozenset({FINANCE}),
     ("POST", "/finance/periods/{period_id}/acts/{distributor_id}"): frozenset({FINANCE}),
     ("GET", "/finance/periods/{period_id}/acts-jobs"): frozenset({FINANCE}),
     ("POST", "/finance/periods/{period_id}/acts-jobs"): frozenset({FINANCE}),
-    ("POST", "/finance/orders/{order_id}/invoice"): frozenset({FINANCE}),
+    # A partner's reconciliation statement (`backend.web.reconciliation`).
     ("GET", "/finance/reconciliation"): frozenset({FINANCE}),
     ("POST", "/finance/reconciliation"): frozenset({FINANCE}),
+    # An order's page in the finance office: its documents and the buttons that issue them.
+    ("GET", "/finance/orders/{order_id}"): frozenset({FINANCE}),
+    ("POST", "/finance/orders/{order_id}/invoice"): frozenset({FINANCE}),
+    ("POST", "/finance/orders/{order_id}/upd"): frozenset({FINANCE}),
     ("GET", "/finance/vault"): frozenset({FINANCE}),
     ("POST", "/finance/vault/funding"): frozenset({FINANCE}),
     # The mentor's view: a leader's own team (their sponsor tree) with its training progress;

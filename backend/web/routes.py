@@ -34,6 +34,7 @@ from backend.web.finance import add_finance_pages
 from backend.web.finance_bank import add_finance_bank_pages
 from backend.web.i18n import DEFAULT_LANGUAGE, N_, parse_language
 from backend.web.offers import add_offer_pages
+from backend.web.order_documents import add_order_document_pages
 from backend.web.payout import add_payout_pages
 from backend.web.profile import add_profile_pages
 from backend.web.reconciliation import add_reconciliation_pages
@@ -224,6 +225,7 @@ add_admin_pages(router)
 add_finance_pages(router)
 add_document_pages(router)
 add_reconciliation_pages(router)
+add_order_document_pages(router)
 add_finance_bank_pages(router)
 add_report_pages(router)
 add_disclosure_pages(router)

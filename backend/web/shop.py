@@ -32,10 +32,12 @@ from backend.core.db import SessionDep
 from backend.core.errors import AppError, NotFound
 from backend.core.model_base import ProductCategory
 from backend.core.types import MAX_ID
+from backend.documents import service as documents
 from backend.orders import customers, shop
 from backend.orders.models import RetailCustomerCreate
 from backend.stock.service import InsufficientStock
 from backend.web.deps import NowDep, SettingsDep
+from backend.web.documents import KIND_NAMES, pdf_path
 from backend.web.i18n import N_, load_translations
 from backend.web.render import PageUser, check_id, is_htmx, language_of, render
 from backend.web.sessions import check_csrf, cookie_flags
@@ -502,7 +504,16 @@ def order_page(
 ) -> Response:
     check_id(order_id, "order")
     detail = shop.order_detail(session, order_id, actor=user)
-    return render(request, "shop_order.html", d=detail, placed=placed, **_order_words())
+    return render(
+        request,
+        "shop_order.html",
+        d=detail,
+        placed=placed,
+        documents=documents.of_order(session, order_id, actor=user),
+        kind_names=KIND_NAMES,
+        pdf_path=pdf_path,
+        **_order_words(),
+    )
 
 
 # Retail customers ----------------------------------------------------------------------------

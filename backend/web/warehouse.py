@@ -24,7 +24,8 @@ from backend.accounts.models import User
 from backend.core.config import Settings
 from backend.core.db import SessionDep
 from backend.core.errors import AppError, NotFound
-from backend.core.model_base import Language, MovementKind
+from backend.core.model_base import Language, MovementKind, Role
+from backend.documents import service as documents
 from backend.orders import picking
 from backend.orders import service as orders
 from backend.stock import office
@@ -37,6 +38,8 @@ from backend.stock.models import (
     Warehouse,
 )
 from backend.web.deps import NowDep, SettingsDep
+from backend.web.documents import KIND_NAMES as DOCUMENT_KIND_NAMES
+from backend.web.documents import pdf_path
 from backend.web.i18n import load_translations
 from backend.web.render import PageUser, check_id, language_of, render
 from backend.web.sessions import check_csrf
@@ -365,7 +368,7 @@ def movements_page(
         products=products,
         product_names={p.id: p for p in products},
         kinds=list(MovementKind),
-        kind_names=KIND_NAMES,
+        kind_names=DOCUMENT_KIND_NAMES,
         filters=filters,
         items=found.items,
         older=filters.query(before=found.older) if found.older else None,
@@ -492,10 +495,10 @@ def order_page(
     shipped: Annotated[bool, Query()] = False,
 ) -> Response:
     check_id(order_id, "order")
-    return _order(request, session, user, order_id, shipped=shipped)
+    return order_view(request, session, user, order_id, shipped=shipped)
 
 
-def _order(
+def order_view(
     request: Request,
     session: Session,
     user: User,
@@ -504,19 +507,30 @@ def _order(
     status_code: int = 200,
     shipped: bool = False,
     refused: Problem | None = None,
+    document_refused: Problem | None = None,
 ) -> Response:
+    """The order's page: its lines, the shipping button for the warehouse, its documents and
+    (for finance, at ``/finance/orders/{id}``) the buttons that issue them;
+    ``document_refused``: why a document was not."""
     view = picking.order_to_ship(session, order_id, actor=user)
     return render(
         request,
         "warehouse_order.html",
         status_code=status_code,
-        here=f"/warehouse/orders/{order_id}",
+        here=f"/{'finance' if user.role == Role.finance else 'warehouse'}/orders/{order_id}",
         v=view,
         d=view.detail,
         shipped=shipped,
         refused=refused,
         order_status_names=ORDER_STATUS_NAMES,
         payment_names=PAYMENT_NAMES,
+        # Finance issues the order's documents from here; the warehouse ships it.
+        may_ship=user.role == Role.warehouse,
+        may_issue=user.role == Role.finance,
+        document_refused=document_refused,
+        documents=documents.of_order(session, order_id, actor=user),
+        kind_names=DOCUMENT_KIND_NAMES,
+        pdf_path=pdf_path,
     )
 
 
@@ -543,7 +557,7 @@ def ship_order(
         current = picking.order_to_ship(session, order_id, actor=user).detail.order
         if current.status in NOT_SHIPPABLE:
             problem = Problem(NOT_SHIPPABLE[current.status], {"id": order_id})
-        return _order(
+        return order_view(
             request, session, user, order_id, status_code=refused.status_code, refused=problem
         )
     return RedirectResponse(f"/warehouse/orders/{order_id}?shipped=1", status_code=303)

@@ -10,14 +10,14 @@ from pathlib import Path
 
 from bankfile_kit import COMPANY
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from backend.catalog.models import Product
 from backend.company.models import CompanyRequisite
 from backend.core.days import EPOCH
-from backend.core.model_base import VatCategory
+from backend.core.model_base import OrderStatus, VatCategory
 from backend.genealogy.models import Distributor
-from backend.orders.models import Order, OrderLine
+from backend.orders.models import Order, OrderLine, Payment
 from backend.payees.models import PayeeProfile
 from backend.periods.models import Period, PeriodLine, PeriodPayee
 from backend.stock.models import Warehouse
@@ -32,12 +32,53 @@ ANCHOR_TX = "0x" + "cd" * 32
 WALLET = "0x" + "11" * 20
 
 
-def set_company(engine: Engine, **without: None) -> None:
-    """The company's details (`bankfile_kit.COMPANY`), less those named in ``without``."""
+def set_company(engine: Engine, *, vat_payer: str | None = "yes", **without: None) -> None:
+    """The company's details (`bankfile_kit.COMPANY`, a VAT payer unless ``vat_payer`` says
+    otherwise), less those named in ``without``."""
     with Session(engine) as session:
         for name, value in COMPANY.as_dict().items():
             if value is not None and name not in without:
                 session.add(CompanyRequisite(name=name, value=value, changed_at=AT))
+        if vat_payer is not None:
+            session.add(CompanyRequisite(name="vat_payer", value=vat_payer, changed_at=AT))
+        session.commit()
+
+
+SHIPPED_AT = datetime(2026, 5, 15, 16, 5, tzinfo=UTC)
+WAREHOUSE_ADDRESS = "Московская обл., г. Подольск, ул. Складская, д. 5"
+
+
+def ship(engine: Engine, order_id: int, *, reference: str = "PP-7781") -> None:
+    """The order paid (a payment of its total, ``reference``), shipped on 15 May 2026 from its
+    warehouse, which gets an address (the UPD's shipper), its tea made in China (TN VED codes
+    on both products): what the orders service and an admin would have stored."""
+    with Session(engine) as session:
+        order = session.get(Order, order_id)
+        assert order is not None
+        warehouse = session.get(Warehouse, order.warehouse_id)
+        assert warehouse is not None
+        warehouse.address = WAREHOUSE_ADDRESS
+        session.add(
+            Payment(
+                order_id=order_id,
+                amount=order.total_amount,
+                currency=order.currency,
+                reference=reference,
+                paid_at=datetime(2026, 5, 14, 12, 0, tzinfo=UTC),
+                recorded_by=1,
+            )
+        )
+        for line in session.exec(select(OrderLine).where(OrderLine.order_id == order_id)):
+            product = session.get(Product, line.product_id)
+            assert product is not None
+            tea = product.sku.startswith("TEA")
+            product.tnved_code = "0902100000" if tea else "3304990000"
+            product.origin_country = "156" if tea else "643"
+            session.add(product)
+        order.status = OrderStatus.shipped
+        order.paid_at = datetime(2026, 5, 14, 12, 0, tzinfo=UTC)
+        order.shipped_at = SHIPPED_AT
+        session.add_all([order, warehouse])
         session.commit()
 
 
@@ -209,11 +250,13 @@ def leaf_of(engine: Engine, who: int) -> str:
         return "0x" + leaf_hash(leaf).hex()
 
 
-def pdf_text(pdf: bytes, tmp: Path) -> str:
+def pdf_text(pdf: bytes, tmp: Path, *, mode: str = "-layout") -> str:
+    """The PDF's text; ``mode="-raw"`` keeps the content's order (a narrow table cell's
+    wrapped words stay together, where the layout mode interleaves neighbouring cells)."""
     path = tmp / "doc.pdf"
     path.write_bytes(pdf)
     done = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+        ["pdftotext", mode, str(path), "-"], capture_output=True, check=True, text=True
     )
     return done.stdout
 

@@ -1,4 +1,4 @@
-"""Partner documents (issue 17): finance issues an order's invoice, a partner's act of
+"""Partner documents (issue 17): finance issues an order's invoice and UPD, a partner's act of
 services for an anchored period and a partner's reconciliation statement for a date range;
 everyone reads the documents they may (a distributor their own), as data and as the stored
 PDF."""
@@ -56,6 +56,23 @@ def issue_invoice(
     document = documents.issue_invoice(
         session, order_id, language=data.language, actor=user, now=now
     )
+    return _public(document)
+
+
+@router.post(
+    "/api/orders/{order_id}/upd",
+    response_model=DocumentPublic,
+    summary="Issue the UPD of a shipped order in a language (the stored one if issued); in "
+    "English it is the commercial invoice and delivery note",
+    description="Status 1 (VAT invoice and transfer document) when the company's `vat_payer` "
+    "detail is yes, 2 otherwise. 409 `order_state` before the order ships or when it is "
+    "cancelled, `warehouse_address_missing` when its warehouse has no address, "
+    "`requisites_missing` with `details.missing`; 404 for an unknown order.",
+)
+def issue_upd(
+    session: SessionDep, user: CurrentUser, order_id: IdPath, data: IssueRequest, now: NowDep
+) -> DocumentPublic:
+    document = documents.issue_upd(session, order_id, language=data.language, actor=user, now=now)
     return _public(document)
 
 
