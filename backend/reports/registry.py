@@ -1,12 +1,14 @@
-"""Every report by its name, in the order the reports' page lists them, with its area."""
+"""Every report by its name, in the order the reports' page lists them, with its area and who
+may read it (``roles``; None: everyone the reports serve, a leader for their own team)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from backend.core.errors import NotFound
-from backend.reports import payouts, sales, structure
+from backend.core.errors import Forbidden, NotFound
+from backend.core.model_base import Role
+from backend.reports import compliance, flags, payouts, sales, structure
 from backend.reports.framework import N_, Asked, Report
 
 
@@ -15,9 +17,21 @@ class Entry:
     name: str
     area: str
     build: Callable[[Asked], Report]
+    roles: frozenset[Role] | None = None
+    filters: dict[str, str] = field(default_factory=dict)  # what `Asked.filter` may choose
+
+    def allows(self, role: Role) -> bool:
+        return self.roles is None or role in self.roles
 
 
-AREAS = {"structure": N_("Structure"), "sales": N_("Sales"), "payouts": N_("Payouts")}
+#: The compliance officer's reports: the company's staff who answer for it, never a leader.
+OFFICERS = frozenset({Role.admin, Role.finance, Role.auditor})
+AREAS = {
+    "structure": N_("Structure"),
+    "sales": N_("Sales"),
+    "payouts": N_("Payouts"),
+    "compliance": N_("Compliance"),
+}
 REPORTS = {
     e.name: e
     for e in (
@@ -36,14 +50,22 @@ REPORTS = {
         Entry("payouts-breakage", "payouts", payouts.breakage),
         Entry("payouts-top", "payouts", payouts.top_earners),
         Entry("payouts-changes", "payouts", payouts.changes),
+        Entry("compliance-periods", "compliance", compliance.by_period, OFFICERS),
+        Entry("compliance-flags", "compliance", compliance.flags, OFFICERS, flags.RULES),
     )
 }
 
 
-def entry(name: str) -> Entry:
+def entry(name: str, role: Role | None = None) -> Entry:
+    """The report ``name``; refused when ``role`` is given and may not read it."""
     found = REPORTS.get(name)
     if found is None:
         raise NotFound(f"there is no report {name!r}", code="unknown_report")
+    if role is not None and not found.allows(role):
+        raise Forbidden(
+            f"the report {name!r} is for the compliance officer (finance, admin, auditor)",
+            code="not_for_your_role",
+        )
     return found
 
 

@@ -26,6 +26,7 @@ from backend.web.render import PageUser, language_of, render
 BAD_DATE = N_("Enter a date as YYYY-MM-DD.")
 BAD_RANGE = N_("The range starts after it ends.")
 TOO_LONG = N_("Choose a shorter range: at most %(n)s periods.")
+BAD_FILTER = N_("Choose one of the listed values.")
 
 
 def _date(text: str, field: str, errors: dict[str, str]) -> date | None:
@@ -46,10 +47,15 @@ def _report(
     name: str,
     start: str,
     end: str,
+    only: str = "",
+    *,
+    full: bool = False,
 ) -> tuple[Report | None, framework.Window | None, dict[str, str]]:
-    registry.entry(name)
+    entry = registry.entry(name, user.role)
     errors: dict[str, str] = {}
     first, last = _date(start, "from", errors), _date(end, "to", errors)
+    if only and only not in entry.filters:
+        errors["filter"] = BAD_FILTER
     if errors:
         return None, None, errors
     scope = framework.scope_for(session, user)
@@ -58,7 +64,8 @@ def _report(
     except AppError as refused:
         errors["from"] = BAD_RANGE if "starts after" in refused.message else TOO_LONG
         return None, None, errors
-    asked = framework.Asked(session, settings, scope, chosen, language_of(request, user).value)
+    language = language_of(request, user).value
+    asked = framework.Asked(session, settings, scope, chosen, language, only, full)
     return registry.build(name, asked), chosen, errors
 
 
@@ -66,7 +73,9 @@ def reports_index(request: Request, session: SessionDep, user: PageUser) -> Resp
     scope = framework.scope_for(session, user)
     areas: dict[str, list[registry.Entry]] = {area: [] for area in registry.AREAS}
     for entry in registry.REPORTS.values():
-        areas[entry.area].append(entry)
+        if entry.allows(user.role):
+            areas[entry.area].append(entry)
+    areas = {area: entries for area, entries in areas.items() if entries}
     return render(
         request, "reports.html", areas=areas, area_names=registry.AREAS, titles=TITLES, scope=scope
     )
@@ -90,6 +99,8 @@ TITLES = {
     "payouts-breakage": N_("Breakage"),
     "payouts-top": N_("Top earners"),
     "payouts-changes": N_("Largest changes from the previous period"),
+    "compliance-periods": N_("Compliance by period"),
+    "compliance-flags": N_("Compliance flags by person"),
 }
 
 
@@ -122,8 +133,9 @@ def report_page(
     name: str,
     start: Annotated[str, Query(alias="from", max_length=20)] = "",
     end: Annotated[str, Query(alias="to", max_length=20)] = "",
+    only: Annotated[str, Query(alias="filter", max_length=40)] = "",
 ) -> Response:
-    report, chosen, errors = _report(request, session, settings, user, name, start, end)
+    report, chosen, errors = _report(request, session, settings, user, name, start, end, only)
     language = language_of(request, user)
     translate = load_translations(language).gettext
 
@@ -140,6 +152,8 @@ def report_page(
         return str(value)
 
     query = f"?from={chosen.start}&to={chosen.end}" if chosen is not None else ""
+    if query and only and not errors:
+        query += f"&filter={only}"
     return render(
         request,
         "report.html",
@@ -147,6 +161,8 @@ def report_page(
         name=name,
         title=TITLES[name],
         report=report,
+        filters=registry.entry(name).filters,
+        only=only,
         chosen=chosen,
         start=start if errors else (str(chosen.start) if chosen else ""),
         end=end if errors else (str(chosen.end) if chosen else ""),
@@ -169,8 +185,9 @@ def _export(
     name: str,
     start: str,
     end: str,
+    only: str,
 ) -> tuple[Report, Any]:
-    report, _, errors = _report(request, session, settings, user, name, start, end)
+    report, _, errors = _report(request, session, settings, user, name, start, end, only, full=True)
     if report is None:
         raise Invalid("; ".join(f"{k}: {v}" for k, v in errors.items()))
     return report, load_translations(language_of(request, user)).gettext
@@ -184,8 +201,9 @@ def report_csv(
     name: str,
     start: Annotated[str, Query(alias="from", max_length=20)] = "",
     end: Annotated[str, Query(alias="to", max_length=20)] = "",
+    only: Annotated[str, Query(alias="filter", max_length=40)] = "",
 ) -> Response:
-    report, translate = _export(request, session, settings, user, name, start, end)
+    report, translate = _export(request, session, settings, user, name, start, end, only)
     return Response(
         export.csv_text(report, translate).encode("utf-8-sig"),
         media_type="text/csv; charset=utf-8",
@@ -201,8 +219,9 @@ def report_xlsx(
     name: str,
     start: Annotated[str, Query(alias="from", max_length=20)] = "",
     end: Annotated[str, Query(alias="to", max_length=20)] = "",
+    only: Annotated[str, Query(alias="filter", max_length=40)] = "",
 ) -> Response:
-    report, translate = _export(request, session, settings, user, name, start, end)
+    report, translate = _export(request, session, settings, user, name, start, end, only)
     return Response(
         export.xlsx_bytes(report, translate),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
