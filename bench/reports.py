@@ -78,7 +78,7 @@ def settings_for(data: Path) -> Settings:
 
 PRODUCTS = 10
 PRODUCT_COLUMNS = (
-    "sku, name_ru, name_en, description_ru, description_en, category, retail_price,"
+    "id, sku, name_ru, name_en, description_ru, description_en, category, retail_price,"
     " wholesale_price, currency, pv, cv, vat_category, active, created_at, updated_at"
 )
 ORDER_COLUMNS = (
@@ -146,14 +146,15 @@ def prepare(engine: Engine, settings: Settings, n: int, lines: int) -> int:
             conn.execute(sa.text(f"DELETE FROM {table}"))
         conn.execute(
             sa.text(
-                f"INSERT INTO product ({PRODUCT_COLUMNS}) VALUES (:sku, :name, :name, '', '',"
+                f"INSERT INTO product ({PRODUCT_COLUMNS}) VALUES (:id, :sku, :name, :name, '', '',"
                 " :category, 1000, 800, 'RUB', 100, 100, 'standard', :active, :t, :t)"
             ),
             [
                 {
+                    "id": i,
                     "sku": f"P{i:02d}",
                     "name": f"Товар {i}",
-                    "category": "kit" if i % 5 == 0 else "product",
+                    "category": "product",
                     "active": True,
                     "t": PAID,
                 }
@@ -162,8 +163,8 @@ def prepare(engine: Engine, settings: Settings, n: int, lines: int) -> int:
         )
         conn.execute(
             sa.text(
-                "INSERT INTO warehouse (code, name, active, created_at)"
-                " VALUES ('MSK', 'Moscow', :a, :t), ('SPB', 'St Petersburg', :a, :t)"
+                "INSERT INTO warehouse (id, code, name, active, created_at)"
+                " VALUES (1, 'MSK', 'Moscow', :a, :t), (2, 'SPB', 'St Petersburg', :a, :t)"
             ),
             {"t": PAID, "a": True},
         )
