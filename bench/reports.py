@@ -131,8 +131,8 @@ def prepare(engine: Engine, settings: Settings, n: int, lines: int) -> int:
         assert admin.id is not None
         admin_id = admin.id
         period = session.get(Period, 1)
+        counted = session.exec(sa.select(sa.func.count()).select_from(OrderLine)).one()[0]  # type: ignore[call-overload]
         if period is not None and period.manifest:
-            counted = session.exec(sa.select(sa.func.count()).select_from(OrderLine)).one()[0]  # type: ignore[call-overload]
             if counted != lines:
                 raise SystemExit(
                     f"this database's period 1 counts {counted:,} order lines, not {lines:,}:"
@@ -140,92 +140,96 @@ def prepare(engine: Engine, settings: Settings, n: int, lines: int) -> int:
                 )
             return admin_id
     started = time.perf_counter()
-    postgres = engine.dialect.name == "postgresql"
-    with engine.begin() as conn:
-        for table in ("order_line", "sales_order", "product", "warehouse", "exchange_rate"):
-            conn.execute(sa.text(f"DELETE FROM {table}"))
-        conn.execute(
-            sa.text(
-                f"INSERT INTO product ({PRODUCT_COLUMNS}) VALUES (:id, :sku, :name, :name, '', '',"
-                " :category, 1000, 800, 'RUB', 100, 100, 'standard', :active, :t, :t)"
-            ),
-            [
-                {
-                    "id": i,
-                    "sku": f"P{i:02d}",
-                    "name": f"Товар {i}",
-                    "category": "product",
-                    "active": True,
-                    "t": PAID,
-                }
-                for i in range(1, PRODUCTS + 1)
-            ],
-        )
-        conn.execute(
-            sa.text(
-                "INSERT INTO warehouse (id, code, name, active, created_at)"
-                " VALUES (1, 'MSK', 'Moscow', :a, :t), (2, 'SPB', 'St Petersburg', :a, :t)"
-            ),
-            {"t": PAID, "a": True},
-        )
-        conn.execute(
-            ExchangeRate.__table__.insert(),  # type: ignore[attr-defined]
-            [
-                {
-                    "base": "USD",
-                    "quote": "RUB",
-                    "day": date(2026, 1, 1),
-                    "rate": "81.2345",
-                    "source": "bench",
-                }
-            ],
-        )
-        heads, line_rows = order_rows(n, lines, admin_id)
-        if postgres:
-            raw = conn.connection.dbapi_connection
-            assert raw is not None
-            with raw.cursor() as cur:  # type: ignore[attr-defined]
-                with cur.copy(f"COPY sales_order ({ORDER_COLUMNS}) FROM STDIN") as copy:
-                    for row in heads:
-                        copy.write_row(row)
-                with cur.copy(f"COPY order_line ({LINE_COLUMNS}) FROM STDIN") as copy:
-                    for row in line_rows:
-                        copy.write_row(row)
-        else:
-            marks = ", ".join("?" * len(heads[0]))
-            for start in range(0, len(heads), CHUNK):
-                conn.exec_driver_sql(
-                    f"INSERT INTO sales_order ({ORDER_COLUMNS}) VALUES ({marks})",
-                    heads[start : start + CHUNK],
-                )
-            batch: list[tuple[Any, ...]] = []
-            for row in line_rows:
-                batch.append(row)
-                if len(batch) == CHUNK:
+    # Orders written once: a run stopped during the compute keeps them for the next.
+    if counted != lines:
+        postgres = engine.dialect.name == "postgresql"
+        with engine.begin() as conn:
+            for table in ("order_line", "sales_order", "product", "warehouse", "exchange_rate"):
+                conn.execute(sa.text(f"DELETE FROM {table}"))
+            conn.execute(
+                sa.text(
+                    f"INSERT INTO product ({PRODUCT_COLUMNS})"
+                    " VALUES (:id, :sku, :name, :name, '', '', :category, 1000, 800, 'RUB',"
+                    " 100, 100, 'standard', :active, :t, :t)"
+                ),
+                [
+                    {
+                        "id": i,
+                        "sku": f"P{i:02d}",
+                        "name": f"Товар {i}",
+                        "category": "product",
+                        "active": True,
+                        "t": PAID,
+                    }
+                    for i in range(1, PRODUCTS + 1)
+                ],
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO warehouse (id, code, name, active, created_at)"
+                    " VALUES (1, 'MSK', 'Moscow', :a, :t), (2, 'SPB', 'St Petersburg', :a, :t)"
+                ),
+                {"t": PAID, "a": True},
+            )
+            conn.execute(
+                ExchangeRate.__table__.insert(),  # type: ignore[attr-defined]
+                [
+                    {
+                        "base": "USD",
+                        "quote": "RUB",
+                        "day": date(2026, 1, 1),
+                        "rate": "81.2345",
+                        "source": "bench",
+                    }
+                ],
+            )
+            heads, line_rows = order_rows(n, lines, admin_id)
+            if postgres:
+                raw = conn.connection.dbapi_connection
+                assert raw is not None
+                with raw.cursor() as cur:  # type: ignore[attr-defined]
+                    with cur.copy(f"COPY sales_order ({ORDER_COLUMNS}) FROM STDIN") as copy:
+                        for row in heads:
+                            copy.write_row(row)
+                    with cur.copy(f"COPY order_line ({LINE_COLUMNS}) FROM STDIN") as copy:
+                        for row in line_rows:
+                            copy.write_row(row)
+            else:
+                marks = ", ".join("?" * len(heads[0]))
+                for start in range(0, len(heads), CHUNK):
+                    conn.exec_driver_sql(
+                        f"INSERT INTO sales_order ({ORDER_COLUMNS}) VALUES ({marks})",
+                        heads[start : start + CHUNK],
+                    )
+                batch: list[tuple[Any, ...]] = []
+                for row in line_rows:
+                    batch.append(row)
+                    if len(batch) == CHUNK:
+                        conn.exec_driver_sql(
+                            f"INSERT INTO order_line ({LINE_COLUMNS}) VALUES"
+                            f" ({', '.join('?' * len(row))})",
+                            batch,
+                        )
+                        batch = []
+                if batch:
                     conn.exec_driver_sql(
                         f"INSERT INTO order_line ({LINE_COLUMNS}) VALUES"
-                        f" ({', '.join('?' * len(row))})",
+                        f" ({', '.join('?' * len(batch[0]))})",
                         batch,
                     )
-                    batch = []
-            if batch:
+        if postgres:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql(
-                    f"INSERT INTO order_line ({LINE_COLUMNS}) VALUES"
-                    f" ({', '.join('?' * len(batch[0]))})",
-                    batch,
+                    "SELECT setval('sales_order_id_seq', (SELECT max(id) FROM sales_order))"
                 )
-    if postgres:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql(
-                "SELECT setval('sales_order_id_seq', (SELECT max(id) FROM sales_order))"
-            )
-            conn.exec_driver_sql(
-                "SELECT setval('order_line_id_seq', (SELECT max(id) FROM order_line))"
-            )
-            conn.exec_driver_sql("VACUUM ANALYZE sales_order")
-            conn.exec_driver_sql("VACUUM ANALYZE order_line")
+                conn.exec_driver_sql(
+                    "SELECT setval('order_line_id_seq', (SELECT max(id) FROM order_line))"
+                )
+                conn.exec_driver_sql("VACUUM ANALYZE sales_order")
+                conn.exec_driver_sql("VACUUM ANALYZE order_line")
+        took = time.perf_counter() - started
+        print(f"{lines:,} order lines written in {took:.0f} s", file=sys.stderr)
     loaded = time.perf_counter() - started
-    print(f"{lines:,} order lines written in {loaded:.0f} s", file=sys.stderr)
     with Session(engine) as session:
         admin = session.exec(select(User).where(User.email == settings.admin_email)).one()
         now = datetime(2026, 2, 2, tzinfo=UTC)
