@@ -1,13 +1,22 @@
 """Server time of each report's first page, and an XLSX export of 100,000 rows with its memory.
 
-    uv run python bench/reports.py [--distributors 100000] [--runs 20] [--xlsx-rows 100000]
+    uv run python bench/reports.py [--databases sqlite] [--distributors 100000]
+        [--order-lines N] [--runs 20] [--xlsx-rows 100000]
+        [--url postgresql+psycopg://postgres@127.0.0.1:5432/lineage_bench_reports]
+    uv run python bench/reports.py --databases postgres --distributors 1000000 \
+        --order-lines 5000000
 
-The company is `bench/office.py`'s (the downline bench's random tree, loaded into a SQLite file
-under var/bench/, made once), with one Tea per distributor bought and paid in January 2026 (one
-order line each, in bulk), the binary hybrid plan's monthly calendar, and period 1 opened and
-computed by the real `compute` (so its package, standings, lines and payees are the service's
-own). Each report is then asked for through the real app (`/api/reports/{name}`, an admin's
-token, FastAPI's TestClient): the time around each request, p95 of `--runs`. The XLSX export
+The company is `bench/office.py`'s (the downline bench's random tree), loaded into a SQLite
+file under var/bench/, or into the PostgreSQL database `--url` names by the downline bench's
+COPY loader; each is made once and reused (a file or database per size, the period packages in
+var/bench/). Every distributor but the root has one order, paid in January 2026, of
+`--order-lines` / (n - 1) lines (default one line each; the first ones one more when it does
+not divide) of ten products, from two warehouses, written in bulk (COPY on PostgreSQL); the
+binary hybrid plan's monthly calendar; and period 1 opened and computed by the real `compute`
+(so its package, standings, lines and payees are the service's own). Each registered report is
+then asked for through the real app (`/api/reports/{name}`, an admin's token, FastAPI's
+TestClient): the time around each request, p95 of `--runs`; a report of cohort retention, when
+one is registered, also over 24 months. The XLSX export
 writes `--xlsx-rows` rows of a payouts-shaped report with `backend.reports.export.write_xlsx`
 (write-only mode) into a file in a fresh process, timed, with the peak resident memory the
 writing adds, beside a tenth as many rows to show the memory stays flat. Prints a table; the
@@ -26,10 +35,12 @@ import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import downline  # noqa: E402  (the PostgreSQL loader)
 import office  # noqa: E402  (the company and its SQLite loader)
 import sqlalchemy as sa  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
@@ -39,8 +50,10 @@ from sqlmodel import Session, select  # noqa: E402
 from backend.accounts.models import User  # noqa: E402
 from backend.bootstrap import seed  # noqa: E402
 from backend.core.config import Settings  # noqa: E402
+from backend.core.db import make_engine  # noqa: E402
 from backend.core.security import create_access_token  # noqa: E402
 from backend.main import create_app  # noqa: E402
+from backend.orders.models import OrderLine  # noqa: E402
 from backend.periods import compute, service  # noqa: E402
 from backend.periods.models import Period  # noqa: E402
 from backend.rates.models import ExchangeRate  # noqa: E402
@@ -51,6 +64,7 @@ from backend.reports.registry import REPORTS  # noqa: E402
 SECRET = "bench-secret-key-of-at-least-32-characters"
 PAID = datetime(2026, 1, 15, 12, tzinfo=UTC)
 CHUNK = 20_000
+URL = "postgresql+psycopg://postgres@127.0.0.1:5432/lineage_bench_reports"
 
 
 def settings_for(data: Path) -> Settings:
@@ -62,7 +76,49 @@ def settings_for(data: Path) -> Settings:
     )
 
 
-def prepare(engine: Engine, settings: Settings, n: int) -> int:
+PRODUCTS = 10
+PRODUCT_COLUMNS = (
+    "id, sku, name_ru, name_en, description_ru, description_en, category, retail_price,"
+    " wholesale_price, currency, pv, cv, vat_category, active, created_at, updated_at"
+)
+ORDER_COLUMNS = (
+    "id, distributor_id, warehouse_id, status, currency, total_amount, total_pv, total_cv,"
+    " created_by, created_at, paid_at"
+)
+LINE_COLUMNS = (
+    "id, order_id, line_no, product_id, sku, quantity, unit_price, amount, pv, cv,"
+    " returned_quantity, clawback, retail_unit, wholesale_unit, vat_category, vat_rate_bp, net,"
+    " vat, gross"
+)
+
+
+def order_rows(n: int, lines: int, admin: int) -> tuple[list[tuple[Any, ...]], Any]:
+    """One order per distributor 2..n (their id), and a generator of its lines: `lines` in all,
+    spread evenly (the first orders one more when it does not divide), product by line id."""
+    orders = n - 1
+    each, extra = divmod(lines, orders)
+    heads = [(d, d, 1 + d % 2, "paid", "RUB", 0, 0, 0, admin, PAID, PAID) for d in range(2, n + 1)]
+
+    def line_rows() -> Any:
+        line = 0
+        for d in range(2, n + 1):
+            for number in range(1, each + (1 if d - 2 < extra else 0) + 1):
+                line += 1
+                product = 1 + line % PRODUCTS
+                yield (line, d, number, product, f"P{product:02d}", 1, 800, 800, 100, 100, 0, 0) + (
+                    1000,
+                    800,
+                    "standard",
+                    2000,
+                    667,
+                    133,
+                    800,
+                )
+
+    return heads, line_rows()
+
+
+def prepare(engine: Engine, settings: Settings, n: int, lines: int) -> int:
     """Catalog, orders, rates and a computed period 1 (once); the admin's user id."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     plan = office.PLAN.read_text().replace(
@@ -73,84 +129,140 @@ def prepare(engine: Engine, settings: Settings, n: int) -> int:
     with Session(engine) as session:
         admin = session.exec(select(User).where(User.email == settings.admin_email)).one()
         assert admin.id is not None
-        if session.get(Period, 1) is not None and session.get(Period, 1).manifest:  # type: ignore[union-attr]
-            return admin.id
+        admin_id = admin.id
+        period = session.get(Period, 1)
+        counted = session.exec(sa.select(sa.func.count()).select_from(OrderLine)).one()[0]  # type: ignore[call-overload]
+        if period is not None and period.manifest:
+            if counted != lines:
+                raise SystemExit(
+                    f"this database's period 1 counts {counted:,} order lines, not {lines:,}:"
+                    " name another database (--url) or file for another size"
+                )
+            return admin_id
     started = time.perf_counter()
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO product (sku, name_ru, name_en, description_ru, description_en,"
-                " category, retail_price, wholesale_price, currency, pv, cv, vat_category,"
-                " active, created_at, updated_at) VALUES ('TEA', 'Чай', 'Tea', '', '',"
-                " 'product', 1000, 800, 'RUB', 100, 100, 'standard', 1, :t, :t)"
-            ),
-            {"t": PAID},
-        )
-        conn.execute(
-            sa.text(
-                "INSERT INTO warehouse (code, name, active, created_at)"
-                " VALUES ('MSK', 'Moscow', 1, :t)"
-            ),
-            {"t": PAID},
-        )
-        conn.execute(
-            ExchangeRate.__table__.insert(),  # type: ignore[attr-defined]
-            [
-                {
-                    "base": "USD",
-                    "quote": "RUB",
-                    "day": date(2026, 1, 1),
-                    "rate": "81.2345",
-                    "source": "bench",
-                }
-            ],
-        )
-        for start in range(2, n + 1, CHUNK):
-            ids = range(start, min(start + CHUNK, n + 1))
+    # Orders written once: a run stopped during the compute keeps them for the next.
+    if counted != lines:
+        postgres = engine.dialect.name == "postgresql"
+        with engine.begin() as conn:
+            for table in ("order_line", "sales_order", "product", "warehouse", "exchange_rate"):
+                conn.execute(sa.text(f"DELETE FROM {table}"))
             conn.execute(
                 sa.text(
-                    "INSERT INTO sales_order (id, distributor_id, warehouse_id, status, currency,"
-                    " total_amount, total_pv, total_cv, created_by, created_at, paid_at)"
-                    " VALUES (:id, :id, 1, 'paid', 'RUB', 800, 100, 100, :admin, :t, :t)"
+                    f"INSERT INTO product ({PRODUCT_COLUMNS})"
+                    " VALUES (:id, :sku, :name, :name, '', '', :category, 1000, 800, 'RUB',"
+                    " 100, 100, 'standard', :active, :t, :t)"
                 ),
-                [{"id": i, "admin": admin.id, "t": PAID} for i in ids],
+                [
+                    {
+                        "id": i,
+                        "sku": f"P{i:02d}",
+                        "name": f"Товар {i}",
+                        "category": "product",
+                        "active": True,
+                        "t": PAID,
+                    }
+                    for i in range(1, PRODUCTS + 1)
+                ],
             )
             conn.execute(
                 sa.text(
-                    "INSERT INTO order_line (id, order_id, line_no, product_id, sku, quantity,"
-                    " unit_price, amount, pv, cv, returned_quantity, clawback, retail_unit,"
-                    " wholesale_unit, vat_category, vat_rate_bp, net, vat, gross)"
-                    " VALUES (:id, :id, 1, 1, 'TEA', 1, 800, 800, 100, 100, 0, 0, 1000, 800,"
-                    " 'standard', 2000, 667, 133, 800)"
+                    "INSERT INTO warehouse (id, code, name, active, created_at)"
+                    " VALUES (1, 'MSK', 'Moscow', :a, :t), (2, 'SPB', 'St Petersburg', :a, :t)"
                 ),
-                [{"id": i} for i in ids],
+                {"t": PAID, "a": True},
             )
+            conn.execute(
+                ExchangeRate.__table__.insert(),  # type: ignore[attr-defined]
+                [
+                    {
+                        "base": "USD",
+                        "quote": "RUB",
+                        "day": date(2026, 1, 1),
+                        "rate": "81.2345",
+                        "source": "bench",
+                    }
+                ],
+            )
+            heads, line_rows = order_rows(n, lines, admin_id)
+            if postgres:
+                raw = conn.connection.dbapi_connection
+                assert raw is not None
+                with raw.cursor() as cur:  # type: ignore[attr-defined]
+                    with cur.copy(f"COPY sales_order ({ORDER_COLUMNS}) FROM STDIN") as copy:
+                        for row in heads:
+                            copy.write_row(row)
+                    with cur.copy(f"COPY order_line ({LINE_COLUMNS}) FROM STDIN") as copy:
+                        for row in line_rows:
+                            copy.write_row(row)
+            else:
+                marks = ", ".join("?" * len(heads[0]))
+                for start in range(0, len(heads), CHUNK):
+                    conn.exec_driver_sql(
+                        f"INSERT INTO sales_order ({ORDER_COLUMNS}) VALUES ({marks})",
+                        heads[start : start + CHUNK],
+                    )
+                batch: list[tuple[Any, ...]] = []
+                for row in line_rows:
+                    batch.append(row)
+                    if len(batch) == CHUNK:
+                        conn.exec_driver_sql(
+                            f"INSERT INTO order_line ({LINE_COLUMNS}) VALUES"
+                            f" ({', '.join('?' * len(row))})",
+                            batch,
+                        )
+                        batch = []
+                if batch:
+                    conn.exec_driver_sql(
+                        f"INSERT INTO order_line ({LINE_COLUMNS}) VALUES"
+                        f" ({', '.join('?' * len(batch[0]))})",
+                        batch,
+                    )
+        if postgres:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql(
+                    "SELECT setval('sales_order_id_seq', (SELECT max(id) FROM sales_order))"
+                )
+                conn.exec_driver_sql(
+                    "SELECT setval('order_line_id_seq', (SELECT max(id) FROM order_line))"
+                )
+                conn.exec_driver_sql("VACUUM ANALYZE sales_order")
+                conn.exec_driver_sql("VACUUM ANALYZE order_line")
+        took = time.perf_counter() - started
+        print(f"{lines:,} order lines written in {took:.0f} s", file=sys.stderr)
+    loaded = time.perf_counter() - started
     with Session(engine) as session:
         admin = session.exec(select(User).where(User.email == settings.admin_email)).one()
         now = datetime(2026, 2, 2, tzinfo=UTC)
-        service.open_next(session, settings, actor=admin, now=now)
+        if session.get(Period, 1) is None:
+            service.open_next(session, settings, actor=admin, now=now)
         compute.compute(session, settings, 1, actor=admin, now=now)
-        assert admin.id is not None
-        admin_id = admin.id
-    took = time.perf_counter() - started
-    print(f"orders and period 1 computed in {took:.0f} s", file=sys.stderr)
+    took = time.perf_counter() - started - loaded
+    print(f"period 1 computed in {took:.0f} s", file=sys.stderr)
     return admin_id
 
 
 def measure(engine: Engine, settings: Settings, admin: int, runs: int) -> dict[str, float]:
+    """p95 ms of each registered report's first page; a cohort retention report (by its name)
+    also over the 24 months before the period's end."""
     app = create_app(settings, engine=engine)
     token = create_access_token(subject=admin, secret=SECRET, minutes=600, now=datetime.now(UTC))
     headers = {"Authorization": f"Bearer {token}"}
+    asks: list[tuple[str, str, dict[str, str]]] = [(name, name, {}) for name in REPORTS]
+    asks += [
+        (f"{name} (24 months)", name, {"from": "2024-02-01", "to": "2026-01-31"})
+        for name in REPORTS
+        if "retention" in name or "cohort" in name
+    ]
     found: dict[str, float] = {}
     with TestClient(app) as client:
-        for name in REPORTS:
+        for label, name, query in asks:
             samples = []
             for _ in range(runs):
                 started = time.perf_counter()
-                response = client.get(f"/api/reports/{name}", headers=headers)
+                response = client.get(f"/api/reports/{name}", params=query, headers=headers)
                 samples.append(time.perf_counter() - started)
                 assert response.status_code == 200, response.text
-            found[name] = office.p95(samples) * 1000
+            found[label] = office.p95(samples) * 1000
     return found
 
 
@@ -197,9 +309,22 @@ def xlsx_here(rows: int) -> tuple[float, float]:
     return took, (peak - before) / 1024
 
 
+def company_engine(kind: str, n: int, name: str, url: str, seed: int) -> Engine:
+    """The company's database, loaded once: a SQLite file, or the PostgreSQL database `url`."""
+    if kind == "sqlite":
+        company = office.Company.build(n, seed)
+        return office.load_sqlite(office.SQLITE_DIR / f"{name}.db", company, seed)
+    downline.ensure_database(url)
+    downline.load(url, n, seed)
+    return make_engine(url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--databases", default="sqlite")
     parser.add_argument("--distributors", type=int, default=100_000)
+    parser.add_argument("--order-lines", type=int, default=0, help="default: one per person")
+    parser.add_argument("--url", default=URL)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
@@ -210,29 +335,41 @@ def main() -> None:
         print(f"{took:.3f} {mib:.1f}")
         return
     n = args.distributors
-    company = office.Company.build(n, args.seed)
-    engine = office.load_sqlite(office.SQLITE_DIR / f"reports-{n}.db", company, args.seed)
-    settings = settings_for(office.SQLITE_DIR / f"reports-{n}")
-    try:
-        admin = prepare(engine, settings, n)
-        times = measure(engine, settings, admin, args.runs)
-    finally:
-        engine.dispose()
+    lines = args.order_lines or n - 1
+    figures: dict[str, dict[str, float]] = {}
+    for kind in args.databases.split(","):
+        # The SQLite file and the packages' folder are named by the size; PostgreSQL's database
+        # is --url's (one per size).
+        name = f"reports-{n}" + ("" if lines == n - 1 else f"-{lines}")
+        if kind != "sqlite":
+            name = f"reports-{kind}-{n}-{lines}"
+        engine = company_engine(kind, n, name, args.url, args.seed)
+        settings = settings_for(office.SQLITE_DIR / name)
+        try:
+            admin = prepare(engine, settings, n, lines)
+            figures[kind] = measure(engine, settings, admin, args.runs)
+        finally:
+            engine.dispose()
     small_s, small_mib = xlsx(args.xlsx_rows // 10)
     big_s, big_mib = xlsx(args.xlsx_rows)
-    print(f"SQLite, {n:,} distributors, {n - 1:,} order lines; p95 of {args.runs}, ms")
-    for name, ms in times.items():
-        print(f"  {name:<22} {ms:8.1f}")
+    for kind, times in figures.items():
+        label = "SQLite" if kind == "sqlite" else "PostgreSQL"
+        print(f"{label}, {n:,} distributors, {lines:,} order lines; p95 of {args.runs}, ms")
+        for name, ms in times.items():
+            print(f"  {name:<32} {ms:8.1f}")
     print(f"XLSX {args.xlsx_rows // 10:>7,} rows: {small_s:6.2f} s, peak +{small_mib:6.1f} MiB RSS")
     print(f"XLSX {args.xlsx_rows:>7,} rows: {big_s:6.2f} s, peak +{big_mib:6.1f} MiB RSS")
     print(
         json.dumps(
             {
                 "bench": "reports",
-                "database": "sqlite",
                 "distributors": n,
+                "order_lines": lines,
                 "runs": args.runs,
-                "p95_ms": {k: round(v, 1) for k, v in times.items()},
+                "p95_ms": {
+                    kind: {k: round(v, 1) for k, v in times.items()}
+                    for kind, times in figures.items()
+                },
                 "xlsx": {
                     "rows": args.xlsx_rows,
                     "seconds": round(big_s, 2),

@@ -80,6 +80,20 @@ class Settings(BaseSettings):
         default=2 * 3600, gt=0, description="A sign-up form older than this is refused."
     )
 
+    compliance_retail_min_pct: int = Field(
+        default=30,
+        ge=0,
+        le=100,
+        description="The compliance report flags a payee whose retail customers' share of their "
+        "PV is below this many per cent.",
+    )
+    compliance_consumption_times: int = Field(
+        default=3,
+        gt=0,
+        description="Normal consumption: own purchases up to this many times the plan's "
+        "activity min_pv in a period; the compliance report flags more.",
+    )
+
     default_sponsor_id: int = Field(default=1, gt=0, description="Sponsor when none is given.")
     placement_strategy: PlacementStrategyName = "breadth-first"
     tree_width: int = Field(default=2, ge=0, description="2 = binary, w = matrix, 0 = unlimited.")

@@ -72,6 +72,12 @@ class Report:
     currency: str | None = None
     exponent: int | None = None
     notes: list[str] = field(default_factory=list)  # message ids shown under the table
+    # What the rows can be narrowed to (value -> message id; `Asked.filter` chooses one) and
+    # the one chosen ("" = all).
+    filters: dict[str, str] = field(default_factory=dict)
+    filter: str = ""
+    # The page's rows stop at this many (None: they are all there); the exports hold all.
+    limited: int | None = None
 
     def column(self, key: str) -> int:
         return [c.key for c in self.columns].index(key)
@@ -95,6 +101,9 @@ class Report:
                 "series": list(self.chart.series),
             },
             "notes": self.notes,
+            "filters": list(self.filters),
+            "filter": self.filter,
+            "limited": self.limited,
         }
 
 
@@ -193,7 +202,9 @@ def window(session: Session, start: date | None = None, end: date | None = None)
 @dataclass(frozen=True)
 class Asked:
     """What a report is asked for: whose people, which periods, in which language (product
-    names), read with this session and settings (the period packages' folder)."""
+    names), read with this session and settings (the period packages' folder); ``filter``
+    narrows the rows (a report's `Report.filters`), ``full`` asks for every row (the exports)
+    where the page shows the first ones."""
 
     session: Session
     settings: Settings
@@ -201,6 +212,9 @@ class Asked:
     window: Window
     language: str = "ru"
     person: Distributor | None = None  # whom a person's report is about (legs, a team)
+
+    filter: str = ""
+    full: bool = False
 
 
 def person_in(session: Session, scope: Scope, person_id: int | None) -> Distributor | None:

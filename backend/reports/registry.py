@@ -1,14 +1,18 @@
-"""Every report by its name, in the order the reports' page lists them, with its area."""
+"""Every report by its name, in the order the reports' page lists them, with its area and who
+may read it (``roles``; None: everyone the reports serve, a leader for their own team)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from backend.core.errors import NotFound
+from backend.core.errors import Forbidden, NotFound
+from backend.core.model_base import Role
 from backend.reports import (
     cohorts,
+    compliance,
     disclosure,
+    flags,
     legs,
     payouts,
     people,
@@ -26,15 +30,23 @@ class Entry:
     name: str
     area: str
     build: Callable[[Asked], Report]
+    roles: frozenset[Role] | None = None
+    filters: dict[str, str] = field(default_factory=dict)  # what `Asked.filter` may choose
     about_person: bool = False  # asks whom it is about (`Asked.person`)
 
+    def allows(self, role: Role) -> bool:
+        return self.roles is None or role in self.roles
 
+
+#: The compliance officer's reports: the company's staff who answer for it, never a leader.
+OFFICERS = frozenset({Role.admin, Role.finance, Role.auditor})
 AREAS = {
     "structure": N_("Structure"),
     "sales": N_("Sales"),
     "people": N_("People"),
     "turnover": N_("Team turnover"),
     "payouts": N_("Payouts"),
+    "compliance": N_("Compliance"),
 }
 REPORTS = {
     e.name: e
@@ -66,14 +78,22 @@ REPORTS = {
         Entry("payouts-top", "payouts", payouts.top_earners),
         Entry("payouts-changes", "payouts", payouts.changes),
         Entry("payouts-disclosure", "payouts", disclosure.by_band),
+        Entry("compliance-periods", "compliance", compliance.by_period, OFFICERS),
+        Entry("compliance-flags", "compliance", compliance.flags, OFFICERS, flags.RULES),
     )
 }
 
 
-def entry(name: str) -> Entry:
+def entry(name: str, role: Role | None = None) -> Entry:
+    """The report ``name``; refused when ``role`` is given and may not read it."""
     found = REPORTS.get(name)
     if found is None:
         raise NotFound(f"there is no report {name!r}", code="unknown_report")
+    if role is not None and not found.allows(role):
+        raise Forbidden(
+            f"the report {name!r} is for the compliance officer (finance, admin, auditor)",
+            code="not_for_your_role",
+        )
     return found
 
 

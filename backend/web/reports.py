@@ -31,6 +31,7 @@ TOO_LONG = N_("Choose a shorter range: at most %(n)s periods.")
 BAD_PERSON = N_("Enter a person's ID as a whole number.")
 NOT_SEEN = N_("Nobody with this ID is among the people you can see.")
 Person = Annotated[str, Query(max_length=20)]
+BAD_FILTER = N_("Choose one of the listed values.")
 
 
 def _date(text: str, field: str, errors: dict[str, str]) -> date | None:
@@ -61,11 +62,16 @@ def _report(
     start: str,
     end: str,
     person: str = "",
+    only: str = "",
+    *,
+    full: bool = False,
 ) -> tuple[Report | None, framework.Window | None, dict[str, str]]:
-    entry = registry.entry(name)
+    entry = registry.entry(name, user.role)
     errors: dict[str, str] = {}
     first, last = _date(start, "from", errors), _date(end, "to", errors)
     person_id = _person(person, errors) if entry.about_person else None
+    if only and only not in entry.filters:
+        errors["filter"] = BAD_FILTER
     if errors:
         return None, None, errors
     scope = framework.scope_for(session, user)
@@ -79,9 +85,8 @@ def _report(
     except AppError as refused:
         errors["from"] = BAD_RANGE if "starts after" in refused.message else TOO_LONG
         return None, None, errors
-    asked = framework.Asked(
-        session, settings, scope, chosen, language_of(request, user).value, about
-    )
+    language = language_of(request, user).value
+    asked = framework.Asked(session, settings, scope, chosen, language, about, only, full)
     return registry.build(name, asked), chosen, errors
 
 
@@ -89,7 +94,9 @@ def reports_index(request: Request, session: SessionDep, user: PageUser) -> Resp
     scope = framework.scope_for(session, user)
     areas: dict[str, list[registry.Entry]] = {area: [] for area in registry.AREAS}
     for entry in registry.REPORTS.values():
-        areas[entry.area].append(entry)
+        if entry.allows(user.role):
+            areas[entry.area].append(entry)
+    areas = {area: entries for area, entries in areas.items() if entries}
     return render(
         request, "reports.html", areas=areas, area_names=registry.AREAS, titles=TITLES, scope=scope
     )
@@ -125,6 +132,8 @@ TITLES = {
     "payouts-top": N_("Top earners"),
     "payouts-changes": N_("Largest changes from the previous period"),
     "payouts-disclosure": N_("Income disclosure by rank band"),
+    "compliance-periods": N_("Compliance by period"),
+    "compliance-flags": N_("Compliance flags by person"),
 }
 
 
@@ -162,8 +171,11 @@ def report_page(
     start: Annotated[str, Query(alias="from", max_length=20)] = "",
     end: Annotated[str, Query(alias="to", max_length=20)] = "",
     person: Person = "",
+    only: Annotated[str, Query(alias="filter", max_length=40)] = "",
 ) -> Response:
-    report, chosen, errors = _report(request, session, settings, user, name, start, end, person)
+    report, chosen, errors = _report(
+        request, session, settings, user, name, start, end, person, only
+    )
     language = language_of(request, user)
     translate = load_translations(language).gettext
 
@@ -182,6 +194,8 @@ def report_page(
     query = f"?from={chosen.start}&to={chosen.end}" if chosen is not None else ""
     if query and report is not None and person.strip():
         query += f"&person={int(person)}"
+    if query and only and not errors:
+        query += f"&filter={only}"
     return render(
         request,
         "report.html",
@@ -189,6 +203,8 @@ def report_page(
         name=name,
         title=TITLES[name],
         report=report,
+        filters=registry.entry(name).filters,
+        only=only,
         chosen=chosen,
         start=start if errors else (str(chosen.start) if chosen else ""),
         end=end if errors else (str(chosen.end) if chosen else ""),
@@ -215,8 +231,11 @@ def _export(
     start: str,
     end: str,
     person: str,
+    only: str,
 ) -> tuple[Report, Any]:
-    report, _, errors = _report(request, session, settings, user, name, start, end, person)
+    report, _, errors = _report(
+        request, session, settings, user, name, start, end, person, only, full=True
+    )
     if report is None:
         raise Invalid("; ".join(f"{k}: {v}" for k, v in errors.items()))
     return report, load_translations(language_of(request, user)).gettext
@@ -231,8 +250,9 @@ def report_csv(
     start: Annotated[str, Query(alias="from", max_length=20)] = "",
     end: Annotated[str, Query(alias="to", max_length=20)] = "",
     person: Person = "",
+    only: Annotated[str, Query(alias="filter", max_length=40)] = "",
 ) -> Response:
-    report, translate = _export(request, session, settings, user, name, start, end, person)
+    report, translate = _export(request, session, settings, user, name, start, end, person, only)
     return Response(
         export.csv_text(report, translate).encode("utf-8-sig"),
         media_type="text/csv; charset=utf-8",
@@ -249,8 +269,9 @@ def report_xlsx(
     start: Annotated[str, Query(alias="from", max_length=20)] = "",
     end: Annotated[str, Query(alias="to", max_length=20)] = "",
     person: Person = "",
+    only: Annotated[str, Query(alias="filter", max_length=40)] = "",
 ) -> Response:
-    report, translate = _export(request, session, settings, user, name, start, end, person)
+    report, translate = _export(request, session, settings, user, name, start, end, person, only)
     return Response(
         export.xlsx_bytes(report, translate),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

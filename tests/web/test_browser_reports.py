@@ -6,6 +6,7 @@ XLSX download holds the table's numbers."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -79,3 +80,37 @@ def test_a_leader_reads_her_team(page: Page) -> None:
     check(page, "report-team-status-en")
     page.goto("/reports/structure-status?from=2030-02-01&to=2030-01-01")
     expect(page.locator("#from-error")).to_contain_text("starts after it ends")
+
+
+def test_the_compliance_officer_filters_the_flags_by_rule(page: Page) -> None:
+    enter(page, FINANCE, "en")
+    page.goto("/reports")
+    page.click("text=Compliance flags by person")
+    rules = page.locator("table.report td[data-key=rule]")
+    # Everyone but the root buys 200 PV: the Silver and Gold rungs' min_pv, exactly.
+    expect(rules.filter(has_text="exactly on a qualification threshold")).to_have_count(5)
+    page.select_option("#filter", "threshold")
+    page.click("form.range button[type=submit]")
+    expect(page).to_have_url(re.compile(r"filter=threshold"))
+    expect(rules).to_have_count(5)
+    expect(page.locator("table.report td[data-key=value]").first).to_have_text("200")
+    check(page, "report-compliance-flags-threshold-en")
+    with page.expect_download() as download:
+        page.click("text=Download XLSX")
+    sheet = load_workbook(io.BytesIO(download.value.path().read_bytes()), read_only=True).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 6 and {row[3] for row in rows[1:]} == {
+        "Volume exactly on a qualification threshold"
+    }
+    page.goto("/reports/compliance-flags?filter=nope")
+    expect(page.locator("#filter-error")).to_be_visible()
+
+
+def test_a_leader_has_no_compliance_reports(page: Page) -> None:
+    enter(page, DINA, "en")
+    page.goto("/reports")
+    expect(page.locator("#area-structure")).to_be_visible()
+    expect(page.locator("#area-compliance")).to_have_count(0)
+    response = page.goto("/reports/compliance-flags")
+    assert response is not None and response.status == 403

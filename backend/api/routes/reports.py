@@ -18,12 +18,13 @@ from backend.reports.models import SalesPlanPublic, SalesPlanSet
 router = APIRouter(tags=["reports"], dependencies=[Authorized], responses=ERROR_RESPONSES)
 
 
-@router.get("/api/reports", summary="The reports there are, by area")
-def list_reports() -> dict[str, list[str]]:
+@router.get("/api/reports", summary="The reports there are for the caller, by area")
+def list_reports(user: CurrentUser) -> dict[str, list[str]]:
     areas: dict[str, list[str]] = {area: [] for area in registry.AREAS}
     for entry in registry.REPORTS.values():
-        areas[entry.area].append(entry.name)
-    return areas
+        if entry.allows(user.role):
+            areas[entry.area].append(entry.name)
+    return {area: names for area, names in areas.items() if names}
 
 
 @router.get(
@@ -41,8 +42,12 @@ def get_report(
         int | None,
         Query(gt=0, le=MAX_ID, description="Whom a person's report is about (legs, a team)."),
     ] = None,
+    only: Annotated[
+        str, Query(alias="filter", max_length=40, description="One of the report's `filters`.")
+    ] = "",
 ) -> dict[str, Any]:
-    registry.entry(name)  # an unknown name is a 404 before anything is read
+    # An unknown name is a 404, a report not for the caller's role a 403, before anything is read.
+    registry.entry(name, user.role)
     scope = framework.scope_for(session, user)
     asked = framework.Asked(
         session,
@@ -51,6 +56,7 @@ def get_report(
         framework.window(session, start, end),
         str(user.language),
         framework.person_in(session, scope, person),
+        only,
     )
     return registry.build(name, asked).as_json()
 
