@@ -17,8 +17,8 @@ from backend.genealogy import models as genealogy_models
 from backend.orders import models as orders_models
 from backend.payees import models as payees_models
 from backend.periods import models as periods_models
+from backend.periods import sales_plan as sales_plan_models
 from backend.rates import models as rates_models
-from backend.reports import models as reports_models
 from backend.stock import models as stock_models
 from backend.training import models as training_models
 from backend.vat import models as vat_models
@@ -37,7 +37,7 @@ __all__ = [
     "payees_models",
     "periods_models",
     "rates_models",
-    "reports_models",
+    "sales_plan_models",
     "stock_models",
     "training_models",
     "vat_models",

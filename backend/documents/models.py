@@ -190,6 +190,7 @@ class ReconciliationRequest(SQLModel):
         description="An order currency (RUB) or a period's payout currency (USDT): one per "
         "statement, never converted.",
     )
+    language: Language = Language.ru
 
 
 class TemplateKind(StrEnum):

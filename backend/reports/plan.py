@@ -21,8 +21,8 @@ from backend.core.errors import Invalid, NotFound
 from backend.core.model_base import now_utc
 from backend.genealogy.models import Distributor
 from backend.periods.models import Period, PeriodStanding
+from backend.periods.sales_plan import SalesPlan
 from backend.reports.framework import N_, Asked, Chart, Column, Kind, Report, period_label
-from backend.reports.models import SalesPlan
 from backend.reports.package import compliance
 from ledger.engine import pct_string
 

@@ -25,9 +25,9 @@ from test_reports import closed, column, company, report, rub_in_usdt
 
 from backend.admin_log.models import AdminAction, AdminLogEntry
 from backend.genealogy.models import Distributor
+from backend.periods.sales_plan import SalesPlan
 from backend.reports.export import csv_text, xlsx_bytes
 from backend.reports.framework import Chart, Column, Kind, Report
-from backend.reports.models import SalesPlan
 
 __all__ = ["closed", "company"]  # the fixtures, re-exported for pytest
 

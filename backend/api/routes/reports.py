@@ -11,9 +11,9 @@ from backend.core.db import SessionDep
 from backend.core.errors import ERROR_RESPONSES
 from backend.core.types import MAX_ID
 from backend.periods.plan_view import active_plan
+from backend.periods.sales_plan import SalesPlanPublic, SalesPlanSet
 from backend.reports import framework, registry
 from backend.reports import plan as sales_plan
-from backend.reports.models import SalesPlanPublic, SalesPlanSet
 
 router = APIRouter(tags=["reports"], dependencies=[Authorized], responses=ERROR_RESPONSES)
 

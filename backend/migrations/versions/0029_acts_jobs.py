@@ -1,8 +1,8 @@
 """a closed period's acts issued in bulk by the worker (issue 17): the job with its progress
 and failures, and the numbers reserved for acts not yet written
 
-Revision ID: 0030
-Revises: 0031
+Revision ID: 0029
+Revises: 0028
 Create Date: 2027-01-12 10:00:00.000000
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import backend.core.model_base
 
-revision: str = "0030"
-down_revision: str | None = "0031"
+revision: str = "0029"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -119,7 +119,7 @@ def downgrade() -> None:
     bind = op.get_bind()
     if bind.execute(sa.text("SELECT count(*) FROM document_reservation")).scalar_one():
         raise RuntimeError(
-            "0030 cannot be downgraded: numbers are reserved for acts not yet written; let the "
+            "0029 cannot be downgraded: numbers are reserved for acts not yet written; let the "
             "worker finish its acts jobs first (a dropped reservation is a gap in the series)"
         )
     op.drop_index(op.f("ix_document_reservation_job_id"), table_name="document_reservation")

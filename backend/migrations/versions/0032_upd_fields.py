@@ -1,8 +1,8 @@
 """what the UPD needs (issue 17): a product's OKEI unit, country of origin and TN VED code, a
 warehouse's address (the shipper's), and the company's ``vat_payer`` detail (status 1 or 2)
 
-Revision ID: 0028
-Revises: 0029
+Revision ID: 0032
+Revises: 0031
 Create Date: 2027-01-12 10:00:00.000000
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0028"
-down_revision: str | None = "0029"
+revision: str = "0032"
+down_revision: str | None = "0031"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

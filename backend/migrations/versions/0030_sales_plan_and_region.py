@@ -2,8 +2,8 @@
 in the payout currency, new distributors and active count, set by an admin, logged as
 sales_plan_set) and the distributor's optional region (ISO 3166-2 subdivision)
 
-Revision ID: 0032
-Revises: 0030
+Revision ID: 0030
+Revises: 0029
 Create Date: 2027-01-12 10:00:00.000000
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import backend.core.model_base
 
-revision: str = "0032"
-down_revision: str | None = "0030"
+revision: str = "0030"
+down_revision: str | None = "0029"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """versioned texts of the partner agreement and the commercial offer, and the partners'
 acceptances of the agreement (issue 17, item 5)
 
-Revision ID: 0029
-Revises: 0032
+Revision ID: 0031
+Revises: 0030
 Create Date: 2027-01-12 10:00:00.000000
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import backend.core.model_base
 
-revision: str = "0029"
-down_revision: str | None = "0032"
+revision: str = "0031"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -94,7 +94,7 @@ def downgrade() -> None:
     bind = op.get_bind()
     if bind.execute(sa.text("SELECT count(*) FROM agreement_acceptance")).scalar_one():
         raise RuntimeError(
-            "0029 cannot be downgraded: partners' acceptances are a record that is never removed"
+            "0031 cannot be downgraded: partners' acceptances are a record that is never removed"
         )
     op.drop_index(op.f("ix_agreement_acceptance_distributor_id"), table_name="agreement_acceptance")
     op.drop_table("agreement_acceptance")

@@ -2,7 +2,7 @@
 paid-as rank, written by the compute, read by the people reports; indexes for the new
 distributors and retail customers of a period
 
-Revision ID: 0031
+Revision ID: 0028
 Revises: 0027
 Create Date: 2027-01-10 10:00:00.000000
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0031"
+revision: str = "0028"
 down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

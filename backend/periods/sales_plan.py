@@ -1,6 +1,7 @@
-"""The company's sales plan per period: what the admin expects it to sell (in the payout
-currency new periods run with), how many to join and how many to be active; the reports set
-the period's actual figures against it (`backend.reports.plan`)."""
+"""A period's sales plan: what the admin expects the company to sell in it (in the payout
+currency new periods run with), how many to join and how many to be active. It lives beside
+the periods because it is keyed by one; the reports set the actual figures against it
+(`backend.reports.plan`), and no domain below the reports reads the reports' own modules."""
 
 from datetime import datetime
 
