@@ -38,8 +38,9 @@ print:  ## DejaVu fonts (PDF documents) and poppler-utils (their tests) with apt
 test-app:  ## ledger, backend (SQLite and PostgreSQL) and web pages (test client, then chromium)
 	@# Two workers (the machine's two cores): a test file stays on one worker (--dist loadfile),
 	@# so a module's served company or chain is started once; each worker has its own
-	@# PostgreSQL database, data folders and free ports.
-	.venv/bin/pytest -n 2 --dist loadfile
+	@# PostgreSQL database, data folders and free ports. Files run slowest first (the root
+	@# conftest.py, from tests/durations.json), not in xdist's order by number of tests.
+	.venv/bin/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 test-contracts:  ## the brownie suite on Anvil, then on Ganache (hardfork shanghai)
 	$(BROWNIE) test tests/contracts --network lineage-anvil
