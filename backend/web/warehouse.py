@@ -368,7 +368,7 @@ def movements_page(
         products=products,
         product_names={p.id: p for p in products},
         kinds=list(MovementKind),
-        kind_names=DOCUMENT_KIND_NAMES,
+        kind_names=KIND_NAMES,
         filters=filters,
         items=found.items,
         older=filters.query(before=found.older) if found.older else None,
