@@ -5,7 +5,7 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 BROWNIE := $(CURDIR)/.venv-brownie/bin/brownie
 BROWNIE_PY := $(CURDIR)/.venv-brownie/bin/python
 
-.PHONY: setup run demo test test-app test-contracts lint postgres browser print bench bench-gas bench-merkle
+.PHONY: setup run demo test test-app test-contracts test-contracts-anvil test-pages-postgres lint postgres browser print bench bench-gas bench-merkle
 
 setup:
 	@tools/setup.sh
@@ -42,9 +42,14 @@ test-app:  ## ledger, backend (SQLite and PostgreSQL) and web pages (test client
 	@# conftest.py, from tests/durations.json), not in xdist's order by number of tests.
 	.venv/bin/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
-test-contracts:  ## the brownie suite on Anvil, then on Ganache (hardfork shanghai)
-	$(BROWNIE) test tests/contracts --network lineage-anvil
+test-contracts:  ## the brownie suite on Ganache (hardfork shanghai), the chain Lineage runs on
 	$(BROWNIE) test tests/contracts --network lineage-ganache
+
+test-contracts-anvil:  ## the brownie suite on Anvil too (EIP-7825 gas cap; not in `make test`: CI's 30 min)
+	$(BROWNIE) test tests/contracts --network lineage-anvil
+
+test-pages-postgres:  ## the pages' test-client tests on PostgreSQL too (CI runs them on SQLite)
+	LINEAGE_TEST_PAGES_POSTGRES=1 .venv/bin/pytest -n 2 --dist loadfile tests/web -m postgres
 
 bench: setup bench-gas bench-merkle  ## every benchmark; each prints a table, last line JSON
 	.venv/bin/python bench/cli_start.py

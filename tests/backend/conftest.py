@@ -84,8 +84,8 @@ def postgres_database() -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+def open_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh database of the kind ``request.param`` names (tests/web's pages reuse it)."""
     if request.param == "sqlite":
         path = tmp_path / "lineage.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
@@ -98,6 +98,11 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
             conn.execute(text(_RESET_SQL))
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    yield from open_engine(request, tmp_path)
 
 
 # Rows migrations seed, which every test starts from: the VAT rates of migration 0012 (ids 1-5)

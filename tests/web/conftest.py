@@ -4,9 +4,11 @@ seeded `api` with one account per role) plus a page client that logs in through 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,6 +27,22 @@ _spec.loader.exec_module(backend_fixtures)
 # The backend's fixtures and names, here too: pytest imports both conftest files under the one
 # name `conftest`, and the backend's tests import names from it (`from conftest import ...`).
 globals().update({k: v for k, v in vars(backend_fixtures).items() if not k.startswith("__")})
+
+
+# The pages' test-client tests run on SQLite: the services they call are tested on both
+# databases in tests/backend, and the pages add no queries of their own (they call the
+# services). LINEAGE_TEST_PAGES_POSTGRES=1 (`make test-pages-postgres`) runs them on PostgreSQL
+# too; CI's 30 minutes do not hold both.
+PAGE_DATABASES = ["sqlite"] + (
+    [pytest.param("postgres", marks=pytest.mark.postgres)]
+    if os.environ.get("LINEAGE_TEST_PAGES_POSTGRES")
+    else []
+)
+
+
+@pytest.fixture(params=PAGE_DATABASES)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    yield from backend_fixtures.open_engine(request, tmp_path)
 
 
 @pytest.fixture
