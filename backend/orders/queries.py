@@ -33,6 +33,7 @@ def list_orders(
     paid_to: datetime | None,
     offset: int,
     limit: int,
+    newest_first: bool = False,
 ) -> tuple[list[Order], int]:
     query = select(Order)
     if is_distributor(actor):
@@ -46,7 +47,8 @@ def list_orders(
     if paid_to is not None:
         query = query.where(col(Order.paid_at) < paid_to)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    items = session.exec(query.order_by(col(Order.id)).offset(offset).limit(limit)).all()
+    order = col(Order.id).desc() if newest_first else col(Order.id)
+    items = session.exec(query.order_by(order).offset(offset).limit(limit)).all()
     return list(items), total
 
 

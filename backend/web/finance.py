@@ -36,6 +36,7 @@ CsrfChecked = [Depends(check_csrf)]
 TABS = [
     ("/finance/periods", N_("Periods")),
     ("/finance/vault", N_("Vault")),
+    ("/finance/orders", N_("Orders")),
     ("/finance/reconciliation", N_("Reconciliation statements")),
 ]
 MAKER_REASON = N_(

@@ -9,20 +9,25 @@ company's missing details named and linked to the admin's page."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from backend.core.db import SessionDep
 from backend.core.errors import AppError, NotFound
 from backend.documents import service as documents
 from backend.documents.models import Document
+from backend.orders.queries import list_orders
+from backend.orders.shop import payment_state
 from backend.web.admin_requisites import LABELS as REQUISITE_LABELS
 from backend.web.deps import NowDep
 from backend.web.documents import pdf_path
+from backend.web.finance import TABS as FINANCE_TABS
 from backend.web.i18n import N_
-from backend.web.render import PageUser, check_id, language_of
+from backend.web.render import PageUser, check_id, language_of, render
 from backend.web.sessions import check_csrf
+from backend.web.shop import ORDER_STATUS_NAMES, PAYMENT_NAMES
 from backend.web.warehouse import order_view
 from backend.web.warehouse_forms import Problem
 
@@ -80,6 +85,41 @@ def _issuer(issue: Issue) -> Callable[..., Response]:
     return handler
 
 
+ORDERS_PAGE = 50
+
+
+def orders_page(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    """The company's orders, newest first, each linked to its page with its documents."""
+    items, total = list_orders(
+        session,
+        actor=user,
+        distributor_id=None,
+        status=None,
+        paid_from=None,
+        paid_to=None,
+        offset=(page - 1) * ORDERS_PAGE,
+        limit=ORDERS_PAGE,
+        newest_first=True,
+    )
+    return render(
+        request,
+        "finance_orders.html",
+        tabs=FINANCE_TABS,
+        items=items,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // ORDERS_PAGE)),
+        order_status_names=ORDER_STATUS_NAMES,
+        payment_names=PAYMENT_NAMES,
+        payment_state=payment_state,
+    )
+
+
 def order_page(request: Request, session: SessionDep, user: PageUser, order_id: int) -> Response:
     """The order as the warehouse sees it, with its documents and their buttons."""
     check_id(order_id, "order")
@@ -87,6 +127,7 @@ def order_page(request: Request, session: SessionDep, user: PageUser, order_id: 
 
 
 def add_order_document_pages(router: APIRouter) -> None:
+    router.add_api_route("/finance/orders", orders_page, methods=["GET"])
     router.add_api_route("/finance/orders/{order_id}", order_page, methods=["GET"])
     steps = (
         ("/finance/orders/{order_id}/invoice", documents.issue_invoice),

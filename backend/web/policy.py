@@ -198,6 +198,7 @@ PAGE_POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/finance/reconciliation"): frozenset({FINANCE}),
     ("POST", "/finance/reconciliation"): frozenset({FINANCE}),
     # An order's page in the finance office: its documents and the buttons that issue them.
+    ("GET", "/finance/orders"): frozenset({FINANCE}),
     ("GET", "/finance/orders/{order_id}"): frozenset({FINANCE}),
     ("POST", "/finance/orders/{order_id}/invoice"): frozenset({FINANCE}),
     ("POST", "/finance/orders/{order_id}/upd"): frozenset({FINANCE}),

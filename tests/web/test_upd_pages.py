@@ -45,6 +45,11 @@ def test_finance_issues_the_upd_from_the_orders_page(api: Api, browser: Browser)
     set_company(api.engine)
     order_id = make_order(api.engine, api.distributor_id)
     finance = person(browser, FINANCE)
+    listing: Any = finance.get("/finance/orders")  # the finance office's way to the order
+    assert listing.status_code == 200
+    assert f'href="/finance/orders/{order_id}"' in listing.text
+    assert f"Партнёр № {api.distributor_id}" in listing.text
+    assert 'href="/finance/orders"' in listing.text  # its tab
     page: Any = finance.get(f"/finance/orders/{order_id}")
     assert page.status_code == 200
     forms = POST_FORM.findall(page.text)
