@@ -13,7 +13,8 @@ from backend.catalog.models import Product
 from backend.core.errors import Conflict, NotFound
 from backend.core.model_base import Language, OrderStatus
 from backend.documents.models import Document, DocumentKind
-from backend.documents.store import Gather, KindSpec, exponent_of, issue, register
+from backend.documents.order_kinds import issue_for_order, register_order_kind
+from backend.documents.store import exponent_of
 from backend.documents.words import amount_in_words
 from backend.genealogy.models import Distributor
 from backend.orders.models import Order, OrderLine, RetailCustomer
@@ -94,26 +95,15 @@ def issue_invoice(
     session: Session, order_id: int, *, language: Language, actor: User, now: datetime
 ) -> Document:
     """The invoice for payment of an order (the stored one when it was issued)."""
-    order = session.get(Order, order_id)
-    return issue(
+    return issue_for_order(
         session,
-        kind=DocumentKind.invoice,
-        subject=f"order:{order_id}",
+        DocumentKind.invoice,
+        invoice_fields,
+        order_id,
         language=language,
-        gather=lambda: invoice_fields(session, order_id, language),
-        links={
-            "order_id": order_id if order else None,
-            "distributor_id": order.distributor_id if order else None,
-        },
         actor=actor,
         now=now,
     )
 
 
-def _regather(session: Session, original: Document, site: str) -> Gather:
-    order_id, language = original.order_id, Language(original.language)
-    assert order_id is not None
-    return lambda: invoice_fields(session, order_id, language)
-
-
-register(DocumentKind.invoice, KindSpec(needs=NEEDS, regather=_regather))
+register_order_kind(DocumentKind.invoice, NEEDS, invoice_fields)

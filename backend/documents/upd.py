@@ -27,7 +27,8 @@ from backend.core.errors import Conflict, NotFound
 from backend.core.model_base import Language, OrderStatus
 from backend.documents.invoice import buyer_of
 from backend.documents.models import Document, DocumentKind
-from backend.documents.store import Gather, KindSpec, exponent_of, issue, register
+from backend.documents.order_kinds import issue_for_order, register_order_kind
+from backend.documents.store import exponent_of
 from backend.documents.words import amount_in_words
 from backend.orders.models import Order, OrderLine, Payment
 from backend.stock.models import Warehouse
@@ -152,26 +153,15 @@ def issue_upd(
     session: Session, order_id: int, *, language: Language, actor: User, now: datetime
 ) -> Document:
     """The UPD of a shipped order (the stored one when it was issued)."""
-    order = session.get(Order, order_id)
-    return issue(
+    return issue_for_order(
         session,
-        kind=DocumentKind.upd,
-        subject=f"order:{order_id}",
+        DocumentKind.upd,
+        upd_fields,
+        order_id,
         language=language,
-        gather=lambda: upd_fields(session, order_id, language),
-        links={
-            "order_id": order_id if order else None,
-            "distributor_id": order.distributor_id if order else None,
-        },
         actor=actor,
         now=now,
     )
 
 
-def _regather(session: Session, original: Document, site: str) -> Gather:
-    order_id, language = original.order_id, Language(original.language)
-    assert order_id is not None
-    return lambda: upd_fields(session, order_id, language)
-
-
-register(DocumentKind.upd, KindSpec(needs=NEEDS, regather=_regather))
+register_order_kind(DocumentKind.upd, NEEDS, upd_fields)
