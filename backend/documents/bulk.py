@@ -286,11 +286,6 @@ def _write(engine: Engine, reservation_id: int, distributor_id: int) -> tuple[in
     return distributor_id, None
 
 
-#: Acts a render process takes at a time, and the chunks it makes before it is replaced.
-CHUNK = 4
-RENEW_AFTER = 50
-
-
 def _written(
     engine: Engine, items: list[tuple[int, int]], processes: int
 ) -> Generator[tuple[int, str | None]]:
@@ -302,13 +297,8 @@ def _written(
         return
     # spawn, not fork: the worker process runs threads (the chain writer) and holds connections
     context = multiprocessing.get_context("spawn")
-    # A render process's memory grew with the acts it made (296 MiB after 500, 640 MiB after
-    # 1,500 in `bench/documents.py --bulk`): each is replaced after RENEW_AFTER chunks (a new
-    # process costs its imports, about a second), so a period of any size runs in bounded memory.
-    with context.Pool(
-        processes, initializer=_start_process, initargs=(url,), maxtasksperchild=RENEW_AFTER
-    ) as pool:
-        yield from pool.imap_unordered(_write_one, items, chunksize=CHUNK)
+    with context.Pool(processes, initializer=_start_process, initargs=(url,)) as pool:
+        yield from pool.imap_unordered(_write_one, items, chunksize=4)
 
 
 def run_job(
