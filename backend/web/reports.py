@@ -31,6 +31,7 @@ TOO_LONG = N_("Choose a shorter range: at most %(n)s periods.")
 BAD_PERSON = N_("Enter a person's ID as a whole number.")
 NOT_SEEN = N_("Nobody with this ID is among the people you can see.")
 Person = Annotated[str, Query(max_length=20)]
+Only = Annotated[str, Query(alias="filter", max_length=40)]  # one of the report's filters
 BAD_FILTER = N_("Choose one of the listed values.")
 
 
@@ -171,7 +172,7 @@ def report_page(
     start: Annotated[str, Query(alias="from", max_length=20)] = "",
     end: Annotated[str, Query(alias="to", max_length=20)] = "",
     person: Person = "",
-    only: Annotated[str, Query(alias="filter", max_length=40)] = "",
+    only: Only = "",
 ) -> Response:
     report, chosen, errors = _report(
         request, session, settings, user, name, start, end, person, only
@@ -250,7 +251,7 @@ def report_csv(
     start: Annotated[str, Query(alias="from", max_length=20)] = "",
     end: Annotated[str, Query(alias="to", max_length=20)] = "",
     person: Person = "",
-    only: Annotated[str, Query(alias="filter", max_length=40)] = "",
+    only: Only = "",
 ) -> Response:
     report, translate = _export(request, session, settings, user, name, start, end, person, only)
     return Response(
@@ -269,7 +270,7 @@ def report_xlsx(
     start: Annotated[str, Query(alias="from", max_length=20)] = "",
     end: Annotated[str, Query(alias="to", max_length=20)] = "",
     person: Person = "",
-    only: Annotated[str, Query(alias="filter", max_length=40)] = "",
+    only: Only = "",
 ) -> Response:
     report, translate = _export(request, session, settings, user, name, start, end, person, only)
     return Response(
