@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -149,6 +150,74 @@ def print_table(rows: list[tuple[str, str]]) -> None:
         print(f"{label:<{width}}  {value}")
 
 
+def _rss_mib(pid: int | str) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:  # the process ended between the listing and the read
+        pass
+    return 0.0
+
+
+def _children() -> list[str]:
+    me = str(os.getpid())
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = stat.read().rsplit(")", 1)[1].split()[1]
+            except OSError:
+                continue
+            if parent == me:
+                found.append(entry)
+    return found
+
+
+class Memory:
+    """The resident memory of this process (the job) and of its largest child (a render
+    process), sampled every half second from /proc while the job runs: a peak alone (getrusage)
+    cannot tell a leak from a high start, and a spawned child's ru_maxrss starts at its
+    parent's RSS at the fork."""
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[float, float, float]] = []  # (seconds, job, largest render)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._started = 0.0
+
+    def __enter__(self) -> Memory:
+        self._started = time.perf_counter()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            renders = [_rss_mib(pid) for pid in _children()]
+            self.samples.append(
+                (time.perf_counter() - self._started, _rss_mib("self"), max(renders, default=0.0))
+            )
+
+    def at(self, fraction: float) -> tuple[float, float]:
+        """(job, largest render) MiB at that fraction of the run's time."""
+        if not self.samples:
+            return 0.0, 0.0
+        end = self.samples[-1][0]
+        sample = min(self.samples, key=lambda s: abs(s[0] - fraction * end))
+        return sample[1], sample[2]
+
+    def peak(self) -> tuple[float, float]:
+        return max((s[1] for s in self.samples), default=0.0), max(
+            (s[2] for s in self.samples), default=0.0
+        )
+
+
 def run_bulk(partners: int, lines: int, processes: int) -> None:
     from sqlalchemy import func
     from sqlmodel import select
@@ -166,7 +235,8 @@ def run_bulk(partners: int, lines: int, processes: int) -> None:
             )  # fmt: skip
             assert job.id is not None
         started = time.perf_counter()
-        done = bulk.run_job(engine, job.id, processes=processes)
+        with Memory() as memory:
+            done = bulk.run_job(engine, job.id, processes=processes)
         elapsed = time.perf_counter() - started
         with Session(engine) as session:
             numbers = session.exec(
@@ -175,8 +245,8 @@ def run_bulk(partners: int, lines: int, processes: int) -> None:
             distinct = session.exec(select(func.count(func.distinct(Document.subject)))).one()
         engine.dispose()
     gap_free = tuple(numbers) == (partners, 1, partners) and distinct == partners
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    own, children = memory.peak()
+    shape = {f"{round(f * 100)}%": memory.at(f) for f in (0.1, 0.5, 0.9)}
     rate = partners / elapsed
     at_10k = 10_000 / rate / 60
     print_table(
@@ -191,6 +261,10 @@ def run_bulk(partners: int, lines: int, processes: int) -> None:
             ("acts/s", f"{rate:.2f}"),
             ("peak RSS (job process)", f"{own:.0f} MiB"),
             ("peak RSS (largest render process)", f"{children:.0f} MiB"),
+            *(
+                (f"RSS at {when} of the run (job / render)", f"{job:.0f} / {render:.0f} MiB")
+                for when, (job, render) in shape.items()
+            ),
             ("numbers 1..N once each", str(gap_free)),
             ("10,000 acts at this rate", f"{at_10k:.1f} min"),
             ("target: 10,000 acts <= 30 min", "met" if at_10k <= 30 else "NOT met"),
@@ -207,6 +281,7 @@ def run_bulk(partners: int, lines: int, processes: int) -> None:
                 "acts_per_s": round(rate, 2),
                 "peak_rss_mib": round(own),
                 "peak_rss_render_mib": round(children),
+                "rss_mib_job_render": {k: [round(a), round(b)] for k, (a, b) in shape.items()},
                 "gap_free": gap_free,
                 "minutes_at_10000": round(at_10k, 1),
                 "target_met": at_10k <= 30,

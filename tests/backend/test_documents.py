@@ -25,7 +25,7 @@ from documents_kit import (
 from lineage_api import Api
 from sqlmodel import Session, func, select
 
-from backend.documents import service
+from backend.documents import series, service
 from backend.documents.models import Document
 from backend.documents.words import amount_in_words
 
@@ -293,3 +293,34 @@ def test_no_tax_status_and_who_may_read(api: Api) -> None:
     assert audit["count"] == 1 and audit["items"][0]["id"] == mine["id"]
     denied = api.client.post(f"/api/orders/{order_id}/invoice", json={}, headers=api.as_("auditor"))
     assert denied.status_code == 403
+
+
+def test_kept_fonts_give_the_bytes_of_fresh_ones(api: Api) -> None:
+    """Each thread keeps one WeasyPrint font configuration (a configuration per document left
+    its fonts in memory: a render process grew ~0.3 MiB an act). Kept or fresh, the bytes are
+    the same: the stored act, rendered again here and on a new thread (a fresh configuration)."""
+    import threading
+
+    from backend.documents import render
+
+    set_company(api.engine)
+    make_period(api.engine, {api.distributor_id: "individual"})
+    api.clock.now = api.clock.now.replace(year=2026, month=5, day=14)
+    body = _issue(api, f"/api/periods/1/acts/{api.distributor_id}")
+    with Session(api.engine) as session:
+        stored = session.get(Document, body["id"])
+        assert stored is not None
+        data = series.flat(json.loads(stored.data))
+    kept = render._font_config()
+    assert render._font_config() is kept
+    elsewhere: dict[str, object] = {}
+
+    def on_a_new_thread() -> None:
+        elsewhere["config"] = render._font_config()
+        elsewhere["pdf"] = render.render_pdf(data)
+
+    thread = threading.Thread(target=on_a_new_thread)
+    thread.start()
+    thread.join()
+    assert elsewhere["config"] is not kept
+    assert render.render_pdf(data) == render.render_pdf(data) == elsewhere["pdf"] == stored.pdf
