@@ -40,11 +40,13 @@ from backend.core.money import format_money, reader_locale
 from backend.packages import PackageWriter
 from backend.periods import money
 from backend.periods.approvals import check_accounts_settled
+from backend.periods.member_sales import store_member_sales
 from backend.periods.models import (
     LOCKED,
     Period,
     PeriodClawback,
     PeriodLine,
+    PeriodMemberSales,
     PeriodPayee,
     PeriodPeopleSummary,
     PeriodReturn,
@@ -140,6 +142,7 @@ def compute(
             plan_hash_hex=manifest["planHash"],
         )
         store_people_summary(session, period.id, snap.inputs, result)
+        store_member_sales(session, period.id, snap.inputs.orders)
         period.computations += 1
         period.plan_hash = manifest["planHash"]
         period.inputs_hash = manifest["inputsHash"]
@@ -225,7 +228,7 @@ def period_rates(session: Session, plan: Plan, inputs: PeriodInputs) -> tuple[Ra
 
 
 def _store(session: Session, period: Period, result: PeriodResult, snap: Snapshot) -> None:
-    summaries = (PeriodSalesSummary, PeriodPeopleSummary)
+    summaries = (PeriodSalesSummary, PeriodPeopleSummary, PeriodMemberSales)
     for table in (PeriodLine, PeriodPayee, PeriodReturn, PeriodClawback, *summaries):
         session.execute(delete(table).where(col(table.period_id) == period.id))
     for chunk in _chunks(_line_rows(period.id, result)):

@@ -112,6 +112,24 @@ class PeriodSalesSummary(SQLModel, table=True):
     pv: int = Field(sa_type=sa.BigInteger())
 
 
+class PeriodMemberSales(SQLModel, table=True):
+    """The period's counted product sales lines (as `PeriodSalesSummary` counts them) summed
+    per buyer and currency, written by each compute with its results: what a team's sales, a
+    member's, a leg's and a region's read instead of every line of the package. ``charged`` and
+    ``retail`` (the retail part of it) in minor units of ``currency``, unconverted: a report
+    sums a currency's rows and converts that sum once, as the engine does."""
+
+    __tablename__ = "period_member_sales"
+
+    period_id: int = Field(foreign_key="period.id", primary_key=True)
+    distributor_id: int = Field(primary_key=True)
+    currency: int = Field(primary_key=True, sa_type=sa.SmallInteger())
+    lines: int
+    charged: int = Field(sa_type=sa.BigInteger())
+    retail: int = Field(sa_type=sa.BigInteger())
+    pv: int = Field(sa_type=sa.BigInteger())
+
+
 class PeriodPeopleSummary(SQLModel, table=True):
     """The period's standings counted per enrollment cohort (calendar month joined, as
     ``year * 12 + month - 1``) and paid-as rank, written by each compute with its standings:
@@ -203,6 +221,8 @@ class PeriodStanding(SQLModel, table=True):
     __tablename__ = "period_standing"
     __table_args__ = (
         sa.Index("ix_period_standing_distributor_id_period_id", "distributor_id", "period_id"),
+        # A period's largest GV first (the team turnover by member) without sorting them all.
+        sa.Index("ix_period_standing_period_id_gv", "period_id", "gv"),
         # The feed's rank ups, newest period first: only the few rows that ranked up.
         sa.Index(
             "ix_period_standing_ranked_up",

@@ -7,16 +7,16 @@ nobody is named); a leader about themselves or anyone in their team."""
 
 from __future__ import annotations
 
-import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from backend.genealogy.models import Distributor
 from backend.genealogy.tree_path import subtree_end
-from backend.periods.models import PeriodStanding
-from backend.reports.framework import N_, Asked, Chart, Column, Kind, Report, Scope
-from backend.reports.package import period_sales, scoped
+from backend.periods.member_sales import ensure_member_sales
+from backend.periods.models import Period, PeriodMemberSales, PeriodStanding
+from backend.reports.framework import N_, Asked, Chart, Column, Kind, Report
+from backend.reports.package import converted_sums
 
 NO_PERSON = N_("Nobody is placed yet.")
 
@@ -39,6 +39,23 @@ def _in_leg(top: bytes) -> list[sa.ColumnElement[bool]]:
     return [path >= top, path < subtree_end(top)]
 
 
+def _leg_sales(q: Asked, period: Period, top: bytes) -> int:
+    """The leg's sales in the period: its buyers' summed rows per currency, each converted once
+    (as a team's sales convert)."""
+    sold_table: sa.Table = PeriodMemberSales.__table__  # type: ignore[attr-defined]
+    person_table: sa.Table = Distributor.__table__  # type: ignore[attr-defined]
+    sold, person = sold_table.c, person_table.c
+    query = (
+        sa.select(sold.currency, func.sum(sold.charged))
+        .select_from(sold_table.join(person_table, person.id == sold.distributor_id))
+        .where(sold.period_id == period.id)
+        .where(person.tree_path >= top, person.tree_path < subtree_end(top))
+        .group_by(sold.currency)
+    )
+    rows = ((None, code, amount) for code, amount in q.session.execute(query))
+    return converted_sums(q.settings, period, rows).get(None, 0)
+
+
 def by_leg(q: Asked) -> Report:
     person = person_of(q)
     periods = q.window.computed
@@ -55,7 +72,8 @@ def by_leg(q: Asked) -> Report:
             .where(*_in_leg(person.tree_path))
             .order_by(col(Distributor.tree_path))
         ).all()
-        sold = [scoped(q.session, Scope(person), period_sales(q.settings, p)) for p in periods]
+        for period in periods:
+            ensure_member_sales(q.session, q.settings, period)
         last = periods[-1].id if periods else None
         for top_id, first, last_name, top in tops:
             assert top is not None  # selected inside a placed person's range
@@ -78,8 +96,7 @@ def by_leg(q: Asked) -> Report:
                     .where(col(PeriodStanding.period_id).in_([p.id for p in periods]))
                     .where(col(PeriodStanding.distributor_id).in_(leg))
                 ).one()
-            ids = np.asarray(sorted(int(i) for i in q.session.exec(leg) if i is not None))
-            sales = sum(s.keep(np.isin(s.distributor, ids)).converted() for s in sold)
+            sales = sum(_leg_sales(q, period, top) for period in periods)
             rows.append([top_id, f"{first} {last_name}", int(size), int(active), int(gv), sales])
     currency = periods[-1].currency if periods else None
     exponent = periods[-1].exponent if periods else None

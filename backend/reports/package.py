@@ -18,7 +18,8 @@ from sqlmodel import Session, col, select
 from backend.core.config import Settings
 from backend.core.days import day_start
 from backend.orders.models import Order, OrderLine
-from backend.periods.models import Period, PeriodSalesSummary
+from backend.periods.member_sales import ensure_member_sales
+from backend.periods.models import Period, PeriodMemberSales, PeriodSalesSummary
 from backend.periods.review import package_file, package_json
 from backend.periods.service import manifest_of
 from backend.reports.framework import Scope
@@ -207,6 +208,61 @@ def lines_sold(session: Session, sales: PeriodSales) -> Sold:
     facts = line_facts(session, sales)
     orders = int(np.unique(facts.order).shape[0])
     return Sold(sales, facts.product, facts.warehouse, int(sales.line_id.shape[0]), orders)
+
+
+def member_sales(
+    session: Session,
+    settings: Settings,
+    period: Period,
+    scope: Scope,
+    ids: Iterable[int] | None = None,
+) -> PeriodSales:
+    """The period's sales of the scope's buyers (or of ``ids`` among them), one entry per buyer
+    and currency from the period's per-buyer summary (`PeriodMemberSales`, made from the
+    package for a period computed before it existed): each entry a sum, so grouping them by
+    buyer or team and converting each currency's sum once gives what the lines give.
+    ``line_id`` is zero and ``retail`` false in every entry (the summary keeps them apart only
+    as the ``retail`` sum)."""
+    ensure_member_sales(session, settings, period)
+    table = PeriodMemberSales
+    query = scope.only(
+        table.distributor_id,
+        select(table.distributor_id, table.currency, table.charged, table.pv).where(
+            table.period_id == period.id
+        ),
+    )
+    if ids is not None:
+        query = query.where(col(table.distributor_id).in_(sorted(set(ids))))
+    found = np.asarray(session.exec(query).all(), dtype=np.int64).reshape(-1, 4)
+    conv = conversion_of(settings, period, np.unique(found[:, 1]).tolist())
+    zero = np.zeros(found.shape[0], dtype=np.int64)
+    return PeriodSales(
+        period,
+        zero,
+        found[:, 0],
+        zero.astype(np.bool_),
+        found[:, 2],
+        found[:, 1],
+        found[:, 3],
+        conv.factor,
+        conv.mode,
+        conv.payout_currency,
+        conv.exponent,
+    )
+
+
+def converted_sums(
+    settings: Settings, period: Period, rows: Iterable[tuple[Any, int, int]]
+) -> dict[Any, int]:
+    """(key, currency, charged) sums, one per key and currency (as SQL groups them), each
+    converted once with the period's conversion and added up per key: what
+    `PeriodSales.grouped` gives line by line."""
+    listed = [(key, int(code), int(amount)) for key, code, amount in rows]
+    conv = conversion_of(settings, period, {code for _, code, _ in listed})
+    out: dict[Any, int] = {}
+    for key, code, amount in listed:
+        out[key] = out.get(key, 0) + convert_minor(amount, conv.factor[code], mode=conv.mode)
+    return out
 
 
 def scoped(session: Session, scope: Scope, sales: PeriodSales) -> PeriodSales:

@@ -1,49 +1,52 @@
-"""Sales by country and region: each period's counted lines (`backend.reports.package`) grouped
-by where their buyer lives, as they state it now (country, and the optional ISO 3166-2 region;
+"""Sales by country and region: each period's sales per buyer (`PeriodMemberSales`) grouped by
+where their buyer lives, as they state it now (country, and the optional ISO 3166-2 region;
 "not stated" when they gave none), in the payout currency at each period's dated rates."""
 
 from __future__ import annotations
 
-import numpy as np
-from sqlmodel import col, select
+import sqlalchemy as sa
+from sqlalchemy import func
 
 from backend.genealogy.models import Distributor
 from backend.genealogy.regions import region_name
+from backend.periods.member_sales import ensure_member_sales
+from backend.periods.models import Period, PeriodMemberSales
 from backend.reports.framework import N_, Asked, Chart, Column, Kind, Report
-from backend.reports.package import period_sales, scoped
+from backend.reports.package import converted_sums
 
-CHUNK = 20_000
 NOT_STATED = N_("not stated")
 NO_PERIOD = N_("No computed period in the dates chosen.")
 
 
-def _places(q: Asked, ids: list[int]) -> dict[int, tuple[str, str]]:
-    found: dict[int, tuple[str, str]] = {}
-    for start in range(0, len(ids), CHUNK):
-        rows = q.session.exec(
-            select(Distributor.id, Distributor.country, Distributor.region).where(
-                col(Distributor.id).in_(ids[start : start + CHUNK])
-            )
-        )
-        for i, country, region in rows:
-            if i is not None:
-                found[int(i)] = (country or "", region or "")
-    return found
+def _by_place(q: Asked, period: Period) -> dict[tuple[str, str], int]:
+    """The period's sales of the scope's buyers summed per (country, region) in SQL from the
+    per-buyer summary, each place's currency sums converted once."""
+    ensure_member_sales(q.session, q.settings, period)
+    sold_table: sa.Table = PeriodMemberSales.__table__  # type: ignore[attr-defined]
+    person_table: sa.Table = Distributor.__table__  # type: ignore[attr-defined]
+    sold, person = sold_table.c, person_table.c
+    country = func.coalesce(person.country, "")
+    region = func.coalesce(person.region, "")
+    query = q.scope.only(
+        sold.distributor_id,
+        sa.select(country, region, sold.currency, func.sum(sold.charged))
+        .select_from(sold_table.outerjoin(person_table, person.id == sold.distributor_id))
+        .where(sold.period_id == period.id)
+        .group_by(country, region, sold.currency),
+    )
+    return converted_sums(
+        q.settings,
+        period,
+        (((str(c), str(r)), code, amount) for c, r, code, amount in q.session.execute(query)),
+    )
 
 
 def by_region(q: Asked) -> Report:
     periods = q.window.computed
     summed: dict[tuple[str, str], int] = {}
     for period in periods:
-        sales = scoped(q.session, q.scope, period_sales(q.settings, period))
-        buyers = np.unique(sales.distributor).tolist()
-        places = _places(q, [int(i) for i in buyers])
-        keys = sorted(set(places.values()) | {("", "")})
-        index = {key: n for n, key in enumerate(keys)}
-        of_buyer = np.asarray([index[places.get(int(i), ("", ""))] for i in buyers], np.int64)
-        at = np.searchsorted(np.asarray(buyers, dtype=np.int64), sales.distributor)
-        for n, amount in sales.grouped(of_buyer[at] if at.shape[0] else at).items():
-            summed[keys[n]] = summed.get(keys[n], 0) + amount
+        for place, amount in _by_place(q, period).items():
+            summed[place] = summed.get(place, 0) + amount
     # Country by country (not given last), each one's regions by sales (not stated last).
     ranked = sorted(
         summed.items(),

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from backend.periods.models import Period, PeriodStanding
 from backend.periods.statements import names_of
 from backend.reports.framework import N_, Asked, Chart, Column, Kind, Report, Scope, period_label
-from backend.reports.package import compliance, period_sales, scoped
+from backend.reports.package import compliance, member_sales
 from ledger.engine import pct_string
 
 MOVERS = 10  # rises, and as many falls
@@ -64,7 +64,7 @@ def turnover_of(q: Asked, team: Scope, period: Period) -> Turnover:
     if team.leader is not None:
         head = q.session.get(PeriodStanding, (period.id, team.leader.id))
         gv = head.gv if head is not None else 0
-        sales = scoped(q.session, team, period_sales(q.settings, period)).converted()
+        sales = member_sales(q.session, q.settings, period, team).converted()
     else:
         sales = int(compliance(q.settings, period)["payout_pct_of_sales"]["sales"])
     return Turnover(period, active, pv, gv, sales)
@@ -132,59 +132,117 @@ class Member:
         return self.gv[1] - self.gv[0]
 
 
-def _standings(q: Asked, team: Scope, period_id: int) -> dict[int, tuple[int, int]]:
-    query = team.only(
-        PeriodStanding.distributor_id,
-        select(PeriodStanding.distributor_id, PeriodStanding.pv, PeriodStanding.gv).where(
-            PeriodStanding.period_id == period_id
-        ),
+def _figures(q: Asked, period_id: int, ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(PV, GV) of ``ids`` in the period."""
+    query = select(PeriodStanding.distributor_id, PeriodStanding.pv, PeriodStanding.gv).where(
+        PeriodStanding.period_id == period_id, col(PeriodStanding.distributor_id).in_(ids)
     )
     return {int(i): (int(pv), int(gv)) for i, pv, gv in q.session.exec(query)}
 
 
-def _member_sales(q: Asked, team: Scope, period: Period | None) -> dict[int, int]:
-    if period is None or period.manifest is None:
-        return {}
-    sales = scoped(q.session, team, period_sales(q.settings, period))
-    return sales.grouped(sales.distributor)
-
-
-def members(q: Asked) -> list[Member]:
-    """Everyone in the team with a standing in the last period of the window or the one
-    before it, with both periods' figures."""
-    periods = q.window.computed
-    if not periods:
-        return []
-    team, last = team_of(q), periods[-1]
+def _members(q: Asked, team: Scope, ids: list[int]) -> list[Member]:
+    """``ids`` with both periods' figures: the last period of the window and the one before."""
+    last = q.window.computed[-1]
     previous = q.session.get(Period, last.id - 1)
-    now, before = _standings(q, team, last.id), _standings(q, team, last.id - 1)
-    sold_now, sold_before = _member_sales(q, team, last), _member_sales(q, team, previous)
+    now, before = _figures(q, last.id, ids), _figures(q, last.id - 1, ids)
+    sold_now = member_sales(q.session, q.settings, last, team, ids)
+    sold_before = (
+        member_sales(q.session, q.settings, previous, team, ids)
+        if previous is not None and previous.manifest is not None
+        else None
+    )
+    by_now = sold_now.grouped(sold_now.distributor)
+    by_before = sold_before.grouped(sold_before.distributor) if sold_before is not None else {}
     found = []
-    for i in sorted(now.keys() | before.keys()):
+    for i in ids:
         pv_now, gv_now = now.get(i, (0, 0))
         pv_before, gv_before = before.get(i, (0, 0))
         found.append(
             Member(
-                i,
-                (pv_before, pv_now),
-                (gv_before, gv_now),
-                (sold_before.get(i, 0), sold_now.get(i, 0)),
+                i, (pv_before, pv_now), (gv_before, gv_now), (by_before.get(i, 0), by_now.get(i, 0))
             )
         )
     return found
 
 
+def _gv_change(q: Asked, team: Scope, last_id: int) -> sa.Subquery:
+    """Each member's GV change, the last period against the one before (absent counts 0)."""
+    standing = PeriodStanding.__table__.c  # type: ignore[attr-defined]
+    both = sa.union_all(
+        team.only(
+            standing.distributor_id,
+            sa.select(standing.distributor_id, standing.gv.label("change")).where(
+                standing.period_id == last_id
+            ),
+        ),
+        team.only(
+            standing.distributor_id,
+            sa.select(standing.distributor_id, (-standing.gv).label("change")).where(
+                standing.period_id == last_id - 1
+            ),
+        ),
+    ).subquery()
+    return (
+        sa.select(both.c.distributor_id, func.sum(both.c.change).label("change"))
+        .group_by(both.c.distributor_id)
+        .subquery()
+    )
+
+
+def _largest_gv(q: Asked, team: Scope, last_id: int, limit: int) -> list[int]:
+    """The ``limit`` members with the largest GV in the last period, then (GV 0) by id, those
+    of the period before who have none in it included."""
+    standing = PeriodStanding.__table__.c  # type: ignore[attr-defined]
+    chosen = [
+        int(i)
+        for i in q.session.execute(
+            team.only(
+                standing.distributor_id,
+                sa.select(standing.distributor_id)
+                .where(standing.period_id == last_id, standing.gv > 0)
+                .order_by(standing.gv.desc(), standing.distributor_id)
+                .limit(limit),
+            )
+        ).scalars()
+    ]
+    if len(chosen) == limit:
+        return chosen
+    changes = _gv_change(q, team, last_id)
+    now = sa.select(standing.distributor_id).where(standing.period_id == last_id, standing.gv > 0)
+    rest = (
+        sa.select(changes.c.distributor_id)
+        .where(changes.c.distributor_id.not_in(now))
+        .order_by(changes.c.distributor_id)
+        .limit(limit - len(chosen))
+    )
+    return chosen + [int(i) for i in q.session.execute(rest).scalars()]
+
+
 def movers(q: Asked) -> Report:
     """The largest rises and falls of GV, the last period of the window against the one
     before it: rises first, largest first, then falls, largest first."""
-    found = members(q)
-    rises = sorted((m for m in found if m.change > 0), key=lambda m: (-m.change, m.id))
-    falls = sorted((m for m in found if m.change < 0), key=lambda m: (m.change, m.id))
+    chosen: list[Member] = []
+    if q.window.computed:
+        team = team_of(q)
+        changes = _gv_change(q, team, q.window.computed[-1].id)
+        ids: list[int] = []
+        for rising in (True, False):
+            order = changes.c.change.desc() if rising else changes.c.change.asc()
+            ids += [
+                int(i)
+                for i in q.session.execute(
+                    sa.select(changes.c.distributor_id)
+                    .where(changes.c.change > 0 if rising else changes.c.change < 0)
+                    .order_by(order, changes.c.distributor_id)
+                    .limit(MOVERS)
+                ).scalars()
+            ]
+        chosen = _members(q, team, ids)
     return _members_report(
         q,
         "turnover-movers",
         N_("Top movers"),
-        rises[:MOVERS] + falls[:MOVERS],
+        chosen,
         N_(
             "The largest rises of GV, then the largest falls: the last period of the "
             "dates chosen against the period before it."
@@ -194,7 +252,10 @@ def movers(q: Asked) -> Report:
 
 def by_member(q: Asked) -> Report:
     """Each member's figures, the largest GV in the last period of the window first."""
-    found = sorted(members(q), key=lambda m: (-m.gv[1], m.id))[:LARGEST]
+    found: list[Member] = []
+    if q.window.computed:
+        team = team_of(q)
+        found = _members(q, team, _largest_gv(q, team, q.window.computed[-1].id, LARGEST))
     return _members_report(
         q,
         "turnover-members",

@@ -1,0 +1,45 @@
+"""team sales (issue 15): each computed period's counted sales summed per buyer and currency,
+written by the compute, read by the team turnover, legs and regions instead of every line of
+the package; the standings of a period by GV (the largest first)
+
+Periods computed before this have no rows: the reports read their packages' lines instead.
+
+Revision ID: 0033
+Revises: 0032
+Create Date: 2027-01-20 10:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0033"
+down_revision: str | None = "0032"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "period_member_sales",
+        sa.Column("period_id", sa.Integer(), nullable=False),
+        sa.Column("distributor_id", sa.Integer(), nullable=False),
+        sa.Column("currency", sa.SmallInteger(), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("charged", sa.BigInteger(), nullable=False),
+        sa.Column("retail", sa.BigInteger(), nullable=False),
+        sa.Column("pv", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["period_id"], ["period.id"], name=op.f("fk_period_member_sales_period_id_period")
+        ),
+        sa.PrimaryKeyConstraint(
+            "period_id", "distributor_id", "currency", name=op.f("pk_period_member_sales")
+        ),
+    )
+    op.create_index("ix_period_standing_period_id_gv", "period_standing", ["period_id", "gv"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_period_standing_period_id_gv", table_name="period_standing")
+    op.drop_table("period_member_sales")
