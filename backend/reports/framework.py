@@ -14,6 +14,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
+import sqlalchemy as sa
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -237,3 +239,34 @@ def person_in(session: Session, scope: Scope, person_id: int | None) -> Distribu
 
 def period_label(period: Period) -> str:
     return f"{period.id}: {date_of(period.start_day)} – {date_of(period.end_day)}"
+
+
+def period_change(scope: Scope, model: Any, value: str, period_id: int) -> sa.Subquery:
+    """Each of the scope's people with a row of ``model`` (a per-period, per-distributor table)
+    in the period or the one before: ``before``, ``now`` (0 where they have none) and
+    ``change``, as a subquery the database sums, so the largest changes are found without
+    reading every row into the service."""
+    table = model.__table__.c
+    parts = [
+        scope.only(
+            table.distributor_id,
+            sa.select(
+                table.distributor_id,
+                (sa.literal(0) if now else table[value]).label("before"),
+                (table[value] if now else sa.literal(0)).label("now"),
+            ).where(table.period_id == (period_id if now else period_id - 1)),
+        )
+        for now in (True, False)
+    ]
+    both = sa.union_all(*parts).subquery()
+    before, now = func.sum(both.c.before), func.sum(both.c.now)
+    return (
+        sa.select(
+            both.c.distributor_id,
+            before.label("before"),
+            now.label("now"),
+            (now - before).label("change"),
+        )
+        .group_by(both.c.distributor_id)
+        .subquery()
+    )

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from backend.periods.models import Period, PeriodLine, PeriodPayee
 from backend.periods.statements import names_of
-from backend.reports.framework import N_, Asked, Chart, Column, Kind, Report, period_label
+from backend.reports.framework import (
+    N_,
+    Asked,
+    Chart,
+    Column,
+    Kind,
+    Report,
+    period_change,
+    period_label,
+)
 from backend.reports.package import compliance, period_sales, scoped, totals
 from ledger.engine import pct_string
 from ledger.plan import BONUS_TYPES
@@ -211,24 +221,16 @@ def changes(q: Asked) -> Report:
     rows: list[list[object]] = []
     last = periods[-1] if periods else None
     if last is not None:
-
-        def earned(period_id: int) -> dict[int, int]:
-            query = q.scope.only(
-                PeriodPayee.distributor_id,
-                select(PeriodPayee.distributor_id, PeriodPayee.earned).where(
-                    PeriodPayee.period_id == period_id
-                ),
-            )
-            return {int(i): int(e) for i, e in q.session.exec(query)}
-
-        now, before = earned(last.id), earned(last.id - 1)
+        changes = period_change(q.scope, PeriodPayee, "earned", last.id)
         moved = [
-            (i, before.get(i, 0), now.get(i, 0))
-            for i in now.keys() | before.keys()
-            if now.get(i, 0) != before.get(i, 0)
+            (int(i), int(b), int(a))
+            for i, b, a in q.session.execute(
+                sa.select(changes.c.distributor_id, changes.c.before, changes.c.now)
+                .where(changes.c.change != 0)
+                .order_by(func.abs(changes.c.change).desc(), changes.c.distributor_id)
+                .limit(TOP)
+            )
         ]
-        moved.sort(key=lambda m: (-abs(m[2] - m[1]), m[0]))
-        moved = moved[:TOP]
         names = names_of(q.session, {m[0] for m in moved})
         rows = [[i, names.get(i, ""), b, a, a - b] for i, b, a in moved]
     currency, exponent = _currency(periods)

@@ -15,7 +15,17 @@ from sqlmodel import col, select
 
 from backend.periods.models import Period, PeriodStanding
 from backend.periods.statements import names_of
-from backend.reports.framework import N_, Asked, Chart, Column, Kind, Report, Scope, period_label
+from backend.reports.framework import (
+    N_,
+    Asked,
+    Chart,
+    Column,
+    Kind,
+    Report,
+    Scope,
+    period_change,
+    period_label,
+)
 from backend.reports.package import compliance, member_sales
 from ledger.engine import pct_string
 
@@ -165,30 +175,6 @@ def _members(q: Asked, team: Scope, ids: list[int]) -> list[Member]:
     return found
 
 
-def _gv_change(q: Asked, team: Scope, last_id: int) -> sa.Subquery:
-    """Each member's GV change, the last period against the one before (absent counts 0)."""
-    standing = PeriodStanding.__table__.c  # type: ignore[attr-defined]
-    both = sa.union_all(
-        team.only(
-            standing.distributor_id,
-            sa.select(standing.distributor_id, standing.gv.label("change")).where(
-                standing.period_id == last_id
-            ),
-        ),
-        team.only(
-            standing.distributor_id,
-            sa.select(standing.distributor_id, (-standing.gv).label("change")).where(
-                standing.period_id == last_id - 1
-            ),
-        ),
-    ).subquery()
-    return (
-        sa.select(both.c.distributor_id, func.sum(both.c.change).label("change"))
-        .group_by(both.c.distributor_id)
-        .subquery()
-    )
-
-
 def _largest_gv(q: Asked, team: Scope, last_id: int, limit: int) -> list[int]:
     """The ``limit`` members with the largest GV in the last period, then (GV 0) by id, those
     of the period before who have none in it included."""
@@ -207,7 +193,7 @@ def _largest_gv(q: Asked, team: Scope, last_id: int, limit: int) -> list[int]:
     ]
     if len(chosen) == limit:
         return chosen
-    changes = _gv_change(q, team, last_id)
+    changes = period_change(team, PeriodStanding, "gv", last_id)
     now = sa.select(standing.distributor_id).where(standing.period_id == last_id, standing.gv > 0)
     rest = (
         sa.select(changes.c.distributor_id)
@@ -224,7 +210,7 @@ def movers(q: Asked) -> Report:
     chosen: list[Member] = []
     if q.window.computed:
         team = team_of(q)
-        changes = _gv_change(q, team, q.window.computed[-1].id)
+        changes = period_change(team, PeriodStanding, "gv", q.window.computed[-1].id)
         ids: list[int] = []
         for rising in (True, False):
             order = changes.c.change.desc() if rising else changes.c.change.asc()

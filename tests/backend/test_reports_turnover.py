@@ -25,6 +25,7 @@ from test_reports import closed, column, company, report, rub_in_usdt
 
 from backend.admin_log.models import AdminAction, AdminLogEntry
 from backend.genealogy.models import Distributor
+from backend.periods.models import PeriodPayee
 from backend.periods.sales_plan import SalesPlan
 from backend.reports.export import csv_text, xlsx_bytes
 from backend.reports.framework import Chart, Column, Kind, Report
@@ -272,3 +273,30 @@ def test_exports_hold_the_page_numbers(two_periods: Api) -> None:
                 elif c["kind"] == "integer" and value is not None:
                     assert got[i] == value
         assert csv_text(rebuilt, str).count("\n") == len(data["rows"]) + 1
+
+
+def test_the_largest_payout_changes_over_two_periods(two_periods: Api) -> None:
+    """Found by the database (`period_change`); here straight from the payees of both periods:
+    every change but zero, the largest first, with both periods' amounts."""
+    api = two_periods
+    with api.session() as session:
+        earned = {
+            (int(p), int(i)): int(e)
+            for p, i, e in session.exec(
+                select(PeriodPayee.period_id, PeriodPayee.distributor_id, PeriodPayee.earned)
+            )
+        }
+    people = {i for _, i in earned}
+    expected = sorted(
+        (
+            (i, earned.get((1, i), 0), earned.get((2, i), 0))
+            for i in people
+            if earned.get((1, i), 0) != earned.get((2, i), 0)
+        ),
+        key=lambda m: (-abs(m[2] - m[1]), m[0]),
+    )
+    found = report(api, "payouts-changes")
+    assert [(r["id"], r["previous"], r["earned"], r["change"]) for r in found["rows"]] == [
+        (i, before, now, now - before) for i, before, now in expected
+    ]
+    assert len(expected) >= 2 and any(now < before for _, before, now in expected)
