@@ -241,7 +241,9 @@ def prepare(engine: Engine, settings: Settings, n: int, lines: int) -> int:
     return admin_id
 
 
-def measure(engine: Engine, settings: Settings, admin: int, runs: int) -> dict[str, float]:
+def measure(
+    engine: Engine, settings: Settings, admin: int, runs: int, only: set[str] | None = None
+) -> dict[str, float]:
     """p95 ms of each registered report's first page; a cohort retention report (by its name)
     also over the 24 months before the period's end."""
     app = create_app(settings, engine=engine)
@@ -253,6 +255,7 @@ def measure(engine: Engine, settings: Settings, admin: int, runs: int) -> dict[s
         for name in REPORTS
         if "retention" in name or "cohort" in name
     ]
+    asks = [ask for ask in asks if only is None or ask[1] in only]
     found: dict[str, float] = {}
     with TestClient(app) as client:
         for label, name, query in asks:
@@ -329,6 +332,7 @@ def main() -> None:
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--xlsx-only", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--only", default="", help="these reports only (comma-separated names)")
     args = parser.parse_args()
     if args.xlsx_only:
         took, mib = xlsx_here(args.xlsx_only)
@@ -347,7 +351,8 @@ def main() -> None:
         settings = settings_for(office.SQLITE_DIR / name)
         try:
             admin = prepare(engine, settings, n, lines)
-            figures[kind] = measure(engine, settings, admin, args.runs)
+            only = set(args.only.split(",")) if args.only else None
+            figures[kind] = measure(engine, settings, admin, args.runs, only)
         finally:
             engine.dispose()
     small_s, small_mib = xlsx(args.xlsx_rows // 10)

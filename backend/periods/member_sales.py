@@ -1,9 +1,9 @@
 """The period's counted sales summed per buyer and currency (`PeriodMemberSales`), written by
 the compute beside the period's other summaries, so a team's, a member's, a leg's and a
 region's sales read a buyer's few rows, not every line of the package. Counted from the
-inputs the engine ran on (``inputs/orders.tbl``): own and retail lines, fees left out, as
-`PeriodSalesSummary` counts them; each line charged at its retail price when a customer
-bought it, else at its wholesale price."""
+inputs the engine ran on (``inputs/orders.tbl``): own and retail lines as `PeriodSalesSummary`
+counts them, each charged at its retail price when a customer bought it, else at its wholesale
+price; fee lines apart (``fees``, at their price), for the compliance flags."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from backend.core.config import Settings
 from backend.periods.models import Period, PeriodMemberSales
 from backend.periods.review import package_file
-from ledger.inputs import KIND_OWN, KIND_RETAIL, Orders
+from ledger.inputs import KIND_FEE, KIND_OWN, KIND_RETAIL, Orders
 from ledger.package import read_package_table
 
 INSERT_CHUNK = 20_000
@@ -25,13 +25,16 @@ ORDERS = "inputs/orders.tbl"
 
 
 def member_rows(period_id: int, orders: Orders) -> list[dict[str, Any]]:
-    """One row per (buyer, currency) with product sales, by buyer then currency."""
-    product = (orders.kind == KIND_OWN) | (orders.kind == KIND_RETAIL)
-    retail = (orders.kind == KIND_RETAIL)[product]
-    buyer = orders.distributor[product]
-    currency = orders.currency[product]
-    charged = np.where(retail, orders.retail_price[product], orders.wholesale_price[product])
-    pv = orders.pv[product]
+    """One row per (buyer, currency) with product sales or fees, by buyer then currency."""
+    counted = (orders.kind == KIND_OWN) | (orders.kind == KIND_RETAIL) | (orders.kind == KIND_FEE)
+    kind = orders.kind[counted]
+    retail, fee = kind == KIND_RETAIL, kind == KIND_FEE
+    buyer = orders.distributor[counted]
+    currency = orders.currency[counted]
+    # A retail line at its retail price, an own line (and a fee) at its wholesale price.
+    price = np.where(retail, orders.retail_price[counted], orders.wholesale_price[counted])
+    charged = np.where(fee, 0, price)
+    pv = orders.pv[counted]
     if buyer.shape[0] == 0:
         return []
     keys = np.stack([buyer, currency], axis=1)
@@ -43,9 +46,9 @@ def member_rows(period_id: int, orders: Orders) -> list[dict[str, Any]]:
         np.add.at(out, inverse, values.astype(np.int64))
         return [int(v) for v in out.tolist()]
 
-    lines = summed(np.ones(buyer.shape[0], dtype=np.int64))
+    lines = summed(np.where(fee, 0, 1))
     charged_sum, retail_sum = summed(charged), summed(np.where(retail, charged, 0))
-    pv_sum = summed(pv)
+    pv_sum, fees = summed(np.where(fee, 0, pv)), summed(np.where(fee, price, 0))
     return [
         {
             "period_id": period_id,
@@ -55,6 +58,7 @@ def member_rows(period_id: int, orders: Orders) -> list[dict[str, Any]]:
             "charged": charged_sum[n],
             "retail": retail_sum[n],
             "pv": pv_sum[n],
+            "fees": fees[n],
         }
         for n, (who, code) in enumerate(unique.tolist())
     ]

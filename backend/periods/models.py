@@ -117,9 +117,19 @@ class PeriodMemberSales(SQLModel, table=True):
     per buyer and currency, written by each compute with its results: what a team's sales, a
     member's, a leg's and a region's read instead of every line of the package. ``charged`` and
     ``retail`` (the retail part of it) in minor units of ``currency``, unconverted: a report
-    sums a currency's rows and converts that sum once, as the engine does."""
+    sums a currency's rows and converts that sum once, as the engine does. ``fees``: the
+    buyer's fee lines (enrollment, membership: no sales) charged in that currency, which the
+    compliance flags read (a row may hold fees alone)."""
 
     __tablename__ = "period_member_sales"
+    __table_args__ = (
+        sa.Index(
+            "ix_period_member_sales_fees",
+            "period_id",
+            postgresql_where=sa.text("fees > 0"),
+            sqlite_where=sa.text("fees > 0"),
+        ),
+    )
 
     period_id: int = Field(foreign_key="period.id", primary_key=True)
     distributor_id: int = Field(primary_key=True)
@@ -128,6 +138,7 @@ class PeriodMemberSales(SQLModel, table=True):
     charged: int = Field(sa_type=sa.BigInteger())
     retail: int = Field(sa_type=sa.BigInteger())
     pv: int = Field(sa_type=sa.BigInteger())
+    fees: int = Field(default=0, sa_type=sa.BigInteger())
 
 
 class PeriodPeopleSummary(SQLModel, table=True):

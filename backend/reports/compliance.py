@@ -108,7 +108,7 @@ def flags(q: Asked) -> Report:
     limited = None
     for period in reversed(periods):
         labels[period.id] = period_label(period)
-        flagged = period_flags(q.settings, period, q.filter)
+        flagged = period_flags(q.session, q.settings, period, q.filter)
         if q.full:
             found.extend(flagged)
             continue

@@ -1,7 +1,8 @@
 """Compliance flags per person, read from a period's stored package: who breaks which rule,
 with the numbers. The engine's own per-person figures are read, never recomputed:
-``results/distributors.tbl`` (PV, retail PV, ``threshold``, ``earned``), ``inputs/orders.tbl``
-(each person's own purchases and fees, as counted), ``results/lines.tbl`` (what each bonus
+``results/distributors.tbl`` (PV, retail PV, ``threshold``, ``earned``; own purchases' PV is PV
+less retail PV), the fees each person paid (the period's per-buyer summary of the counted
+lines, `PeriodMemberSales`), ``results/lines.tbl`` (what each bonus
 paid whom, read only when the plan caps a bonus per payee) and ``plan.toml`` (the thresholds
 and caps as run). The company's limits that are not the plan's (the minimum retail share of a
 payee, what counts as normal consumption) are settings (`Settings.compliance_*`).
@@ -27,15 +28,15 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from sqlmodel import Session, select
 
 from backend.core.config import Settings
-from backend.periods.models import Period
+from backend.periods.member_sales import ensure_member_sales
+from backend.periods.models import Period, PeriodMemberSales
 from backend.periods.review import package_file
 from backend.reports.framework import N_
-from backend.reports.package import conversion_of
+from backend.reports.package import converted_sums
 from ledger.engine import pct_string
-from ledger.inputs import KIND_FEE, KIND_OWN
-from ledger.money import convert_minor
 from ledger.package import read_package_table
 from ledger.plan import BONUS_TYPES, Plan, load_plan
 
@@ -95,39 +96,38 @@ class _Period:
     fees: I64  # converted to the payout currency, minor units
 
 
-def _read(settings: Settings, period: Period) -> _Period:
+def _read(session: Session, settings: Settings, period: Period) -> _Period:
     plan = load_plan(package_file(settings, period, "plan.toml"))
     name = "results/distributors.tbl"
     people: dict[str, Any] = read_package_table(package_file(settings, period, name), file=name)
     ids = np.asarray(people["id"], dtype=np.int64)
     if ids.shape[0] > 1 and not bool((ids[1:] > ids[:-1]).all()):
         raise ValueError(f"period {period.id}: {name} is not in id order")
-    name = "inputs/orders.tbl"
-    orders: dict[str, Any] = read_package_table(package_file(settings, period, name), file=name)
-    kind = np.asarray(orders["kind"], dtype=np.int64)
-    who = np.asarray(orders["distributor"], dtype=np.int64)
-    own = kind == KIND_OWN
-    own_pv = _per_person(ids, who[own], np.asarray(orders["pv"], dtype=np.int64)[own])
-    fee = kind == KIND_FEE
+    pv = np.asarray(people["pv"], dtype=np.int64)
+    retail_pv = np.asarray(people["retail_pv"], dtype=np.int64)
+    # PV is own purchases' PV plus retail sales' PV (the engine's definition): own = PV - retail.
+    own_pv = pv - retail_pv
     fees = np.zeros(ids.shape[0], dtype=np.int64)
-    if fee.any():
-        n = int(kind.shape[0])
-        currency = np.asarray(orders.get("currency", np.zeros(n)), dtype=np.int64)
-        charged = np.asarray(orders["wholesale_price"], dtype=np.int64)  # a fee's price
-        conv = conversion_of(settings, period, np.unique(currency[fee]).tolist())
-        # Each person's fees per currency, each sum converted once (the engine's way).
-        for code, factor in sorted(conv.factor.items()):
-            mine = fee & (currency == code)
-            if mine.any():
-                summed = _per_person(ids, who[mine], charged[mine])
-                for i in np.flatnonzero(summed).tolist():
-                    fees[i] += convert_minor(int(summed[i]), factor, mode=conv.mode)
+    # Each person's fees per currency (the per-buyer summary), each sum converted once.
+    ensure_member_sales(session, settings, period)
+    table = PeriodMemberSales
+    charged = session.exec(
+        select(table.distributor_id, table.currency, table.fees).where(
+            table.period_id == period.id, table.fees > 0
+        )
+    ).all()
+    converted = converted_sums(settings, period, charged)
+    if converted:
+        who = np.asarray(sorted(converted), dtype=np.int64)
+        at = np.searchsorted(ids, who).clip(0, max(ids.shape[0] - 1, 0))
+        known = ids[at] == who
+        fees[at[known]] = [converted[int(i)] for i in who[known].tolist()]
     return _Period(
         plan,
         plan.currency.decimals,
         ids,
-        np.asarray(people["pv"], dtype=np.int64),
-        np.asarray(people["retail_pv"], dtype=np.int64),
+        pv,
+        retail_pv,
         np.asarray(people["threshold"], dtype=np.int64).astype(np.bool_),
         np.asarray(people["earned"], dtype=np.int64),
         own_pv,
@@ -155,10 +155,12 @@ def _capped(settings: Settings, period: Period, p: _Period) -> Iterator[tuple[in
             yield i, _major(int(gross[i]), p.exponent), _major(int(cap), p.exponent)
 
 
-def period_flags(settings: Settings, period: Period, rule: str = "") -> Iterator[Flag]:
+def period_flags(
+    session: Session, settings: Settings, period: Period, rule: str = ""
+) -> Iterator[Flag]:
     """The period's flags (only ``rule``'s when given), by rule then distributor, made as they
     are read: a page stops after its first rows without building the rest."""
-    p = _read(settings, period)
+    p = _read(session, settings, period)
 
     def flag(i: int, name: str, value: str, limit: str | None, unit: str) -> Flag:
         pv = int(p.pv[i])

@@ -242,31 +242,26 @@ def period_label(period: Period) -> str:
 
 
 def period_change(scope: Scope, model: Any, value: str, period_id: int) -> sa.Subquery:
-    """Each of the scope's people with a row of ``model`` (a per-period, per-distributor table)
-    in the period or the one before: ``before``, ``now`` (0 where they have none) and
-    ``change``, as a subquery the database sums, so the largest changes are found without
-    reading every row into the service."""
-    table = model.__table__.c
-    parts = [
-        scope.only(
-            table.distributor_id,
-            sa.select(
-                table.distributor_id,
-                (sa.literal(0) if now else table[value]).label("before"),
-                (table[value] if now else sa.literal(0)).label("now"),
-            ).where(table.period_id == (period_id if now else period_id - 1)),
-        )
-        for now in (True, False)
-    ]
-    both = sa.union_all(*parts).subquery()
-    before, now = func.sum(both.c.before), func.sum(both.c.now)
+    """Each of the scope's people with a row of ``model`` (a per-period, per-distributor table
+    keyed by both) in the period or the one before: ``before``, ``now`` (0 where they have
+    none) and ``change``, as a subquery: the database joins the two periods' rows in key order
+    (a full join), so the largest changes are found without reading every row into the
+    service."""
+    table: sa.Table = model.__table__
+    now = scope.only(
+        table.c.distributor_id, sa.select(table).where(table.c.period_id == period_id)
+    ).subquery("now")
+    before = scope.only(
+        table.c.distributor_id, sa.select(table).where(table.c.period_id == period_id - 1)
+    ).subquery("before")
+    was, is_ = func.coalesce(before.c[value], 0), func.coalesce(now.c[value], 0)
     return (
         sa.select(
-            both.c.distributor_id,
-            before.label("before"),
-            now.label("now"),
-            (now - before).label("change"),
+            func.coalesce(now.c.distributor_id, before.c.distributor_id).label("distributor_id"),
+            was.label("before"),
+            is_.label("now"),
+            (is_ - was).label("change"),
         )
-        .group_by(both.c.distributor_id)
+        .select_from(now.join(before, now.c.distributor_id == before.c.distributor_id, full=True))
         .subquery()
     )

@@ -7,12 +7,14 @@ nobody is named); a leader about themselves or anyone in their team."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from backend.genealogy.models import Distributor
-from backend.genealogy.tree_path import subtree_end
+from backend.genealogy.tree_path import SEGMENT, subtree_end
 from backend.periods.member_sales import ensure_member_sales
 from backend.periods.models import Period, PeriodMemberSales, PeriodStanding
 from backend.reports.framework import N_, Asked, Chart, Column, Kind, Report
@@ -39,21 +41,48 @@ def _in_leg(top: bytes) -> list[sa.ColumnElement[bool]]:
     return [path >= top, path < subtree_end(top)]
 
 
-def _leg_sales(q: Asked, period: Period, top: bytes) -> int:
-    """The leg's sales in the period: its buyers' summed rows per currency, each converted once
-    (as a team's sales convert)."""
-    sold_table: sa.Table = PeriodMemberSales.__table__  # type: ignore[attr-defined]
-    person_table: sa.Table = Distributor.__table__  # type: ignore[attr-defined]
-    sold, person = sold_table.c, person_table.c
-    query = (
-        sa.select(sold.currency, func.sum(sold.charged))
-        .select_from(sold_table.join(person_table, person.id == sold.distributor_id))
-        .where(sold.period_id == period.id)
-        .where(person.tree_path >= top, person.tree_path < subtree_end(top))
-        .group_by(sold.currency)
+def _per_leg(q: Asked, person: bytes, periods: list[Period]) -> dict[bytes, list[int]]:
+    """[people, active in the last period, GV over the periods, sales over the periods] per
+    first-level leg below the person at ``person`` (a placement path), each figure summed by
+    the database in one pass over the person's downline grouped by the leg's path."""
+    people: sa.Table = Distributor.__table__  # type: ignore[attr-defined]
+    standing: sa.Table = PeriodStanding.__table__  # type: ignore[attr-defined]
+    sold: sa.Table = PeriodMemberSales.__table__  # type: ignore[attr-defined]
+    path = people.c.tree_path
+    leg = func.substr(path, 1, len(person) + SEGMENT).label("leg")
+    below = [path > person, path < subtree_end(person)]
+    found: dict[bytes, list[int]] = {}
+
+    def of(key: Any) -> list[int]:
+        return found.setdefault(bytes(key), [0, 0, 0, 0])
+
+    for key, n in q.session.execute(sa.select(leg, func.count()).where(*below).group_by(leg)):
+        of(key)[0] = int(n)
+    if not periods:
+        return found
+    last, ids = periods[-1].id, [p.id for p in periods]
+    active = func.sum(
+        sa.case((sa.and_(standing.c.period_id == last, standing.c.active), 1), else_=0)
     )
-    rows = ((None, code, amount) for code, amount in q.session.execute(query))
-    return converted_sums(q.settings, period, rows).get(None, 0)
+    query = (
+        sa.select(leg, active, func.sum(standing.c.pv))
+        .select_from(people.join(standing, standing.c.distributor_id == people.c.id))
+        .where(*below, standing.c.period_id.in_(ids))
+        .group_by(leg)
+    )
+    for key, n, pv in q.session.execute(query):
+        of(key)[1:3] = [int(n or 0), int(pv or 0)]
+    for period in periods:
+        query = (
+            sa.select(leg, sold.c.currency, func.sum(sold.c.charged))
+            .select_from(people.join(sold, sold.c.distributor_id == people.c.id))
+            .where(*below, sold.c.period_id == period.id)
+            .group_by(leg, sold.c.currency)
+        )
+        rows = ((bytes(key), code, amount) for key, code, amount in q.session.execute(query))
+        for key, amount in converted_sums(q.settings, period, rows).items():
+            of(key)[3] += amount
+    return found
 
 
 def by_leg(q: Asked) -> Report:
@@ -74,30 +103,11 @@ def by_leg(q: Asked) -> Report:
         ).all()
         for period in periods:
             ensure_member_sales(q.session, q.settings, period)
-        last = periods[-1].id if periods else None
+        legs = _per_leg(q, person.tree_path, periods)
         for top_id, first, last_name, top in tops:
             assert top is not None  # selected inside a placed person's range
-            leg = select(col(Distributor.id)).where(*_in_leg(top))
-            size = q.session.exec(
-                select(func.count()).select_from(Distributor).where(*_in_leg(top))
-            ).one()
-            active = 0
-            gv = 0
-            if periods:
-                active = q.session.exec(
-                    select(func.count())
-                    .select_from(PeriodStanding)
-                    .where(PeriodStanding.period_id == last)
-                    .where(col(PeriodStanding.active))
-                    .where(col(PeriodStanding.distributor_id).in_(leg))
-                ).one()
-                gv = q.session.exec(
-                    select(func.coalesce(func.sum(PeriodStanding.pv), 0))
-                    .where(col(PeriodStanding.period_id).in_([p.id for p in periods]))
-                    .where(col(PeriodStanding.distributor_id).in_(leg))
-                ).one()
-            sales = sum(_leg_sales(q, period, top) for period in periods)
-            rows.append([top_id, f"{first} {last_name}", int(size), int(active), int(gv), sales])
+            size, active, gv, sales = legs.get(bytes(top), [0, 0, 0, 0])
+            rows.append([top_id, f"{first} {last_name}", size, active, gv, sales])
     currency = periods[-1].currency if periods else None
     exponent = periods[-1].exponent if periods else None
     notes = [

@@ -33,10 +33,6 @@ NO_PERIOD = N_("No computed period in the dates chosen.")
 CONVERTED = N_("In the payout currency at each period's dated exchange rates.")
 
 
-def _sales(q: Asked) -> list[PeriodSales]:
-    return [scoped(q.session, q.scope, period_sales(q.settings, p)) for p in q.window.computed]
-
-
 def _sold(q: Asked) -> list[Sold]:
     """The company's periods from their sales summaries; a leader's team (or a period computed
     before the summaries existed) line by line."""
@@ -207,7 +203,7 @@ def by_warehouse(q: Asked) -> Report:
 
 
 def by_currency(q: Asked) -> Report:
-    found = _sales(q)
+    found = [sold.sales for sold in _sold(q)]
     summed: dict[str, list[int]] = {}
     for sales in found:
         for name, (charged, places_in, converted) in sales.by_currency().items():

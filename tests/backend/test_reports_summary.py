@@ -231,8 +231,11 @@ def test_reports_read_from_the_summary_as_from_the_lines(
     assert {name: read(name) for name in SALES} == fast
 
 
-def members_recomputed(session: Session) -> dict[tuple[int, int], tuple[int, int, int, int]]:
-    """Straight from the order lines: (lines, charged, retail part, pv) per buyer and currency."""
+def members_recomputed(
+    session: Session,
+) -> dict[tuple[int, int], tuple[int, int, int, int, int]]:
+    """Straight from the order lines: (lines, charged, retail part, pv, fees) per buyer and
+    currency."""
     sums: dict[tuple[int, int], list[int]] = {}
     rows = session.exec(
         select(OrderLine, Order, Product)
@@ -244,25 +247,32 @@ def members_recomputed(session: Session) -> dict[tuple[int, int], tuple[int, int
         kept = (
             0 if order.status == OrderStatus.cancelled else line.quantity - line.returned_quantity
         )
-        if kept <= 0 or product.category == ProductCategory.fee:
+        if kept <= 0:
+            continue
+        held = sums.setdefault(
+            (order.distributor_id, numeric_code(order.currency)), [0, 0, 0, 0, 0]
+        )
+        if product.category == ProductCategory.fee:
+            held[4] += line.wholesale_unit * kept
             continue
         retail = order.customer_id is not None
-        held = sums.setdefault((order.distributor_id, numeric_code(order.currency)), [0, 0, 0, 0])
         charged = (line.retail_unit if retail else line.wholesale_unit) * kept
         held[0] += 1
         held[1] += charged
         held[2] += charged if retail else 0
         held[3] += line.pv * kept // line.quantity
-    return {key: (a, b, c, d) for key, [a, b, c, d] in sums.items()}
+    return {key: (a, b, c, d, e) for key, [a, b, c, d, e] in sums.items()}
 
 
 def members_stored(
     session: Session, period: int
-) -> dict[tuple[int, int], tuple[int, int, int, int]]:
+) -> dict[tuple[int, int], tuple[int, int, int, int, int]]:
     rows = session.exec(
         select(PeriodMemberSales).where(col(PeriodMemberSales.period_id) == period)
     ).all()
-    return {(r.distributor_id, r.currency): (r.lines, r.charged, r.retail, r.pv) for r in rows}
+    return {
+        (r.distributor_id, r.currency): (r.lines, r.charged, r.retail, r.pv, r.fees) for r in rows
+    }
 
 
 def test_the_sales_per_buyer_agree_with_the_order_lines(computed: Api) -> None:
@@ -274,8 +284,10 @@ def test_the_sales_per_buyer_agree_with_the_order_lines(computed: Api) -> None:
     # By eye: buyer 3's retail order keeps 1 Tea of 2 (1,000) and 2 kits (10,000) at retail
     # prices, its own order was wholly returned, and it bought the fixture's 2 Tea (1,600);
     # buyer 4's USD order is a Tea and a kit (10 + 50 dollars), apart from its roubles.
-    assert members[(3, rub)] == (3, 12_600, 11_000, 1_300)
-    assert members[(4, usd)] == (2, 60, 0, 600)
+    assert members[(3, rub)] == (3, 12_600, 11_000, 1_300, 0)
+    assert members[(4, usd)] == (2, 60, 0, 600, 0)
+    # Buyer 2's fee (16.00 roubles) is no sale: kept apart for the compliance flags.
+    assert members[(2, rub)][4] == 1_600
     # The sums are the period's: the per-product summary counts the same lines and money.
     with api.session() as session:
         summary = stored(session, 1)

@@ -1,5 +1,5 @@
-"""team sales (issue 15): each computed period's counted sales summed per buyer and currency,
-written by the compute, read by the team turnover, legs and regions instead of every line of
+"""team sales (issue 15): each computed period's counted sales (and fees) summed per buyer and
+currency, written by the compute, read by the team turnover, legs and regions instead of every line of
 the package; the standings of a period by GV (the largest first)
 
 Periods computed before this have no rows: the reports read their packages' lines instead.
@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("charged", sa.BigInteger(), nullable=False),
         sa.Column("retail", sa.BigInteger(), nullable=False),
         sa.Column("pv", sa.BigInteger(), nullable=False),
+        sa.Column("fees", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["period_id"], ["period.id"], name=op.f("fk_period_member_sales_period_id_period")
         ),
@@ -37,9 +38,17 @@ def upgrade() -> None:
             "period_id", "distributor_id", "currency", name=op.f("pk_period_member_sales")
         ),
     )
+    op.create_index(
+        "ix_period_member_sales_fees",
+        "period_member_sales",
+        ["period_id"],
+        postgresql_where=sa.text("fees > 0"),
+        sqlite_where=sa.text("fees > 0"),
+    )
     op.create_index("ix_period_standing_period_id_gv", "period_standing", ["period_id", "gv"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_period_standing_period_id_gv", table_name="period_standing")
+    op.drop_index("ix_period_member_sales_fees", table_name="period_member_sales")
     op.drop_table("period_member_sales")
