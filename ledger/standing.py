@@ -25,10 +25,10 @@ from numpy.typing import NDArray
 from ledger._tree import Forest, build_forest
 from ledger.context import counted_gv, legs_holding
 from ledger.engine import PeriodResult
-from ledger.inputs import PeriodInputs
+from ledger.inputs import Genealogy, PeriodInputs
 from ledger.plan import Plan, rank_index
 
-__all__ = ["StandingExtras", "standing_extras"]
+__all__ = ["StandingExtras", "standing_extras", "team_sums"]
 
 I64 = NDArray[np.int64]
 
@@ -120,3 +120,24 @@ def standing_extras(*, plan: Plan, inputs: PeriodInputs, result: PeriodResult) -
         next_gv=next_gv,
         next_legs=next_legs,
     )
+
+
+def team_sums(genealogy: Genealogy, owner: I64, values: list[I64]) -> tuple[I64, list[I64]]:
+    """Each distributor's ids (sorted) and, for each of ``values`` (one entry per ``owner``),
+    its sum over their placement subtree, themselves included: what a team or a leg headed
+    by them holds. Owners outside the genealogy are left out."""
+    ids = np.sort(genealogy.id)
+    n = int(ids.shape[0])
+    parent, position = np.full(n, -1, np.int64), np.zeros(n, np.int64)
+    row = _dense(ids, genealogy.id)
+    parent[row] = _dense(ids, genealogy.parent)
+    position[row] = genealogy.position
+    placement = build_forest(parent, position, file="distributors.csv", ids=ids)
+    at = _dense(ids, owner)
+    known = at >= 0
+    sums = []
+    for value in values:
+        own = np.zeros(n, dtype=np.int64)
+        np.add.at(own, at[known], value[known])
+        sums.append(placement.subtree_sum(own))
+    return ids, sums

@@ -52,6 +52,7 @@ from backend.periods.models import (
     PeriodReturn,
     PeriodSalesSummary,
     PeriodStatus,
+    PeriodTeam,
     StandingKind,
 )
 from backend.periods.people_summary import store_people_summary
@@ -142,7 +143,7 @@ def compute(
             plan_hash_hex=manifest["planHash"],
         )
         store_people_summary(session, period.id, snap.inputs, result)
-        store_member_sales(session, period.id, snap.inputs.orders)
+        store_member_sales(session, period.id, snap.inputs, result)
         period.computations += 1
         period.plan_hash = manifest["planHash"]
         period.inputs_hash = manifest["inputsHash"]
@@ -228,7 +229,7 @@ def period_rates(session: Session, plan: Plan, inputs: PeriodInputs) -> tuple[Ra
 
 
 def _store(session: Session, period: Period, result: PeriodResult, snap: Snapshot) -> None:
-    summaries = (PeriodSalesSummary, PeriodPeopleSummary, PeriodMemberSales)
+    summaries = (PeriodSalesSummary, PeriodPeopleSummary, PeriodMemberSales, PeriodTeam)
     for table in (PeriodLine, PeriodPayee, PeriodReturn, PeriodClawback, *summaries):
         session.execute(delete(table).where(col(table.period_id) == period.id))
     for chunk in _chunks(_line_rows(period.id, result)):

@@ -3,72 +3,106 @@ the compute beside the period's other summaries, so a team's, a member's, a leg'
 region's sales read a buyer's few rows, not every line of the package. Counted from the
 inputs the engine ran on (``inputs/orders.tbl``): own and retail lines as `PeriodSalesSummary`
 counts them, each charged at its retail price when a customer bought it, else at its wholesale
-price; fee lines apart (``fees``, at their price), for the compliance flags."""
+price; fee lines apart (``fees``, at their price), for the compliance flags. Beside them, each
+person's placement subtree as the period's genealogy placed it (`PeriodTeam`: its PV and active
+people from the engine's results; ``team_charged``: its sales), so a leg or a team is one row."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from backend.core.config import Settings
-from backend.periods.models import Period, PeriodMemberSales
+from backend.periods.models import Period, PeriodMemberSales, PeriodTeam
 from backend.periods.review import package_file
-from ledger.inputs import KIND_FEE, KIND_OWN, KIND_RETAIL, Orders
+from ledger.engine import PeriodResult
+from ledger.inputs import KIND_FEE, KIND_OWN, KIND_RETAIL, Genealogy, Orders, PeriodInputs
 from ledger.package import read_package_table
+from ledger.standing import team_sums
 
 INSERT_CHUNK = 20_000
 ORDERS = "inputs/orders.tbl"
+GENEALOGY = "inputs/distributors.tbl"
+RESULTS = "results/distributors.tbl"
+I64 = NDArray[np.int64]
 
 
-def member_rows(period_id: int, orders: Orders) -> list[dict[str, Any]]:
-    """One row per (buyer, currency) with product sales or fees, by buyer then currency."""
-    counted = (orders.kind == KIND_OWN) | (orders.kind == KIND_RETAIL) | (orders.kind == KIND_FEE)
-    kind = orders.kind[counted]
+def member_rows(period_id: int, orders: Orders, genealogy: Genealogy) -> list[dict[str, Any]]:
+    """One row per (person, currency) with product sales, fees or team sales in it, by person
+    then currency. ``team_charged``: the sales of their placement subtree (themselves
+    included) in the period's genealogy, so a leg's or a team's sales are its top's row."""
+    kind = orders.kind
     retail, fee = kind == KIND_RETAIL, kind == KIND_FEE
-    buyer = orders.distributor[counted]
-    currency = orders.currency[counted]
+    product = (kind == KIND_OWN) | retail
     # A retail line at its retail price, an own line (and a fee) at its wholesale price.
-    price = np.where(retail, orders.retail_price[counted], orders.wholesale_price[counted])
-    charged = np.where(fee, 0, price)
-    pv = orders.pv[counted]
-    if buyer.shape[0] == 0:
-        return []
-    keys = np.stack([buyer, currency], axis=1)
-    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-
-    def summed(values: Any) -> list[int]:
-        out = np.zeros(unique.shape[0], dtype=np.int64)
-        np.add.at(out, inverse, values.astype(np.int64))
-        return [int(v) for v in out.tolist()]
-
-    lines = summed(np.where(fee, 0, 1))
-    charged_sum, retail_sum = summed(charged), summed(np.where(retail, charged, 0))
-    pv_sum, fees = summed(np.where(fee, 0, pv)), summed(np.where(fee, price, 0))
+    price = np.where(retail, orders.retail_price, orders.wholesale_price).astype(np.int64)
+    rows: list[tuple[int, int, list[int]]] = []
+    for code in np.unique(orders.currency[product | fee]).tolist():
+        mine = orders.currency == code
+        sold, paid = mine & product, mine & fee
+        zero = np.zeros(kind.shape[0], dtype=np.int64)
+        columns = [
+            sold.astype(np.int64),  # lines
+            np.where(sold, price, zero),  # charged
+            np.where(sold & retail, price, zero),  # retail
+            np.where(sold, orders.pv, zero),  # pv
+            np.where(paid, price, zero),  # fees
+        ]
+        ids, (team,) = team_sums(genealogy, orders.distributor, [columns[1]])
+        at = np.searchsorted(ids, orders.distributor).clip(0, max(ids.shape[0] - 1, 0))
+        known = ids[at] == orders.distributor if ids.shape[0] else at < 0
+        sums = []
+        for column in columns:  # each person's own lines, not their subtree's
+            own = np.zeros(ids.shape[0], dtype=np.int64)
+            np.add.at(own, at[known], column[known])
+            sums.append(own)
+        sums.append(team)
+        held = np.zeros(ids.shape[0], dtype=np.bool_)
+        for summed in sums:
+            held |= summed != 0
+        ids_list = ids[held].tolist()
+        values = [summed[held].tolist() for summed in sums]
+        rows.extend((who, int(code), [v[n] for v in values]) for n, who in enumerate(ids_list))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    names = ("lines", "charged", "retail", "pv", "fees", "team_charged")
     return [
-        {
-            "period_id": period_id,
-            "distributor_id": int(who),
-            "currency": int(code),
-            "lines": lines[n],
-            "charged": charged_sum[n],
-            "retail": retail_sum[n],
-            "pv": pv_sum[n],
-            "fees": fees[n],
-        }
-        for n, (who, code) in enumerate(unique.tolist())
+        {"period_id": period_id, "distributor_id": who, "currency": code}
+        | dict(zip(names, values, strict=True))
+        for who, code, values in rows
     ]
 
 
-def store_member_sales(session: Session, period_id: int, orders: Orders) -> None:
-    """Insert the period's rows (the caller deleted the old ones and commits)."""
-    rows = member_rows(period_id, orders)
+def team_rows(
+    period_id: int, genealogy: Genealogy, ids: I64, pv: I64, active: NDArray[Any]
+) -> list[dict[str, Any]]:
+    """One row per person whose placement subtree had PV or active people: their sums."""
+    people, (team_pv, team_active) = team_sums(genealogy, ids, [pv, active.astype(np.int64)])
+    held = (team_pv != 0) | (team_active != 0)
+    return [
+        {"period_id": period_id, "distributor_id": who, "pv": summed, "active": count}
+        for who, summed, count in zip(
+            people[held].tolist(), team_pv[held].tolist(), team_active[held].tolist(), strict=True
+        )
+    ]
+
+
+def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), INSERT_CHUNK):
-        session.execute(insert(PeriodMemberSales), rows[start : start + INSERT_CHUNK])
+        session.execute(insert(model), rows[start : start + INSERT_CHUNK])
+
+
+def store_member_sales(
+    session: Session, period_id: int, inputs: PeriodInputs, result: PeriodResult
+) -> None:
+    """Insert the period's rows (the caller deleted the old ones and commits)."""
+    _insert(session, PeriodMemberSales, member_rows(period_id, inputs.orders, inputs.genealogy))
+    rows = team_rows(period_id, inputs.genealogy, result.ids, result.pv, result.active)
+    _insert(session, PeriodTeam, rows)
 
 
 def has_member_sales(session: Session, period_id: int) -> bool:
@@ -78,23 +112,32 @@ def has_member_sales(session: Session, period_id: int) -> bool:
     return found is not None
 
 
+def _table(settings: Settings, period: Period, name: str) -> dict[str, Any]:
+    found: dict[str, Any] = read_package_table(package_file(settings, period, name), file=name)
+    return found
+
+
 def ensure_member_sales(session: Session, settings: Settings, period: Period) -> None:
     """A period computed before the summary existed gets it from its package's counted lines
     (the same inputs the compute counts), once, in its own write unit; a concurrent reader's
     or compute's rows written first are kept."""
     if period.id is None or period.manifest is None or has_member_sales(session, period.id):
         return
-    columns = read_package_table(package_file(settings, period, ORDERS), file=ORDERS)
+    columns = _table(settings, period, ORDERS)
     orders = Orders.from_columns(
         **{name: columns[name] for name in Orders.__dataclass_fields__ if name in columns}
     )
-    rows = member_rows(period.id, orders)
-    if not rows:
-        return
+    columns = _table(settings, period, GENEALOGY)
+    genealogy = Genealogy.from_columns(
+        **{name: columns[name] for name in ("id", "enroller", "parent", "position", "joined_day")}
+    )
+    people = _table(settings, period, RESULTS)
+    ids, pv = np.asarray(people["id"], np.int64), np.asarray(people["pv"], np.int64)
+    active = np.asarray(people["active"], np.int64)
     with Session(session.get_bind()) as writer:
         try:
-            for start in range(0, len(rows), INSERT_CHUNK):
-                writer.execute(insert(PeriodMemberSales), rows[start : start + INSERT_CHUNK])
+            _insert(writer, PeriodMemberSales, member_rows(period.id, orders, genealogy))
+            _insert(writer, PeriodTeam, team_rows(period.id, genealogy, ids, pv, active))
             writer.commit()
         except IntegrityError:  # written meanwhile: those rows count the same lines
             writer.rollback()

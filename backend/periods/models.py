@@ -114,12 +114,13 @@ class PeriodSalesSummary(SQLModel, table=True):
 
 class PeriodMemberSales(SQLModel, table=True):
     """The period's counted product sales lines (as `PeriodSalesSummary` counts them) summed
-    per buyer and currency, written by each compute with its results: what a team's sales, a
-    member's, a leg's and a region's read instead of every line of the package. ``charged`` and
-    ``retail`` (the retail part of it) in minor units of ``currency``, unconverted: a report
-    sums a currency's rows and converts that sum once, as the engine does. ``fees``: the
-    buyer's fee lines (enrollment, membership: no sales) charged in that currency, which the
-    compliance flags read (a row may hold fees alone)."""
+        per buyer and currency, written by each compute with its results: what a team's sales, a
+        member's, a leg's and a region's read instead of every line of the package. ``charged`` and
+        ``retail`` (the retail part of it) in minor units of ``currency``, unconverted: a report
+        sums a currency's rows and converts that sum once, as the engine does. ``fees``: the
+        buyer's fee lines (enrollment, membership: no sales) charged in that currency, which the
+        compliance flags read (a row may hold fees alone); ``team_charged``: the sales of the
+    buyer's placement subtree, themselves included (a row may hold it alone)."""
 
     __tablename__ = "period_member_sales"
     __table_args__ = (
@@ -139,6 +140,22 @@ class PeriodMemberSales(SQLModel, table=True):
     retail: int = Field(sa_type=sa.BigInteger())
     pv: int = Field(sa_type=sa.BigInteger())
     fees: int = Field(default=0, sa_type=sa.BigInteger())
+    team_charged: int = Field(default=0, sa_type=sa.BigInteger())
+
+
+class PeriodTeam(SQLModel, table=True):
+    """Each person's placement subtree (themselves included) in a computed period, as the
+    period's genealogy placed it: its PV and how many in it were active, written by the
+    compute with `PeriodMemberSales` (whose ``team_charged`` holds the subtree's sales), so a
+    leg's or a team's figures are its top's row. People whose subtree had neither are left
+    out."""
+
+    __tablename__ = "period_team"
+
+    period_id: int = Field(foreign_key="period.id", primary_key=True)
+    distributor_id: int = Field(primary_key=True)
+    pv: int = Field(sa_type=sa.BigInteger())
+    active: int
 
 
 class PeriodPeopleSummary(SQLModel, table=True):

@@ -1,22 +1,21 @@
 """Legs of a person: each of their first-level legs in the placement tree (the person placed
 directly below them, and everyone below that one) with its size, how many were active in the
-last computed period of the dates chosen, its GV (the PV of everyone in the leg, from the
-periods' standings) and its sales (the packages' counted lines, converted as the sales reports
-convert them), over the periods chosen. Staff ask about anyone (the top of the tree when
+last computed period of the dates chosen, its GV (the PV of everyone in the leg) and its sales
+(converted as the sales reports convert them) over the periods chosen: the leg's size as placed
+now, the rest as each period placed it (the row of the leg's top in the period's subtree sums,
+`PeriodTeam` and `PeriodMemberSales.team_charged`). Staff ask about anyone (the top of the tree when
 nobody is named); a leader about themselves or anyone in their team."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from backend.genealogy.models import Distributor
-from backend.genealogy.tree_path import SEGMENT, subtree_end
+from backend.genealogy.tree_path import SEGMENT, depth_of, subtree_end
 from backend.periods.member_sales import ensure_member_sales
-from backend.periods.models import Period, PeriodMemberSales, PeriodStanding
+from backend.periods.models import Period, PeriodMemberSales, PeriodTeam
 from backend.reports.framework import N_, Asked, Chart, Column, Kind, Report
 from backend.reports.package import converted_sums
 
@@ -43,45 +42,43 @@ def _in_leg(top: bytes) -> list[sa.ColumnElement[bool]]:
 
 def _per_leg(q: Asked, person: bytes, periods: list[Period]) -> dict[bytes, list[int]]:
     """[people, active in the last period, GV over the periods, sales over the periods] per
-    first-level leg below the person at ``person`` (a placement path), each figure summed by
-    the database in one pass over the person's downline grouped by the leg's path."""
+    first-level leg below the person at ``person`` (a placement path): the people placed
+    there now counted by the database grouped by the leg's path; the rest each period's row
+    of the leg's top (`PeriodTeam`, `PeriodMemberSales.team_charged`: its subtree's sums)."""
     people: sa.Table = Distributor.__table__  # type: ignore[attr-defined]
-    standing: sa.Table = PeriodStanding.__table__  # type: ignore[attr-defined]
-    sold: sa.Table = PeriodMemberSales.__table__  # type: ignore[attr-defined]
     path = people.c.tree_path
     leg = func.substr(path, 1, len(person) + SEGMENT).label("leg")
     below = [path > person, path < subtree_end(person)]
     found: dict[bytes, list[int]] = {}
-
-    def of(key: Any) -> list[int]:
-        return found.setdefault(bytes(key), [0, 0, 0, 0])
-
+    top_of: dict[int, bytes] = {}
+    tops = sa.select(people.c.id, path).where(people.c.tree_depth == depth_of(person) + 1, *below)
+    for top_id, top in q.session.execute(tops):
+        top_of[int(top_id)] = bytes(top)
+        found[bytes(top)] = [0, 0, 0, 0]
     for key, n in q.session.execute(sa.select(leg, func.count()).where(*below).group_by(leg)):
-        of(key)[0] = int(n)
-    if not periods:
+        found.setdefault(bytes(key), [0, 0, 0, 0])[0] = int(n)
+    if not periods or not top_of:
         return found
-    last, ids = periods[-1].id, [p.id for p in periods]
-    active = func.sum(
-        sa.case((sa.and_(standing.c.period_id == last, standing.c.active), 1), else_=0)
-    )
-    query = (
-        sa.select(leg, active, func.sum(standing.c.pv))
-        .select_from(people.join(standing, standing.c.distributor_id == people.c.id))
-        .where(*below, standing.c.period_id.in_(ids))
-        .group_by(leg)
-    )
-    for key, n, pv in q.session.execute(query):
-        of(key)[1:3] = [int(n or 0), int(pv or 0)]
-    for period in periods:
-        query = (
-            sa.select(leg, sold.c.currency, func.sum(sold.c.charged))
-            .select_from(people.join(sold, sold.c.distributor_id == people.c.id))
-            .where(*below, sold.c.period_id == period.id)
-            .group_by(leg, sold.c.currency)
+    team = PeriodTeam
+    for period_id, top_id, pv, active in q.session.exec(
+        select(team.period_id, team.distributor_id, team.pv, team.active).where(
+            col(team.period_id).in_([p.id for p in periods]),
+            col(team.distributor_id).in_(list(top_of)),
         )
-        rows = ((bytes(key), code, amount) for key, code, amount in q.session.execute(query))
-        for key, amount in converted_sums(q.settings, period, rows).items():
-            of(key)[3] += amount
+    ):
+        figures = found[top_of[int(top_id)]]
+        figures[2] += int(pv)
+        if period_id == periods[-1].id:
+            figures[1] = int(active)
+    sold = PeriodMemberSales
+    for period in periods:
+        rows = q.session.exec(
+            select(sold.distributor_id, sold.currency, sold.team_charged).where(
+                sold.period_id == period.id, col(sold.distributor_id).in_(list(top_of))
+            )
+        )
+        for top_id, amount in converted_sums(q.settings, period, rows).items():
+            found[top_of[int(top_id)]][3] += amount
     return found
 
 

@@ -16,8 +16,16 @@ from test_api_periods import company, post, today
 
 from backend.catalog.models import Product
 from backend.core.model_base import OrderStatus, ProductCategory
+from backend.genealogy.models import Distributor
+from backend.genealogy.tree_path import is_within
 from backend.orders.models import Order, OrderLine, RetailCustomer
-from backend.periods.models import Period, PeriodMemberSales, PeriodSalesSummary
+from backend.periods.models import (
+    Period,
+    PeriodMemberSales,
+    PeriodSalesSummary,
+    PeriodStanding,
+    PeriodTeam,
+)
 from backend.reports.package import period_sales
 from backend.stock.models import Warehouse
 from ledger.money import numeric_code
@@ -211,6 +219,7 @@ def test_a_recompute_replaces_the_summary(computed: Api) -> None:
         assert stored(session, 1) == recomputed(session)
         assert (2, 2, numeric_code("RUB"), False) not in stored(session, 1)
         assert members_stored(session, 1) == members_recomputed(session)
+        assert teams_stored(session) == teams_recomputed(session)
 
 
 def test_reports_read_from_the_summary_as_from_the_lines(
@@ -270,9 +279,44 @@ def members_stored(
     rows = session.exec(
         select(PeriodMemberSales).where(col(PeriodMemberSales.period_id) == period)
     ).all()
-    return {
+    own = {
         (r.distributor_id, r.currency): (r.lines, r.charged, r.retail, r.pv, r.fees) for r in rows
     }
+    return {key: figures for key, figures in own.items() if any(figures)}  # not team-only rows
+
+
+def teams_recomputed(
+    session: Session,
+) -> tuple[dict[tuple[int, int], int], dict[int, tuple[int, int]]]:
+    """Each person's placement subtree (themselves included), straight from the order lines and
+    the stored standings: sales per currency, and (PV, active people)."""
+    paths = {
+        int(d.id or 0): d.tree_path
+        for d in session.exec(select(Distributor))
+        if d.tree_path is not None
+    }
+    sales: dict[tuple[int, int], int] = {}
+    for (buyer, currency), figures in members_recomputed(session).items():
+        for head, path in paths.items():
+            if is_within(paths[buyer], path) and figures[1]:
+                sales[(head, currency)] = sales.get((head, currency), 0) + figures[1]
+    team: dict[int, tuple[int, int]] = {}
+    for standing in session.exec(select(PeriodStanding).where(PeriodStanding.period_id == 1)):
+        for head, path in paths.items():
+            if is_within(paths[standing.distributor_id], path):
+                pv, active = team.get(head, (0, 0))
+                team[head] = (pv + standing.pv, active + int(standing.active))
+    return sales, {head: sums for head, sums in team.items() if any(sums)}
+
+
+def teams_stored(session: Session) -> tuple[dict[tuple[int, int], int], dict[int, tuple[int, int]]]:
+    rows = session.exec(select(PeriodMemberSales).where(PeriodMemberSales.period_id == 1)).all()
+    sales = {(r.distributor_id, r.currency): r.team_charged for r in rows if r.team_charged}
+    team = {
+        r.distributor_id: (r.pv, r.active)
+        for r in session.exec(select(PeriodTeam).where(PeriodTeam.period_id == 1))
+    }
+    return sales, team
 
 
 def test_the_sales_per_buyer_agree_with_the_order_lines(computed: Api) -> None:
@@ -288,6 +332,12 @@ def test_the_sales_per_buyer_agree_with_the_order_lines(computed: Api) -> None:
     assert members[(4, usd)] == (2, 60, 0, 600, 0)
     # Buyer 2's fee (16.00 roubles) is no sale: kept apart for the compliance flags.
     assert members[(2, rub)][4] == 1_600
+    # Each person's subtree (a leg's or a team's top): its sales, PV and active people.
+    with api.session() as session:
+        sales, team = teams_stored(session)
+        assert (sales, team) == teams_recomputed(session)
+    assert sales[(1, rub)] == sum(v[1] for (_, code), v in members.items() if code == rub)
+    assert team[1][1] == 5  # everyone placed below the root bought 2 Tea: active
     # The sums are the period's: the per-product summary counts the same lines and money.
     with api.session() as session:
         summary = stored(session, 1)
@@ -316,12 +366,13 @@ def test_a_period_computed_before_the_sales_per_buyer_gets_them_from_its_package
 
     before = everything()
     with api.session() as session:
-        rows = members_stored(session, 1)
+        rows, teams = members_stored(session, 1), teams_stored(session)
         session.execute(delete(PeriodMemberSales))
+        session.execute(delete(PeriodTeam))
         session.commit()
     assert everything() == before
     with api.session() as session:
-        assert members_stored(session, 1) == rows
+        assert (members_stored(session, 1), teams_stored(session)) == (rows, teams)
     # Each member's sales are what their lines give, converted as the engine converts them.
     with api.session() as session:
         period = session.get(Period, 1)
