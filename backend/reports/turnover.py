@@ -1,9 +1,11 @@
 """Team turnover: a team's PV, GV and sales per period with the change from the period before,
 and its members' figures in the last period against the one before (the largest rises and
-falls). PV, GV and activity are the period's stored standings (`PeriodStanding`, written by
-the compute from ``results/distributors.tbl``); sales are the package's counted lines
-(`backend.reports.package`), the company's total the package's own. A team is the leader's
-(a leader sees theirs, or a member's inside it), or for staff any person's, or the company."""
+falls). The company's PV and activity sum the period's stored standings (`PeriodStanding`,
+written by the compute from ``results/distributors.tbl``) and its sales are the package's
+total; a team's are its head's rows of the period's subtree sums (`PeriodTeam`,
+``PeriodMemberSales.team_charged``); a member's sales their own rows of `PeriodMemberSales`.
+A team is the leader's (a leader sees theirs, or a member's inside it), or for staff any
+person's, or the company."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from backend.periods.models import Period, PeriodStanding
+from backend.periods.member_sales import ensure_member_sales
+from backend.periods.models import Period, PeriodMemberSales, PeriodStanding, PeriodTeam
 from backend.periods.statements import names_of
 from backend.reports.framework import (
     N_,
@@ -26,7 +29,7 @@ from backend.reports.framework import (
     period_change,
     period_label,
 )
-from backend.reports.package import compliance, member_sales
+from backend.reports.package import compliance, converted_sums, member_sales
 from ledger.engine import pct_string
 
 MOVERS = 10  # rises, and as many falls
@@ -69,15 +72,29 @@ def _standing_totals(q: Asked, team: Scope, period: Period) -> tuple[int, int]:
 
 
 def turnover_of(q: Asked, team: Scope, period: Period) -> Turnover:
-    pv, active = _standing_totals(q, team, period)
-    gv: int | None = None
-    if team.leader is not None:
-        head = q.session.get(PeriodStanding, (period.id, team.leader.id))
-        gv = head.gv if head is not None else 0
-        sales = member_sales(q.session, q.settings, period, team).converted()
-    else:
+    """A team's figures are its head's rows of the period's subtree sums (`PeriodTeam`,
+    ``team_charged``); the company's, every standing's and the package's total."""
+    if team.leader is None:
+        pv, active = _standing_totals(q, team, period)
         sales = int(compliance(q.settings, period)["payout_pct_of_sales"]["sales"])
-    return Turnover(period, active, pv, gv, sales)
+        return Turnover(period, active, pv, None, sales)
+    head_id = team.leader.id
+    ensure_member_sales(q.session, q.settings, period)
+    subtree = q.session.get(PeriodTeam, (period.id, head_id))
+    head = q.session.get(PeriodStanding, (period.id, head_id))
+    sold = PeriodMemberSales
+    rows = q.session.exec(
+        select(sold.distributor_id, sold.currency, sold.team_charged).where(
+            sold.period_id == period.id, sold.distributor_id == head_id
+        )
+    )
+    return Turnover(
+        period,
+        subtree.active if subtree is not None else 0,
+        subtree.pv if subtree is not None else 0,
+        head.gv if head is not None else 0,
+        converted_sums(q.settings, period, rows).get(head_id, 0),
+    )
 
 
 def _currency(periods: list[Period]) -> tuple[str | None, int | None]:
