@@ -181,16 +181,26 @@ def top_earners(q: Asked) -> Report:
     periods = q.window.computed
     rows: list[list[object]] = []
     if periods:
-        total = func.sum(PeriodPayee.earned)
-        query = q.scope.only(
-            PeriodPayee.distributor_id,
-            select(PeriodPayee.distributor_id, total)
-            .where(col(PeriodPayee.period_id).in_([p.id for p in periods]))
-            .group_by(col(PeriodPayee.distributor_id))
-            .having(total > 0)
-            .order_by(total.desc(), col(PeriodPayee.distributor_id))
-            .limit(TOP),
-        )
+        if len(periods) == 1:  # the period's largest straight from its index, no sums
+            earned = col(PeriodPayee.earned)
+            query = q.scope.only(
+                PeriodPayee.distributor_id,
+                select(PeriodPayee.distributor_id, earned)
+                .where(PeriodPayee.period_id == periods[0].id, earned > 0)
+                .order_by(earned.desc(), col(PeriodPayee.distributor_id))
+                .limit(TOP),
+            )
+        else:
+            total = func.sum(PeriodPayee.earned)
+            query = q.scope.only(
+                PeriodPayee.distributor_id,
+                select(PeriodPayee.distributor_id, total)
+                .where(col(PeriodPayee.period_id).in_([p.id for p in periods]))
+                .group_by(col(PeriodPayee.distributor_id))
+                .having(total > 0)
+                .order_by(total.desc(), col(PeriodPayee.distributor_id))
+                .limit(TOP),
+            )
         found = [(int(i), int(e)) for i, e in q.session.exec(query)]
         names = names_of(q.session, {i for i, _ in found})
         rows = [[i, names.get(i, ""), earned] for i, earned in found]

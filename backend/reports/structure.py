@@ -67,16 +67,17 @@ def by_rank(q: Asked) -> Report:
     else:
         names = ["none"] + [rung.name for rung in ladder_of(run)]
         counts: dict[str, list[int]] = {name: [0, 0] for name in names}
-        for column, slot in ((PeriodStanding.paid_rank, 0), (PeriodStanding.achieved_rank, 1)):
-            query = scope.only(
-                PeriodStanding.distributor_id,
-                select(column, func.count())
-                .where(PeriodStanding.period_id == last.id)
-                .group_by(col(column)),
-            )
-            for rank, n in session.exec(query):
-                if 0 <= int(rank) < len(names):
-                    counts[names[int(rank)]][slot] += int(n)
+        paid, highest = col(PeriodStanding.paid_rank), col(PeriodStanding.achieved_rank)
+        query = scope.only(  # one pass over the period's standings for both counts
+            PeriodStanding.distributor_id,
+            select(paid, highest, func.count())
+            .where(PeriodStanding.period_id == last.id)
+            .group_by(paid, highest),
+        )
+        for paid_as, achieved, n in session.exec(query):
+            for rank, slot in ((int(paid_as), 0), (int(achieved), 1)):
+                if 0 <= rank < len(names):
+                    counts[names[rank]][slot] += int(n)
         rows = [[name, *counts[name]] for name in names]
     return Report(
         name="structure-ranks",

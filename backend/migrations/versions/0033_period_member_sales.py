@@ -1,7 +1,7 @@
 """team sales (issue 15): each computed period's counted sales (and fees) summed per buyer and
 currency with their placement subtree's, and each subtree's PV and active people (period_team),
 written by the compute, read by the team turnover, legs and regions instead of every line of
-the package; the standings of a period by GV (the largest first)
+the package; the standings of a period by GV and its payees by earnings (the largest first)
 
 Periods computed before this have no rows: the reports make them from their packages on first
 read (`backend.periods.member_sales.ensure_member_sales`).
@@ -60,9 +60,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("period_id", "distributor_id", name=op.f("pk_period_team")),
     )
     op.create_index("ix_period_standing_period_id_gv", "period_standing", ["period_id", "gv"])
+    op.create_index("ix_period_payee_period_id_earned", "period_payee", ["period_id", "earned"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_period_payee_period_id_earned", table_name="period_payee")
     op.drop_index("ix_period_standing_period_id_gv", table_name="period_standing")
     op.drop_index("ix_period_member_sales_fees", table_name="period_member_sales")
     op.drop_table("period_team")
