@@ -80,9 +80,13 @@ def member_rows(period_id: int, orders: Orders, genealogy: Genealogy) -> list[di
 def team_rows(
     period_id: int, genealogy: Genealogy, ids: I64, pv: I64, active: NDArray[Any]
 ) -> list[dict[str, Any]]:
-    """One row per person whose placement subtree had PV or active people: their sums."""
+    """One row per person whose placement subtree had PV or active people, and one per root
+    of the placement tree whatever it had: a computed period with anyone in it always has rows,
+    which is how the readers know its summaries were made."""
     people, (team_pv, team_active) = team_sums(genealogy, ids, [pv, active.astype(np.int64)])
-    held = (team_pv != 0) | (team_active != 0)
+    parent = genealogy.parent[np.argsort(genealogy.id)]
+    root = ~np.isin(parent, people)
+    held = (team_pv != 0) | (team_active != 0) | root
     return [
         {"period_id": period_id, "distributor_id": who, "pv": summed, "active": count}
         for who, summed, count in zip(
@@ -106,8 +110,9 @@ def store_member_sales(
 
 
 def has_member_sales(session: Session, period_id: int) -> bool:
+    """Whether the period's summaries were made (its tree's roots always have a row)."""
     found = session.exec(
-        select(PeriodMemberSales.period_id).where(PeriodMemberSales.period_id == period_id).limit(1)
+        select(PeriodTeam.period_id).where(PeriodTeam.period_id == period_id).limit(1)
     ).first()
     return found is not None
 
