@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from backend.genealogy.models import Distributor
-from backend.genealogy.tree_path import SEGMENT, depth_of, subtree_end
+from backend.genealogy.tree_path import SEGMENT, subtree_end
 from backend.periods.member_sales import ensure_member_sales
 from backend.periods.models import Period, PeriodMemberSales, PeriodTeam
 from backend.reports.framework import N_, Asked, Chart, Column, Kind, Report
@@ -40,45 +40,43 @@ def _in_leg(top: bytes) -> list[sa.ColumnElement[bool]]:
     return [path >= top, path < subtree_end(top)]
 
 
-def _per_leg(q: Asked, person: bytes, periods: list[Period]) -> dict[bytes, list[int]]:
+def _per_leg(
+    q: Asked, person: bytes, tops: dict[int, bytes], periods: list[Period]
+) -> dict[int, list[int]]:
     """[people, active in the last period, GV over the periods, sales over the periods] per
-    first-level leg below the person at ``person`` (a placement path): the people placed
-    there now counted by the database grouped by the leg's path; the rest each period's row
-    of the leg's top (`PeriodTeam`, `PeriodMemberSales.team_charged`: its subtree's sums)."""
-    people: sa.Table = Distributor.__table__  # type: ignore[attr-defined]
-    path = people.c.tree_path
+    first-level leg (by its top's id; ``tops``: their paths) below the person at ``person``:
+    the people placed there now counted by the database grouped by the leg's path; the rest
+    each period's row of the leg's top (`PeriodTeam`, `PeriodMemberSales.team_charged`)."""
+    path = col(Distributor.tree_path)
     leg = func.substr(path, 1, len(person) + SEGMENT).label("leg")
-    below = [path > person, path < subtree_end(person)]
-    found: dict[bytes, list[int]] = {}
-    top_of: dict[int, bytes] = {}
-    tops = sa.select(people.c.id, path).where(people.c.tree_depth == depth_of(person) + 1, *below)
-    for top_id, top in q.session.execute(tops):
-        top_of[int(top_id)] = bytes(top)
-        found[bytes(top)] = [0, 0, 0, 0]
-    for key, n in q.session.execute(sa.select(leg, func.count()).where(*below).group_by(leg)):
-        found.setdefault(bytes(key), [0, 0, 0, 0])[0] = int(n)
-    if not periods or not top_of:
+    found = {top_id: [0, 0, 0, 0] for top_id in tops}
+    top_at = {top: top_id for top_id, top in tops.items()}
+    counted = select(leg, func.count()).where(path > person, path < subtree_end(person))
+    for key, n in q.session.exec(counted.group_by(leg)):
+        if bytes(key) in top_at:
+            found[top_at[bytes(key)]][0] = int(n)
+    if not periods or not tops:
         return found
     team = PeriodTeam
     for period_id, top_id, pv, active in q.session.exec(
         select(team.period_id, team.distributor_id, team.pv, team.active).where(
             col(team.period_id).in_([p.id for p in periods]),
-            col(team.distributor_id).in_(list(top_of)),
+            col(team.distributor_id).in_(list(tops)),
         )
     ):
-        figures = found[top_of[int(top_id)]]
-        figures[2] += int(pv)
+        found[int(top_id)][2] += int(pv)
         if period_id == periods[-1].id:
-            figures[1] = int(active)
+            found[int(top_id)][1] = int(active)
     sold = PeriodMemberSales
     for period in periods:
+        ensure_member_sales(q.session, q.settings, period)
         rows = q.session.exec(
             select(sold.distributor_id, sold.currency, sold.team_charged).where(
-                sold.period_id == period.id, col(sold.distributor_id).in_(list(top_of))
+                sold.period_id == period.id, col(sold.distributor_id).in_(list(tops))
             )
         )
         for top_id, amount in converted_sums(q.settings, period, rows).items():
-            found[top_of[int(top_id)]][3] += amount
+            found[int(top_id)][3] += amount
     return found
 
 
@@ -98,12 +96,10 @@ def by_leg(q: Asked) -> Report:
             .where(*_in_leg(person.tree_path))
             .order_by(col(Distributor.tree_path))
         ).all()
-        for period in periods:
-            ensure_member_sales(q.session, q.settings, period)
-        legs = _per_leg(q, person.tree_path, periods)
-        for top_id, first, last_name, top in tops:
-            assert top is not None  # selected inside a placed person's range
-            size, active, gv, sales = legs.get(bytes(top), [0, 0, 0, 0])
+        paths = {int(top_id or 0): bytes(top or b"") for top_id, _, _, top in tops}
+        legs = _per_leg(q, person.tree_path, paths, periods)
+        for top_id, first, last_name, _ in tops:
+            size, active, gv, sales = legs[int(top_id or 0)]
             rows.append([top_id, f"{first} {last_name}", size, active, gv, sales])
     currency = periods[-1].currency if periods else None
     exponent = periods[-1].exponent if periods else None
