@@ -45,17 +45,18 @@ import office  # noqa: E402  (the company and its SQLite loader)
 import sqlalchemy as sa  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
-from sqlmodel import Session, select  # noqa: E402
+from sqlmodel import Session, col, select  # noqa: E402
 
 from backend.accounts.models import User  # noqa: E402
 from backend.bootstrap import seed  # noqa: E402
 from backend.core.config import Settings  # noqa: E402
 from backend.core.db import make_engine  # noqa: E402
+from backend.core.model_base import Role  # noqa: E402
 from backend.core.security import create_access_token  # noqa: E402
 from backend.main import create_app  # noqa: E402
-from backend.orders.models import OrderLine  # noqa: E402
+from backend.orders.models import Order, OrderLine  # noqa: E402
 from backend.periods import compute, service  # noqa: E402
-from backend.periods.models import Period  # noqa: E402
+from backend.periods.models import Period, PeriodStatus  # noqa: E402
 from backend.rates.models import ExchangeRate  # noqa: E402
 from backend.reports.export import write_xlsx  # noqa: E402
 from backend.reports.framework import Chart, Column, Kind, Report  # noqa: E402
@@ -118,6 +119,44 @@ def order_rows(n: int, lines: int, admin: int) -> tuple[list[tuple[Any, ...]], A
     return heads, line_rows()
 
 
+def write_orders(conn: Any, heads: list[tuple[Any, ...]], line_rows: Any) -> None:
+    """Orders and their lines in bulk: COPY on PostgreSQL, batched inserts on SQLite."""
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        with raw.cursor() as cur:
+            with cur.copy(f"COPY sales_order ({ORDER_COLUMNS}) FROM STDIN") as copy:
+                for row in heads:
+                    copy.write_row(row)
+            with cur.copy(f"COPY order_line ({LINE_COLUMNS}) FROM STDIN") as copy:
+                for row in line_rows:
+                    copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(heads[0]))
+    for start in range(0, len(heads), CHUNK):
+        conn.exec_driver_sql(
+            f"INSERT INTO sales_order ({ORDER_COLUMNS}) VALUES ({marks})",
+            heads[start : start + CHUNK],
+        )
+    marks = ", ".join("?" * len(LINE_COLUMNS.split(",")))
+    batch: list[tuple[Any, ...]] = []
+    for row in line_rows:
+        batch.append(row)
+        if len(batch) == CHUNK:
+            conn.exec_driver_sql(f"INSERT INTO order_line ({LINE_COLUMNS}) VALUES ({marks})", batch)
+            batch = []
+    if batch:
+        conn.exec_driver_sql(f"INSERT INTO order_line ({LINE_COLUMNS}) VALUES ({marks})", batch)
+
+
+def renumber(engine: Engine) -> None:
+    """PostgreSQL's sequences past the copied ids, and the tables' statistics fresh."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in ("sales_order", "order_line"):
+            conn.exec_driver_sql(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
+            conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
+
+
 def prepare(engine: Engine, settings: Settings, n: int, lines: int) -> int:
     """Catalog, orders, rates and a computed period 1 (once); the admin's user id."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -131,7 +170,13 @@ def prepare(engine: Engine, settings: Settings, n: int, lines: int) -> int:
         assert admin.id is not None
         admin_id = admin.id
         period = session.get(Period, 1)
-        counted = session.exec(sa.select(sa.func.count()).select_from(OrderLine)).one()[0]  # type: ignore[call-overload]
+        # January's lines (period 2's, when made, are February's).
+        counted = session.exec(
+            sa.select(sa.func.count())
+            .select_from(OrderLine)
+            .join(Order, col(Order.id) == col(OrderLine.order_id))
+            .where(col(Order.paid_at) < datetime(2026, 2, 1, tzinfo=UTC))
+        ).one()[0]  # type: ignore[call-overload]
         if period is not None and period.manifest:
             if counted != lines:
                 raise SystemExit(
@@ -184,49 +229,9 @@ def prepare(engine: Engine, settings: Settings, n: int, lines: int) -> int:
                 ],
             )
             heads, line_rows = order_rows(n, lines, admin_id)
-            if postgres:
-                raw = conn.connection.dbapi_connection
-                assert raw is not None
-                with raw.cursor() as cur:  # type: ignore[attr-defined]
-                    with cur.copy(f"COPY sales_order ({ORDER_COLUMNS}) FROM STDIN") as copy:
-                        for row in heads:
-                            copy.write_row(row)
-                    with cur.copy(f"COPY order_line ({LINE_COLUMNS}) FROM STDIN") as copy:
-                        for row in line_rows:
-                            copy.write_row(row)
-            else:
-                marks = ", ".join("?" * len(heads[0]))
-                for start in range(0, len(heads), CHUNK):
-                    conn.exec_driver_sql(
-                        f"INSERT INTO sales_order ({ORDER_COLUMNS}) VALUES ({marks})",
-                        heads[start : start + CHUNK],
-                    )
-                batch: list[tuple[Any, ...]] = []
-                for row in line_rows:
-                    batch.append(row)
-                    if len(batch) == CHUNK:
-                        conn.exec_driver_sql(
-                            f"INSERT INTO order_line ({LINE_COLUMNS}) VALUES"
-                            f" ({', '.join('?' * len(row))})",
-                            batch,
-                        )
-                        batch = []
-                if batch:
-                    conn.exec_driver_sql(
-                        f"INSERT INTO order_line ({LINE_COLUMNS}) VALUES"
-                        f" ({', '.join('?' * len(batch[0]))})",
-                        batch,
-                    )
+            write_orders(conn, heads, line_rows)
         if postgres:
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql(
-                    "SELECT setval('sales_order_id_seq', (SELECT max(id) FROM sales_order))"
-                )
-                conn.exec_driver_sql(
-                    "SELECT setval('order_line_id_seq', (SELECT max(id) FROM order_line))"
-                )
-                conn.exec_driver_sql("VACUUM ANALYZE sales_order")
-                conn.exec_driver_sql("VACUUM ANALYZE order_line")
+            renumber(engine)
         took = time.perf_counter() - started
         print(f"{lines:,} order lines written in {took:.0f} s", file=sys.stderr)
     loaded = time.perf_counter() - started
@@ -239,6 +244,85 @@ def prepare(engine: Engine, settings: Settings, n: int, lines: int) -> int:
     took = time.perf_counter() - started - loaded
     print(f"period 1 computed in {took:.0f} s", file=sys.stderr)
     return admin_id
+
+
+SECOND = datetime(2026, 2, 14, 12, tzinfo=UTC)
+CHECKER = "checker@bench.example"
+
+
+def second_orders(n: int, first_order: int, first_line: int, admin: int) -> tuple[list[Any], Any]:
+    """February's orders: two of every three distributors buy again (those whose id is not a
+    multiple of three), one line of 1 to 4 units by id, so GV rises and falls across the
+    tree; ids after January's."""
+    buyers = [d for d in range(2, n + 1) if d % 3]
+    heads = [
+        (first_order + k, d, 1 + d % 2, "paid", "RUB", 0, 0, 0, admin, SECOND, SECOND)
+        for k, d in enumerate(buyers)
+    ]
+
+    def line_rows() -> Any:
+        for k, d in enumerate(buyers):
+            u, product = 1 + d % 4, 1 + d % PRODUCTS
+            yield (first_line + k, first_order + k, 1, product, f"P{product:02d}", u, 800) + (
+                800 * u,
+                100 * u,
+                100 * u,
+                0,
+                0,
+                1000,
+                800,
+                "standard",
+                2000,
+                667 * u,
+                133 * u,
+                800 * u,
+            )
+
+    return heads, line_rows()
+
+
+def prepare_second(engine: Engine, settings: Settings, n: int, admin_id: int) -> None:
+    """Period 1 approved through the service by a second finance user (maker-checker), then
+    February's orders written and period 2 opened and computed (once): every report's window
+    then holds two computed periods, and the movers and changes compare them."""
+    with Session(engine) as session:
+        second = session.get(Period, 2)
+        if second is not None and second.manifest:
+            return
+        started = time.perf_counter()
+        checker = session.exec(select(User).where(User.email == CHECKER)).first()
+        if checker is None:
+            checker = User(
+                email=CHECKER, full_name="Checker", role=Role.finance, hashed_password="!"
+            )
+            session.add(checker)
+            session.commit()
+        first = session.get(Period, 1)
+        assert first is not None
+        if first.status == PeriodStatus.computed:
+            compute.approve(
+                session,
+                settings,
+                1,
+                computation=first.computations,
+                actor=checker,
+                now=datetime(2026, 2, 3, tzinfo=UTC),
+            )
+        if second is None:
+            top = session.exec(sa.select(sa.func.max(OrderLine.id))).one()[0]  # type: ignore[call-overload]
+            orders = session.exec(sa.select(sa.func.max(Order.id))).one()[0]  # type: ignore[call-overload]
+            heads, lines = second_orders(n, int(orders) + 1, int(top) + 1, admin_id)
+            with engine.begin() as conn:
+                write_orders(conn, heads, lines)
+            if engine.dialect.name == "postgresql":
+                renumber(engine)
+            admin = session.get(User, admin_id)
+            assert admin is not None
+            service.open_next(session, settings, actor=admin, now=datetime(2026, 3, 2, tzinfo=UTC))
+        admin = session.get(User, admin_id)
+        assert admin is not None
+        compute.compute(session, settings, 2, actor=admin, now=datetime(2026, 3, 2, tzinfo=UTC))
+    print(f"period 2 computed in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
 def measure(
@@ -333,6 +417,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--xlsx-only", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--only", default="", help="these reports only (comma-separated names)")
+    parser.add_argument(
+        "--periods", type=int, choices=(1, 2), default=1, help="2: period 1 approved, 2 computed"
+    )
     args = parser.parse_args()
     if args.xlsx_only:
         took, mib = xlsx_here(args.xlsx_only)
@@ -351,6 +438,8 @@ def main() -> None:
         settings = settings_for(office.SQLITE_DIR / name)
         try:
             admin = prepare(engine, settings, n, lines)
+            if args.periods == 2:
+                prepare_second(engine, settings, n, admin)
             only = set(args.only.split(",")) if args.only else None
             figures[kind] = measure(engine, settings, admin, args.runs, only)
         finally:

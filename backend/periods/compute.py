@@ -47,6 +47,7 @@ from backend.periods.models import (
     PeriodClawback,
     PeriodLine,
     PeriodMemberSales,
+    PeriodMove,
     PeriodPayee,
     PeriodPeopleSummary,
     PeriodReturn,
@@ -55,6 +56,7 @@ from backend.periods.models import (
     PeriodTeam,
     StandingKind,
 )
+from backend.periods.moves import store_moves
 from backend.periods.people_summary import store_people_summary
 from backend.periods.service import (
     calendar,
@@ -144,6 +146,7 @@ def compute(
         )
         store_people_summary(session, period.id, snap.inputs, result)
         store_member_sales(session, period.id, snap.inputs, result)
+        store_moves(session, period.id)  # from the standings and payees just written
         period.computations += 1
         period.plan_hash = manifest["planHash"]
         period.inputs_hash = manifest["inputsHash"]
@@ -229,7 +232,13 @@ def period_rates(session: Session, plan: Plan, inputs: PeriodInputs) -> tuple[Ra
 
 
 def _store(session: Session, period: Period, result: PeriodResult, snap: Snapshot) -> None:
-    summaries = (PeriodSalesSummary, PeriodPeopleSummary, PeriodMemberSales, PeriodTeam)
+    summaries = (
+        PeriodSalesSummary,
+        PeriodPeopleSummary,
+        PeriodMemberSales,
+        PeriodTeam,
+        PeriodMove,
+    )
     for table in (PeriodLine, PeriodPayee, PeriodReturn, PeriodClawback, *summaries):
         session.execute(delete(table).where(col(table.period_id) == period.id))
     for chunk in _chunks(_line_rows(period.id, result)):

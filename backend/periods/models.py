@@ -7,7 +7,7 @@ numbers, exactly as in the package (``0`` = nobody), not foreign keys.
 """
 
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -156,6 +156,31 @@ class PeriodTeam(SQLModel, table=True):
     distributor_id: int = Field(primary_key=True)
     pv: int = Field(sa_type=sa.BigInteger())
     active: int
+
+
+class Measure(IntEnum):
+    """What a `PeriodMove` measures: a standing's GV or a payee's earnings."""
+
+    gv = 1
+    earned = 2
+
+
+class PeriodMove(SQLModel, table=True):
+    """Each person's change of a measure from the period before (the rows stored for it when
+    this period was computed; none: 0), written by the compute for everyone whose value
+    changed, those with no row in this period included (a payee who earned nothing now): the
+    largest rises and falls are then the two ends of one index, not a join of two periods'
+    every row. GV in points, earnings in minor units of the payout currency."""
+
+    __tablename__ = "period_move"
+    __table_args__ = (sa.Index("ix_period_move_change", "period_id", "measure", "change"),)
+
+    period_id: int = Field(foreign_key="period.id", primary_key=True)
+    measure: int = Field(primary_key=True, sa_type=sa.SmallInteger())
+    distributor_id: int = Field(primary_key=True, sa_type=sa.BigInteger())
+    previous: int = Field(sa_type=sa.BigInteger())
+    latest: int = Field(sa_type=sa.BigInteger())
+    change: int = Field(sa_type=sa.BigInteger())
 
 
 class PeriodPeopleSummary(SQLModel, table=True):

@@ -14,8 +14,6 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
-import sqlalchemy as sa
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -27,7 +25,7 @@ from backend.core.model_base import Role
 from backend.genealogy import access
 from backend.genealogy.models import Distributor
 from backend.genealogy.tree_path import depth_of, is_within, subtree_end
-from backend.periods.models import Period
+from backend.periods.models import Measure, Period, PeriodMove
 
 DEFAULT_PERIODS = 12
 EPOCH = date(1970, 1, 1)
@@ -241,27 +239,28 @@ def period_label(period: Period) -> str:
     return f"{period.id}: {date_of(period.start_day)} – {date_of(period.end_day)}"
 
 
-def period_change(scope: Scope, model: Any, value: str, period_id: int) -> sa.Subquery:
-    """Each of the scope's people with a row of ``model`` (a per-period, per-distributor table
-    keyed by both) in the period or the one before: ``before``, ``now`` (0 where they have
-    none) and ``change``, as a subquery: the database joins the two periods' rows in key order
-    (a full join), so the largest changes are found without reading every row into the
-    service."""
-    table: sa.Table = model.__table__
-    now = scope.only(
-        table.c.distributor_id, sa.select(table).where(table.c.period_id == period_id)
-    ).subquery("now")
-    before = scope.only(
-        table.c.distributor_id, sa.select(table).where(table.c.period_id == period_id - 1)
-    ).subquery("before")
-    was, is_ = func.coalesce(before.c[value], 0), func.coalesce(now.c[value], 0)
-    return (
-        sa.select(
-            func.coalesce(now.c.distributor_id, before.c.distributor_id).label("distributor_id"),
-            was.label("before"),
-            is_.label("now"),
-            (is_ - was).label("change"),
-        )
-        .select_from(now.join(before, now.c.distributor_id == before.c.distributor_id, full=True))
-        .subquery()
+def largest_moves(
+    q: Asked,
+    scope: Scope,
+    period_id: int,
+    measure: Measure,
+    *,
+    rising: bool,
+    limit: int,
+    gone: bool = False,
+) -> list[tuple[int, int, int]]:
+    """(id, previous, latest) of the scope's ``limit`` largest rises (``rising``) or falls of
+    ``measure`` in the period against the period before, the largest first, then by id: the
+    ends of the period's `PeriodMove` index. ``gone``: only falls to nothing."""
+    move = PeriodMove
+    change = col(move.change)
+    query = select(move.distributor_id, move.previous, move.latest).where(
+        move.period_id == period_id,
+        move.measure == int(measure),
+        change > 0 if rising else change < 0,
     )
+    if gone:
+        query = query.where(move.latest == 0)
+    query = query.order_by(change.desc() if rising else change.asc(), col(move.distributor_id))
+    found = q.session.exec(scope.only(move.distributor_id, query.limit(limit)))
+    return [(int(i), int(was), int(now)) for i, was, now in found]

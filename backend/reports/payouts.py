@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from backend.periods.models import Period, PeriodLine, PeriodPayee
+from backend.periods.models import Measure, Period, PeriodLine, PeriodPayee
 from backend.periods.statements import names_of
 from backend.reports.framework import (
     N_,
@@ -21,7 +20,7 @@ from backend.reports.framework import (
     Column,
     Kind,
     Report,
-    period_change,
+    largest_moves,
     period_label,
 )
 from backend.reports.package import compliance, period_sales, scoped, totals
@@ -29,6 +28,8 @@ from ledger.engine import pct_string
 from ledger.plan import BONUS_TYPES
 
 TOP = 20
+#: Past this many candidates, top earners over several periods sum every payee instead.
+CANDIDATES = 10_000
 NO_PERIOD = N_("No computed period in the dates chosen.")
 BONUS_TITLES = {
     "retail": N_("Retail"),
@@ -177,31 +178,65 @@ def breakage(q: Asked) -> Report:
     )
 
 
+def _largest_earned(q: Asked, period_id: int, limit: int) -> list[tuple[int, int]]:
+    """The scope's ``limit`` largest positive earnings of the period, largest first: the
+    period's index by earnings read from its end."""
+    earned = col(PeriodPayee.earned)
+    query = q.scope.only(
+        PeriodPayee.distributor_id,
+        select(PeriodPayee.distributor_id, earned)
+        .where(PeriodPayee.period_id == period_id, earned > 0)
+        .order_by(earned.desc(), col(PeriodPayee.distributor_id))
+        .limit(limit),
+    )
+    return [(int(i), int(e)) for i, e in q.session.exec(query)]
+
+
+def _earned_by(q: Asked, periods: list[int], ids: list[int] | None) -> list[tuple[int, int]]:
+    """Each payee's earnings summed over ``periods`` (only ``ids``'s when given), positive
+    ones, largest first, then by id."""
+    total = func.sum(PeriodPayee.earned)
+    query = select(PeriodPayee.distributor_id, total).where(col(PeriodPayee.period_id).in_(periods))
+    if ids is not None:
+        query = query.where(col(PeriodPayee.distributor_id).in_(ids))
+    query = (
+        q.scope.only(PeriodPayee.distributor_id, query)
+        .group_by(col(PeriodPayee.distributor_id))
+        .having(total > 0)
+        .order_by(total.desc(), col(PeriodPayee.distributor_id))
+    )
+    return [(int(i), int(e)) for i, e in q.session.exec(query)]
+
+
+def largest_earners(q: Asked, periods: list[int], limit: int) -> list[tuple[int, int]]:
+    """The scope's ``limit`` largest earners summed over ``periods`` without summing every
+    payee: the candidates are each period's ``depth`` largest (an index read per period);
+    anyone else earned at most the smallest of those in each period whose list was full, so
+    when the last one chosen is above that sum the answer is exact, else ``depth`` grows (at
+    last every payee is summed)."""
+    if len(periods) == 1:
+        return _largest_earned(q, periods[0], limit)
+    depth = limit * 5
+    while depth * len(periods) <= CANDIDATES:
+        candidates: set[int] = set()
+        bound, full = 0, False
+        for period_id in periods:
+            found = _largest_earned(q, period_id, depth)
+            candidates.update(i for i, _ in found)
+            if len(found) == depth:  # someone else may have earned up to its smallest
+                bound, full = bound + found[-1][1], True
+        chosen = _earned_by(q, periods, sorted(candidates))[:limit]
+        if not full or (len(chosen) == limit and chosen[-1][1] > bound):
+            return chosen
+        depth *= 8
+    return _earned_by(q, periods, None)[:limit]
+
+
 def top_earners(q: Asked) -> Report:
     periods = q.window.computed
     rows: list[list[object]] = []
     if periods:
-        if len(periods) == 1:  # the period's largest straight from its index, no sums
-            earned = col(PeriodPayee.earned)
-            query = q.scope.only(
-                PeriodPayee.distributor_id,
-                select(PeriodPayee.distributor_id, earned)
-                .where(PeriodPayee.period_id == periods[0].id, earned > 0)
-                .order_by(earned.desc(), col(PeriodPayee.distributor_id))
-                .limit(TOP),
-            )
-        else:
-            total = func.sum(PeriodPayee.earned)
-            query = q.scope.only(
-                PeriodPayee.distributor_id,
-                select(PeriodPayee.distributor_id, total)
-                .where(col(PeriodPayee.period_id).in_([p.id for p in periods]))
-                .group_by(col(PeriodPayee.distributor_id))
-                .having(total > 0)
-                .order_by(total.desc(), col(PeriodPayee.distributor_id))
-                .limit(TOP),
-            )
-        found = [(int(i), int(e)) for i, e in q.session.exec(query)]
+        found = largest_earners(q, [p.id for p in periods if p.id is not None], TOP)
         names = names_of(q.session, {i for i, _ in found})
         rows = [[i, names.get(i, ""), earned] for i, earned in found]
     currency, exponent = _currency(periods)
@@ -231,16 +266,17 @@ def changes(q: Asked) -> Report:
     rows: list[list[object]] = []
     last = periods[-1] if periods else None
     if last is not None:
-        changes = period_change(q.scope, PeriodPayee, "earned", last.id)
-        moved = [
-            (int(i), int(b), int(a))
-            for i, b, a in q.session.execute(
-                sa.select(changes.c.distributor_id, changes.c.before, changes.c.now)
-                .where(changes.c.change != 0)
-                .order_by(func.abs(changes.c.change).desc(), changes.c.distributor_id)
-                .limit(TOP)
-            )
-        ]
+        # The largest by size are among the largest rises and the largest falls.
+        moved = sorted(
+            (
+                move
+                for rising in (True, False)
+                for move in largest_moves(
+                    q, q.scope, last.id, Measure.earned, rising=rising, limit=TOP
+                )
+            ),
+            key=lambda m: (-abs(m[2] - m[1]), m[0]),
+        )[:TOP]
         names = names_of(q.session, {m[0] for m in moved})
         rows = [[i, names.get(i, ""), b, a, a - b] for i, b, a in moved]
     currency, exponent = _currency(periods)

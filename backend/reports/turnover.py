@@ -16,7 +16,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from backend.periods.member_sales import ensure_member_sales
-from backend.periods.models import Period, PeriodMemberSales, PeriodStanding, PeriodTeam
+from backend.periods.models import (
+    Measure,
+    Period,
+    PeriodMemberSales,
+    PeriodStanding,
+    PeriodTeam,
+)
 from backend.periods.statements import names_of
 from backend.reports.framework import (
     N_,
@@ -26,7 +32,7 @@ from backend.reports.framework import (
     Kind,
     Report,
     Scope,
-    period_change,
+    largest_moves,
     period_label,
 )
 from backend.reports.package import compliance, converted_sums, member_sales
@@ -193,8 +199,8 @@ def _members(q: Asked, team: Scope, ids: list[int]) -> list[Member]:
 
 
 def _largest_gv(q: Asked, team: Scope, last_id: int, limit: int) -> list[int]:
-    """The ``limit`` members with the largest GV in the last period, then (GV 0) by id, those
-    of the period before who have none in it included."""
+    """The ``limit`` members with the largest GV in the last period; when fewer have any, then
+    those who had GV in the period before and none in it, the largest fall first."""
     standing = PeriodStanding.__table__.c  # type: ignore[attr-defined]
     chosen = [
         int(i)
@@ -210,15 +216,10 @@ def _largest_gv(q: Asked, team: Scope, last_id: int, limit: int) -> list[int]:
     ]
     if len(chosen) == limit:
         return chosen
-    changes = period_change(team, PeriodStanding, "gv", last_id)
-    now = sa.select(standing.distributor_id).where(standing.period_id == last_id, standing.gv > 0)
-    rest = (
-        sa.select(changes.c.distributor_id)
-        .where(changes.c.distributor_id.not_in(now))
-        .order_by(changes.c.distributor_id)
-        .limit(limit - len(chosen))
+    lost = largest_moves(
+        q, team, last_id, Measure.gv, rising=False, limit=limit - len(chosen), gone=True
     )
-    return chosen + [int(i) for i in q.session.execute(rest).scalars()]
+    return chosen + [i for i, _, _ in lost]
 
 
 def movers(q: Asked) -> Report:
@@ -227,19 +228,12 @@ def movers(q: Asked) -> Report:
     chosen: list[Member] = []
     if q.window.computed:
         team = team_of(q)
-        changes = period_change(team, PeriodStanding, "gv", q.window.computed[-1].id)
-        ids: list[int] = []
-        for rising in (True, False):
-            order = changes.c.change.desc() if rising else changes.c.change.asc()
-            ids += [
-                int(i)
-                for i in q.session.execute(
-                    sa.select(changes.c.distributor_id)
-                    .where(changes.c.change > 0 if rising else changes.c.change < 0)
-                    .order_by(order, changes.c.distributor_id)
-                    .limit(MOVERS)
-                ).scalars()
-            ]
+        last_id = q.window.computed[-1].id
+        ids = [
+            i
+            for rising in (True, False)
+            for i, _, _ in largest_moves(q, team, last_id, Measure.gv, rising=rising, limit=MOVERS)
+        ]
         chosen = _members(q, team, ids)
     return _members_report(
         q,
@@ -266,7 +260,7 @@ def by_member(q: Asked) -> Report:
         found,
         N_(
             "The hundred largest by GV in the last period of the dates chosen, against the "
-            "period before it."
+            "period before it; when fewer had GV, then those who lost theirs."
         ),
     )
 
