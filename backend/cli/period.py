@@ -138,3 +138,33 @@ def preview(
         raise typer.Exit(code=1)
     else:
         typer.echo(f"period {outcome.period_id}: {outcome.distributors} distributors previewed")
+
+
+@app.command()
+def summaries(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Data folder (its lineage.db). Default: var"),
+    ] = None,
+) -> None:
+    """Make the report summaries of periods computed before they existed, from their packages
+    (what the worker does when it starts; the reports would otherwise make each on first
+    read)."""
+    from sqlmodel import Session
+
+    from backend.cli.rates import _engine
+    from backend.core.config import Settings
+    from backend.periods.member_sales import make_missing
+
+    keep_freed_memory()
+    settings = Settings(data_dir=data_dir) if data_dir is not None else Settings()
+    engine = _engine(data_dir)
+    try:
+        with Session(engine) as session:
+            made = make_missing(session, settings)
+    finally:
+        engine.dispose()
+    if made:
+        typer.echo("summaries made for periods " + ", ".join(str(p) for p in made))
+    else:
+        typer.echo("every computed period has its summaries")

@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import sqlalchemy as sa
 from numpy.typing import NDArray
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
 from backend.periods.models import Period, PeriodMemberSales, PeriodTeam
@@ -146,3 +147,20 @@ def ensure_member_sales(session: Session, settings: Settings, period: Period) ->
             writer.commit()
         except IntegrityError:  # written meanwhile: those rows count the same lines
             writer.rollback()
+
+
+def make_missing(session: Session, settings: Settings) -> list[int]:
+    """Make the summaries of every computed period that lacks them (computed before they
+    existed: at 1,000,000 distributors about two minutes each), oldest first, so no report
+    request has to: the worker runs this when it starts, ``lineage period summaries`` on
+    demand. The periods made."""
+    team = PeriodTeam.__table__.c  # type: ignore[attr-defined]
+    lacking = session.exec(
+        select(Period)
+        .where(col(Period.manifest).is_not(None))
+        .where(~sa.exists().where(team.period_id == Period.id))
+        .order_by(col(Period.id))
+    ).all()
+    for period in lacking:
+        ensure_member_sales(session, settings, period)
+    return [int(p.id) for p in lacking if p.id is not None]

@@ -5,7 +5,8 @@ inside the same single-writer lease, so one process per database previews. Every
 seconds it asks the periods service whether a preview is due (``LINEAGE_PREVIEW_MINUTES``
 since the last attempt) and runs it if so, on its own thread: an engine run of a large company
 takes seconds and must not hold up the chain writer's rounds. A failing round is logged and
-tried again at the next due time; it never stops the worker.
+tried again at the next due time; it never stops the worker. Before its first round it makes
+the report summaries of periods computed before they existed (`make_missing`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from backend.core.config import Settings
+from backend.periods.member_sales import make_missing
 from backend.periods.preview import PreviewOutcome, refresh_preview
 
 log = logging.getLogger("lineage.worker.preview")
@@ -63,10 +65,25 @@ class PreviewJob:
             self._thread.join(timeout)
             self._thread = None
 
+    def make_summaries(self) -> list[int]:
+        """The report summaries of periods computed before they existed (once, at start)."""
+        with Session(self.engine) as session:
+            return make_missing(session, self.settings)
+
     def _loop(self) -> None:
         # The first look waits one poll: a server that just started serves before it computes.
-        while not self._stop.wait(self.poll):
+        if self._stop.wait(self.poll):
+            return
+        try:
+            made = self.make_summaries()
+            if made:
+                log.info("report summaries made for periods %s", made)
+        except Exception:  # noqa: BLE001 - the reports make them on first read instead
+            log.exception("report summaries could not be made; the reports make them")
+        while True:
             try:
                 self.run_once()
             except Exception:  # noqa: BLE001 - the job never dies of one bad round
                 log.exception("preview round failed; tried again when next due")
+            if self._stop.wait(self.poll):
+                return

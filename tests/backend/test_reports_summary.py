@@ -13,8 +13,11 @@ from lineage_api import Api
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 from test_api_periods import company, post, today
+from typer.testing import CliRunner
 
 from backend.catalog.models import Product
+from backend.cli import _register
+from backend.cli import app as cli
 from backend.core.model_base import OrderStatus, ProductCategory
 from backend.genealogy.models import Distributor
 from backend.genealogy.tree_path import is_within
@@ -28,6 +31,7 @@ from backend.periods.models import (
 )
 from backend.reports.package import period_sales
 from backend.stock.models import Warehouse
+from backend.worker.preview import PreviewJob
 from ledger.money import numeric_code
 
 __all__ = ["company"]  # the fixture, re-exported for pytest
@@ -382,3 +386,37 @@ def test_a_period_computed_before_the_sales_per_buyer_gets_them_from_its_package
     shown = {row["id"]: row["sales"] for row in before["turnover-members"]["rows"]}
     assert shown == {i: by_line.get(i, 0) for i in shown}  # minor units
     assert shown[3] > 0 and len(shown) >= 5
+
+
+def test_the_worker_and_the_command_make_missing_summaries(
+    computed: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an upgrade the worker (when it starts) or `lineage period summaries` makes them,
+    so no report request has to: the same rows the compute wrote."""
+    api = computed
+    with api.session() as session:
+        rows, teams = members_stored(session, 1), teams_stored(session)
+
+    def forget() -> None:
+        with api.session() as session:
+            session.execute(delete(PeriodMemberSales))
+            session.execute(delete(PeriodTeam))
+            session.commit()
+
+    forget()
+    job = PreviewJob(api.engine, api.settings, clock=api.clock)
+    assert job.make_summaries() == [1]
+    assert job.make_summaries() == []  # nothing lacks them now
+    with api.session() as session:
+        assert (members_stored(session, 1), teams_stored(session)) == (rows, teams)
+    forget()
+    monkeypatch.setenv("LINEAGE_DATABASE_URL", api.engine.url.render_as_string(False))
+    _register()
+    command = ["period", "summaries", "--data-dir", str(api.settings.data_dir)]
+    ran = CliRunner().invoke(cli, command)
+    assert ran.exit_code == 0, ran.output
+    assert "summaries made for periods 1" in ran.output
+    with api.session() as session:
+        assert (members_stored(session, 1), teams_stored(session)) == (rows, teams)
+    again = CliRunner().invoke(cli, command)
+    assert again.exit_code == 0 and "every computed period has its summaries" in again.output
