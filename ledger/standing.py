@@ -122,17 +122,31 @@ def standing_extras(*, plan: Plan, inputs: PeriodInputs, result: PeriodResult) -
     )
 
 
-def team_sums(genealogy: Genealogy, owner: I64, values: list[I64]) -> tuple[I64, list[I64]]:
-    """Each distributor's ids (sorted) and, for each of ``values`` (one entry per ``owner``),
-    its sum over their placement subtree, themselves included: what a team or a leg headed
-    by them holds. Owners outside the genealogy are left out."""
+def _placement(genealogy: Genealogy) -> tuple[I64, Forest]:
+    """The distributors' ids (sorted) and their placement forest (rows in that order)."""
     ids = np.sort(genealogy.id)
     n = int(ids.shape[0])
     parent, position = np.full(n, -1, np.int64), np.zeros(n, np.int64)
     row = _dense(ids, genealogy.id)
     parent[row] = _dense(ids, genealogy.parent)
     position[row] = genealogy.position
-    placement = build_forest(parent, position, file="distributors.csv", ids=ids)
+    return ids, build_forest(parent, position, file="distributors.csv", ids=ids)
+
+
+def placement_order(genealogy: Genealogy) -> tuple[I64, I64, I64]:
+    """Each distributor's ids (sorted), their place in the placement forest's preorder and
+    their subtree's size: the placement subtree of a person is the places ``[place, place +
+    size)``, so anything kept in preorder has a team's part as one contiguous run."""
+    ids, placement = _placement(genealogy)
+    return ids, placement.tin, placement.size
+
+
+def team_sums(genealogy: Genealogy, owner: I64, values: list[I64]) -> tuple[I64, list[I64]]:
+    """Each distributor's ids (sorted) and, for each of ``values`` (one entry per ``owner``),
+    its sum over their placement subtree, themselves included: what a team or a leg headed
+    by them holds. Owners outside the genealogy are left out."""
+    ids, placement = _placement(genealogy)
+    n = int(ids.shape[0])
     at = _dense(ids, owner)
     known = at >= 0
     sums = []

@@ -68,6 +68,7 @@ from backend.periods.service import (
 )
 from backend.periods.snapshot import Snapshot, course_completions, snapshot
 from backend.periods.standings import rank_ups, store_standings
+from backend.periods.team_lines import write_team_lines
 from backend.rates.service import latest_rates
 from backend.training.service import assign_on_rank
 from ledger.engine import PeriodResult, payee_rows, run_period
@@ -157,6 +158,8 @@ def compute(
         period.currency, period.exponent = plan.currency.code, plan.currency.decimals
         period.compliance = money.summary(plan, result)
         period.manifest = files["manifest.json"].decode()
+        assert snap.facts is not None
+        write_team_lines(settings, period, snap.inputs.orders, snap.facts, snap.inputs.genealogy)
         period.computed_by = actor.id
         period.computed_at = now
         transition(

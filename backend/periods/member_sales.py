@@ -21,14 +21,14 @@ from sqlmodel import Session, col, select
 from backend.core.config import Settings
 from backend.periods.models import Period, PeriodMemberSales, PeriodTeam
 from backend.periods.review import package_file
+from backend.periods.team_lines import ensure_team_lines, package_inputs
+from backend.periods.team_lines import folder as team_lines_folder
 from ledger.engine import PeriodResult
 from ledger.inputs import KIND_FEE, KIND_OWN, KIND_RETAIL, Genealogy, Orders, PeriodInputs
 from ledger.package import read_package_table
 from ledger.standing import team_sums
 
 INSERT_CHUNK = 20_000
-ORDERS = "inputs/orders.tbl"
-GENEALOGY = "inputs/distributors.tbl"
 RESULTS = "results/distributors.tbl"
 I64 = NDArray[np.int64]
 
@@ -129,14 +129,7 @@ def ensure_member_sales(session: Session, settings: Settings, period: Period) ->
     or compute's rows written first are kept."""
     if period.id is None or period.manifest is None or has_member_sales(session, period.id):
         return
-    columns = _table(settings, period, ORDERS)
-    orders = Orders.from_columns(
-        **{name: columns[name] for name in Orders.__dataclass_fields__ if name in columns}
-    )
-    columns = _table(settings, period, GENEALOGY)
-    genealogy = Genealogy.from_columns(
-        **{name: columns[name] for name in ("id", "enroller", "parent", "position", "joined_day")}
-    )
+    orders, genealogy = package_inputs(settings, period)
     people = _table(settings, period, RESULTS)
     ids, pv = np.asarray(people["id"], np.int64), np.asarray(people["pv"], np.int64)
     active = np.asarray(people["active"], np.int64)
@@ -150,17 +143,26 @@ def ensure_member_sales(session: Session, settings: Settings, period: Period) ->
 
 
 def make_missing(session: Session, settings: Settings) -> list[int]:
-    """Make the summaries of every computed period that lacks them (computed before they
-    existed: at 1,000,000 distributors about two minutes each), oldest first, so no report
-    request has to: the worker runs this when it starts, ``lineage period summaries`` on
-    demand. The periods made."""
+    """Make the report summaries (these and `backend.periods.team_lines`' files) of every
+    computed period that lacks them (computed before they existed: at 1,000,000 distributors
+    a few minutes each), oldest first, so no report request has to: the worker runs this when
+    it starts, ``lineage period summaries`` on demand. The periods made."""
     team = PeriodTeam.__table__.c  # type: ignore[attr-defined]
-    lacking = session.exec(
-        select(Period)
-        .where(col(Period.manifest).is_not(None))
-        .where(~sa.exists().where(team.period_id == Period.id))
-        .order_by(col(Period.id))
-    ).all()
-    for period in lacking:
-        ensure_member_sales(session, settings, period)
-    return [int(p.id) for p in lacking if p.id is not None]
+    lacking = set(
+        session.exec(
+            select(Period.id)
+            .where(col(Period.manifest).is_not(None))
+            .where(~sa.exists().where(team.period_id == Period.id))
+        ).all()
+    )
+    made = []
+    computed = select(Period).where(col(Period.manifest).is_not(None)).order_by(col(Period.id))
+    for period in session.exec(computed).all():
+        assert period.id is not None
+        if period.id in lacking:
+            ensure_member_sales(session, settings, period)
+        elif team_lines_folder(settings, period).is_dir():
+            continue
+        ensure_team_lines(session, settings, period)
+        made.append(period.id)
+    return made

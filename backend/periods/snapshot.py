@@ -26,6 +26,7 @@ Rows are read in key order, so the same database gives the same inputs, byte for
 from __future__ import annotations
 
 import hashlib
+from array import array
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Mapping
@@ -55,6 +56,7 @@ from backend.periods.models import (
     PeriodSalesSummary,
 )
 from backend.periods.service import manifest_of, package_dir
+from backend.periods.team_lines import LineFacts
 from backend.training.completions import completion_days
 from ledger.disclosure import IncomeYTD, empty_income_ytd
 from ledger.errors import LedgerError
@@ -85,6 +87,8 @@ class Snapshot:
     clawbacks: list[PeriodClawback] = field(default_factory=list)
     #: The counted product sales lines summed for the reports (`PeriodSalesSummary`).
     sales: list[PeriodSalesSummary] = field(default_factory=list)
+    #: Each counted line's order, product and warehouse, in the order of ``inputs.orders``.
+    facts: LineFacts | None = None
 
 
 def course_completions(session: Session, plan: Plan) -> Mapping[int, int] | None:
@@ -108,7 +112,7 @@ def snapshot(
     training = _training(plan, period, completions)
     end = day_start(period.end_day + 1)
     genealogy, known = _genealogy(session, end)
-    orders, netted, sales = _orders(session, period, known)
+    orders, netted, sales, facts = _orders(session, period, known)
     state = _carry_in(session, settings, period)
     returns, clawed, clawbacks = _clawbacks(session, settings, period)
     inputs = PeriodInputs(
@@ -124,7 +128,9 @@ def snapshot(
         payees=_payees(session, plan, end, known),
         income_ytd=_income_in(session, settings, period),
     )
-    return Snapshot(inputs=inputs, returns=netted + clawed, clawbacks=clawbacks, sales=sales)
+    return Snapshot(
+        inputs=inputs, returns=netted + clawed, clawbacks=clawbacks, sales=sales, facts=facts
+    )
 
 
 def _training(
@@ -212,7 +218,7 @@ def _taken_back(status: OrderStatus, quantity: int, returned: int) -> int:
 
 def _orders(
     session: Session, period: Period, known: set[int]
-) -> tuple[Orders, list[PeriodReturn], list[PeriodSalesSummary]]:
+) -> tuple[Orders, list[PeriodReturn], list[PeriodSalesSummary], LineFacts]:
     query = (
         sa.select(
             col(OrderLine.id),
@@ -243,6 +249,7 @@ def _orders(
     netted: list[PeriodReturn] = []
     sales: dict[tuple[int, int, int, bool], list[int]] = {}
     counted: set[int] = set()
+    facts = (array("q"), array("q"), array("q"))  # order, product, warehouse of each line
     for row in session.execute(query):
         (line_id, qty, returned, amount, pv, cv, buyer, customer, status, paid_at) = row[:10]
         currency, category, unit_retail, unit_wholesale, order, product, warehouse = row[10:]
@@ -273,9 +280,12 @@ def _orders(
         columns["retail_price"].append(unit_retail * kept)
         columns["wholesale_price"].append(unit_wholesale * kept)
         columns["currency"].append(numeric_code(currency))
+        for kept_in, value in zip(facts, (order, product, warehouse), strict=True):
+            kept_in.append(value)
         if category != ProductCategory.fee:
             _add_sale(sales, counted, columns, order, product, warehouse, kept)
-    return Orders.from_columns(**columns), netted, _sales_rows(period.id, sales)
+    found = LineFacts(*(np.frombuffer(values, dtype=np.int64) for values in facts))
+    return Orders.from_columns(**columns), netted, _sales_rows(period.id, sales), found
 
 
 def _add_sale(

@@ -16,12 +16,11 @@ from numpy.typing import NDArray
 from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
-from backend.core.days import day_start
-from backend.orders.models import Order, OrderLine
 from backend.periods.member_sales import ensure_member_sales
 from backend.periods.models import Period, PeriodMemberSales, PeriodSalesSummary
 from backend.periods.review import package_file, package_json
 from backend.periods.service import manifest_of
+from backend.periods.team_lines import line_facts, team_lines
 from backend.reports.framework import Scope
 from ledger.context import period_conversion
 from ledger.inputs import KIND_OWN, KIND_RETAIL
@@ -205,7 +204,7 @@ def summary_sold(settings: Settings, session: Session, period: Period) -> Sold |
 
 def lines_sold(session: Session, sales: PeriodSales) -> Sold:
     """The period's sales line by line (a leader's team, or a period without a summary)."""
-    facts = line_facts(session, sales)
+    facts = line_facts(session, sales.period, sales.line_id)
     orders = int(np.unique(facts.order).shape[0])
     return Sold(sales, facts.product, facts.warehouse, int(sales.line_id.shape[0]), orders)
 
@@ -265,41 +264,30 @@ def converted_sums(
     return out
 
 
-def scoped(session: Session, scope: Scope, sales: PeriodSales) -> PeriodSales:
-    if scope.leader is None:
-        return sales
-    members = np.asarray(
-        sorted(int(i) for i in session.exec(scope.members()) if i is not None), dtype=np.int64
+def team_sold(session: Session, settings: Settings, period: Period, scope: Scope) -> Sold:
+    """A leader's team's sales in the period, summed per product, warehouse, currency and
+    retail flag from the period's lines kept in placement order
+    (`backend.periods.team_lines`): the team's run of lines, not the package's every line."""
+    assert scope.leader is not None and scope.leader.id is not None
+    team = team_lines(session, settings, period, scope.leader.id)
+    held = team.lines > 0
+    combos = team.combos[held]
+    conv = conversion_of(settings, period, np.unique(combos[:, 2]).tolist())
+    zero = np.zeros(combos.shape[0], dtype=np.int64)
+    sales = PeriodSales(
+        period,
+        zero,
+        zero,
+        combos[:, 3].astype(np.bool_),
+        team.charged[held],
+        combos[:, 2],
+        team.pv[held],
+        conv.factor,
+        conv.mode,
+        conv.payout_currency,
+        conv.exponent,
     )
-    return sales.keep(np.isin(sales.distributor, members))
-
-
-@dataclass(frozen=True)
-class LineFacts:
-    """Per counted line, in the order of ``line_id``: its order, product and warehouse."""
-
-    order: I64
-    product: I64
-    warehouse: I64
-
-
-def line_facts(session: Session, sales: PeriodSales) -> LineFacts:
-    """The orders' side of the period's lines (the snapshot's query: paid in the period)."""
-    period = sales.period
-    rows = session.exec(
-        select(OrderLine.id, OrderLine.order_id, OrderLine.product_id, Order.warehouse_id)
-        .join(Order, col(Order.id) == col(OrderLine.order_id))
-        .where(col(Order.paid_at) >= day_start(period.start_day))
-        .where(col(Order.paid_at) < day_start(period.end_day + 1))
-        .order_by(col(OrderLine.id))
-    ).all()
-    table = np.asarray(rows, dtype=np.int64).reshape(-1, 4)
-    at = np.searchsorted(table[:, 0], sales.line_id)
-    if at.shape[0] and (
-        int(at.max()) >= table.shape[0] or not (table[at, 0] == sales.line_id).all()
-    ):
-        raise LookupError(f"period {period.id}: the package counts order lines no longer stored")
-    return LineFacts(table[at, 1], table[at, 2], table[at, 3])
+    return Sold(sales, combos[:, 0], combos[:, 1], int(team.lines.sum()), int(team.orders.sum()))
 
 
 def compliance(settings: Settings, period: Period) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from backend.reports.framework import (
     largest_moves,
     period_label,
 )
-from backend.reports.package import compliance, period_sales, scoped, totals
+from backend.reports.package import compliance, team_sold, totals
 from ledger.engine import pct_string
 from ledger.plan import BONUS_TYPES
 
@@ -118,7 +118,7 @@ def share_of_sales(q: Asked) -> Report:
             sales, paid = int(share["sales"]), int(share["payout"])
             pct, cap = str(share["overall"]), share.get("cap_pct")
         else:
-            sales = scoped(q.session, q.scope, period_sales(q.settings, period)).converted()
+            sales = team_sold(q.session, q.settings, period, q.scope).sales.converted()
             paid = sum(row["amount"] for row in _team_lines(q, period).values())
             pct, cap = pct_string(paid, sales), None
         rows.append([period_label(period), sales, paid, pct, cap])

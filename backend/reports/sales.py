@@ -19,8 +19,8 @@ from backend.reports.package import (
     compliance,
     lines_sold,
     period_sales,
-    scoped,
     summary_sold,
+    team_sold,
 )
 from backend.stock.models import Warehouse
 from ledger.engine import pct_string
@@ -34,16 +34,16 @@ CONVERTED = N_("In the payout currency at each period's dated exchange rates.")
 
 
 def _sold(q: Asked) -> list[Sold]:
-    """The company's periods from their sales summaries; a leader's team (or a period computed
-    before the summaries existed) line by line."""
+    """The company's periods from their sales summaries (or, computed before they existed,
+    line by line); a leader's team from its run of the period's lines in placement order."""
     found = []
     for period in q.window.computed:
-        summary = (
-            None if q.scope.leader is not None else summary_sold(q.settings, q.session, period)
-        )
+        if q.scope.leader is not None:
+            found.append(team_sold(q.session, q.settings, period, q.scope))
+            continue
+        summary = summary_sold(q.settings, q.session, period)
         if summary is None:
-            sales = scoped(q.session, q.scope, period_sales(q.settings, period))
-            summary = lines_sold(q.session, sales)
+            summary = lines_sold(q.session, period_sales(q.settings, period))
         found.append(summary)
     return found
 

@@ -353,7 +353,7 @@ def test_a_period_reads_the_stored_line_prices_not_todays_catalog(shop: Api) -> 
 
     def inputs() -> list[tuple[int, int]]:
         with api.session() as session:
-            table, _, _ = _orders(session, period, {api.distributor_id})
+            table, _, _, _ = _orders(session, period, {api.distributor_id})
         return list(zip(table.retail_price.tolist(), table.wholesale_price.tolist(), strict=True))
 
     expected = [(2 * 1000, 2 * 800), (3 * 1000, 3 * 800), (650_000, 520_000)]

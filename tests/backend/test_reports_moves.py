@@ -92,9 +92,7 @@ def everyone_summed(session: Session, limit: int) -> list[tuple[int, int]]:
     totals: dict[int, int] = {}
     for i, earned in session.exec(select(PeriodPayee.distributor_id, PeriodPayee.earned)):
         totals[int(i)] = totals.get(int(i), 0) + int(earned)
-    return sorted(((i, t) for i, t in totals.items() if t > 0), key=lambda r: (-r[1], r[0]))[
-        :limit
-    ]
+    return sorted(((i, t) for i, t in totals.items() if t > 0), key=lambda r: (-r[1], r[0]))[:limit]
 
 
 def add_payees(session: Session, earned: dict[tuple[int, int], int]) -> None:

@@ -131,8 +131,11 @@ def add_orders(api: Api) -> None:
         session.commit()
 
 
-def recomputed(session: Session) -> dict[Key, tuple[int, int, int, int, int]]:
-    """Straight from the order lines: (lines, orders, quantity, charged, pv) per key."""
+def recomputed(
+    session: Session, buyers: set[int] | None = None
+) -> dict[Key, tuple[int, int, int, int, int]]:
+    """Straight from the order lines (of ``buyers`` only, when given): (lines, orders,
+    quantity, charged, pv) per key."""
     sums: dict[Key, list[int]] = {}
     seen: set[int] = set()
     rows = session.exec(
@@ -147,6 +150,8 @@ def recomputed(session: Session) -> dict[Key, tuple[int, int, int, int, int]]:
             0 if order.status == OrderStatus.cancelled else line.quantity - line.returned_quantity
         )
         if kept <= 0 or product.category == ProductCategory.fee:
+            continue
+        if buyers is not None and order.distributor_id not in buyers:
             continue
         retail = order.customer_id is not None
         key = (line.product_id, order.warehouse_id, numeric_code(order.currency), retail)

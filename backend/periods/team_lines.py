@@ -1,0 +1,191 @@
+"""A computed period's counted sales lines in the order of its placement tree, so a leader's
+team's lines are one contiguous run: what a team's sales by product, category, warehouse and
+currency read instead of the package's every line (at 1,000,000 distributors and 5,000,000
+lines, a top leader's half of the company is a slice and a few vectorised sums).
+
+Written by the compute beside the package (``<data dir>/team-lines/<period>/<results hash>/``,
+so a file never answers for another computation of the period), as numpy arrays read memory
+mapped: per product line (own and retail; fees are no sales), in placement preorder of its
+buyer (`ledger.standing.placement_order`) then line order, its buyer's ``place``, its ``combo``
+(a row of ``combos``: product, warehouse, currency and retail flag), ``charged`` (its retail
+price when a customer bought it, else its wholesale price, in minor units of its currency),
+``pv`` and ``first`` (the first counted line of its order, so orders are counted once, as
+`PeriodSalesSummary` counts them); per person (ids sorted), their ``place`` and the ``size``
+of their placement subtree. A period computed before these files existed gets them from its
+package and the stored order lines on first read, or from the worker when it starts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlmodel import Session, col, select
+
+from backend.core.config import Settings
+from backend.core.days import day_start
+from backend.orders.models import Order, OrderLine
+from backend.periods.models import Period
+from backend.periods.review import package_file
+from ledger.inputs import KIND_OWN, KIND_RETAIL, Genealogy, Orders
+from ledger.package import read_package_table
+from ledger.standing import placement_order
+
+I64 = NDArray[np.int64]
+FOLDER = "team-lines"
+LINES = ("place", "combo", "charged", "pv", "first")
+PEOPLE = ("id", "place", "size")
+ORDERS = "inputs/orders.tbl"
+GENEALOGY = "inputs/distributors.tbl"
+
+
+@dataclass(frozen=True)
+class LineFacts:
+    """Per counted line (in the order of the period's ``inputs/orders.tbl``): its order,
+    product and warehouse, which the package does not hold."""
+
+    order: I64
+    product: I64
+    warehouse: I64
+
+
+@dataclass(frozen=True)
+class TeamLines:
+    """A team's product lines in a period, summed per ``combos`` row (product, warehouse,
+    currency, retail): ``lines``, ``orders``, ``charged`` and ``pv`` per row."""
+
+    combos: I64  # shape (k, 4)
+    lines: I64
+    orders: I64
+    charged: I64
+    pv: I64
+
+
+def folder(settings: Settings, period: Period) -> Path:
+    """The files of the period's current computation."""
+    return settings.data_dir / FOLDER / str(period.id) / str(period.computations)
+
+
+def write_team_lines(
+    settings: Settings, period: Period, orders: Orders, facts: LineFacts, genealogy: Genealogy
+) -> None:
+    """Write the period's files for its current computation (``period.computations``) and
+    drop those of other computations; the folder is whole or absent (written aside, renamed;
+    when a concurrent reader renamed theirs first, theirs is kept: the same lines)."""
+    ids, place, size = placement_order(genealogy)
+    product = (orders.kind == KIND_OWN) | (orders.kind == KIND_RETAIL)
+    at = np.searchsorted(ids, orders.distributor).clip(0, max(ids.shape[0] - 1, 0))
+    kept = product & (ids[at] == orders.distributor) if ids.shape[0] else product & ~product
+    # The first product line of each order, lines being in id order (as the summary counts).
+    rows = np.flatnonzero(kept)
+    first = np.zeros(orders.kind.shape[0], dtype=np.bool_)
+    first[rows[np.unique(facts.order[rows], return_index=True)[1]]] = True
+    retail = orders.kind == KIND_RETAIL
+    keys = np.stack(
+        [facts.product, facts.warehouse, orders.currency, retail.astype(np.int64)], axis=1
+    )[rows]
+    combos, combo = np.unique(keys, axis=0, return_inverse=True)
+    charged = np.where(retail, orders.retail_price, orders.wholesale_price).astype(np.int64)
+    line_place = place[at[rows]]
+    order = np.argsort(line_place, kind="stable")  # placement order, then line order
+    arrays = {
+        "place": line_place[order],
+        "combo": combo.reshape(-1).astype(np.int32)[order],
+        "charged": charged[rows][order],
+        "pv": orders.pv[rows][order],
+        "first": first[rows][order],
+        "combos": combos.astype(np.int64).reshape(-1, 4),
+        "people_id": ids,
+        "people_place": place,
+        "people_size": size,
+    }
+    target = folder(settings, period)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    aside = Path(tempfile.mkdtemp(prefix=".writing-", dir=target.parent))
+    for name, values in arrays.items():
+        np.save(aside / f"{name}.npy", values, allow_pickle=False)
+    for old in target.parent.iterdir():
+        if old.name != target.name and not old.name.startswith("."):
+            shutil.rmtree(old, ignore_errors=True)
+    try:
+        os.replace(aside, target)
+    except OSError:  # written meanwhile
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def line_facts(session: Session, period: Period, line_id: I64) -> LineFacts:
+    """The stored order lines' side of ``line_id`` (lines paid in the period, as the snapshot
+    reads them); refused when the package counts a line no longer stored."""
+    rows = session.exec(
+        select(OrderLine.id, OrderLine.order_id, OrderLine.product_id, Order.warehouse_id)
+        .join(Order, col(Order.id) == col(OrderLine.order_id))
+        .where(col(Order.paid_at) >= day_start(period.start_day))
+        .where(col(Order.paid_at) < day_start(period.end_day + 1))
+        .order_by(col(OrderLine.id))
+    ).all()
+    table = np.asarray(rows, dtype=np.int64).reshape(-1, 4)
+    at = np.searchsorted(table[:, 0], line_id)
+    if at.shape[0] and (int(at.max()) >= table.shape[0] or not (table[at, 0] == line_id).all()):
+        raise LookupError(f"period {period.id}: the package counts order lines no longer stored")
+    return LineFacts(table[at, 1], table[at, 2], table[at, 3])
+
+
+def package_inputs(settings: Settings, period: Period) -> tuple[Orders, Genealogy]:
+    """The counted order lines and the genealogy the period's package was computed on."""
+    columns = read_package_table(package_file(settings, period, ORDERS), file=ORDERS)
+    orders = Orders.from_columns(
+        **{name: columns[name] for name in Orders.__dataclass_fields__ if name in columns}
+    )
+    columns = read_package_table(package_file(settings, period, GENEALOGY), file=GENEALOGY)
+    genealogy = Genealogy.from_columns(
+        **{name: columns[name] for name in ("id", "enroller", "parent", "position", "joined_day")}
+    )
+    return orders, genealogy
+
+
+def ensure_team_lines(session: Session, settings: Settings, period: Period) -> Path:
+    """The period's folder, written first from its package's counted lines and genealogy and
+    the stored order lines when it lacks one."""
+    target = folder(settings, period)
+    if target.is_dir():
+        return target
+    orders, genealogy = package_inputs(settings, period)
+    facts = line_facts(session, period, orders.order_id)
+    write_team_lines(settings, period, orders, facts, genealogy)
+    return target
+
+
+def team_lines(session: Session, settings: Settings, period: Period, leader: int) -> TeamLines:
+    """The sums of the lines bought by ``leader``'s placement subtree (as the period placed
+    it; nobody when they were not in it): a binary search for the team's run of lines and one
+    sum per column."""
+    base = ensure_team_lines(session, settings, period)
+
+    def load(name: str) -> NDArray[np.generic]:
+        found: NDArray[np.generic] = np.load(base / f"{name}.npy", mmap_mode="r")
+        return found
+
+    combos = np.asarray(load("combos"), dtype=np.int64).reshape(-1, 4)
+    k = int(combos.shape[0])
+    ids = load("people_id")
+    at = int(np.searchsorted(ids, leader))
+    sums = [np.zeros(k, dtype=np.int64) for _ in range(4)]
+    if at < ids.shape[0] and int(ids[at]) == leader:
+        start = int(load("people_place")[at])
+        end = start + int(load("people_size")[at])
+        place = load("place")
+        lo, hi = np.searchsorted(place, [start, end])
+        combo = np.asarray(load("combo")[lo:hi], dtype=np.int64)
+        values = (
+            np.ones(hi - lo, dtype=np.int64),
+            np.asarray(load("first")[lo:hi], dtype=np.int64),
+            np.asarray(load("charged")[lo:hi], dtype=np.int64),
+            np.asarray(load("pv")[lo:hi], dtype=np.int64),
+        )
+        for summed, value in zip(sums, values, strict=True):
+            np.add.at(summed, combo, value)
+    return TeamLines(combos, *sums)
