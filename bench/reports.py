@@ -4,7 +4,7 @@
         [--order-lines N] [--runs 20] [--xlsx-rows 100000]
         [--url postgresql+psycopg://postgres@127.0.0.1:5432/lineage_bench_reports]
     uv run python bench/reports.py --databases postgres --distributors 1000000 \
-        --order-lines 5000000
+        --order-lines 5000000 [--periods 2] [--leader]
 
 The company is `bench/office.py`'s (the downline bench's random tree), loaded into a SQLite
 file under var/bench/, or into the PostgreSQL database `--url` names by the downline bench's
@@ -13,10 +13,15 @@ var/bench/). Every distributor but the root has one order, paid in January 2026,
 `--order-lines` / (n - 1) lines (default one line each; the first ones one more when it does
 not divide) of ten products, from two warehouses, written in bulk (COPY on PostgreSQL); the
 binary hybrid plan's monthly calendar; and period 1 opened and computed by the real `compute`
-(so its package, standings, lines and payees are the service's own). Each registered report is
-then asked for through the real app (`/api/reports/{name}`, an admin's token, FastAPI's
-TestClient): the time around each request, p95 of `--runs`; a report of cohort retention, when
-one is registered, also over 24 months. The XLSX export
+(so its package, standings, lines and payees are the service's own). With `--periods 2`,
+period 1 is approved through the service by a second finance user and February's orders (two
+of every three distributors buy 1 to 4 units again) are computed as period 2, so every window
+holds two periods and the movers and changes compare them. Summaries a period lacks are made
+first, as the worker makes them when it starts. Each registered report is then asked for
+through the real app (`/api/reports/{name}`, an admin's token, FastAPI's TestClient): the time
+around each request, p95 of `--runs`, and with `--leader` again as the leader of the root's
+larger first-level team (about half the company) for the reports a leader may see; a report of
+cohort retention, when one is registered, also over 24 months. The XLSX export
 writes `--xlsx-rows` rows of a payouts-shaped report with `backend.reports.export.write_xlsx`
 (write-only mode) into a file in a fresh process, timed, with the peak resident memory the
 writing adds, beside a tenth as many rows to show the memory stays flat. Prints a table; the

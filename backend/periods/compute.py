@@ -70,7 +70,7 @@ from backend.periods.snapshot import Snapshot, course_completions, snapshot
 from backend.periods.standings import rank_ups, store_standings
 from backend.periods.team_lines import write_team_lines
 from backend.rates.service import latest_rates
-from backend.training.service import assign_on_rank
+from backend.training.service import assign_on_ranks
 from ledger.engine import PeriodResult, payee_rows, run_period
 from ledger.errors import LedgerError
 from ledger.inputs import PeriodInputs
@@ -368,8 +368,7 @@ def approve(
         detail=f"approved compute #{period.computations} (computed by user {period.computed_by})",
     )
     # A new highest rank assigns its courses, in the approval's transaction.
-    for distributor_id, rank in rank_ups(session, period_id):
-        assign_on_rank(session, distributor_id, rank, now=now)
+    assign_on_ranks(session, rank_ups(session, period_id), now=now)
     session.commit()
     return period
 

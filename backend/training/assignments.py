@@ -27,6 +27,9 @@ from backend.training.models import (
 from backend.training.progress import _settle, _Unit
 from backend.training.stored import _assignment, _course_by_slug, _course_of, _current_version
 
+#: People per query when looking up who already has a course.
+CHUNK = 5_000
+
 # -- assignment ---------------------------------------------------------------------------------
 
 
@@ -164,20 +167,49 @@ def assign_on_rank(
     session: Session, distributor_id: int, rank: str, *, now: datetime
 ) -> list[TrainingAssignment]:
     """The courses that reaching ``rank`` assigns (course.toml ``assign_on = "rank"``), in the
-    caller's transaction; the period close calls this with a person's new highest rank."""
-    courses = session.exec(
+    caller's transaction."""
+    return assign_on_ranks(session, [(distributor_id, rank)], now=now)
+
+
+def assign_on_ranks(
+    session: Session, reached: Sequence[tuple[int, str]], *, now: datetime
+) -> list[TrainingAssignment]:
+    """The courses each (person, new highest rank) assigns, in the caller's transaction: what
+    a period's approval calls for everyone who ranked up (at 1,000,000 people, everyone in a
+    first period). One query for the rank courses and one per course for who already has it;
+    an assignment is made (and its progress projected) only for people who reached a rank
+    some course is assigned on and do not have that course yet."""
+    courses: dict[str, list[TrainingCourse]] = {}
+    for course in session.exec(
         select(TrainingCourse).where(
-            col(TrainingCourse.active),
-            TrainingCourse.assign_on == AssignReason.rank,
-            TrainingCourse.rank == rank,
+            col(TrainingCourse.active), TrainingCourse.assign_on == AssignReason.rank
         )
-    ).all()
+    ):
+        if course.rank is not None:
+            courses.setdefault(course.rank, []).append(course)
     made: list[TrainingAssignment] = []
-    for course in courses:
-        if _assignment(session, distributor_id, course, lock=True) is None:
-            made.append(
-                _new_assignment(session, distributor_id, course, AssignReason.rank, None, now)
-            )
+    for rank, assigned in sorted(courses.items()):
+        people = sorted({person for person, reached_rank in reached if reached_rank == rank})
+        for course in assigned:
+            had: set[int] = set()
+            for start in range(0, len(people), CHUNK):
+                had.update(
+                    session.exec(
+                        select(TrainingAssignment.distributor_id)
+                        .where(TrainingAssignment.course_id == course.id)
+                        .where(
+                            col(TrainingAssignment.distributor_id).in_(
+                                people[start : start + CHUNK]
+                            )
+                        )
+                        .with_for_update()
+                    ).all()
+                )
+            for person in people:
+                if person not in had:
+                    made.append(
+                        _new_assignment(session, person, course, AssignReason.rank, None, now)
+                    )
     return made
 
 

@@ -16,6 +16,7 @@ The modules, lowest first: `stored` (versions as data, shared refusals), `progre
 from backend.training.assignments import (
     assign,
     assign_on_rank,
+    assign_on_ranks,
     assign_on_signup,
     on_enrolled,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "StepView",
     "assign",
     "assign_on_rank",
+    "assign_on_ranks",
     "assign_on_signup",
     "complete_reading",
     "confirm_mentor",
