@@ -159,7 +159,9 @@ def compute(
         period.compliance = money.summary(plan, result)
         period.manifest = files["manifest.json"].decode()
         assert snap.facts is not None
-        write_team_lines(settings, period, snap.inputs.orders, snap.facts, snap.inputs.genealogy)
+        write_team_lines(
+            session, settings, period, snap.inputs.orders, snap.facts, snap.inputs.genealogy
+        )
         period.computed_by = actor.id
         period.computed_at = now
         transition(

@@ -1,9 +1,10 @@
-"""A computed period's counted sales lines in the order of its placement tree, so a leader's
-team's lines are one contiguous run: what a team's sales by product, category, warehouse and
-currency read instead of the package's every line (at 1,000,000 distributors and 5,000,000
-lines, a top leader's half of the company is a slice and a few vectorised sums).
+"""A computed period's counted sales lines and its people in the order of its placement tree,
+so a leader's team is one contiguous run of each: what a team's sales by product, category,
+warehouse and currency and its people counts read instead of the package's every line and
+every standing (at 1,000,000 distributors and 5,000,000 lines, a top leader's half of the
+company is a slice and a few vectorised sums).
 
-Written by the compute beside the package (``<data dir>/team-lines/<period>/<results hash>/``,
+Written by the compute beside the package (``<data dir>/team-lines/<period>/<computation>/``,
 so a file never answers for another computation of the period), as numpy arrays read memory
 mapped: per product line (own and retail; fees are no sales), in placement preorder of its
 buyer (`ledger.standing.placement_order`) then line order, its buyer's ``place``, its ``combo``
@@ -11,8 +12,10 @@ buyer (`ledger.standing.placement_order`) then line order, its buyer's ``place``
 price when a customer bought it, else its wholesale price, in minor units of its currency),
 ``pv`` and ``first`` (the first counted line of its order, so orders are counted once, as
 `PeriodSalesSummary` counts them); per person (ids sorted), their ``place`` and the ``size``
-of their placement subtree. A period computed before these files existed gets them from its
-package and the stored order lines on first read, or from the worker when it starts."""
+of their placement subtree; per place, the person's enrollment month, paid-as rank and flags
+(a standing, active, active in the period before, ranked up) from the period's standings. A
+period computed before these files existed gets them from its package, standings and stored
+order lines on first read, or from the worker when it starts."""
 
 from __future__ import annotations
 
@@ -29,7 +32,8 @@ from sqlmodel import Session, col, select
 from backend.core.config import Settings
 from backend.core.days import day_start
 from backend.orders.models import Order, OrderLine
-from backend.periods.models import Period
+from backend.periods.models import Period, PeriodStanding
+from backend.periods.people_summary import month_of_days, previously_active
 from backend.periods.review import package_file
 from ledger.inputs import KIND_OWN, KIND_RETAIL, Genealogy, Orders
 from ledger.package import read_package_table
@@ -37,6 +41,8 @@ from ledger.standing import placement_order
 
 I64 = NDArray[np.int64]
 FOLDER = "team-lines"
+# A place's flags.
+STANDING, ACTIVE, WAS_ACTIVE, RANKED_UP = 1, 2, 4, 8
 LINES = ("place", "combo", "charged", "pv", "first")
 PEOPLE = ("id", "place", "size")
 ORDERS = "inputs/orders.tbl"
@@ -71,7 +77,12 @@ def folder(settings: Settings, period: Period) -> Path:
 
 
 def write_team_lines(
-    settings: Settings, period: Period, orders: Orders, facts: LineFacts, genealogy: Genealogy
+    session: Session,
+    settings: Settings,
+    period: Period,
+    orders: Orders,
+    facts: LineFacts,
+    genealogy: Genealogy,
 ) -> None:
     """Write the period's files for its current computation (``period.computations``) and
     drop those of other computations; the folder is whole or absent (written aside, renamed;
@@ -102,6 +113,7 @@ def write_team_lines(
         "people_id": ids,
         "people_place": place,
         "people_size": size,
+        **_people_by_place(session, period, ids, place, genealogy),
     }
     target = folder(settings, period)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -115,6 +127,46 @@ def write_team_lines(
         os.replace(aside, target)
     except OSError:  # written meanwhile
         shutil.rmtree(aside, ignore_errors=True)
+
+
+def _people_by_place(
+    session: Session, period: Period, ids: I64, place: I64, genealogy: Genealogy
+) -> dict[str, NDArray[np.generic]]:
+    """Per place: the person's enrollment month (``year * 12 + month - 1``), paid-as rank and
+    ``flags`` (`STANDING`, `ACTIVE`, `WAS_ACTIVE`, `RANKED_UP`) from the period's stored
+    standings, as the people reports count them."""
+    n = int(ids.shape[0])
+    cohort = np.zeros(n, dtype=np.int64)
+    cohort[place[np.searchsorted(ids, genealogy.id)]] = month_of_days(genealogy.joined_day)
+    rank = np.zeros(n, dtype=np.int64)
+    flags = np.zeros(n, dtype=np.int64)
+    standing = PeriodStanding
+    rows = session.exec(
+        select(
+            standing.distributor_id,
+            standing.paid_rank,
+            standing.active,
+            col(standing.achieved_rank) > col(standing.prior_rank),
+        ).where(standing.period_id == period.id)
+    ).all()
+    table = np.asarray(rows, dtype=np.int64).reshape(-1, 4)
+    at = np.searchsorted(ids, table[:, 0]).clip(0, max(n - 1, 0))
+    known = ids[at] == table[:, 0] if n else np.zeros(0, dtype=np.bool_)
+    where = place[at[known]]
+    assert period.id is not None
+    was = np.isin(table[known, 0], previously_active(session, period.id))
+    rank[where] = table[known, 1]
+    flags[where] = (
+        STANDING
+        | np.where(table[known, 2] != 0, ACTIVE, 0)
+        | np.where(was, WAS_ACTIVE, 0)
+        | np.where(table[known, 3] != 0, RANKED_UP, 0)
+    )
+    return {
+        "place_cohort": cohort.astype(np.int32),
+        "place_rank": rank.astype(np.int16),
+        "place_flags": flags.astype(np.int8),
+    }
 
 
 def line_facts(session: Session, period: Period, line_id: I64) -> LineFacts:
@@ -155,8 +207,54 @@ def ensure_team_lines(session: Session, settings: Settings, period: Period) -> P
         return target
     orders, genealogy = package_inputs(settings, period)
     facts = line_facts(session, period, orders.order_id)
-    write_team_lines(settings, period, orders, facts, genealogy)
+    write_team_lines(session, settings, period, orders, facts, genealogy)
     return target
+
+
+def _team_run(
+    session: Session, settings: Settings, period: Period, leader: int
+) -> tuple[Path, int, int] | None:
+    """The period's folder and the places ``[start, end)`` of ``leader``'s placement subtree
+    (None when the period's genealogy did not hold them)."""
+    base = ensure_team_lines(session, settings, period)
+    ids = np.load(base / "people_id.npy", mmap_mode="r")
+    at = int(np.searchsorted(ids, leader))
+    if at >= ids.shape[0] or int(ids[at]) != leader:
+        return None
+    start = int(np.load(base / "people_place.npy", mmap_mode="r")[at])
+    return base, start, start + int(np.load(base / "people_size.npy", mmap_mode="r")[at])
+
+
+def team_people(
+    session: Session, settings: Settings, period: Period, leader: int
+) -> list[tuple[int, int, list[int]]]:
+    """``leader``'s team in the period counted per (enrollment month, paid-as rank): people,
+    active, was active (in the period before), churned (was and is not), ranked up: what
+    `PeriodPeopleSummary` holds for the company, for one team's run of places."""
+    found = _team_run(session, settings, period, leader)
+    if found is None:
+        return []
+    base, start, end = found
+    cohort = np.asarray(np.load(base / "place_cohort.npy", mmap_mode="r")[start:end], np.int64)
+    rank = np.asarray(np.load(base / "place_rank.npy", mmap_mode="r")[start:end], np.int64)
+    flags = np.asarray(np.load(base / "place_flags.npy", mmap_mode="r")[start:end], np.int64)
+    held = (flags & STANDING) != 0
+    cohort, rank, flags = cohort[held], rank[held], flags[held]
+    if not cohort.shape[0]:
+        return []
+    first, ranks = int(cohort.min()), int(rank.max()) + 1
+    key = (cohort - first) * ranks + rank
+    active, was = (flags & ACTIVE) != 0, (flags & WAS_ACTIVE) != 0
+    everyone = np.ones(key.shape[0], dtype=np.bool_)
+    size = int(key.max()) + 1
+    counts = [
+        np.bincount(key[mask], minlength=size)
+        for mask in (everyone, active, was, was & ~active, (flags & RANKED_UP) != 0)
+    ]
+    return [
+        (first + k // ranks, k % ranks, [int(c[k]) for c in counts])
+        for k in np.flatnonzero(counts[0]).tolist()
+    ]
 
 
 def team_lines(session: Session, settings: Settings, period: Period, leader: int) -> TeamLines:
@@ -171,12 +269,10 @@ def team_lines(session: Session, settings: Settings, period: Period, leader: int
 
     combos = np.asarray(load("combos"), dtype=np.int64).reshape(-1, 4)
     k = int(combos.shape[0])
-    ids = load("people_id")
-    at = int(np.searchsorted(ids, leader))
     sums = [np.zeros(k, dtype=np.int64) for _ in range(4)]
-    if at < ids.shape[0] and int(ids[at]) == leader:
-        start = int(load("people_place")[at])
-        end = start + int(load("people_size")[at])
+    run = _team_run(session, settings, period, leader)
+    if run is not None:
+        _, start, end = run
         place = load("place")
         lo, hi = np.searchsorted(place, [start, end])
         combo = np.asarray(load("combo")[lo:hi], dtype=np.int64)

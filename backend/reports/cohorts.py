@@ -24,7 +24,7 @@ def retention(q: Asked) -> Report:
     computed = q.window.computed
     # A month's period: the last computed period that starts in it (monthly plans have one).
     month_period: dict[int, Period] = {period_month(p): p for p in computed}
-    counts = people_counts(q.session, q.scope, computed)
+    counts = people_counts(q.session, q.settings, q.scope, computed)
     months = sorted(month_period)
     span = min(MONTHS, months[-1] - months[0]) if months else 0
     rows: list[list[object]] = []

@@ -71,7 +71,7 @@ def new_people(q: Asked) -> Report:
 
 
 def _counts(q: Asked) -> PeopleCounts:
-    return people_counts(q.session, q.scope, q.window.computed)
+    return people_counts(q.session, q.settings, q.scope, q.window.computed)
 
 
 def active_min_pv(q: Asked, period: Period) -> int:

@@ -1,7 +1,8 @@
 """The people reports' counts per period, enrollment cohort and paid-as rank: for the company
-from the summary the compute writes (`PeriodPeopleSummary`), for a leader's team (or a period
-computed before the summary existed) by one aggregate query over the stored standings. Both say
-the same (a test compares them on the whole company).
+from the summary the compute writes (`PeriodPeopleSummary`), for a leader's team from its run
+of the period's people kept in placement order (`backend.periods.team_lines.team_people`), and
+for a period computed before the summary existed by one aggregate query over the stored
+standings. All say the same (tests compare them: the company, and every person's team).
 
 A cohort is a calendar month, ``year * 12 + month - 1``; people who joined before the first
 month a report covers are counted in cohort ``BEFORE``.
@@ -15,9 +16,11 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from backend.core.config import Settings
 from backend.core.days import date_of
 from backend.genealogy.models import Distributor
 from backend.periods.models import Period, PeriodPeopleSummary, PeriodStanding
+from backend.periods.team_lines import team_people
 from backend.reports.framework import Scope
 
 BEFORE = 0
@@ -71,12 +74,20 @@ class PeopleCounts:
         return held[MEASURES.index(measure)]
 
 
-def people_counts(session: Session, scope: Scope, periods: list[Period]) -> PeopleCounts:
+def people_counts(
+    session: Session, settings: Settings, scope: Scope, periods: list[Period]
+) -> PeopleCounts:
     """The counts of ``periods`` (computed ones), cohorts from the first one's month."""
     first = period_month(periods[0]) if periods else 0
     counts = PeopleCounts(first)
     missing = periods
-    if scope.leader is None and periods:
+    if scope.leader is not None and scope.leader.id is not None:
+        for period in periods:
+            assert period.id is not None
+            for cohort, rank, values in team_people(session, settings, period, scope.leader.id):
+                counts.add(period.id, cohort, rank, values)
+        return counts
+    if periods:
         found = _from_summary(session, periods, counts)
         missing = [p for p in periods if p.id not in found]
     if missing:

@@ -23,6 +23,7 @@ from sqlmodel import col, select
 from test_api_periods import at, buy, close, company, month_start, post
 
 from backend.core.model_base import Role
+from backend.genealogy.models import Distributor
 from backend.orders.models import RetailCustomer
 from backend.periods.models import PeriodPeopleSummary
 from backend.reports import export, framework, registry
@@ -160,7 +161,7 @@ def test_the_summary_agrees_with_a_recount_of_the_standings(months: Api) -> None
         periods = window.computed
         assert [p.id for p in periods] == [1, 2, 3]
         assert session.exec(select(PeriodPeopleSummary)).all()
-        summed = people_counts(session, framework.Scope(), periods)
+        summed = people_counts(session, api.settings, framework.Scope(), periods)
         counted = PeopleCounts(summed.first_cohort)
         recount(session, framework.Scope(), periods, counted)
         assert summed.cells == counted.cells
@@ -175,6 +176,31 @@ def test_the_summary_agrees_with_a_recount_of_the_standings(months: Api) -> None
         ).all()
         assert {r.cohort for r in stored} == {first, first + 1}
         assert sum(r.churned for r in stored) == 2 and sum(r.was_active for r in stored) == 4
+
+
+def test_every_team_s_counts_agree_with_a_recount_of_its_standings(months: Api) -> None:
+    """A leader's counts come from their run of each period's people kept in placement order
+    (`backend.periods.team_lines`); the recount asks the standings of the people placed
+    below them."""
+    api = months
+    with api.session() as session:
+        periods = framework.window(session).computed
+        people = session.exec(select(Distributor)).all()
+        sizes = []
+        for person in people:
+            team = framework.Scope(person)
+            found = people_counts(session, api.settings, team, periods)
+            counted = PeopleCounts(found.first_cohort)
+            recount(session, team, periods, counted)
+            assert found.cells == counted.cells, person.id
+            sizes.append(sum(v[0] for (p, _, _), v in found.cells.items() if p == 2))
+        # The root's team is the company; the people below them fewer, down to one.
+        whole = people_counts(session, api.settings, framework.Scope(), periods)
+        root = next(p for p in people if p.id == 1)
+        assert people_counts(session, api.settings, framework.Scope(root), periods).cells == (
+            whole.cells
+        )
+        assert max(sizes) == 7 and min(sizes) == 1
 
 
 def test_exports_hold_the_report_numbers(months: Api) -> None:
