@@ -4,10 +4,11 @@ warehouse and currency and its people counts read instead of the package's every
 every standing (at 1,000,000 distributors and 5,000,000 lines, a top leader's half of the
 company is a slice and a few vectorised sums).
 
-Written by the compute beside the package (``<data dir>/team-lines/<period>/<computation>/``,
-so a file never answers for another computation of the period), as numpy arrays read memory
-mapped: per product line (own and retail; fees are no sales), in placement preorder of its
-buyer (`ledger.standing.placement_order`) then line order, its buyer's ``place``, its ``combo``
+Written by the compute beside the package (in ``<data dir>/team-lines/<period>/``, a folder
+per computation and format, so a file never answers for another computation of the period), as
+numpy arrays read memory mapped: per product line (own and retail; fees are no sales), in
+placement preorder of its buyer (`ledger.standing.placement_order`) then line order, its
+buyer's ``place``, its ``combo``
 (a row of ``combos``: product, warehouse, currency and retail flag), ``charged`` (its retail
 price when a customer bought it, else its wholesale price, in minor units of its currency),
 ``pv`` and ``first`` (the first counted line of its order, so orders are counted once, as
@@ -41,6 +42,7 @@ from ledger.standing import placement_order
 
 I64 = NDArray[np.int64]
 FOLDER = "team-lines"
+FORMAT = 2  # the files written; a folder of another is not read
 # A place's flags.
 STANDING, ACTIVE, WAS_ACTIVE, RANKED_UP = 1, 2, 4, 8
 LINES = ("place", "combo", "charged", "pv", "first")
@@ -72,8 +74,9 @@ class TeamLines:
 
 
 def folder(settings: Settings, period: Period) -> Path:
-    """The files of the period's current computation."""
-    return settings.data_dir / FOLDER / str(period.id) / str(period.computations)
+    """The files of the period's current computation, in this module's format (files of
+    another format are made again, and replace them)."""
+    return settings.data_dir / FOLDER / str(period.id) / f"{period.computations}.v{FORMAT}"
 
 
 def write_team_lines(
