@@ -165,6 +165,28 @@ class Sold:
     orders: int
 
 
+def summed_sales(
+    settings: Settings, period: Period, retail: I64, charged: I64, currency: I64, pv: I64
+) -> PeriodSales:
+    """Sales given as sums (one entry per group of lines, not per line: ``line_id`` and
+    ``distributor`` are zero), with the period's conversion of their currencies."""
+    conv = conversion_of(settings, period, np.unique(currency).tolist())
+    zero = np.zeros(charged.shape[0], dtype=np.int64)
+    return PeriodSales(
+        period,
+        zero,
+        zero,
+        retail.astype(np.bool_),
+        charged,
+        currency,
+        pv,
+        conv.factor,
+        conv.mode,
+        conv.payout_currency,
+        conv.exponent,
+    )
+
+
 def summary_sold(settings: Settings, session: Session, period: Period) -> Sold | None:
     """The period's sales from its summary rows (a few hundred, whatever the company's size);
     None when it has none (computed before the summary existed, or nothing sold)."""
@@ -184,21 +206,7 @@ def summary_sold(settings: Settings, session: Session, period: Period) -> Sold |
     if not rows:
         return None
     table = np.asarray([[int(v) for v in row] for row in rows], dtype=np.int64)
-    conv = conversion_of(settings, period, np.unique(table[:, 2]).tolist())
-    zero = np.zeros(table.shape[0], dtype=np.int64)
-    sales = PeriodSales(
-        period,
-        zero,
-        zero,
-        table[:, 3].astype(np.bool_),
-        table[:, 6],
-        table[:, 2],
-        table[:, 7],
-        conv.factor,
-        conv.mode,
-        conv.payout_currency,
-        conv.exponent,
-    )
+    sales = summed_sales(settings, period, table[:, 3], table[:, 6], table[:, 2], table[:, 7])
     return Sold(sales, table[:, 0], table[:, 1], int(table[:, 4].sum()), int(table[:, 5].sum()))
 
 
@@ -272,20 +280,8 @@ def team_sold(session: Session, settings: Settings, period: Period, scope: Scope
     team = team_lines(session, settings, period, scope.leader.id)
     held = team.lines > 0
     combos = team.combos[held]
-    conv = conversion_of(settings, period, np.unique(combos[:, 2]).tolist())
-    zero = np.zeros(combos.shape[0], dtype=np.int64)
-    sales = PeriodSales(
-        period,
-        zero,
-        zero,
-        combos[:, 3].astype(np.bool_),
-        team.charged[held],
-        combos[:, 2],
-        team.pv[held],
-        conv.factor,
-        conv.mode,
-        conv.payout_currency,
-        conv.exponent,
+    sales = summed_sales(
+        settings, period, combos[:, 3], team.charged[held], combos[:, 2], team.pv[held]
     )
     return Sold(sales, combos[:, 0], combos[:, 1], int(team.lines.sum()), int(team.orders.sum()))
 
