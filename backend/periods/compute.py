@@ -68,7 +68,7 @@ from backend.periods.service import (
 )
 from backend.periods.snapshot import Snapshot, course_completions, snapshot
 from backend.periods.standings import rank_ups, store_standings
-from backend.periods.team_lines import write_team_lines
+from backend.periods.team_lines import PayoutLines, write_team_lines
 from backend.rates.service import latest_rates
 from backend.training.service import assign_on_ranks
 from ledger.engine import PeriodResult, payee_rows, run_period
@@ -160,7 +160,13 @@ def compute(
         period.manifest = files["manifest.json"].decode()
         assert snap.facts is not None
         write_team_lines(
-            session, settings, period, snap.inputs.orders, snap.facts, snap.inputs.genealogy
+            session,
+            settings,
+            period,
+            snap.inputs.orders,
+            snap.facts,
+            snap.inputs.genealogy,
+            PayoutLines.of(result),
         )
         period.computed_by = actor.id
         period.computed_at = now

@@ -36,19 +36,21 @@ from backend.orders.models import Order, OrderLine
 from backend.periods.models import Period, PeriodStanding
 from backend.periods.people_summary import month_of_days, previously_active
 from backend.periods.review import package_file
+from ledger.engine import PeriodResult
 from ledger.inputs import KIND_OWN, KIND_RETAIL, Genealogy, Orders
 from ledger.package import read_package_table
 from ledger.standing import placement_order
 
 I64 = NDArray[np.int64]
 FOLDER = "team-lines"
-FORMAT = 2  # the files written; a folder of another is not read
+FORMAT = 3  # the files written; a folder of another is not read
 # A place's flags.
 STANDING, ACTIVE, WAS_ACTIVE, RANKED_UP = 1, 2, 4, 8
 LINES = ("place", "combo", "charged", "pv", "first")
 PEOPLE = ("id", "place", "size")
 ORDERS = "inputs/orders.tbl"
 GENEALOGY = "inputs/distributors.tbl"
+LINES_FILE = "results/lines.tbl"
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,31 @@ class LineFacts:
     order: I64
     product: I64
     warehouse: I64
+
+
+@dataclass(frozen=True)
+class PayoutLines:
+    """The period's commission lines (``results/lines.tbl``): payee id (0: nobody could be
+    paid), bonus (1-based in `ledger.plan.BONUS_TYPES`), gross and amount, per line."""
+
+    payee: I64
+    bonus: I64
+    gross: I64
+    amount: I64
+
+    @classmethod
+    def of(cls, result: PeriodResult) -> PayoutLines:
+        ext = np.concatenate([np.zeros(1, dtype=np.int64), result.ids])  # dense -1 -> id 0
+        blocks = result.lines
+        if not blocks:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(empty, empty, empty, empty)
+        return cls(
+            np.concatenate([ext[b.payee + 1] for b in blocks]),
+            np.concatenate([np.full(len(b), b.bonus, dtype=np.int64) for b in blocks]),
+            np.concatenate([b.gross for b in blocks]).astype(np.int64),
+            np.concatenate([b.amount for b in blocks]).astype(np.int64),
+        )
 
 
 @dataclass(frozen=True)
@@ -86,6 +113,7 @@ def write_team_lines(
     orders: Orders,
     facts: LineFacts,
     genealogy: Genealogy,
+    payouts: PayoutLines,
 ) -> None:
     """Write the period's files for its current computation (``period.computations``) and
     drop those of other computations; the folder is whole or absent (written aside, renamed;
@@ -117,6 +145,7 @@ def write_team_lines(
         "people_place": place,
         "people_size": size,
         **_people_by_place(session, period, ids, place, genealogy),
+        **_payouts_by_place(ids, place, payouts),
     }
     target = folder(settings, period)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -130,6 +159,28 @@ def write_team_lines(
         os.replace(aside, target)
     except OSError:  # written meanwhile
         shutil.rmtree(aside, ignore_errors=True)
+
+
+def _payouts_by_place(ids: I64, place: I64, payouts: PayoutLines) -> dict[str, I64]:
+    """The lines' gross and amount summed per payee and bonus, in the payees' placement order
+    (``pay_place``, ``pay_bonus``, ``pay_gross``, ``pay_amount``); lines paying nobody (or
+    someone outside the genealogy) are nobody's team's."""
+    at = np.searchsorted(ids, payouts.payee).clip(0, max(ids.shape[0] - 1, 0))
+    known = (ids[at] == payouts.payee) if ids.shape[0] else np.zeros(0, dtype=np.bool_)
+    bonuses = int(payouts.bonus.max()) + 1 if payouts.bonus.shape[0] else 1
+    key = place[at[known]] * bonuses + payouts.bonus[known]
+    keys, inverse = np.unique(key, return_inverse=True)
+    sums = []
+    for values in (payouts.gross, payouts.amount):
+        summed = np.zeros(keys.shape[0], dtype=np.int64)
+        np.add.at(summed, inverse, values[known])
+        sums.append(summed)
+    return {
+        "pay_place": keys // bonuses,
+        "pay_bonus": keys % bonuses,
+        "pay_gross": sums[0],
+        "pay_amount": sums[1],
+    }
 
 
 def _people_by_place(
@@ -210,7 +261,11 @@ def ensure_team_lines(session: Session, settings: Settings, period: Period) -> P
         return target
     orders, genealogy = package_inputs(settings, period)
     facts = line_facts(session, period, orders.order_id)
-    write_team_lines(session, settings, period, orders, facts, genealogy)
+    lines = read_package_table(package_file(settings, period, LINES_FILE), file=LINES_FILE)
+    payouts = PayoutLines(
+        *(np.asarray(lines[name], dtype=np.int64) for name in ("payee", "bonus", "gross", "amount"))
+    )
+    write_team_lines(session, settings, period, orders, facts, genealogy, payouts)
     return target
 
 
@@ -258,6 +313,30 @@ def team_people(
         (first + k // ranks, k % ranks, [int(c[k]) for c in counts])
         for k in np.flatnonzero(counts[0]).tolist()
     ]
+
+
+def team_payouts(
+    session: Session, settings: Settings, period: Period, leader: int
+) -> dict[int, tuple[int, int]]:
+    """Bonus (1-based) -> (gross, amount) of the lines paying ``leader``'s team in the
+    period: their run of the per-payee sums, not every line of the period."""
+    found = _team_run(session, settings, period, leader)
+    if found is None:
+        return {}
+    base, start, end = found
+    place = np.load(base / "pay_place.npy", mmap_mode="r")
+    lo, hi = (int(i) for i in np.searchsorted(place, [start, end]))
+    bonus = np.asarray(np.load(base / "pay_bonus.npy", mmap_mode="r")[lo:hi], np.int64)
+    size = int(bonus.max()) + 1 if bonus.shape[0] else 0
+    sums = []
+    for name in ("pay_gross", "pay_amount"):
+        summed = np.zeros(size, dtype=np.int64)
+        np.add.at(summed, bonus, np.asarray(np.load(base / f"{name}.npy", mmap_mode="r")[lo:hi]))
+        sums.append(summed)
+    return {
+        b: (int(sums[0][b]), int(sums[1][b]))
+        for b in np.flatnonzero(np.bincount(bonus, minlength=size)).tolist()
+    }
 
 
 def team_lines(session: Session, settings: Settings, period: Period, leader: int) -> TeamLines:

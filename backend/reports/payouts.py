@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from backend.periods.models import Measure, Period, PeriodLine, PeriodPayee
+from backend.periods.models import Measure, Period, PeriodPayee
 from backend.periods.statements import names_of
+from backend.periods.team_lines import team_payouts
 from backend.reports.framework import (
     N_,
     Asked,
@@ -49,25 +50,13 @@ def _currency(periods: list[Period]) -> tuple[str | None, int | None]:
 
 
 def _team_lines(q: Asked, period: Period) -> dict[str, dict[str, int]]:
-    """Per bonus: gross, amount and breakage of the lines paying the team's people."""
-    query = q.scope.only(
-        PeriodLine.payee,
-        select(
-            PeriodLine.bonus,
-            func.sum(PeriodLine.gross),
-            func.sum(PeriodLine.amount),
-            func.sum(PeriodLine.breakage),
-        )
-        .where(PeriodLine.period_id == period.id)
-        .group_by(col(PeriodLine.bonus)),
-    )
+    """Per bonus: gross, amount and breakage of the lines paying the team's people (their run
+    of the period's per-payee sums kept in placement order, `backend.periods.team_lines`)."""
+    assert q.scope.leader is not None and q.scope.leader.id is not None
+    found = team_payouts(q.session, q.settings, period, q.scope.leader.id)
     return {
-        BONUS_TYPES[int(bonus) - 1]: {
-            "gross": int(gross or 0),
-            "amount": int(amount or 0),
-            "breakage": int(breakage or 0),
-        }
-        for bonus, gross, amount, breakage in q.session.exec(query)
+        BONUS_TYPES[bonus - 1]: {"gross": gross, "amount": amount, "breakage": gross - amount}
+        for bonus, (gross, amount) in found.items()
     }
 
 

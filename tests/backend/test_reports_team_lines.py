@@ -14,8 +14,8 @@ from test_reports_summary import computed, recomputed
 
 from backend.genealogy.models import Distributor
 from backend.genealogy.tree_path import is_within
-from backend.periods.models import Period
-from backend.periods.team_lines import FOLDER, folder, team_lines
+from backend.periods.models import Period, PeriodLine
+from backend.periods.team_lines import FOLDER, folder, team_lines, team_payouts
 from ledger.money import numeric_code
 
 __all__ = ["company", "computed"]  # the fixtures, re-exported for pytest
@@ -45,6 +45,36 @@ def every_team(api: Api) -> dict[int, Sums]:
                 )
                 if lines
             }
+    return found
+
+
+def every_payout(api: Api) -> dict[int, dict[int, tuple[int, int]]]:
+    """Each person's team: (gross, amount) per bonus of the lines paying them, from the files."""
+    with api.session() as session:
+        period = session.get(Period, 1)
+        assert period is not None
+        return {
+            int(p.id): team_payouts(session, api.settings, period, int(p.id))
+            for p in session.exec(select(Distributor)).all()
+            if p.id is not None
+        }
+
+
+def payouts_counted(api: Api) -> dict[int, dict[int, tuple[int, int]]]:
+    """The same from the period's stored lines of the people placed below each person."""
+    found: dict[int, dict[int, tuple[int, int]]] = {}
+    with api.session() as session:
+        people = session.exec(select(Distributor)).all()
+        lines = session.exec(select(PeriodLine).where(PeriodLine.period_id == 1)).all()
+        for person in people:
+            assert person.id is not None and person.tree_path is not None
+            members = {d.id for d in people if is_within(d.tree_path or b"", person.tree_path)}
+            sums: dict[int, tuple[int, int]] = {}
+            for line in lines:
+                if line.payee in members:
+                    gross, amount = sums.get(line.bonus, (0, 0))
+                    sums[line.bonus] = (gross + line.gross, amount + line.amount)
+            found[person.id] = sums
     return found
 
 
@@ -79,6 +109,9 @@ def test_each_team_s_lines_agree_with_its_people_s_order_lines(computed: Api) ->
     api = computed
     teams = every_team(api)
     assert teams == counted(api)
+    paid = every_payout(api)
+    assert paid == payouts_counted(api)
+    assert paid[1] and sum(a for _, a in paid[1].values()) > sum(a for _, a in paid[3].values())
     rub, kzt = numeric_code("RUB"), numeric_code("KZT")
     tea, moscow = 1, 1
     # By eye (root 1 > 2 > 3, 4 and 3 > 5 > 6): the root's team and 2's are everyone, as the
@@ -105,7 +138,7 @@ def test_the_files_are_made_again_from_the_package_and_replaced_by_a_recompute(
     computed: Api,
 ) -> None:
     api = computed
-    before = every_team(api)
+    before, paid = every_team(api), every_payout(api)
     with api.session() as session:
         period = session.get(Period, 1)
         assert period is not None
@@ -113,6 +146,7 @@ def test_the_files_are_made_again_from_the_package_and_replaced_by_a_recompute(
     assert made.is_dir()
     shutil.rmtree(made)
     assert every_team(api) == before  # made from the package and the stored lines
+    assert every_payout(api) == paid
     assert made.is_dir()
     assert post(api, "/api/periods/1/compute").status_code == 200
     with api.session() as session:
