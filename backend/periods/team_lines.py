@@ -1,22 +1,28 @@
-"""A computed period's counted sales lines and its people in the order of its placement tree,
-so a leader's team is one contiguous run of each: what a team's sales by product, category,
-warehouse and currency and its people counts read instead of the package's every line and
-every standing (at 1,000,000 distributors and 5,000,000 lines, a top leader's half of the
-company is a slice and a few vectorised sums).
+"""A computed period's counted sales lines, commission lines and people in the order of its
+placement tree, so a leader's team is one contiguous run of each: what a team's sales (by
+product, category, warehouse, currency and region), commissions and people counts read
+(`backend.periods.team_reads`) instead of the period's every line and standing (at 1,000,000
+distributors and 5,000,000 lines, a top leader's half of the company is a slice and a few
+vectorised sums).
 
 Written by the compute beside the package (in ``<data dir>/team-lines/<period>/``, a folder
-per computation and format, so a file never answers for another computation of the period), as
-numpy arrays read memory mapped: per product line (own and retail; fees are no sales), in
-placement preorder of its buyer (`ledger.standing.placement_order`) then line order, its
-buyer's ``place``, its ``combo``
-(a row of ``combos``: product, warehouse, currency and retail flag), ``charged`` (its retail
-price when a customer bought it, else its wholesale price, in minor units of its currency),
-``pv`` and ``first`` (the first counted line of its order, so orders are counted once, as
-`PeriodSalesSummary` counts them); per person (ids sorted), their ``place`` and the ``size``
-of their placement subtree; per place, the person's enrollment month, paid-as rank and flags
-(a standing, active, active in the period before, ranked up) from the period's standings. A
-period computed before these files existed gets them from its package, standings and stored
-order lines on first read, or from the worker when it starts."""
+per computation and format, so a file never answers for another computation of the period),
+as numpy arrays read memory mapped:
+
+- per product line (own and retail; fees are no sales), in placement preorder of its buyer
+  (`ledger.standing.placement_order`) then line order: the buyer's ``place``, its ``combo``
+  (a row of ``combos``: product, warehouse, currency, retail flag), ``charged`` (its retail
+  price when a customer bought it, else its wholesale price, in minor units of its currency),
+  ``pv`` and ``first`` (the first counted line of its order: orders counted once, as
+  `PeriodSalesSummary` counts them);
+- per person (ids sorted): ``place`` and the ``size`` of their placement subtree;
+- per place: enrollment month, paid-as rank and flags (a standing, active, active in the
+  period before, ranked up) from the period's standings, and where they lived (country and
+  region as stated when the period was computed);
+- per payee and bonus, in placement order: the commission lines' gross and amount.
+
+A period computed before these files existed gets them from its package, standings and stored
+order lines (and the places stated then) on first read, or from the worker when it starts."""
 
 from __future__ import annotations
 
@@ -32,6 +38,7 @@ from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
 from backend.core.days import day_start
+from backend.genealogy.models import Distributor
 from backend.orders.models import Order, OrderLine
 from backend.periods.models import Period, PeriodStanding
 from backend.periods.people_summary import month_of_days, previously_active
@@ -43,7 +50,7 @@ from ledger.standing import placement_order
 
 I64 = NDArray[np.int64]
 FOLDER = "team-lines"
-FORMAT = 3  # the files written; a folder of another is not read
+FORMAT = 4  # the files written; a folder of another is not read
 # A place's flags.
 STANDING, ACTIVE, WAS_ACTIVE, RANKED_UP = 1, 2, 4, 8
 LINES = ("place", "combo", "charged", "pv", "first")
@@ -86,18 +93,6 @@ class PayoutLines:
             np.concatenate([b.gross for b in blocks]).astype(np.int64),
             np.concatenate([b.amount for b in blocks]).astype(np.int64),
         )
-
-
-@dataclass(frozen=True)
-class TeamLines:
-    """A team's product lines in a period, summed per ``combos`` row (product, warehouse,
-    currency, retail): ``lines``, ``orders``, ``charged`` and ``pv`` per row."""
-
-    combos: I64  # shape (k, 4)
-    lines: I64
-    orders: I64
-    charged: I64
-    pv: I64
 
 
 def folder(settings: Settings, period: Period) -> Path:
@@ -146,6 +141,7 @@ def write_team_lines(
         "people_size": size,
         **_people_by_place(session, period, ids, place, genealogy),
         **_payouts_by_place(ids, place, payouts),
+        **_places_by_place(session, ids, place),
     }
     target = folder(settings, period)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -159,6 +155,26 @@ def write_team_lines(
         os.replace(aside, target)
     except OSError:  # written meanwhile
         shutil.rmtree(aside, ignore_errors=True)
+
+
+def _places_by_place(session: Session, ids: I64, place: I64) -> dict[str, NDArray[np.generic]]:
+    """Where each person lived when the period was computed, as they stated it (country and
+    optional ISO 3166-2 region): ``places`` (``"RU|RU-MOW"``, ``"RU|"``, ``"|"`` for nobody
+    stated), and per place its index there (``place_where``)."""
+    rows = session.exec(select(Distributor.id, Distributor.country, Distributor.region)).all()
+    found = {
+        int(i): f"{country or ''}|{region or ''}" for i, country, region in rows if i is not None
+    }
+    names = sorted(set(found.values()) | {"|"})
+    index = {name: n for n, name in enumerate(names)}
+    where = np.full(ids.shape[0], index["|"], dtype=np.int32)
+    if ids.shape[0]:
+        listed = np.asarray(list(found), dtype=np.int64)
+        codes = np.asarray([index[v] for v in found.values()], dtype=np.int32)
+        at = np.searchsorted(ids, listed).clip(0, ids.shape[0] - 1)
+        known = ids[at] == listed
+        where[place[at[known]]] = codes[known]
+    return {"places": np.asarray(names, dtype=np.str_), "place_where": where}
 
 
 def _payouts_by_place(ids: I64, place: I64, payouts: PayoutLines) -> dict[str, I64]:
@@ -267,103 +283,3 @@ def ensure_team_lines(session: Session, settings: Settings, period: Period) -> P
     )
     write_team_lines(session, settings, period, orders, facts, genealogy, payouts)
     return target
-
-
-def _team_run(
-    session: Session, settings: Settings, period: Period, leader: int
-) -> tuple[Path, int, int] | None:
-    """The period's folder and the places ``[start, end)`` of ``leader``'s placement subtree
-    (None when the period's genealogy did not hold them)."""
-    base = ensure_team_lines(session, settings, period)
-    ids = np.load(base / "people_id.npy", mmap_mode="r")
-    at = int(np.searchsorted(ids, leader))
-    if at >= ids.shape[0] or int(ids[at]) != leader:
-        return None
-    start = int(np.load(base / "people_place.npy", mmap_mode="r")[at])
-    return base, start, start + int(np.load(base / "people_size.npy", mmap_mode="r")[at])
-
-
-def team_people(
-    session: Session, settings: Settings, period: Period, leader: int
-) -> list[tuple[int, int, list[int]]]:
-    """``leader``'s team in the period counted per (enrollment month, paid-as rank): people,
-    active, was active (in the period before), churned (was and is not), ranked up: what
-    `PeriodPeopleSummary` holds for the company, for one team's run of places."""
-    found = _team_run(session, settings, period, leader)
-    if found is None:
-        return []
-    base, start, end = found
-    cohort = np.asarray(np.load(base / "place_cohort.npy", mmap_mode="r")[start:end], np.int64)
-    rank = np.asarray(np.load(base / "place_rank.npy", mmap_mode="r")[start:end], np.int64)
-    flags = np.asarray(np.load(base / "place_flags.npy", mmap_mode="r")[start:end], np.int64)
-    held = (flags & STANDING) != 0
-    cohort, rank, flags = cohort[held], rank[held], flags[held]
-    if not cohort.shape[0]:
-        return []
-    first, ranks = int(cohort.min()), int(rank.max()) + 1
-    key = (cohort - first) * ranks + rank
-    active, was = (flags & ACTIVE) != 0, (flags & WAS_ACTIVE) != 0
-    everyone = np.ones(key.shape[0], dtype=np.bool_)
-    size = int(key.max()) + 1
-    counts = [
-        np.bincount(key[mask], minlength=size)
-        for mask in (everyone, active, was, was & ~active, (flags & RANKED_UP) != 0)
-    ]
-    return [
-        (first + k // ranks, k % ranks, [int(c[k]) for c in counts])
-        for k in np.flatnonzero(counts[0]).tolist()
-    ]
-
-
-def team_payouts(
-    session: Session, settings: Settings, period: Period, leader: int
-) -> dict[int, tuple[int, int]]:
-    """Bonus (1-based) -> (gross, amount) of the lines paying ``leader``'s team in the
-    period: their run of the per-payee sums, not every line of the period."""
-    found = _team_run(session, settings, period, leader)
-    if found is None:
-        return {}
-    base, start, end = found
-    place = np.load(base / "pay_place.npy", mmap_mode="r")
-    lo, hi = (int(i) for i in np.searchsorted(place, [start, end]))
-    bonus = np.asarray(np.load(base / "pay_bonus.npy", mmap_mode="r")[lo:hi], np.int64)
-    size = int(bonus.max()) + 1 if bonus.shape[0] else 0
-    sums = []
-    for name in ("pay_gross", "pay_amount"):
-        summed = np.zeros(size, dtype=np.int64)
-        np.add.at(summed, bonus, np.asarray(np.load(base / f"{name}.npy", mmap_mode="r")[lo:hi]))
-        sums.append(summed)
-    return {
-        b: (int(sums[0][b]), int(sums[1][b]))
-        for b in np.flatnonzero(np.bincount(bonus, minlength=size)).tolist()
-    }
-
-
-def team_lines(session: Session, settings: Settings, period: Period, leader: int) -> TeamLines:
-    """The sums of the lines bought by ``leader``'s placement subtree (as the period placed
-    it; nobody when they were not in it): a binary search for the team's run of lines and one
-    sum per column."""
-    base = ensure_team_lines(session, settings, period)
-
-    def load(name: str) -> NDArray[np.generic]:
-        found: NDArray[np.generic] = np.load(base / f"{name}.npy", mmap_mode="r")
-        return found
-
-    combos = np.asarray(load("combos"), dtype=np.int64).reshape(-1, 4)
-    k = int(combos.shape[0])
-    sums = [np.zeros(k, dtype=np.int64) for _ in range(4)]
-    run = _team_run(session, settings, period, leader)
-    if run is not None:
-        _, start, end = run
-        place = load("place")
-        lo, hi = np.searchsorted(place, [start, end])
-        combo = np.asarray(load("combo")[lo:hi], dtype=np.int64)
-        values = (
-            np.ones(hi - lo, dtype=np.int64),
-            np.asarray(load("first")[lo:hi], dtype=np.int64),
-            np.asarray(load("charged")[lo:hi], dtype=np.int64),
-            np.asarray(load("pv")[lo:hi], dtype=np.int64),
-        )
-        for summed, value in zip(sums, values, strict=True):
-            np.add.at(summed, combo, value)
-    return TeamLines(combos, *sums)

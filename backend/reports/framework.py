@@ -133,6 +133,17 @@ class Scope:
             col(Distributor.tree_path) < subtree_end(path)
         )
 
+    def people(self, query: Any) -> Any:
+        """``query`` over `Distributor` rows kept to the scope's people by their placement path
+        (an index range; as is for the company)."""
+        if self.leader is None:
+            return query
+        path = self.leader.tree_path
+        assert path is not None
+        return query.where(col(Distributor.tree_path) >= path).where(
+            col(Distributor.tree_path) < subtree_end(path)
+        )
+
     def only(self, column: Any, query: Any) -> Any:
         """``query`` kept to rows whose ``column`` is a member (as is for the company)."""
         return query if self.leader is None else query.where(col(column).in_(self.members()))

@@ -20,7 +20,8 @@ from backend.periods.member_sales import ensure_member_sales
 from backend.periods.models import Period, PeriodMemberSales, PeriodSalesSummary
 from backend.periods.review import package_file, package_json
 from backend.periods.service import manifest_of
-from backend.periods.team_lines import line_facts, team_lines
+from backend.periods.team_lines import line_facts
+from backend.periods.team_reads import team_lines
 from backend.reports.framework import Scope
 from ledger.context import period_conversion
 from ledger.inputs import KIND_OWN, KIND_RETAIL

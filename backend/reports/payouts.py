@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from backend.periods.models import Measure, Period, PeriodPayee
 from backend.periods.statements import names_of
-from backend.periods.team_lines import team_payouts
+from backend.periods.team_reads import team_payouts
 from backend.reports.framework import (
     N_,
     Asked,

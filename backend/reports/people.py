@@ -34,10 +34,9 @@ NO_RANK = N_("no rank")
 def _joined(q: Asked, period: Period, model: Any, since: Any, owner: Any) -> int:
     """How many ``model`` rows of the scope's people have ``since`` inside the period."""
     start, end = day_start(period.start_day), day_start(period.end_day + 1)
-    query = q.scope.only(
-        owner,
-        select(func.count()).select_from(model).where(since >= start).where(since < end),
-    )
+    query = select(func.count()).select_from(model).where(since >= start).where(since < end)
+    # People by their own placement path; anything else by whose it is.
+    query = q.scope.people(query) if model is Distributor else q.scope.only(owner, query)
     return int(q.session.exec(query).one())
 
 

@@ -20,7 +20,7 @@ from backend.core.config import Settings
 from backend.core.days import date_of
 from backend.genealogy.models import Distributor
 from backend.periods.models import Period, PeriodPeopleSummary, PeriodStanding
-from backend.periods.team_lines import team_people
+from backend.periods.team_reads import team_people
 from backend.reports.framework import Scope
 
 BEFORE = 0

@@ -1,16 +1,15 @@
-"""Sales by country and region: each period's sales per buyer (`PeriodMemberSales`) grouped by
-where their buyer lives, as they state it now (country, and the optional ISO 3166-2 region;
-"not stated" when they gave none), in the payout currency at each period's dated rates."""
+"""Sales by country and region: each period's sales grouped by where their buyer lived when the
+period was computed (country, and the optional ISO 3166-2 region, as they stated it; "not
+stated" when they gave none), so a closed period's figures stay as they were when someone
+moves later; in the payout currency at each period's dated rates. Read from the period's team
+files (`backend.periods.team_reads.team_places`): the company's every line, or a leader's
+team's run of them."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from sqlalchemy import func
-
-from backend.genealogy.models import Distributor
 from backend.genealogy.regions import region_name
-from backend.periods.member_sales import ensure_member_sales
-from backend.periods.models import Period, PeriodMemberSales
+from backend.periods.models import Period
+from backend.periods.team_reads import team_places
 from backend.reports.framework import N_, Asked, Chart, Column, Kind, Report
 from backend.reports.package import converted_sums
 
@@ -19,26 +18,11 @@ NO_PERIOD = N_("No computed period in the dates chosen.")
 
 
 def _by_place(q: Asked, period: Period) -> dict[tuple[str, str], int]:
-    """The period's sales of the scope's buyers summed per (country, region) in SQL from the
-    per-buyer summary, each place's currency sums converted once."""
-    ensure_member_sales(q.session, q.settings, period)
-    sold_table: sa.Table = PeriodMemberSales.__table__  # type: ignore[attr-defined]
-    person_table: sa.Table = Distributor.__table__  # type: ignore[attr-defined]
-    sold, person = sold_table.c, person_table.c
-    country = func.coalesce(person.country, "")
-    region = func.coalesce(person.region, "")
-    query = q.scope.only(
-        sold.distributor_id,
-        sa.select(country, region, sold.currency, func.sum(sold.charged))
-        .select_from(sold_table.outerjoin(person_table, person.id == sold.distributor_id))
-        .where(sold.period_id == period.id)
-        .group_by(country, region, sold.currency),
-    )
-    return converted_sums(
-        q.settings,
-        period,
-        (((str(c), str(r)), code, amount) for c, r, code, amount in q.session.execute(query)),
-    )
+    """The period's sales of the scope's buyers summed per (country, region) where they lived
+    when it was computed (the period's team files), each place's currency sums converted
+    once."""
+    leader = q.scope.leader.id if q.scope.leader is not None else None
+    return converted_sums(q.settings, period, team_places(q.session, q.settings, period, leader))
 
 
 def by_region(q: Asked) -> Report:
@@ -75,7 +59,7 @@ def by_region(q: Asked) -> Report:
         exponent=exponent,
         notes=[
             N_("In the payout currency at each period's dated exchange rates."),
-            N_("Where each buyer lives as they state it now."),
+            N_("Where each buyer lived, as they stated it, when the period was computed."),
         ]
         if periods
         else [NO_PERIOD],

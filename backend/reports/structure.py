@@ -3,6 +3,7 @@ per period; for a leader, their team. Ranks come from the period's stored standi
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import col, select
 
@@ -32,10 +33,7 @@ NO_RANK = N_("no rank")
 
 def by_status(q: Asked) -> Report:
     session, scope = q.session, q.scope
-    query = scope.only(
-        Distributor.id,
-        select(Distributor.status, func.count()).group_by(col(Distributor.status)),
-    )
+    query = scope.people(select(Distributor.status, func.count()).group_by(col(Distributor.status)))
     counts = {str(status): int(n) for status, n in session.exec(query)}
     rows = [[status, counts.get(status, 0)] for status in STATUS_LABELS]
     rows.append(["total", sum(counts.values())])
@@ -97,12 +95,11 @@ def by_rank(q: Asked) -> Report:
 
 def by_depth(q: Asked) -> Report:
     session, scope = q.session, q.scope
-    query = scope.only(
-        Distributor.id,
+    query = scope.people(
         select(Distributor.tree_depth, func.count())
         .where(col(Distributor.tree_depth).is_not(None))
         .group_by(col(Distributor.tree_depth))
-        .order_by(col(Distributor.tree_depth)),
+        .order_by(col(Distributor.tree_depth))
     )
     base = scope.base_depth
     rows: list[list[object]] = [[int(depth) - base, int(n)] for depth, n in session.exec(query)]
@@ -120,9 +117,8 @@ def by_depth(q: Asked) -> Report:
 
 def by_country(q: Asked) -> Report:
     session, scope = q.session, q.scope
-    query = scope.only(
-        Distributor.id,
-        select(Distributor.country, func.count()).group_by(col(Distributor.country)),
+    query = scope.people(
+        select(Distributor.country, func.count()).group_by(col(Distributor.country))
     )
     found = [(country or "", int(n)) for country, n in session.exec(query)]
     found.sort(key=lambda item: (-item[1], item[0]))
@@ -143,28 +139,27 @@ def by_country(q: Asked) -> Report:
 
 def growth(q: Asked) -> Report:
     session, scope, period_window = q.session, q.scope, q.window
-    """Who joined in each period, and how many there were at its end."""
+    """Who joined in each period, and how many there were at its end: one pass over the
+    scope's people, counted per span between the periods' bounds."""
+    bounds = sorted(
+        {day_start(p.start_day) for p in period_window.all}
+        | {day_start(p.end_day + 1) for p in period_window.all}
+    )
+    enrolled = col(Distributor.enrolled_at)
+    span = sa.case(
+        *((enrolled < bound, n) for n, bound in enumerate(bounds)), else_=len(bounds)
+    ).label("span")
+    counted = dict(session.exec(scope.people(select(span, func.count()).group_by(span))).all())
+    # counted[n]: enrolled before bounds[n] and on or after bounds[n - 1].
+    before = [0]
+    for n in range(len(bounds)):
+        before.append(before[-1] + int(counted.get(n, 0)))
     rows: list[list[object]] = []
     for period in period_window.all:
-        start, end = day_start(period.start_day), day_start(period.end_day + 1)
-        joined = session.exec(
-            scope.only(
-                Distributor.id,
-                select(func.count())
-                .select_from(Distributor)
-                .where(col(Distributor.enrolled_at) >= start)
-                .where(col(Distributor.enrolled_at) < end),
-            )
-        ).one()
-        total = session.exec(
-            scope.only(
-                Distributor.id,
-                select(func.count())
-                .select_from(Distributor)
-                .where(col(Distributor.enrolled_at) < end),
-            )
-        ).one()
-        rows.append([period_label(period), int(joined), int(total)])
+        start = bounds.index(day_start(period.start_day))
+        end = bounds.index(day_start(period.end_day + 1))
+        # Enrolled before the end, less those before the start.
+        rows.append([period_label(period), before[end + 1] - before[start + 1], before[end + 1]])
     return Report(
         name="structure-growth",
         title=N_("Growth per period"),

@@ -91,6 +91,14 @@ def test_new_people_per_period(months: Api) -> None:
     assert rows(found, "distributors", "customers") == [(6, 0), (1, 1), (0, 0)]
 
 
+def test_growth_per_period_for_the_company_and_a_leader(months: Api) -> None:
+    """7 joins below 3 in month 2; 3's team is 3, 5 and 6 before that (counted by eye)."""
+    found = report(months, "structure-growth")
+    assert rows(found, "joined", "total") == [(6, 6), (1, 7), (0, 7)]
+    team = report(months, "structure-growth", "d3")
+    assert rows(team, "joined", "total") == [(3, 3), (1, 4), (0, 4)]
+
+
 def test_active_rate_shows_the_plans_definition(months: Api) -> None:
     found = report(months, "people-active")
     assert rows(found, "min_pv", "people", "active", "active_rate") == [

@@ -15,7 +15,8 @@ from test_reports_summary import computed, recomputed
 from backend.genealogy.models import Distributor
 from backend.genealogy.tree_path import is_within
 from backend.periods.models import Period, PeriodLine
-from backend.periods.team_lines import FOLDER, folder, team_lines, team_payouts
+from backend.periods.team_lines import FOLDER, folder
+from backend.periods.team_reads import team_lines, team_payouts, team_places
 from ledger.money import numeric_code
 
 __all__ = ["company", "computed"]  # the fixtures, re-exported for pytest
@@ -111,6 +112,20 @@ def test_each_team_s_lines_agree_with_its_people_s_order_lines(computed: Api) ->
     assert teams == counted(api)
     paid = every_payout(api)
     assert paid == payouts_counted(api)
+    # Where they lived (nobody stated it here): each team's sales per currency, all in "not
+    # stated"; the company's (None) are the root's.
+    with api.session() as session:
+        period = session.get(Period, 1)
+        assert period is not None
+        for person, team in teams.items():
+            per_currency: dict[int, int] = {}
+            for (_, _, currency, _), (_, _, charged, _) in team.items():
+                per_currency[currency] = per_currency.get(currency, 0) + charged
+            placed = team_places(session, api.settings, period, person)
+            assert {c: v for (_, c, v) in placed} == per_currency
+            assert {where for where, _, _ in placed} <= {("", "")}
+        everyone = team_places(session, api.settings, period, None)
+        assert everyone == team_places(session, api.settings, period, 1)
     assert paid[1] and sum(a for _, a in paid[1].values()) > sum(a for _, a in paid[3].values())
     rub, kzt = numeric_code("RUB"), numeric_code("KZT")
     tea, moscow = 1, 1

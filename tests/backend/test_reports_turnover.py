@@ -17,13 +17,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from lineage_api import Api, error_code
+from lineage_api import Api, add_user, error_code, token_for
 from openpyxl import load_workbook
 from sqlmodel import col, select
 from test_api_periods import at, buy, close, month_start, post
 from test_reports import closed, column, company, report, rub_in_usdt
 
 from backend.admin_log.models import AdminAction, AdminLogEntry
+from backend.core.model_base import Role
 from backend.genealogy.models import Distributor
 from backend.periods.models import PeriodPayee
 from backend.periods.sales_plan import SalesPlan
@@ -148,8 +149,11 @@ def _patch(api: Api, person: int, body: dict[str, Any]) -> Any:
     return api.client.patch(f"/api/distributors/{person}", json=body, headers=api.as_("admin"))
 
 
-def test_regions_are_checked_and_sales_grouped_by_them(closed: Api) -> None:
-    api = closed
+def test_regions_are_checked_and_sales_grouped_by_them(company: Api) -> None:
+    """Sales by region group each period's sales by where each buyer lived when it was
+    computed: stated before the period closes, counted there; a move afterwards does not
+    change a closed period's figures."""
+    api = company
     for person, body in (
         (2, {"country": "RU", "region": "RU-MOW"}),
         (3, {"country": "RU", "region": "ru-spe"}),  # any case
@@ -180,6 +184,11 @@ def test_regions_are_checked_and_sales_grouped_by_them(closed: Api) -> None:
     assert joined.status_code == 422 and "needs country RU" in joined.text
     with api.session() as session:
         assert session.exec(select(Distributor).where(Distributor.last_name == "B")).all() == []
+    assert post(api, "/api/periods").status_code == 201
+    close(api, 1)
+    api.headers["d3"] = token_for(
+        add_user(api.engine, "d3@example.com", Role.distributor, 3), api.clock
+    )
     found = report(api, "sales-regions")
     each = rub_in_usdt(1600)
     assert [(r["country"], r["region"], r["sales"]) for r in found["rows"]] == [
@@ -196,6 +205,9 @@ def test_regions_are_checked_and_sales_grouped_by_them(closed: Api) -> None:
         ("RU", ""),
         ("", ""),
     ]
+    # 3 moves to Moscow after the close: period 1's sales stay where they were made.
+    assert _patch(api, 3, {"region": "RU-MOW"}).status_code == 200
+    assert report(api, "sales-regions")["rows"] == found["rows"]
 
 
 def test_the_sales_plan_against_actual(two_periods: Api) -> None:
