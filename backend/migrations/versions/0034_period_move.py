@@ -3,7 +3,7 @@ period before, written by the compute, so the top movers and the largest payout 
 the two ends of an index instead of joining two periods' every row
 
 Periods computed before this get their rows here, from the standings and payees they stored
-(the same full join the compute runs: ``backend.periods.moves``).
+(as the compute makes them: ``backend.periods.moves``).
 
 Revision ID: 0034
 Revises: 0033
@@ -24,15 +24,18 @@ depends_on: str | Sequence[str] | None = None
 MEASURES = {1: ("period_standing", "gv"), 2: ("period_payee", "earned")}
 BACKFILL = """
 INSERT INTO period_move (period_id, measure, distributor_id, previous, latest, change)
-SELECT :period, :measure, COALESCE(now.distributor_id, before.distributor_id),
-       COALESCE(before.value, 0), COALESCE(now.value, 0),
-       COALESCE(now.value, 0) - COALESCE(before.value, 0)
-FROM (SELECT distributor_id, {column} AS value FROM {table}
-      WHERE period_id = :period AND {column} != 0) AS now
-FULL OUTER JOIN (SELECT distributor_id, {column} AS value FROM {table}
-      WHERE period_id = :period - 1 AND {column} != 0) AS before
-  ON now.distributor_id = before.distributor_id
-WHERE COALESCE(now.value, 0) != COALESCE(before.value, 0)
+SELECT :period, :measure, now.distributor_id, COALESCE(before.{column}, 0), now.{column},
+       now.{column} - COALESCE(before.{column}, 0)
+FROM {table} AS now LEFT OUTER JOIN {table} AS before
+  ON before.period_id = :period - 1 AND before.distributor_id = now.distributor_id
+WHERE now.period_id = :period AND now.{column} != 0
+  AND now.{column} != COALESCE(before.{column}, 0)
+UNION ALL
+SELECT :period, :measure, before.distributor_id, before.{column}, 0, -before.{column}
+FROM {table} AS before LEFT OUTER JOIN {table} AS now
+  ON now.period_id = :period AND now.distributor_id = before.distributor_id
+WHERE before.period_id = :period - 1 AND before.{column} != 0
+  AND COALESCE(now.{column}, 0) = 0
 """
 
 
