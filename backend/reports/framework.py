@@ -124,14 +124,8 @@ class Scope:
 
     def members(self) -> SelectOfScalar[int | None]:
         """The ids it covers, as a subquery (an index range of placement paths)."""
-        query = select(col(Distributor.id))
-        if self.leader is None:
-            return query
-        path = self.leader.tree_path
-        assert path is not None
-        return query.where(col(Distributor.tree_path) >= path).where(
-            col(Distributor.tree_path) < subtree_end(path)
-        )
+        found: SelectOfScalar[int | None] = self.people(select(col(Distributor.id)))
+        return found
 
     def people(self, query: Any) -> Any:
         """``query`` over `Distributor` rows kept to the scope's people by their placement path
