@@ -43,7 +43,7 @@ class StandingExtras:
     next_legs: I64
 
 
-def _dense(ids: I64, wanted: I64) -> I64:
+def dense_index(ids: I64, wanted: I64) -> I64:
     """Dense index (position in the sorted ``ids``) of each wanted id; -1 for 0 or unknown."""
     if ids.shape[0] == 0:
         return np.full(wanted.shape[0], -1, dtype=np.int64)
@@ -77,11 +77,11 @@ def standing_extras(*, plan: Plan, inputs: PeriodInputs, result: PeriodResult) -
     ids = result.ids
     n = int(ids.shape[0])
     g = inputs.genealogy
-    row = _dense(ids, g.id)  # the engine validated the genealogy: every row is found
+    row = dense_index(ids, g.id)  # the engine validated the genealogy: every row is found
     enroller, parent = np.full(n, -1, np.int64), np.full(n, -1, np.int64)
     position, joined = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    enroller[row] = _dense(ids, g.enroller)
-    parent[row] = _dense(ids, g.parent)
+    enroller[row] = dense_index(ids, g.enroller)
+    parent[row] = dense_index(ids, g.parent)
     position[row] = g.position
     joined[row] = g.joined_day
     placement = build_forest(parent, position, file="distributors.csv", ids=ids)
@@ -95,7 +95,7 @@ def standing_extras(*, plan: Plan, inputs: PeriodInputs, result: PeriodResult) -
 
     prior = np.zeros(n, dtype=np.int64)
     state = inputs.state
-    carried = _dense(ids, state.id)
+    carried = dense_index(ids, state.id)
     known = carried >= 0
     prior[carried[known]] = state.achieved_rank[known]
 
@@ -127,8 +127,8 @@ def _placement(genealogy: Genealogy) -> tuple[I64, Forest]:
     ids = np.sort(genealogy.id)
     n = int(ids.shape[0])
     parent, position = np.full(n, -1, np.int64), np.zeros(n, np.int64)
-    row = _dense(ids, genealogy.id)
-    parent[row] = _dense(ids, genealogy.parent)
+    row = dense_index(ids, genealogy.id)
+    parent[row] = dense_index(ids, genealogy.parent)
     position[row] = genealogy.position
     return ids, build_forest(parent, position, file="distributors.csv", ids=ids)
 
@@ -147,7 +147,7 @@ def team_sums(genealogy: Genealogy, owner: I64, values: list[I64]) -> tuple[I64,
     by them holds. Owners outside the genealogy are left out."""
     ids, placement = _placement(genealogy)
     n = int(ids.shape[0])
-    at = _dense(ids, owner)
+    at = dense_index(ids, owner)
     known = at >= 0
     sums = []
     for value in values:

@@ -26,7 +26,7 @@ from backend.periods.team_lines import folder as team_lines_folder
 from ledger.engine import PeriodResult
 from ledger.inputs import KIND_FEE, KIND_OWN, KIND_RETAIL, Genealogy, Orders, PeriodInputs
 from ledger.package import read_package_table
-from ledger.standing import team_sums
+from ledger.standing import dense_index, team_sums
 
 INSERT_CHUNK = 20_000
 RESULTS = "results/distributors.tbl"
@@ -42,21 +42,24 @@ def member_rows(period_id: int, orders: Orders, genealogy: Genealogy) -> list[di
     product = (kind == KIND_OWN) | retail
     # A retail line at its retail price, an own line (and a fee) at its wholesale price.
     price = np.where(retail, orders.retail_price, orders.wholesale_price).astype(np.int64)
+    codes = np.unique(orders.currency[product | fee]).tolist()
+    zero = np.zeros(kind.shape[0], dtype=np.int64)
+    charged = {code: np.where(product & (orders.currency == code), price, zero) for code in codes}
+    # Every currency's subtree sums in one walk of the placement tree.
+    ids, teams = team_sums(genealogy, orders.distributor, [charged[code] for code in codes])
+    at = dense_index(ids, orders.distributor)
+    known = at >= 0
     rows: list[tuple[int, int, list[int]]] = []
-    for code in np.unique(orders.currency[product | fee]).tolist():
+    for code, team in zip(codes, teams, strict=True):
         mine = orders.currency == code
         sold, paid = mine & product, mine & fee
-        zero = np.zeros(kind.shape[0], dtype=np.int64)
         columns = [
             sold.astype(np.int64),  # lines
-            np.where(sold, price, zero),  # charged
+            charged[code],
             np.where(sold & retail, price, zero),  # retail
             np.where(sold, orders.pv, zero),  # pv
             np.where(paid, price, zero),  # fees
         ]
-        ids, (team,) = team_sums(genealogy, orders.distributor, [columns[1]])
-        at = np.searchsorted(ids, orders.distributor).clip(0, max(ids.shape[0] - 1, 0))
-        known = ids[at] == orders.distributor if ids.shape[0] else at < 0
         sums = []
         for column in columns:  # each person's own lines, not their subtree's
             own = np.zeros(ids.shape[0], dtype=np.int64)

@@ -46,7 +46,7 @@ from backend.periods.review import package_file
 from ledger.engine import PeriodResult
 from ledger.inputs import KIND_OWN, KIND_RETAIL, Genealogy, Orders
 from ledger.package import read_package_table
-from ledger.standing import placement_order
+from ledger.standing import dense_index, placement_order
 
 I64 = NDArray[np.int64]
 FOLDER = "team-lines"
@@ -115,8 +115,8 @@ def write_team_lines(
     when a concurrent reader renamed theirs first, theirs is kept: the same lines)."""
     ids, place, size = placement_order(genealogy)
     product = (orders.kind == KIND_OWN) | (orders.kind == KIND_RETAIL)
-    at = np.searchsorted(ids, orders.distributor).clip(0, max(ids.shape[0] - 1, 0))
-    kept = product & (ids[at] == orders.distributor) if ids.shape[0] else product & ~product
+    at = dense_index(ids, orders.distributor)
+    kept = product & (at >= 0)
     # The first product line of each order, lines being in id order (as the summary counts).
     rows = np.flatnonzero(kept)
     first = np.zeros(orders.kind.shape[0], dtype=np.bool_)
@@ -129,7 +129,7 @@ def write_team_lines(
     charged = np.where(retail, orders.retail_price, orders.wholesale_price).astype(np.int64)
     line_place = place[at[rows]]
     order = np.argsort(line_place, kind="stable")  # placement order, then line order
-    arrays = {
+    arrays: dict[str, NDArray[np.generic]] = {
         "place": line_place[order],
         "combo": combo.reshape(-1).astype(np.int32)[order],
         "charged": charged[rows][order],
@@ -168,12 +168,9 @@ def _places_by_place(session: Session, ids: I64, place: I64) -> dict[str, NDArra
     names = sorted(set(found.values()) | {"|"})
     index = {name: n for n, name in enumerate(names)}
     where = np.full(ids.shape[0], index["|"], dtype=np.int32)
-    if ids.shape[0]:
-        listed = np.asarray(list(found), dtype=np.int64)
-        codes = np.asarray([index[v] for v in found.values()], dtype=np.int32)
-        at = np.searchsorted(ids, listed).clip(0, ids.shape[0] - 1)
-        known = ids[at] == listed
-        where[place[at[known]]] = codes[known]
+    at = dense_index(ids, np.asarray(list(found), dtype=np.int64))
+    codes = np.asarray([index[v] for v in found.values()], dtype=np.int32)
+    where[place[at[at >= 0]]] = codes[at >= 0]
     return {"places": np.asarray(names, dtype=np.str_), "place_where": where}
 
 
@@ -181,8 +178,8 @@ def _payouts_by_place(ids: I64, place: I64, payouts: PayoutLines) -> dict[str, I
     """The lines' gross and amount summed per payee and bonus, in the payees' placement order
     (``pay_place``, ``pay_bonus``, ``pay_gross``, ``pay_amount``); lines paying nobody (or
     someone outside the genealogy) are nobody's team's."""
-    at = np.searchsorted(ids, payouts.payee).clip(0, max(ids.shape[0] - 1, 0))
-    known = (ids[at] == payouts.payee) if ids.shape[0] else np.zeros(0, dtype=np.bool_)
+    at = dense_index(ids, payouts.payee)
+    known = at >= 0
     bonuses = int(payouts.bonus.max()) + 1 if payouts.bonus.shape[0] else 1
     key = place[at[known]] * bonuses + payouts.bonus[known]
     keys, inverse = np.unique(key, return_inverse=True)
@@ -220,8 +217,8 @@ def _people_by_place(
         ).where(standing.period_id == period.id)
     ).all()
     table = np.asarray(rows, dtype=np.int64).reshape(-1, 4)
-    at = np.searchsorted(ids, table[:, 0]).clip(0, max(n - 1, 0))
-    known = ids[at] == table[:, 0] if n else np.zeros(0, dtype=np.bool_)
+    at = dense_index(ids, table[:, 0])
+    known = at >= 0
     where = place[at[known]]
     assert period.id is not None
     was = np.isin(table[known, 0], previously_active(session, period.id))

@@ -35,18 +35,40 @@ class TeamLines:
     pv: I64
 
 
+def _array(base: Path, name: str) -> NDArray[np.generic]:
+    """One of the period's arrays, memory mapped (read as sliced)."""
+    found: NDArray[np.generic] = np.load(base / f"{name}.npy", mmap_mode="r")
+    return found
+
+
+def _run(base: Path, name: str, lo: int, hi: int) -> I64:
+    """Entries ``[lo, hi)`` of one of the period's arrays, as integers."""
+    return np.asarray(_array(base, name)[lo:hi], dtype=np.int64)
+
+
+def _span(base: Path, name: str, start: int, end: int) -> tuple[int, int]:
+    """Where the entries of places ``[start, end)`` are in ``name`` (kept in place order)."""
+    lo, hi = np.searchsorted(_array(base, name), [start, end])
+    return int(lo), int(hi)
+
+
+def _combos(base: Path) -> I64:
+    """The (product, warehouse, currency, retail) rows the lines' ``combo`` points at."""
+    return np.asarray(_array(base, "combos"), dtype=np.int64).reshape(-1, 4)
+
+
 def _team_run(
     session: Session, settings: Settings, period: Period, leader: int
 ) -> tuple[Path, int, int] | None:
     """The period's folder and the places ``[start, end)`` of ``leader``'s placement subtree
     (None when the period's genealogy did not hold them)."""
     base = ensure_team_lines(session, settings, period)
-    ids = np.load(base / "people_id.npy", mmap_mode="r")
+    ids = _array(base, "people_id")
     at = int(np.searchsorted(ids, leader))
     if at >= ids.shape[0] or int(ids[at]) != leader:
         return None
-    start = int(np.load(base / "people_place.npy", mmap_mode="r")[at])
-    return base, start, start + int(np.load(base / "people_size.npy", mmap_mode="r")[at])
+    start = int(_array(base, "people_place")[at])
+    return base, start, start + int(_array(base, "people_size")[at])
 
 
 def team_people(
@@ -59,9 +81,9 @@ def team_people(
     if found is None:
         return []
     base, start, end = found
-    cohort = np.asarray(np.load(base / "place_cohort.npy", mmap_mode="r")[start:end], np.int64)
-    rank = np.asarray(np.load(base / "place_rank.npy", mmap_mode="r")[start:end], np.int64)
-    flags = np.asarray(np.load(base / "place_flags.npy", mmap_mode="r")[start:end], np.int64)
+    cohort = _run(base, "place_cohort", start, end)
+    rank = _run(base, "place_rank", start, end)
+    flags = _run(base, "place_flags", start, end)
     held = (flags & STANDING) != 0
     cohort, rank, flags = cohort[held], rank[held], flags[held]
     if not cohort.shape[0]:
@@ -87,20 +109,19 @@ def team_places(
     """((country, region), currency, charged) of the sales of ``leader``'s team (None: of
     everyone) in the period, summed per where each buyer lived when it was computed."""
     base = ensure_team_lines(session, settings, period)
-    place = np.load(base / "place.npy", mmap_mode="r")
-    lo, hi = 0, int(place.shape[0])
+    lo, hi = 0, int(_array(base, "place").shape[0])
     if leader is not None:
         run = _team_run(session, settings, period, leader)
         if run is None:
             return []
-        lo, hi = (int(i) for i in np.searchsorted(place, [run[1], run[2]]))
+        lo, hi = _span(base, "place", run[1], run[2])
     names = np.load(base / "places.npy").tolist()
-    combos = np.asarray(np.load(base / "combos.npy"), dtype=np.int64).reshape(-1, 4)
+    combos = _combos(base)
     codes, currency_of_combo = np.unique(combos[:, 2], return_inverse=True)
-    where = np.asarray(np.load(base / "place_where.npy", mmap_mode="r"))
-    buyers = np.asarray(place[lo:hi], dtype=np.int64)
-    combo = np.asarray(np.load(base / "combo.npy", mmap_mode="r")[lo:hi], dtype=np.int64)
-    charged = np.asarray(np.load(base / "charged.npy", mmap_mode="r")[lo:hi], dtype=np.int64)
+    where = np.asarray(_array(base, "place_where"))
+    buyers = _run(base, "place", lo, hi)
+    combo = _run(base, "combo", lo, hi)
+    charged = _run(base, "charged", lo, hi)
     width = max(int(codes.shape[0]), 1)
     key = where[buyers].astype(np.int64) * width + currency_of_combo.reshape(-1)[combo]
     summed = np.zeros(len(names) * width, dtype=np.int64)
@@ -122,14 +143,13 @@ def team_payouts(
     if found is None:
         return {}
     base, start, end = found
-    place = np.load(base / "pay_place.npy", mmap_mode="r")
-    lo, hi = (int(i) for i in np.searchsorted(place, [start, end]))
-    bonus = np.asarray(np.load(base / "pay_bonus.npy", mmap_mode="r")[lo:hi], np.int64)
+    lo, hi = _span(base, "pay_place", start, end)
+    bonus = _run(base, "pay_bonus", lo, hi)
     size = int(bonus.max()) + 1 if bonus.shape[0] else 0
     sums = []
     for name in ("pay_gross", "pay_amount"):
         summed = np.zeros(size, dtype=np.int64)
-        np.add.at(summed, bonus, np.asarray(np.load(base / f"{name}.npy", mmap_mode="r")[lo:hi]))
+        np.add.at(summed, bonus, _run(base, name, lo, hi))
         sums.append(summed)
     return {
         b: (int(sums[0][b]), int(sums[1][b]))
@@ -142,25 +162,17 @@ def team_lines(session: Session, settings: Settings, period: Period, leader: int
     it; nobody when they were not in it): a binary search for the team's run of lines and one
     sum per column."""
     base = ensure_team_lines(session, settings, period)
-
-    def load(name: str) -> NDArray[np.generic]:
-        found: NDArray[np.generic] = np.load(base / f"{name}.npy", mmap_mode="r")
-        return found
-
-    combos = np.asarray(load("combos"), dtype=np.int64).reshape(-1, 4)
-    k = int(combos.shape[0])
-    sums = [np.zeros(k, dtype=np.int64) for _ in range(4)]
+    combos = _combos(base)
+    sums = [np.zeros(combos.shape[0], dtype=np.int64) for _ in range(4)]
     run = _team_run(session, settings, period, leader)
     if run is not None:
-        _, start, end = run
-        place = load("place")
-        lo, hi = np.searchsorted(place, [start, end])
-        combo = np.asarray(load("combo")[lo:hi], dtype=np.int64)
+        lo, hi = _span(base, "place", run[1], run[2])
+        combo = _run(base, "combo", lo, hi)
         values = (
             np.ones(hi - lo, dtype=np.int64),
-            np.asarray(load("first")[lo:hi], dtype=np.int64),
-            np.asarray(load("charged")[lo:hi], dtype=np.int64),
-            np.asarray(load("pv")[lo:hi], dtype=np.int64),
+            _run(base, "first", lo, hi),
+            _run(base, "charged", lo, hi),
+            _run(base, "pv", lo, hi),
         )
         for summed, value in zip(sums, values, strict=True):
             np.add.at(summed, combo, value)

@@ -39,6 +39,7 @@ from backend.reports.package import converted_sums
 from ledger.engine import pct_string
 from ledger.package import read_package_table
 from ledger.plan import BONUS_TYPES, Plan, load_plan
+from ledger.standing import dense_index
 
 I64 = NDArray[np.int64]
 RULES = {
@@ -119,9 +120,8 @@ def _read(session: Session, settings: Settings, period: Period) -> _Period:
     converted = converted_sums(settings, period, charged)
     if converted:
         who = np.asarray(sorted(converted), dtype=np.int64)
-        at = np.searchsorted(ids, who).clip(0, max(ids.shape[0] - 1, 0))
-        known = ids[at] == who
-        fees[at[known]] = [converted[int(i)] for i in who[known].tolist()]
+        at = dense_index(ids, who)
+        fees[at[at >= 0]] = [converted[int(i)] for i in who[at >= 0].tolist()]
     return _Period(
         plan,
         plan.currency.decimals,

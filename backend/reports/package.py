@@ -212,7 +212,7 @@ def summary_sold(settings: Settings, session: Session, period: Period) -> Sold |
 
 
 def lines_sold(session: Session, sales: PeriodSales) -> Sold:
-    """The period's sales line by line (a leader's team, or a period without a summary)."""
+    """The period's sales line by line (a period computed before its summary existed)."""
     facts = line_facts(session, sales.period, sales.line_id)
     orders = int(np.unique(facts.order).shape[0])
     return Sold(sales, facts.product, facts.warehouse, int(sales.line_id.shape[0]), orders)
